@@ -1,0 +1,140 @@
+"""The one place configuration comes from: environment variables prefixed ``SAFER_``.
+
+Built once in an entry point (``safer.cli``, the faust worker, the dashboard) and passed
+down; no other module reads ``os.environ``. Every field is documented in the README's
+settings table (``safer settings`` prints the effective values, secrets masked).
+
+When ``kafka_bootstrap`` / ``redis_url`` are not set, commands run from another terminal
+find the running local stack through its state file (``<state_dir>/stack.json``, written
+by ``safer up``), so no extra flags are needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STACK_FILE_NAME = "stack.json"
+
+
+class Settings(BaseSettings):
+    """Effective configuration of one safer-tracker process."""
+
+    model_config = SettingsConfigDict(env_prefix="SAFER_", extra="ignore", frozen=True)
+
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers (host:port[,host:port]). Unset: the local stack's "
+        "embedded broker.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL. Unset: the local stack's own redis-server.",
+    )
+    topic_prefix: str = Field(
+        default="safer.", description="Prefix of every Kafka topic name (one namespace per deployment)."
+    )
+    redis_prefix: str = Field(
+        default="safer:", description="Prefix of every Redis key written or read by safer-tracker."
+    )
+    consumer_group: str = Field(default="safer-worker", description="Stream worker's consumer group (faust app id).")
+    partitions: int = Field(default=3, ge=1, description="Partitions of each topic created by safer.")
+    state_dir: Path = Field(
+        default=Path(".safer"), description="Local state folder: stack file, Redis data, logs."
+    )
+    session_timeout_s: float = Field(
+        default=10.0, gt=0, description="Consumer-group session timeout; a first join takes about half."
+    )
+    batch_size: int = Field(default=500, ge=1, description="Most events a stream agent handles at once.")
+    batch_within_s: float = Field(default=0.2, gt=0, description="Longest wait to fill a batch.")
+    latest_incidents: int = Field(default=200, ge=1, description="Length of the latest-incidents ticker.")
+    simulator_rate: float = Field(
+        default=5.0, gt=0, description="Simulated incidents per second across all partners."
+    )
+    dashboard_port: int = Field(default=8501, ge=0, description="Dashboard port (0: a free port).")
+    dashboard_refresh_s: float = Field(default=3.0, gt=0, description="Live panel refresh period.")
+    worker_web_port: int = Field(default=6066, ge=0, description="Worker's web port (0: a free port).")
+    shutdown_grace_s: float = Field(
+        default=15.0, gt=0, description="Grace before a component that ignores SIGTERM is killed."
+    )
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr("local-development-only"),
+        description="Key of the keyed hash that pseudonymises references at the adapters.",
+    )
+    log_level: str = Field(default="INFO", description="Log level of safer's own loggers.")
+
+    @property
+    def stack_file(self) -> Path:
+        return self.state_dir / STACK_FILE_NAME
+
+    def require_kafka(self) -> str:
+        if not self.kafka_bootstrap:
+            from safer.errors import ConfigError
+
+            raise ConfigError(
+                "no Kafka configured: set SAFER_KAFKA_BOOTSTRAP or start the local stack with `safer up`"
+            )
+        return self.kafka_bootstrap
+
+    def require_redis(self) -> str:
+        if not self.redis_url:
+            from safer.errors import ConfigError
+
+            raise ConfigError(
+                "no Redis configured: set SAFER_REDIS_URL or start the local stack with `safer up`"
+            )
+        return self.redis_url
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, completed from a running local stack's state file."""
+    settings = Settings(**overrides)
+    stack = read_stack_file(settings.stack_file)
+    missing = {
+        key: stack[key]
+        for key in ("kafka_bootstrap", "redis_url")
+        if getattr(settings, key) is None and stack.get(key)
+    }
+    if missing:
+        return settings.model_copy(update=missing)
+    return settings
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The running local stack's description, or {} when none is running."""
+    try:
+        data = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or not _alive(data.get("pid")):
+        return {}
+    return data
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    """Environment for a child process: this one's, with these settings as SAFER_* values."""
+    env = dict(os.environ)
+    for name, value in settings.model_dump().items():
+        if value is None:
+            env.pop(f"SAFER_{name.upper()}", None)
+            continue
+        plain = value.get_secret_value() if isinstance(value, SecretStr) else value
+        env[f"SAFER_{name.upper()}"] = str(plain)
+    return env

@@ -1,0 +1,43 @@
+"""``safer status``: is each part up, and what do the live counts say?"""
+
+from __future__ import annotations
+
+from redis import Redis
+from rich.console import Console
+from rich.table import Table
+
+from safer.settings import Settings, read_stack_file
+from store.keys import Keys
+from store.reader import StoreReader
+
+
+def print_status(settings: Settings) -> int:
+    console = Console()
+    stack = read_stack_file(settings.stack_file)
+    healthy = True
+    table = Table(title="safer-tracker status")
+    table.add_column("part")
+    table.add_column("state")
+    table.add_column("detail")
+    try:
+        from streams.admin import cluster_id
+
+        table.add_row("kafka", "[green]up[/green]", f"{settings.require_kafka()} ({cluster_id(settings.require_kafka())})")
+    except Exception as exc:
+        healthy = False
+        table.add_row("kafka", "[red]down[/red]", str(exc))
+    try:
+        redis = Redis.from_url(settings.require_redis(), socket_timeout=2)
+        snapshot = StoreReader(redis, Keys(settings.redis_prefix)).live_snapshot(latest=1)
+        by_source = snapshot.total_by("source")
+        detail = ", ".join(f"{s}={n}" for s, n in sorted(by_source.items())) or "no counts yet"
+        table.add_row("redis", "[green]up[/green]", f"{settings.redis_url}: {detail}")
+        dead = sum(snapshot.deadletters.values())
+        table.add_row("dead letters", "", str(dead))
+    except Exception as exc:
+        healthy = False
+        table.add_row("redis", "[red]down[/red]", str(exc))
+    if stack.get("dashboard_url"):
+        table.add_row("dashboard", "", str(stack["dashboard_url"]))
+    console.print(table)
+    return 0 if healthy else 1

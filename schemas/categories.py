@@ -1,0 +1,230 @@
+"""Standard definitions shared by every partner: sources, event kinds and category slugs.
+
+Category slugs are global (unique across sources) and stable: they are what the Redis
+aggregates, ``safer query`` and exports carry. Police crime types are data.police.uk's 14
+street-level types with its own API slugs; ASB follows the national standard (NSIR)
+personal / nuisance / environmental split with sub-types; fire follows the Home Office
+incident groups (primary, secondary, chimney fires, false alarms, special services).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Source(StrEnum):
+    """The partner agency a record comes from (every record is tagged with one)."""
+
+    POLICE = "police"
+    COUNCIL = "council"
+    FIRE = "fire"
+
+
+class EventKind(StrEnum):
+    """The envelope ``type``: one payload model per kind."""
+
+    POLICE_CRIME = "police.crime"
+    COUNCIL_ASB = "council.asb"
+    COUNCIL_CALL = "council.call"
+    FIRE_INCIDENT = "fire.incident"
+
+
+class RecordStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class CrimeType(StrEnum):
+    """data.police.uk street-level crime types (API slugs; display names in CATEGORY_NAMES)."""
+
+    ANTI_SOCIAL_BEHAVIOUR = "anti-social-behaviour"
+    BICYCLE_THEFT = "bicycle-theft"
+    BURGLARY = "burglary"
+    CRIMINAL_DAMAGE_ARSON = "criminal-damage-arson"
+    DRUGS = "drugs"
+    OTHER_CRIME = "other-crime"
+    OTHER_THEFT = "other-theft"
+    POSSESSION_OF_WEAPONS = "possession-of-weapons"
+    PUBLIC_ORDER = "public-order"
+    ROBBERY = "robbery"
+    SHOPLIFTING = "shoplifting"
+    THEFT_FROM_THE_PERSON = "theft-from-the-person"
+    VEHICLE_CRIME = "vehicle-crime"
+    VIOLENT_CRIME = "violent-crime"
+
+
+class AsbCategory(StrEnum):
+    """National Standard for Incident Recording ASB categories."""
+
+    PERSONAL = "asb-personal"
+    NUISANCE = "asb-nuisance"
+    ENVIRONMENTAL = "asb-environmental"
+
+
+class AsbType(StrEnum):
+    """ASB sub-types a council ASB unit records; each belongs to one AsbCategory."""
+
+    NEIGHBOUR_DISPUTE = "neighbour-dispute"
+    HARASSMENT_INTIMIDATION = "harassment-intimidation"
+    YOUTH_GANG = "youth-gang"
+    ROWDY_BEHAVIOUR = "rowdy-behaviour"
+    SCRAMBLER_BIKES = "scrambler-bikes"
+    VEHICLE_NUISANCE = "vehicle-nuisance"
+    STREET_DRINKING = "street-drinking"
+    DRUG_DEALING_USE = "drug-dealing-use"
+    FIREWORKS = "fireworks"
+    BEGGING = "begging"
+    NOISE = "noise"
+    FLY_TIPPING = "fly-tipping"
+    GRAFFITI = "graffiti"
+    LITTER_DRUG_PARAPHERNALIA = "litter-drug-paraphernalia"
+    ABANDONED_VEHICLE = "abandoned-vehicle"
+
+
+ASB_TYPE_CATEGORY: dict[AsbType, AsbCategory] = {
+    AsbType.NEIGHBOUR_DISPUTE: AsbCategory.PERSONAL,
+    AsbType.HARASSMENT_INTIMIDATION: AsbCategory.PERSONAL,
+    AsbType.YOUTH_GANG: AsbCategory.NUISANCE,
+    AsbType.ROWDY_BEHAVIOUR: AsbCategory.NUISANCE,
+    AsbType.SCRAMBLER_BIKES: AsbCategory.NUISANCE,
+    AsbType.VEHICLE_NUISANCE: AsbCategory.NUISANCE,
+    AsbType.STREET_DRINKING: AsbCategory.NUISANCE,
+    AsbType.DRUG_DEALING_USE: AsbCategory.NUISANCE,
+    AsbType.FIREWORKS: AsbCategory.NUISANCE,
+    AsbType.BEGGING: AsbCategory.NUISANCE,
+    AsbType.NOISE: AsbCategory.NUISANCE,
+    AsbType.FLY_TIPPING: AsbCategory.ENVIRONMENTAL,
+    AsbType.GRAFFITI: AsbCategory.ENVIRONMENTAL,
+    AsbType.LITTER_DRUG_PARAPHERNALIA: AsbCategory.ENVIRONMENTAL,
+    AsbType.ABANDONED_VEHICLE: AsbCategory.ENVIRONMENTAL,
+}
+
+
+class CallCategory(StrEnum):
+    """What a council emergency control-room call was about."""
+
+    ASB = "call-asb"
+    CRIME_IN_PROGRESS = "call-crime-in-progress"
+    WELFARE_CONCERN = "call-welfare-concern"
+    CCTV_OBSERVATION = "call-cctv-observation"
+    ALARM_ACTIVATION = "call-alarm-activation"
+    HIGHWAYS_HAZARD = "call-highways-hazard"
+    OTHER = "call-other"
+
+
+class CallChannel(StrEnum):
+    PHONE = "phone"
+    CCTV = "cctv"
+    PATROL = "patrol"
+    ONLINE = "online"
+
+
+class FireCategory(StrEnum):
+    """Home Office fire incident groups."""
+
+    PRIMARY_FIRE = "primary-fire"
+    SECONDARY_FIRE = "secondary-fire"
+    CHIMNEY_FIRE = "chimney-fire"
+    FALSE_ALARM = "false-alarm"
+    SPECIAL_SERVICE = "special-service"
+
+
+class FireCause(StrEnum):
+    """Deliberate/accidental where the service records it, unknown where it does not."""
+
+    DELIBERATE = "deliberate"
+    ACCIDENTAL = "accidental"
+    UNKNOWN = "unknown"
+
+
+class PropertyCategory(StrEnum):
+    DWELLING = "dwelling"
+    NON_RESIDENTIAL = "non-residential"
+    ROAD_VEHICLE = "road-vehicle"
+    OUTDOOR = "outdoor"
+    OUTDOOR_STRUCTURE = "outdoor-structure"
+    OTHER = "other"
+
+
+class LocationType(StrEnum):
+    DWELLING = "dwelling"
+    STREET = "street"
+    RETAIL = "retail"
+    SCHOOL = "school"
+    PARK_OPEN_SPACE = "park-open-space"
+    BEACH = "beach"
+    TRANSPORT = "transport"
+    LICENSED_PREMISES = "licensed-premises"
+    HEALTH = "health"
+    OTHER = "other"
+
+
+class AgeBand(StrEnum):
+    UNDER_10 = "0-9"
+    AGE_10_17 = "10-17"
+    AGE_18_24 = "18-24"
+    AGE_25_34 = "25-34"
+    AGE_35_44 = "35-44"
+    AGE_45_54 = "45-54"
+    AGE_55_64 = "55-64"
+    AGE_65_PLUS = "65+"
+    UNKNOWN = "unknown"
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Relationship(StrEnum):
+    """Victim–offender relationship."""
+
+    PARTNER = "partner"
+    FAMILY = "family"
+    PEER = "peer"
+    ACQUAINTANCE = "acquaintance"
+    STRANGER = "stranger"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+
+class HateStrand(StrEnum):
+    RACE = "race"
+    RELIGION = "religion"
+    SEXUAL_ORIENTATION = "sexual-orientation"
+    DISABILITY = "disability"
+    TRANSGENDER = "transgender"
+
+
+class WeaponKind(StrEnum):
+    KNIFE = "knife"
+    FIREARM = "firearm"
+    OTHER = "other"
+
+
+def _title(slug: str) -> str:
+    return slug.replace("-", " ").capitalize()
+
+
+_CRIME_NAMES = {
+    CrimeType.ANTI_SOCIAL_BEHAVIOUR: "Anti-social behaviour",
+    CrimeType.CRIMINAL_DAMAGE_ARSON: "Criminal damage and arson",
+    CrimeType.VIOLENT_CRIME: "Violence and sexual offences",
+}
+
+CATEGORY_NAMES: dict[str, str] = {
+    **{c.value: _CRIME_NAMES.get(c, _title(c.value)) for c in CrimeType},
+    **{c.value: "ASB – " + c.value.removeprefix("asb-") for c in AsbCategory},
+    **{c.value: "Call – " + c.value.removeprefix("call-").replace("-", " ") for c in CallCategory},
+    **{c.value: _title(c.value) for c in FireCategory},
+}
+"""Display name of every category slug, for the dashboard and exports."""
+
+KIND_SOURCE: dict[EventKind, Source] = {
+    EventKind.POLICE_CRIME: Source.POLICE,
+    EventKind.COUNCIL_ASB: Source.COUNCIL,
+    EventKind.COUNCIL_CALL: Source.COUNCIL,
+    EventKind.FIRE_INCIDENT: Source.FIRE,
+}

@@ -1,0 +1,66 @@
+"""The dead-letter record: what was rejected, why, from where, and the original bytes."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from schemas.events import Contract, UtcDatetime
+
+
+class RejectReason(StrEnum):
+    """Why a message was dead-lettered (a bounded set: it is also a metric label)."""
+
+    NOT_JSON = "not-json"
+    INVALID = "invalid"
+    KEY_MISMATCH = "key-mismatch"
+    SOURCE_MISMATCH = "source-mismatch"
+
+
+class DeadLetter(Contract):
+    reason: RejectReason
+    detail: str = Field(description="Human-readable summary of the fault.")
+    errors: tuple[dict[str, Any], ...] = ()
+    stage: str = Field(description="The job that rejected it, e.g. validate_incidents.")
+    topic: str
+    partition: int
+    offset: int
+    key_b64: str | None = None
+    value_b64: str
+    rejected_at: UtcDatetime
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        reason: RejectReason,
+        detail: str,
+        stage: str,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes,
+        rejected_at: datetime,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> DeadLetter:
+        return cls(
+            reason=reason,
+            detail=detail,
+            errors=tuple(errors or ()),
+            stage=stage,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key_b64=None if key is None else base64.b64encode(key).decode(),
+            value_b64=base64.b64encode(value).decode(),
+            rejected_at=rejected_at,
+        )
+
+    @property
+    def original_value(self) -> bytes:
+        return base64.b64decode(self.value_b64)

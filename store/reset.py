@@ -1,0 +1,41 @@
+"""Pairs derived Redis state with the Kafka log it was built from.
+
+The embedded broker keeps its log in memory, so each run is a new, empty log with a new
+cluster id. Aggregates or offset markers left by an earlier run would then be paired with
+the wrong log: when the stamp differs, every key of the deployment is removed and the
+stamp is set, atomically with respect to other workers doing the same check.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis import Redis, WatchError
+
+from store.keys import Keys
+
+log = logging.getLogger(__name__)
+
+
+def pair_with_log(redis: Redis, keys: Keys, log_identity: str) -> bool:
+    """Reset derived state if it was built from another log; True when a reset happened."""
+    while True:
+        with redis.pipeline() as pipe:
+            try:
+                pipe.watch(keys.broker_stamp)
+                stamp = pipe.get(keys.broker_stamp)
+                if stamp is not None and stamp.decode() == log_identity:
+                    return False
+                stale = list(pipe.scan_iter(match=keys.pattern, count=1000))
+                pipe.multi()
+                for start in range(0, len(stale), 500):
+                    pipe.unlink(*stale[start : start + 500])
+                pipe.set(keys.broker_stamp, log_identity)
+                pipe.execute()
+            except WatchError:
+                continue
+        log.warning(
+            "derived state reset for a new Kafka log",
+            extra={"previous": stamp.decode() if stamp else None, "log": log_identity, "keys": len(stale)},
+        )
+        return True

@@ -1,0 +1,62 @@
+"""Builds the one faust App from Settings and registers the stream jobs.
+
+An engine swap should touch only this module and the jobs' agent functions: the
+arithmetic and the Redis effects live in ``store`` and ``schemas``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from redis.asyncio import Redis
+
+from safer.settings import Settings
+from store.keys import Keys
+from store.writer import StoreWriter
+from streams import count_incidents, validate_incidents
+from streams.topics import Topics
+
+
+def build_app(settings: Settings) -> faust.App:
+    """The worker's faust App with every job registered (nothing started yet)."""
+    app = faust.App(
+        settings.consumer_group,
+        broker=f"kafka://{settings.require_kafka()}",
+        value_serializer="raw",
+        key_serializer="raw",
+        store="memory://",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=max(settings.session_timeout_s / 5, 0.5),
+        broker_rebalance_timeout=settings.session_timeout_s * 2,
+        broker_commit_every=settings.batch_size,
+        broker_commit_interval=1.0,
+        web_enabled=True,
+        web_port=settings.worker_web_port,
+        web_bind="127.0.0.1",
+        producer_acks=-1,
+    )
+    topics = Topics(settings.topic_prefix)
+    redis: Redis = Redis.from_url(settings.require_redis())
+    writer = StoreWriter(redis, Keys(settings.redis_prefix), settings.latest_incidents)
+    bound = AppTopics(
+        raw=app.topic(*(spec.name for spec in topics.raw_all)),
+        incidents=app.topic(topics.incidents.name),
+        deadletter=app.topic(topics.deadletter.name),
+    )
+    validate_incidents.register(app, bound, writer, settings)
+    count_incidents.register(app, bound, writer, settings)
+    return app
+
+
+@dataclass(frozen=True, slots=True)
+class AppTopics:
+    """The faust topic objects the jobs use (created beforehand by ``streams.admin``)."""
+
+    raw: Any
+    incidents: Any
+    deadletter: Any

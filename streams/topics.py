@@ -1,0 +1,51 @@
+"""Every Kafka topic, declared once: name, key, value and partitions.
+
+This module is the one owner of topic names; feeds, the faust app, consumers and tests
+import it. It does not import faust (publishers and the dashboard must not need it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.categories import Source
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    key: str
+    value: str
+    compact: bool = False
+    retention_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """Topic names of one deployment (all share the configured prefix)."""
+
+    prefix: str
+
+    def raw(self, source: Source) -> TopicSpec:
+        """Partner feed as received: one topic per source, key = record_key."""
+        return TopicSpec(f"{self.prefix}raw.{source.value}", "record_key", "raw JSON bytes")
+
+    @property
+    def raw_all(self) -> tuple[TopicSpec, ...]:
+        return tuple(self.raw(source) for source in Source)
+
+    @property
+    def incidents(self) -> TopicSpec:
+        """Canonical, validated incidents (schema v1); retained forever: the source of truth."""
+        return TopicSpec(
+            f"{self.prefix}incidents.v1", "record_key", "IncidentEvent JSON", retention_ms=-1
+        )
+
+    @property
+    def deadletter(self) -> TopicSpec:
+        """Rejected input with reason, origin and the original bytes (DeadLetter JSON)."""
+        return TopicSpec(f"{self.prefix}deadletter.v1", "original key", "DeadLetter JSON", retention_ms=-1)
+
+    @property
+    def all(self) -> tuple[TopicSpec, ...]:
+        return (*self.raw_all, self.incidents, self.deadletter)

@@ -1,0 +1,99 @@
+"""Job ``validate_incidents``: raw partner topics -> canonical incident topic / dead letters.
+
+At-least-once: a batch is acknowledged only after its canonical and dead-letter messages
+are delivered and its outcome counters are stored; counters are guarded by offset, so a
+replayed batch changes no count (the canonical topic may carry a duplicate, which the
+counting job recognises by record_key and version).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from schemas.categories import Source
+from schemas.codec import encode_incident
+from schemas.deadletter import DeadLetter
+from safer.settings import Settings
+from store.writer import StageOutcome, StoreWriter
+from streams.topics import Topics
+from streams.validation import Rejection, classify
+
+if TYPE_CHECKING:
+    import faust
+
+    from streams.app import AppTopics
+
+STAGE = "validate_incidents"
+log = logging.getLogger(__name__)
+
+
+def register(app: faust.App, bound: AppTopics, writer: StoreWriter, settings: Settings) -> None:
+    topics = Topics(settings.topic_prefix)
+    source_of = {topics.raw(source).name: source for source in Source}
+
+    @app.agent(bound.raw, name=STAGE)
+    async def validate_incidents(stream: Any) -> None:
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+            outcomes = await _route(batch, bound, source_of)
+            await writer.record_outcomes(STAGE, outcomes)
+
+
+async def _route(
+    batch: Sequence[Any], bound: AppTopics, source_of: dict[str, Source]
+) -> list[StageOutcome]:
+    """Send every message of a batch on; returns each one's outcome once all are delivered."""
+    pending = []
+    outcomes = []
+    for event in batch:
+        msg = event.message
+        expected = source_of.get(msg.topic)
+        result = classify(msg.key, msg.value, expected)
+        source = expected.value if expected else "unknown"
+        if isinstance(result, Rejection):
+            pending.append(await bound.deadletter.send(key=msg.key, value=_dead_letter(msg, result)))
+            _log_rejection(msg, result)
+            outcomes.append(_outcome(msg, source, "dead-lettered", result.reason.value))
+        else:
+            key = result.record_key.encode()
+            pending.append(await bound.incidents.send(key=key, value=encode_incident(result)))
+            outcomes.append(_outcome(msg, source, "validated"))
+    for future in pending:
+        await future
+    return outcomes
+
+
+def _outcome(msg: Any, source: str, outcome: str, reason: str | None = None) -> StageOutcome:
+    return StageOutcome(msg.topic, msg.partition, msg.offset, source, outcome, reason)
+
+
+def _dead_letter(msg: Any, rejection: Rejection) -> bytes:
+    record = DeadLetter.build(
+        reason=rejection.reason,
+        detail=rejection.detail,
+        errors=rejection.errors,
+        stage=STAGE,
+        topic=msg.topic,
+        partition=msg.partition,
+        offset=msg.offset,
+        key=msg.key,
+        value=msg.value if isinstance(msg.value, bytes) else bytes(msg.value or b""),
+        rejected_at=datetime.now(UTC),
+    )
+    return record.model_dump_json().encode()
+
+
+def _log_rejection(msg: Any, rejection: Rejection) -> None:
+    log.warning(
+        "message dead-lettered",
+        extra={
+            "stage": STAGE,
+            "topic": msg.topic,
+            "partition": msg.partition,
+            "offset": msg.offset,
+            "reason": rejection.reason.value,
+            "detail": rejection.detail,
+        },
+    )

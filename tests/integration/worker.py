@@ -1,0 +1,63 @@
+"""Helpers to run the real stream worker (``safer worker``) and to read topics in tests."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from safer.procs import Component
+from safer.settings import Settings, child_env
+from streams.worker import prepare
+
+
+@contextmanager
+def running_worker(settings: Settings, log_dir: Path, name: str = "worker") -> Iterator[Component]:
+    """A real worker process for these settings, stopped (and reaped) on exit."""
+    prepare(settings)
+    worker = Component(name, [sys.executable, "-m", "safer.cli", "worker"], log_dir / f"{name}.log",
+                       child_env(settings))
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop(settings.shutdown_grace_s)
+
+
+def produce(settings: Settings, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", linger_ms=5)
+    for key, value in messages:
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+
+
+def read_topic(settings: Settings, topic: str, expect: int, timeout_s: float = 30.0) -> list[bytes]:
+    """Every message value of a topic (all partitions, from the beginning)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
+                             fetch_max_wait_ms=100, consumer_timeout_ms=1000)
+    try:
+        parts = consumer.partitions_for_topic(topic) or set()
+        consumer.assign([TopicPartition(topic, p) for p in parts])
+        consumer.seek_to_beginning()
+        values: list[bytes] = []
+        deadline = time.monotonic() + timeout_s
+        while len(values) < expect and time.monotonic() < deadline:
+            values.extend(m.value for m in consumer)
+        return values
+    finally:
+        consumer.close()
+
+
+def wait_for(check: Callable[[], bool], timeout_s: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.25)
+    tail = log.read_text()[-3000:] if log and log.exists() else ""
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}\n{tail}")
