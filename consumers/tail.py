@@ -27,10 +27,8 @@ def tail(settings: Settings, stream: str, limit: int, idle_timeout_s: float) -> 
         partitions = consumer.partitions_for_topic(name) or set()
         consumer.assign([TopicPartition(name, p) for p in sorted(partitions)])
         consumer.seek_to_beginning()
-        printed = 0
-        for message in consumer:
+        for printed, message in enumerate(consumer, start=1):
             sys.stdout.write(message.value.decode("utf-8", errors="replace") + "\n")
-            printed += 1
             if limit and printed >= limit:
                 break
         return 0

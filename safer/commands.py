@@ -26,21 +26,34 @@ def _settings(args: argparse.Namespace, component: str) -> Settings:
 def _up(args: argparse.Namespace) -> int:
     from safer.stack import Stack, StackOptions
 
-    overrides = {"kafka_bootstrap": args.kafka, "redis_url": args.redis, "state_dir": args.state_dir,
-                 "dashboard_port": args.dashboard_port}
+    overrides = {
+        "kafka_bootstrap": args.kafka,
+        "redis_url": args.redis,
+        "state_dir": args.state_dir,
+        "dashboard_port": args.dashboard_port,
+    }
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     logs.configure(settings.log_level, "up")
-    options = StackOptions(simulator=not args.no_simulator, dashboard=not args.no_dashboard, rate=args.rate)
+    options = StackOptions(
+        simulator=not args.no_simulator, dashboard=not args.no_dashboard, rate=args.rate
+    )
     return Stack(settings, options).run()
 
 
 def register_up(sub: Subparsers) -> None:
-    p = sub.add_parser("up", help="run the whole live stack on this machine",
-                       description="Start broker, Redis, topics, stream worker, feed simulator and "
-                       "dashboard; Ctrl-C / SIGTERM stops them all.")
-    p.add_argument("--kafka", metavar="HOST:PORT", help="use this Kafka instead of the embedded broker")
+    p = sub.add_parser(
+        "up",
+        help="run the whole live stack on this machine",
+        description="Start broker, Redis, topics, stream worker, feed simulator and "
+        "dashboard; Ctrl-C / SIGTERM stops them all.",
+    )
+    p.add_argument(
+        "--kafka", metavar="HOST:PORT", help="use this Kafka instead of the embedded broker"
+    )
     p.add_argument("--redis", metavar="URL", help="use this Redis instead of our own redis-server")
-    p.add_argument("--rate", type=float, help="simulated incidents per second (default SAFER_SIMULATOR_RATE)")
+    p.add_argument(
+        "--rate", type=float, help="simulated incidents per second (default SAFER_SIMULATOR_RATE)"
+    )
     p.add_argument("--no-simulator", action="store_true", help="do not start the feed simulator")
     p.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
     p.add_argument("--dashboard-port", type=int, help="dashboard port (0: any free port)")
@@ -56,21 +69,28 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def register_worker(sub: Subparsers) -> None:
-    p = sub.add_parser("worker", help="run the stream worker (faust)",
-                       description="Validate raw partner events, dead-letter bad input and keep "
-                       "the Redis aggregates, until SIGINT/SIGTERM.")
+    p = sub.add_parser(
+        "worker",
+        help="run the stream worker (faust)",
+        description="Validate raw partner events, dead-letter bad input and keep "
+        "the Redis aggregates, until SIGINT/SIGTERM.",
+    )
     p.set_defaults(handler=_worker)
 
 
 def _simulate(args: argparse.Namespace) -> int:
     from feeds.publisher import RawPublisher, run_live
     from feeds.simulator import Simulator
+
     from safer.geography import load_areas
     from streams.topics import Topics
 
     settings = _settings(args, "simulator")
-    simulator = Simulator(load_areas(), seed=args.seed,
-                          pseudonym_key=settings.pseudonym_key.get_secret_value().encode())
+    simulator = Simulator(
+        load_areas(),
+        seed=args.seed,
+        pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with RawPublisher(settings.require_kafka(), Topics(settings.topic_prefix)) as publisher:
@@ -89,10 +109,13 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def register_simulate(sub: Subparsers) -> None:
-    p = sub.add_parser("simulate", help="publish synthetic partner traffic to the raw topics",
-                       description="Realistic synthetic police, council and fire traffic over the "
-                       "partnership's wards, with a small share of duplicates, corrections and "
-                       "malformed records.")
+    p = sub.add_parser(
+        "simulate",
+        help="publish synthetic partner traffic to the raw topics",
+        description="Realistic synthetic police, council and fire traffic over the "
+        "partnership's wards, with a small share of duplicates, corrections and "
+        "malformed records.",
+    )
     p.add_argument("--rate", type=float, help="messages per second (default SAFER_SIMULATOR_RATE)")
     p.add_argument("--count", type=int, help="publish this many messages now, then exit")
     p.add_argument("--seed", type=int, help="random seed, for reproducible traffic")
@@ -108,8 +131,11 @@ def _topics(args: argparse.Namespace) -> int:
 
 
 def register_topics(sub: Subparsers) -> None:
-    p = sub.add_parser("topics", help="create the topics and pair Redis with the Kafka log",
-                       description="Idempotent: creates missing topics only.")
+    p = sub.add_parser(
+        "topics",
+        help="create the topics and pair Redis with the Kafka log",
+        description="Idempotent: creates missing topics only.",
+    )
     p.set_defaults(handler=_topics)
 
 
@@ -127,24 +153,32 @@ def _schemas(args: argparse.Namespace) -> int:
 
 
 def register_schemas(sub: Subparsers) -> None:
-    p = sub.add_parser("schemas", help="export or check the JSON Schema files of the contract",
-                       description="JSON Schema files are generated from the pydantic models.")
+    p = sub.add_parser(
+        "schemas",
+        help="export or check the JSON Schema files of the contract",
+        description="JSON Schema files are generated from the pydantic models.",
+    )
     p.add_argument("action", choices=["export", "check"], help="write the files, or fail if stale")
     p.set_defaults(handler=_schemas)
 
 
 def _settings_cmd(args: argparse.Namespace) -> int:
     settings = load_settings()
-    shown = {name: (str(value) if value is not None else None)
-             for name, value in settings.model_dump(mode="json").items()}
+    shown = {
+        name: (str(value) if value is not None else None)
+        for name, value in settings.model_dump(mode="json").items()
+    }
     shown["pseudonym_key"] = "**********"
     print(json.dumps(shown, indent=2))
     return 0
 
 
 def register_settings(sub: Subparsers) -> None:
-    p = sub.add_parser("settings", help="print the effective settings (secrets masked)",
-                       description="Every setting is a SAFER_<NAME> environment variable.")
+    p = sub.add_parser(
+        "settings",
+        help="print the effective settings (secrets masked)",
+        description="Every setting is a SAFER_<NAME> environment variable.",
+    )
     p.set_defaults(handler=_settings_cmd)
 
 
@@ -155,8 +189,11 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def register_status(sub: Subparsers) -> None:
-    p = sub.add_parser("status", help="health and live counts of the running stack",
-                       description="Reads the local stack file (or SAFER_* settings).")
+    p = sub.add_parser(
+        "status",
+        help="health and live counts of the running stack",
+        description="Reads the local stack file (or SAFER_* settings).",
+    )
     p.set_defaults(handler=_status)
 
 
@@ -167,8 +204,11 @@ def _tail(args: argparse.Namespace) -> int:
 
 
 def register_tail(sub: Subparsers) -> None:
-    p = sub.add_parser("tail", help="print canonical incidents or dead letters as JSON lines",
-                       description="A downstream subscriber: reads a topic from the beginning.")
+    p = sub.add_parser(
+        "tail",
+        help="print canonical incidents or dead letters as JSON lines",
+        description="A downstream subscriber: reads a topic from the beginning.",
+    )
     p.add_argument("stream", choices=["incidents", "deadletter"])
     p.add_argument("--max", type=int, default=0, help="stop after this many (0: no limit)")
     p.add_argument("--timeout", type=float, default=5.0, help="stop after this many idle seconds")
@@ -176,6 +216,12 @@ def register_tail(sub: Subparsers) -> None:
 
 
 REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
-    register_up, register_worker, register_simulate, register_topics,
-    register_schemas, register_settings, register_status, register_tail,
+    register_up,
+    register_worker,
+    register_simulate,
+    register_topics,
+    register_schemas,
+    register_settings,
+    register_status,
+    register_tail,
 )

@@ -25,7 +25,9 @@ def tansu_binary() -> str:
 def redis_binary() -> str:
     found = shutil.which("redis-server")
     if not found:
-        raise StackError("redis", "redis-server not found: install it (`apt-get install -y redis-server`)")
+        raise StackError(
+            "redis", "redis-server not found: install it (`apt-get install -y redis-server`)"
+        )
     return found
 
 
@@ -40,16 +42,41 @@ def broker(port: int, log_dir: Path) -> EmbeddedBroker:
     """A Tansu broker on 127.0.0.1:port with a fresh cluster id (its run's identity)."""
     cluster = f"safer-{uuid.uuid4().hex[:12]}"
     url = f"tcp://127.0.0.1:{port}"
-    argv = [tansu_binary(), "broker", "--cluster-id", cluster, "--listener-url", url,
-            "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
-    return EmbeddedBroker(Component("broker", argv, log_dir / "broker.log"), f"127.0.0.1:{port}", cluster)
+    argv = [
+        tansu_binary(),
+        "broker",
+        "--cluster-id",
+        cluster,
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
+    return EmbeddedBroker(
+        Component("broker", argv, log_dir / "broker.log"), f"127.0.0.1:{port}", cluster
+    )
 
 
 def redis(port: int, data_dir: Path, log_dir: Path, persist: bool = True) -> tuple[Component, str]:
     """A redis-server on 127.0.0.1:port keeping its data under ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    argv = [redis_binary(), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
-            "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no"]
+    argv = [
+        redis_binary(),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--daemonize",
+        "no",
+    ]
     if not persist:
         argv += ["--save", ""]
     return Component("redis", argv, log_dir / "redis.log"), f"redis://127.0.0.1:{port}/0"

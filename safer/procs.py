@@ -61,7 +61,7 @@ class Component:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=self.env,
-                preexec_fn=_own_group_dies_with_parent,  # noqa: PLW1509 - no threads yet at fork
+                preexec_fn=_own_group_dies_with_parent,
             )
         log.info("started", extra={"component": self.name, "pid": self.process.pid})
 

@@ -37,28 +37,41 @@ class Settings(BaseSettings):
         description="Redis URL. Unset: the local stack's own redis-server.",
     )
     topic_prefix: str = Field(
-        default="safer.", description="Prefix of every Kafka topic name (one namespace per deployment)."
+        default="safer.",
+        description="Prefix of every Kafka topic name (one namespace per deployment).",
     )
     redis_prefix: str = Field(
         default="safer:", description="Prefix of every Redis key written or read by safer-tracker."
     )
-    consumer_group: str = Field(default="safer-worker", description="Stream worker's consumer group (faust app id).")
-    partitions: int = Field(default=3, ge=1, description="Partitions of each topic created by safer.")
+    consumer_group: str = Field(
+        default="safer-worker", description="Stream worker's consumer group (faust app id)."
+    )
+    partitions: int = Field(
+        default=3, ge=1, description="Partitions of each topic created by safer."
+    )
     state_dir: Path = Field(
         default=Path(".safer"), description="Local state folder: stack file, Redis data, logs."
     )
     session_timeout_s: float = Field(
-        default=10.0, gt=0, description="Consumer-group session timeout; a first join takes about half."
+        default=10.0,
+        gt=0,
+        description="Consumer-group session timeout; a first join takes about half.",
     )
-    batch_size: int = Field(default=500, ge=1, description="Most events a stream agent handles at once.")
+    batch_size: int = Field(
+        default=500, ge=1, description="Most events a stream agent handles at once."
+    )
     batch_within_s: float = Field(default=0.2, gt=0, description="Longest wait to fill a batch.")
-    latest_incidents: int = Field(default=200, ge=1, description="Length of the latest-incidents ticker.")
+    latest_incidents: int = Field(
+        default=200, ge=1, description="Length of the latest-incidents ticker."
+    )
     simulator_rate: float = Field(
         default=5.0, gt=0, description="Simulated incidents per second across all partners."
     )
     dashboard_port: int = Field(default=8501, ge=0, description="Dashboard port (0: a free port).")
     dashboard_refresh_s: float = Field(default=3.0, gt=0, description="Live panel refresh period.")
-    worker_web_port: int = Field(default=6066, ge=0, description="Worker's web port (0: a free port).")
+    worker_web_port: int = Field(
+        default=6066, ge=0, description="Worker's web port (0: a free port)."
+    )
     shutdown_grace_s: float = Field(
         default=15.0, gt=0, description="Grace before a component that ignores SIGTERM is killed."
     )
@@ -77,7 +90,7 @@ class Settings(BaseSettings):
             from safer.errors import ConfigError
 
             raise ConfigError(
-                "no Kafka configured: set SAFER_KAFKA_BOOTSTRAP or start the local stack with `safer up`"
+                "no Kafka configured: set SAFER_KAFKA_BOOTSTRAP or start the stack with `safer up`"
             )
         return self.kafka_bootstrap
 

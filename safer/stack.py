@@ -112,7 +112,9 @@ class Stack:
 
     def _spawn(self, name: str, args: list[str], extra: dict[str, str] | None = None) -> Component:
         env = child_env(self.settings) | (extra or {})
-        component = Component(name, [sys.executable, "-m", "safer.cli", *args], self.logs / f"{name}.log", env)
+        component = Component(
+            name, [sys.executable, "-m", "safer.cli", *args], self.logs / f"{name}.log", env
+        )
         self._launch(component)
         self.endpoints.setdefault(name, f"log: {component.log_path}")
         return component
@@ -125,11 +127,26 @@ class Stack:
         port = self.settings.dashboard_port
         if port == 0 or not port_free(port):
             port = free_port()
-        argv = [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
-                "--server.port", str(port), "--server.address", "127.0.0.1",
-                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                "--server.fileWatcherType", "none"]
-        component = Component("dashboard", argv, self.logs / "dashboard.log", child_env(self.settings))
+        argv = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(DASHBOARD_APP),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ]
+        component = Component(
+            "dashboard", argv, self.logs / "dashboard.log", child_env(self.settings)
+        )
         self._launch(component)
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: _http_ok(f"{url}/_stcore/health"), 60, "dashboard")
@@ -170,7 +187,9 @@ class Stack:
                 if c.name not in RESTARTABLE or restarts.get(c.name, 0) >= 5:
                     raise StackError(c.name, f"exited with code {c.exit_code()}")
                 restarts[c.name] = restarts.get(c.name, 0) + 1
-                self.console.print(f"[yellow]{c.name} exited ({c.exit_code()}); restarting[/yellow]")
+                self.console.print(
+                    f"[yellow]{c.name} exited ({c.exit_code()}); restarting[/yellow]"
+                )
                 c.start()
 
     def _stop_all(self) -> None:

@@ -22,8 +22,12 @@ def print_status(settings: Settings) -> int:
     try:
         from streams.admin import cluster_id
 
-        table.add_row("kafka", "[green]up[/green]", f"{settings.require_kafka()} ({cluster_id(settings.require_kafka())})")
-    except Exception as exc:
+        table.add_row(
+            "kafka",
+            "[green]up[/green]",
+            f"{settings.require_kafka()} ({cluster_id(settings.require_kafka())})",
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure means 'down', shown to the user
         healthy = False
         table.add_row("kafka", "[red]down[/red]", str(exc))
     try:
@@ -34,7 +38,7 @@ def print_status(settings: Settings) -> int:
         table.add_row("redis", "[green]up[/green]", f"{settings.redis_url}: {detail}")
         dead = sum(snapshot.deadletters.values())
         table.add_row("dead letters", "", str(dead))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure means 'down', shown to the user
         healthy = False
         table.add_row("redis", "[red]down[/red]", str(exc))
     if stack.get("dashboard_url"):

@@ -15,7 +15,13 @@ from schemas.events import IncidentEvent
 
 INCIDENT_ADAPTER: TypeAdapter[IncidentEvent] = TypeAdapter(IncidentEvent)
 
-__all__ = ["INCIDENT_ADAPTER", "ValidationError", "decode_incident", "encode_incident", "error_list"]
+__all__ = [
+    "INCIDENT_ADAPTER",
+    "ValidationError",
+    "decode_incident",
+    "encode_incident",
+    "error_list",
+]
 
 
 def decode_incident(raw: bytes) -> IncidentEvent:

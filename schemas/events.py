@@ -39,7 +39,7 @@ from schemas.categories import (
     WeaponKind,
 )
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Literal["1"] = "1"
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -66,7 +66,9 @@ def _controlled_place(value: str) -> str:
 
 
 PlaceName = Annotated[
-    str, Field(min_length=2, max_length=100, pattern=r"^[^\n\r\t]+$"), AfterValidator(_controlled_place)
+    str,
+    Field(min_length=2, max_length=100, pattern=r"^[^\n\r\t]+$"),
+    AfterValidator(_controlled_place),
 ]
 
 
@@ -164,7 +166,9 @@ class CouncilAsb(IncidentCore):
     @model_validator(mode="after")
     def _type_in_category(self) -> CouncilAsb:
         if ASB_TYPE_CATEGORY[self.asb_type] is not self.category:
-            raise ValueError(f"asb_type {self.asb_type.value} is not in category {self.category.value}")
+            raise ValueError(
+                f"asb_type {self.asb_type.value} is not in category {self.category.value}"
+            )
         return self
 
 

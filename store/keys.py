@@ -4,8 +4,8 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 
 | key | type | contents |
 |---|---|---|
-| ``{p}meta:broker`` | string | identity (cluster id) of the Kafka log the derived state was built from |
-| ``{p}rec:{record_key}`` | hash | ``v`` = highest version applied, ``c`` = its count cell ("" if cancelled) |
+| ``{p}meta:broker`` | string | cluster id of the Kafka log the state was built from |
+| ``{p}rec:{record_key}`` | hash | ``v`` highest version applied, ``c`` its count cell |
 | ``{p}count:source_ward_category`` | hash | ``source|ward|category`` -> live incident count |
 | ``{p}latest`` | zset | record_key scored by reported/received time (ms), trimmed to N |
 | ``{p}latest:data`` | hash | record_key -> aggregate-safe ticker row (JSON) |

@@ -22,9 +22,10 @@ def pair_with_log(redis: Redis, keys: Keys, log_identity: str) -> bool:
     while True:
         with redis.pipeline() as pipe:
             try:
-                pipe.watch(keys.broker_stamp)
-                stamp = pipe.get(keys.broker_stamp)
-                if stamp is not None and stamp.decode() == log_identity:
+                pipe.watch(keys.broker_stamp)  # type: ignore[no-untyped-call]  # untyped in redis-py
+                raw = pipe.get(keys.broker_stamp)
+                stamp = raw.decode() if isinstance(raw, bytes) else raw
+                if stamp == log_identity:
                     return False
                 stale = list(pipe.scan_iter(match=keys.pattern, count=1000))
                 pipe.multi()
@@ -36,6 +37,10 @@ def pair_with_log(redis: Redis, keys: Keys, log_identity: str) -> bool:
                 continue
         log.warning(
             "derived state reset for a new Kafka log",
-            extra={"previous": stamp.decode() if stamp else None, "log": log_identity, "keys": len(stale)},
+            extra={
+                "previous": stamp,
+                "log": log_identity,
+                "keys": len(stale),
+            },
         )
         return True

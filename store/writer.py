@@ -74,20 +74,33 @@ class StoreWriter:
         async with self._redis.pipeline(transaction=False) as pipe:
             for event in events:
                 cancelled = event.status is RecordStatus.CANCELLED
-                cell = "" if cancelled else count_cell(
-                    event.source.value, event.data.location.ward_code, event.category
+                cell = (
+                    ""
+                    if cancelled
+                    else count_cell(
+                        event.source.value, event.data.location.ward_code, event.category
+                    )
                 )
                 received_ms = _ms(event.data.received_at)
                 await self._apply(
                     keys=[
-                        k.record(event.record_key), k.counts, k.latest, k.latest_data,
-                        k.outcomes, k.freshness(event.source.value),
+                        k.record(event.record_key),
+                        k.counts,
+                        k.latest,
+                        k.latest_data,
+                        k.outcomes,
+                        k.freshness(event.source.value),
                     ],
                     args=[
-                        event.version, cell, event.record_key,
+                        event.version,
+                        cell,
+                        event.record_key,
                         json.dumps(ticker_row(event), separators=(",", ":")),
-                        received_ms, self._latest_length, event.source.value,
-                        received_ms, _ms(event.data.occurred.start),
+                        received_ms,
+                        self._latest_length,
+                        event.source.value,
+                        received_ms,
+                        _ms(event.data.occurred.start),
                     ],
                     client=pipe,
                 )

@@ -7,7 +7,7 @@ import logging
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from streams.topics import TopicSpec, Topics
+from streams.topics import Topics, TopicSpec
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,9 @@ def _new_topic(spec: TopicSpec, partitions: int) -> NewTopic:
         config["retention.ms"] = str(spec.retention_ms)
     if spec.compact:
         config["cleanup.policy"] = "compact"
-    return NewTopic(spec.name, num_partitions=partitions, replication_factor=1, topic_configs=config)
+    return NewTopic(
+        spec.name, num_partitions=partitions, replication_factor=1, topic_configs=config
+    )
 
 
 def ensure_topics(bootstrap: str, topics: Topics, partitions: int) -> list[str]:

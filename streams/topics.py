@@ -44,7 +44,9 @@ class Topics:
     @property
     def deadletter(self) -> TopicSpec:
         """Rejected input with reason, origin and the original bytes (DeadLetter JSON)."""
-        return TopicSpec(f"{self.prefix}deadletter.v1", "original key", "DeadLetter JSON", retention_ms=-1)
+        return TopicSpec(
+            f"{self.prefix}deadletter.v1", "original key", "DeadLetter JSON", retention_ms=-1
+        )
 
     @property
     def all(self) -> tuple[TopicSpec, ...]:

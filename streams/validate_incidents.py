@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from safer.settings import Settings
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
-from safer.settings import Settings
 from store.writer import StageOutcome, StoreWriter
 from streams.topics import Topics
 from streams.validation import Rejection, classify
@@ -53,7 +53,9 @@ async def _route(
         result = classify(msg.key, msg.value, expected)
         source = expected.value if expected else "unknown"
         if isinstance(result, Rejection):
-            pending.append(await bound.deadletter.send(key=msg.key, value=_dead_letter(msg, result)))
+            pending.append(
+                await bound.deadletter.send(key=msg.key, value=_dead_letter(msg, result))
+            )
             _log_rejection(msg, result)
             outcomes.append(_outcome(msg, source, "dead-lettered", result.reason.value))
         else:

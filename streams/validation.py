@@ -31,7 +31,9 @@ def classify(key: bytes | None, value: bytes, expected: Source | None) -> Incide
     except ValidationError as exc:
         errors = error_list(exc)
         if errors and errors[0]["type"] in {"json_invalid", "json_type"}:
-            return Rejection(RejectReason.NOT_JSON, f"not a JSON object: {errors[0]['msg']}", errors)
+            return Rejection(
+                RejectReason.NOT_JSON, f"not a JSON object: {errors[0]['msg']}", errors
+            )
         return Rejection(RejectReason.INVALID, _summary(errors), errors)
     if key is not None and key != event.record_key.encode():
         return Rejection(RejectReason.KEY_MISMATCH, "Kafka key differs from record_key")
@@ -45,4 +47,3 @@ def _summary(errors: list[dict[str, Any]]) -> str:
     parts = [f"{e['loc'] or '<root>'}: {e['msg']}" for e in errors[:5]]
     more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
     return f"{len(errors)} invalid field(s): " + "; ".join(parts) + more
-

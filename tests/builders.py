@@ -34,9 +34,18 @@ def _envelope(kind: str, source: str, partner: str, key_prefix: str) -> dict[str
 
 def _core(**location: Any) -> dict[str, Any]:
     return {
-        "occurred": {"start": (NOW - timedelta(hours=3)).isoformat(), "end": (NOW - timedelta(hours=1)).isoformat()},
+        "occurred": {
+            "start": (NOW - timedelta(hours=3)).isoformat(),
+            "end": (NOW - timedelta(hours=1)).isoformat(),
+        },
         "received_at": NOW.isoformat(),
-        "location": {"lat": 53.39, "lon": -3.02, "lsoa_code": "E01007141", "ward_code": "E05000956", **location},
+        "location": {
+            "lat": 53.39,
+            "lon": -3.02,
+            "lsoa_code": "E01007141",
+            "ward_code": "E05000956",
+            **location,
+        },
     }
 
 
@@ -48,8 +57,12 @@ def make_police_incident(**overrides: Any) -> dict[str, Any]:
 
 def make_council_asb(**overrides: Any) -> dict[str, Any]:
     base = _envelope("council.asb", "council", "wirral-council", "council:wirral:asb")
-    base["data"] = {**_core(), "category": "asb-nuisance", "asb_type": "scrambler-bikes",
-                    "people": {"youth": True}}
+    base["data"] = {
+        **_core(),
+        "category": "asb-nuisance",
+        "asb_type": "scrambler-bikes",
+        "people": {"youth": True},
+    }
     return _merge(base, overrides)
 
 

@@ -32,7 +32,9 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
     """One broker and one redis-server for the whole test run."""
     logs = tmp_path_factory.mktemp("infra-logs")
     broker = embedded.broker(free_port(), logs)
-    redis_component, redis_url = embedded.redis(free_port(), logs / "redis-data", logs, persist=False)
+    redis_component, redis_url = embedded.redis(
+        free_port(), logs / "redis-data", logs, persist=False
+    )
     broker.component.start()
     redis_component.start()
     try:

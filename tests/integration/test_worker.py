@@ -7,13 +7,19 @@ from pathlib import Path
 
 from redis import Redis
 
+from safer.settings import Settings
 from schemas.categories import Source
 from schemas.deadletter import DeadLetter
-from safer.settings import Settings
 from store.keys import Keys, count_cell
 from store.reader import StoreReader
 from streams.topics import Topics
-from tests.builders import encode, key_of, make_council_asb, make_fire_incident, make_police_incident
+from tests.builders import (
+    encode,
+    key_of,
+    make_council_asb,
+    make_fire_incident,
+    make_police_incident,
+)
 from tests.integration.worker import produce, read_topic, running_worker, wait_for
 
 
@@ -22,8 +28,10 @@ def _counts(redis: Redis, settings: Settings) -> dict[str, int]:
     return {count_cell(r.source, r.ward, r.category): r.count for r in reader.counts()}
 
 
-def test_valid_events_counted_and_bad_ones_dead_lettered(settings: Settings, redis_client: Redis, tmp_path: Path):
-    """Valid events reach the canonical topic and the counts; malformed ones the DLQ with reason and bytes."""
+def test_valid_events_counted_and_bad_ones_dead_lettered(
+    settings: Settings, redis_client: Redis, tmp_path: Path
+):
+    """Valid events reach the canonical topic and counts; bad ones the DLQ with reason and bytes."""
     topics = Topics(settings.topic_prefix)
     burglary = make_police_incident()
     asb = make_council_asb()
@@ -31,10 +39,16 @@ def test_valid_events_counted_and_bad_ones_dead_lettered(settings: Settings, red
     not_json = b"{this is not json"
     personal = encode(make_council_asb(data={"caller_name": "Jane Smith"}))
     with running_worker(settings, tmp_path) as worker:
-        produce(settings, topics.raw(Source.POLICE).name,
-                [(key_of(burglary), encode(burglary)), (b"k1", not_json)])
-        produce(settings, topics.raw(Source.COUNCIL).name,
-                [(key_of(asb), encode(asb)), (b"k2", personal)])
+        produce(
+            settings,
+            topics.raw(Source.POLICE).name,
+            [(key_of(burglary), encode(burglary)), (b"k1", not_json)],
+        )
+        produce(
+            settings,
+            topics.raw(Source.COUNCIL).name,
+            [(key_of(asb), encode(asb)), (b"k2", personal)],
+        )
         produce(settings, topics.raw(Source.FIRE).name, [(key_of(fire), encode(fire))])
         expected = {
             count_cell("police", "E05000956", "burglary"): 1,
@@ -42,7 +56,10 @@ def test_valid_events_counted_and_bad_ones_dead_lettered(settings: Settings, red
             count_cell("fire", "E05000970", "secondary-fire"): 1,
         }
         wait_for(lambda: _counts(redis_client, settings) == expected, 60, "counts", worker.log_path)
-        dead = [DeadLetter.model_validate_json(v) for v in read_topic(settings, topics.deadletter.name, 2)]
+        dead = [
+            DeadLetter.model_validate_json(v)
+            for v in read_topic(settings, topics.deadletter.name, 2)
+        ]
     assert sorted(d.original_value for d in dead) == sorted([not_json, personal])
     by_value = {d.original_value: d for d in dead}
     assert by_value[not_json].reason.value == "not-json"
@@ -51,7 +68,8 @@ def test_valid_events_counted_and_bad_ones_dead_lettered(settings: Settings, red
     assert by_value[personal].topic == topics.raw(Source.COUNCIL).name
     canonical = read_topic(settings, topics.incidents.name, 3)
     assert sorted(json.loads(v)["record_key"] for v in canonical) == sorted(
-        e["record_key"] for e in (burglary, asb, fire))
+        e["record_key"] for e in (burglary, asb, fire)
+    )
     snapshot = StoreReader(redis_client, Keys(settings.redis_prefix)).live_snapshot()
     assert snapshot.deadletters == {
         f"not-json|{topics.raw(Source.POLICE).name}": 1,
@@ -60,23 +78,46 @@ def test_valid_events_counted_and_bad_ones_dead_lettered(settings: Settings, red
     assert len(snapshot.latest) == 3
 
 
-def test_duplicates_corrections_and_cancellations(settings: Settings, redis_client: Redis, tmp_path: Path):
+def test_duplicates_corrections_and_cancellations(
+    settings: Settings, redis_client: Redis, tmp_path: Path
+):
     """A redelivery counts once, a correction moves the count, a stale version changes nothing."""
     topic = Topics(settings.topic_prefix).raw(Source.POLICE).name
     first = make_police_incident()
-    moved = {**first, "id": "correction-1", "version": 2,
-             "data": {**first["data"], "category": "robbery",
-                      "location": {**first["data"]["location"], "ward_code": "E05000960"}}}
+    moved = {
+        **first,
+        "id": "correction-1",
+        "version": 2,
+        "data": {
+            **first["data"],
+            "category": "robbery",
+            "location": {**first["data"]["location"], "ward_code": "E05000960"},
+        },
+    }
     other = make_police_incident()
     cancelled = {**other, "id": "cancel-0001", "version": 2, "status": "cancelled"}
     messages = [first, first, moved, first, other, cancelled, other]
     with running_worker(settings, tmp_path) as worker:
         produce(settings, topic, [(key_of(m), encode(m)) for m in messages])
         expected = {count_cell("police", "E05000960", "robbery"): 1}
-        wait_for(lambda: _counts(redis_client, settings) == expected, 60, "corrected counts", worker.log_path)
+        wait_for(
+            lambda: _counts(redis_client, settings) == expected,
+            60,
+            "corrected counts",
+            worker.log_path,
+        )
         outcomes = StoreReader(redis_client, Keys(settings.redis_prefix)).live_snapshot().outcomes
-        wait_for(lambda: StoreReader(redis_client, Keys(settings.redis_prefix)).live_snapshot()
-                 .outcomes.get("validated|police") == 7, 30, "outcomes", worker.log_path)
+        wait_for(
+            lambda: (
+                StoreReader(redis_client, Keys(settings.redis_prefix))
+                .live_snapshot()
+                .outcomes.get("validated|police")
+                == 7
+            ),
+            30,
+            "outcomes",
+            worker.log_path,
+        )
     assert _counts(redis_client, settings) == expected
     assert outcomes.get("counted|police") == 2
     assert outcomes.get("corrected|police") == 2

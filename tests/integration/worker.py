@@ -19,8 +19,12 @@ from streams.worker import prepare
 def running_worker(settings: Settings, log_dir: Path, name: str = "worker") -> Iterator[Component]:
     """A real worker process for these settings, stopped (and reaped) on exit."""
     prepare(settings)
-    worker = Component(name, [sys.executable, "-m", "safer.cli", "worker"], log_dir / f"{name}.log",
-                       child_env(settings))
+    worker = Component(
+        name,
+        [sys.executable, "-m", "safer.cli", "worker"],
+        log_dir / f"{name}.log",
+        child_env(settings),
+    )
     worker.start()
     try:
         yield worker
@@ -38,8 +42,12 @@ def produce(settings: Settings, topic: str, messages: list[tuple[bytes | None, b
 
 def read_topic(settings: Settings, topic: str, expect: int, timeout_s: float = 30.0) -> list[bytes]:
     """Every message value of a topic (all partitions, from the beginning)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
-                             fetch_max_wait_ms=100, consumer_timeout_ms=1000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=100,
+        consumer_timeout_ms=1000,
+    )
     try:
         parts = consumer.partitions_for_topic(topic) or set()
         consumer.assign([TopicPartition(topic, p) for p in parts])
@@ -53,7 +61,9 @@ def read_topic(settings: Settings, topic: str, expect: int, timeout_s: float = 3
         consumer.close()
 
 
-def wait_for(check: Callable[[], bool], timeout_s: float, what: str, log: Path | None = None) -> None:
+def wait_for(
+    check: Callable[[], bool], timeout_s: float, what: str, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if check():

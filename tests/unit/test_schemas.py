@@ -66,7 +66,9 @@ def test_place_rejects_postal_addresses(place):  # type: ignore[no-untyped-def]
 
 def test_road_numbers_are_allowed_in_places():
     """Police snap points such as 'On or near A41' stay valid."""
-    event = decode_incident(encode(make_police_incident(data={"location": {"place": "On or near A41"}})))
+    event = decode_incident(
+        encode(make_police_incident(data={"location": {"place": "On or near A41"}}))
+    )
     assert event.data.location.place == "On or near A41"
 
 
@@ -76,12 +78,18 @@ def test_all_field_errors_are_reported_at_once():
     with pytest.raises(ValidationError) as caught:
         decode_incident(encode(bad))
     locs = {".".join(map(str, e["loc"])) for e in caught.value.errors()}
-    assert {"fire.incident.version", "fire.incident.data.category", "fire.incident.data.cause"} <= locs
+    assert {
+        "fire.incident.version",
+        "fire.incident.data.category",
+        "fire.incident.data.cause",
+    } <= locs
 
 
 def test_interval_must_end_after_start():
     """occurred.end before occurred.start is rejected (windows are half-open)."""
-    bad = make_police_incident(data={"occurred": {"start": "2026-01-02T00:00:00Z", "end": "2026-01-01T00:00:00Z"}})
+    bad = make_police_incident(
+        data={"occurred": {"start": "2026-01-02T00:00:00Z", "end": "2026-01-01T00:00:00Z"}}
+    )
     with pytest.raises(ValidationError):
         decode_incident(encode(bad))
 
@@ -133,4 +141,9 @@ def test_exported_schema_lists_every_kind():
     from schemas.export import SCHEMA_DIR
 
     schema = json.loads((SCHEMA_DIR / "incident-event.v1.schema.json").read_text())
-    assert set(schema["discriminator"]["mapping"]) == {"police.crime", "council.asb", "council.call", "fire.incident"}
+    assert set(schema["discriminator"]["mapping"]) == {
+        "police.crime",
+        "council.asb",
+        "council.call",
+        "fire.incident",
+    }
