@@ -1,0 +1,73 @@
+"""`safer up` for real: all three sources counted within 60 s, found from another terminal,
+stopped without leaving a process behind, and a restart never reuses stale aggregates."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from safer.settings import child_env
+from tests.stack import LiveStack
+
+
+def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespace: str) -> None:
+    """Within 60 s Redis holds counts for police, council and fire; SIGTERM leaves nothing."""
+    stack = LiveStack(tmp_path / "state", namespace, ["--rate", "30", "--no-dashboard"])
+    started = time.monotonic()
+    stack.start()
+    try:
+        stack.wait_until(
+            lambda: set(stack.snapshot().total_by("source")) >= {"police", "council", "fire"},
+            60 - (time.monotonic() - started),
+            "counts for all three sources",
+        )
+        status = subprocess.run(
+            [sys.executable, "-m", "safer.cli", "status"],
+            env=child_env(
+                stack.settings.model_copy(update={"kafka_bootstrap": None, "redis_url": None})
+            ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert "police=" in status.stdout
+        processes = stack.processes()
+        names = " ".join(" ".join(p.cmdline()) for p in processes)
+        assert "tansu" in names and "redis-server" in names and "worker" in names
+        assert stack.stop(signal.SIGTERM) == 0
+        time.sleep(0.5)
+        left = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        assert left == [], f"processes left behind: {[p.cmdline() for p in left]}"
+        assert not stack.settings.stack_file.exists()
+    finally:
+        stack.kill_all()
+
+
+def test_restart_resets_aggregates_of_the_previous_broker_run(
+    tmp_path: Path, namespace: str
+) -> None:
+    """A restarted stack (new in-memory log, same Redis data folder) starts from zero counts."""
+    first = LiveStack(tmp_path / "state", namespace, ["--rate", "40", "--no-dashboard"])
+    first.start()
+    try:
+        first.wait_until(lambda: first.snapshot().total > 0, 60, "first counts")
+        assert first.stop(signal.SIGINT) == 0
+    finally:
+        first.kill_all()
+    assert (tmp_path / "state" / "redis" / "dump.rdb").exists(), (
+        "own Redis keeps data in the state folder"
+    )
+    second = LiveStack(tmp_path / "state", namespace, ["--no-simulator", "--no-dashboard"])
+    second.start()
+    try:
+        assert second.snapshot().total == 0
+    finally:
+        second.stop()
+        second.kill_all()

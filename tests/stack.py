@@ -1,0 +1,105 @@
+"""Runs a real ``safer up`` in a test and inspects every process it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+from redis import Redis
+
+from safer.settings import Settings, child_env
+from store.keys import Keys
+from store.reader import LiveSnapshot, StoreReader
+
+
+@dataclass
+class LiveStack:
+    """``safer up`` as a child process with its own state folder and namespaces."""
+
+    state_dir: Path
+    namespace: str
+    args: list[str] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            state_dir=self.state_dir,
+            topic_prefix=f"{self.namespace}.",
+            redis_prefix=f"{self.namespace}:",
+            consumer_group=f"{self.namespace}-worker",
+            session_timeout_s=6.0,
+            shutdown_grace_s=10.0,
+        )
+
+    @property
+    def output(self) -> Path:
+        return self.state_dir / "up.out"
+
+    def start(self, timeout_s: float = 90.0) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "safer.cli", "up", "--dashboard-port", "0", *self.args]
+        with self.output.open("ab") as out:
+            self.process = subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, env=child_env(self.settings)
+            )
+        self._wait(lambda: self.settings.stack_file.exists(), timeout_s, "stack file")
+        self.info = json.loads(self.settings.stack_file.read_text())
+
+    def snapshot(self) -> LiveSnapshot:
+        redis = Redis.from_url(self.info["redis_url"])
+        try:
+            return StoreReader(redis, Keys(self.settings.redis_prefix)).live_snapshot()
+        finally:
+            redis.close()
+
+    def processes(self) -> list[psutil.Process]:
+        """The supervisor and every process below it."""
+        assert self.process is not None
+        root = psutil.Process(self.process.pid)
+        return [root, *root.children(recursive=True)]
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout_s: float = 60.0) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            os.kill(self.process.pid, sig)
+        return self.process.wait(timeout=timeout_s)
+
+    def kill_all(self) -> None:
+        """Last-resort cleanup so a failed test cannot leak processes."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        for proc in reversed(self.processes()):
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                pass
+        self.process.wait(timeout=10)
+
+    def _wait(self, check: Any, timeout_s: float, what: str) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if check():
+                return
+            if self.process is not None and self.process.poll() is not None:
+                break
+            time.sleep(0.25)
+        raise AssertionError(f"safer up: no {what} after {timeout_s} s\n{self.tail()}")
+
+    def wait_until(self, check: Any, timeout_s: float, what: str) -> None:
+        self._wait(check, timeout_s, what)
+
+    def tail(self) -> str:
+        parts = [self.output.read_text()[-2000:] if self.output.exists() else ""]
+        for log in sorted((self.state_dir / "logs").glob("*.log")):
+            parts.append(f"--- {log.name}\n{log.read_text()[-1500:]}")
+        return "\n".join(parts)

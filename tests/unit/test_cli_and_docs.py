@@ -1,0 +1,84 @@
+"""The `safer` command and the README stay usable and current."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safer.cli import build_parser
+from safer.settings import Settings, child_env, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _subcommands() -> list[str]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return sorted(action.choices)  # type: ignore[arg-type]
+
+
+def test_expected_subcommands_exist():
+    """The stack, worker, simulator, schema and subscriber commands are all there."""
+    assert {"up", "worker", "simulate", "schemas", "status", "tail", "topics", "settings"} <= set(
+        _subcommands()
+    )
+
+
+@pytest.mark.parametrize("command", _subcommands())
+def test_every_subcommand_has_help(command: str):
+    """`safer COMMAND --help` exits 0 and describes the command."""
+    result = subprocess.run(
+        [sys.executable, "-m", "safer.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"usage: safer {command}" in result.stdout
+
+
+def test_missing_kafka_is_a_clear_error(tmp_path: Path):
+    """Without a broker setting or a running stack, commands say what to do (exit 2)."""
+    env = child_env(Settings(state_dir=tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "safer.cli", "topics"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert "SAFER_KAFKA_BOOTSTRAP" in result.stderr
+
+
+def test_readme_documents_every_setting():
+    """Each SAFER_* setting appears in the README's settings table."""
+    readme = (ROOT / "README.md").read_text()
+    missing = [n for n in Settings.model_fields if f"`SAFER_{n.upper()}`" not in readme]
+    assert missing == []
+
+
+def test_ci_runs_the_readme_test_command():
+    """.ci/run runs `make test`, the command the README gives."""
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_running_stack_is_found_from_its_stack_file(tmp_path: Path):
+    """load_settings fills Kafka and Redis from a live stack file, not a stale one."""
+    import json
+    import os
+
+    stack = tmp_path / "stack.json"
+    stack.write_text(
+        json.dumps({"pid": os.getpid(), "kafka_bootstrap": "h:1", "redis_url": "redis://h:2"})
+    )
+    found = load_settings(state_dir=tmp_path)
+    assert (found.kafka_bootstrap, found.redis_url) == ("h:1", "redis://h:2")
+    stack.write_text(json.dumps({"pid": 2**22 + 12345, "kafka_bootstrap": "h:1"}))
+    assert load_settings(state_dir=tmp_path).kafka_bootstrap is None
