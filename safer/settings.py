@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         gt=0,
         description="Consumer-group session timeout; a first join takes about half.",
     )
+    fetch_max_wait_ms: int = Field(
+        default=100, ge=1, description="Worker consumer's fetch wait (faust's own is 1,500 ms)."
+    )
     batch_size: int = Field(
         default=500, ge=1, description="Most events a stream agent handles at once."
     )

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from safer.settings import Settings
 from store.keys import Keys
 from store.writer import StoreWriter
-from streams import count_incidents, validate_incidents
+from streams import count_incidents, transport, validate_incidents
 from streams.topics import Topics
 
 
@@ -23,7 +23,7 @@ def build_app(settings: Settings) -> faust.App:
     """The worker's faust App with every job registered (nothing started yet)."""
     app = faust.App(
         settings.consumer_group,
-        broker=f"kafka://{settings.require_kafka()}",
+        broker=f"{transport.SCHEME}://{settings.require_kafka()}",
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
@@ -40,6 +40,7 @@ def build_app(settings: Settings) -> faust.App:
         web_bind="127.0.0.1",
         producer_acks=-1,
     )
+    app.conf.safer_fetch_max_wait_ms = settings.fetch_max_wait_ms
     topics = Topics(settings.topic_prefix)
     redis: Redis = Redis.from_url(settings.require_redis())
     writer = StoreWriter(redis, Keys(settings.redis_prefix), settings.latest_incidents)
