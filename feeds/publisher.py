@@ -1,0 +1,109 @@
+"""Publishes simulated (or adapted) partner messages to their raw Kafka topics.
+
+Each message goes to ``Topics(prefix).raw(source)`` keyed by its record key, so every
+version of a record lands on one partition in order. The producer waits for all in-sync
+replicas (``acks="all"``) but is not idempotent: the embedded broker grants no producer
+ids, and downstream writes are idempotent anyway (at-least-once delivery is the contract).
+Without idempotence, one request in flight per connection keeps retries in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any, Self
+
+from kafka import KafkaProducer
+
+from feeds.simulator import Clock, RawMessage, Simulator, utc_now
+from streams.topics import Topics
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+"""Called after every tick with the total number of messages published so far."""
+
+
+class RawPublisher:
+    """A kafka-python producer for raw partner topics; use as a context manager."""
+
+    def __init__(self, bootstrap: str, topics: Topics, **producer_config: Any) -> None:
+        """``producer_config`` overrides or adds KafkaProducer settings (e.g. ``client_id``)."""
+        self._topics = topics
+        self._failed = 0
+        config: dict[str, Any] = {
+            "acks": "all",
+            "linger_ms": 5,
+            "enable_idempotence": False,
+            "max_in_flight_requests_per_connection": 1,
+            "client_id": "safer-feed-publisher",
+        }
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap, **(config | producer_config))
+
+    @property
+    def failed(self) -> int:
+        """Messages whose delivery failed after retries (each one is logged)."""
+        return self._failed
+
+    def publish(self, messages: Iterable[RawMessage]) -> int:
+        """Send every message (asynchronously); returns how many were handed to the producer."""
+        sent = 0
+        for message in messages:
+            topic = self._topics.raw(message.source).name
+            future = self._producer.send(topic, key=message.key, value=message.value)
+            future.add_errback(self._on_error, topic)
+            sent += 1
+        return sent
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Block until every message sent so far is acknowledged (or has failed)."""
+        self._producer.flush(timeout=timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        self._producer.close(timeout=timeout)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.flush()
+        self.close()
+
+    def _on_error(self, topic: str, error: BaseException) -> None:
+        """kafka-python errback (its own I/O thread; ``add_errback`` binds ``topic`` first)."""
+        self._failed += 1
+        fields = {"stage": "publish", "topic": topic, "error": repr(error)}
+        log.error("raw publish failed", extra=fields)
+
+
+def run_live(
+    publisher: RawPublisher, simulator: Simulator, rate: float, stop: threading.Event,
+    progress: Progress | None = None, *, tick: float = 0.1, follow_rhythm: bool = False,
+    clock: Clock = utc_now,
+) -> int:
+    """Publish about ``rate`` messages per second until ``stop`` is set; returns the total.
+
+    Every ``tick`` seconds the simulator's batch due for the elapsed time is sent, so the
+    rate holds however long a send takes; ``stop.wait`` sleeps, so stopping is prompt.
+    """
+    batches = simulator.stream(rate, clock, follow_rhythm=follow_rhythm)
+    next(batches)  # starts the simulator's clock now, so the first tick has its share
+    total, started = 0, time.monotonic()
+    log.info("live feed started", extra={"stage": "simulate", "rate": rate, "tick_s": tick})
+    while not stop.wait(tick):
+        total += publisher.publish(next(batches))
+        if progress is not None:
+            progress(total)
+    publisher.flush()
+    elapsed = time.monotonic() - started
+    log.info(
+        "live feed stopped",
+        extra={"stage": "simulate", "published": total, "elapsed_s": round(elapsed, 3),
+               "failed": publisher.failed},
+    )
+    return total
