@@ -59,7 +59,8 @@ def metric_value(page: Page, label: str) -> int:
 def test_live_numbers_render_and_change(live_stack: LiveStack, page: Page) -> None:
     """The page at the printed URL shows live counts for every source, and they grow."""
     url = live_stack.info["dashboard_url"]
-    assert url and url.startswith("http://127.0.0.1:")
+    assert url
+    assert url.startswith("http://127.0.0.1:")
     live_stack.wait_until(
         lambda: set(live_stack.snapshot().total_by("source")) >= {"police", "council", "fire"},
         60,
