@@ -143,6 +143,10 @@ class Stack:
             "false",
             "--server.fileWatcherType",
             "none",
+            "--client.toolbarMode",
+            "viewer",
+            "--client.showErrorDetails",
+            "false",
         ]
         component = Component(
             "dashboard", argv, self.logs / "dashboard.log", child_env(self.settings)

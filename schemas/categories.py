@@ -214,10 +214,15 @@ _CRIME_NAMES = {
     CrimeType.VIOLENT_CRIME: "Violence and sexual offences",
 }
 
+_CALL_NAMES = {CallCategory.ASB: "ASB", CallCategory.CCTV_OBSERVATION: "CCTV observation"}
+
 CATEGORY_NAMES: dict[str, str] = {
     **{c.value: _CRIME_NAMES.get(c, _title(c.value)) for c in CrimeType},
     **{c.value: "ASB – " + c.value.removeprefix("asb-") for c in AsbCategory},
-    **{c.value: "Call – " + c.value.removeprefix("call-").replace("-", " ") for c in CallCategory},
+    **{
+        c.value: "Call – " + _CALL_NAMES.get(c, c.value.removeprefix("call-").replace("-", " "))
+        for c in CallCategory
+    },
     **{c.value: _title(c.value) for c in FireCategory},
 }
 """Display name of every category slug, for the dashboard and exports."""

@@ -18,21 +18,22 @@ SCHEME = "safer-kafka"
 log = logging.getLogger(__name__)
 
 
-class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):  # type: ignore[misc]
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
         # aiokafka keeps the constructor argument here until start() builds its fetcher.
         consumer._fetch_max_wait_ms = int(self.app.conf.safer_fetch_max_wait_ms)
-        log.info("worker consumer created", extra={"fetch_max_wait_ms": consumer._fetch_max_wait_ms})
+        wait_ms = consumer._fetch_max_wait_ms
+        log.info("worker consumer created", extra={"fetch_max_wait_ms": wait_ms})
         return consumer
 
 
-class _Consumer(faust_aiokafka.Consumer):  # type: ignore[misc]
+class _Consumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> _ConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
 
-class Transport(faust_aiokafka.Transport):  # type: ignore[misc]
+class Transport(faust_aiokafka.Transport):
     Consumer = _Consumer
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -79,10 +80,8 @@ class LiveStack:
         if self.process is None or self.process.poll() is not None:
             return
         for proc in reversed(self.processes()):
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 proc.kill()
-            except psutil.NoSuchProcess:
-                pass
         self.process.wait(timeout=10)
 
     def _wait(self, check: Any, timeout_s: float, what: str) -> None:

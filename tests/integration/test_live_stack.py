@@ -40,7 +40,8 @@ def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespa
         assert "police=" in status.stdout
         processes = stack.processes()
         names = " ".join(" ".join(p.cmdline()) for p in processes)
-        assert "tansu" in names and "redis-server" in names and "worker" in names
+        for part in ("tansu", "redis-server", "safer.cli worker", "safer.cli simulate"):
+            assert part in names
         assert stack.stop(signal.SIGTERM) == 0
         time.sleep(0.5)
         left = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
