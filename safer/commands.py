@@ -81,7 +81,6 @@ def register_worker(sub: Subparsers) -> None:
 def _simulate(args: argparse.Namespace) -> int:
     from feeds.publisher import RawPublisher, run_live
     from feeds.simulator import Simulator
-
     from safer.geography import load_areas
     from streams.topics import Topics
 

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from redis import Redis
+from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
 
@@ -27,6 +29,9 @@ from safer import embedded
 from safer.errors import StackError
 from safer.procs import Component, free_port, port_free, wait_until
 from safer.settings import Settings, child_env
+from schemas.categories import Source
+from store.keys import Keys
+from store.reader import StoreReader
 
 log = logging.getLogger(__name__)
 DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -183,8 +188,10 @@ class Stack:
 
     def _supervise(self) -> None:
         restarts: dict[str, int] = {}
+        flow = FlowReport(self.settings, self.console, expect=self.options.simulator)
         while not self.stopping:
             time.sleep(0.5)
+            flow.check()
             for c in self.components:
                 if self.stopping or c.alive():
                     continue
@@ -202,6 +209,33 @@ class Stack:
         self.settings.stack_file.unlink(missing_ok=True)
         if self.components:
             self.console.print("safer-tracker stopped; no component left running.")
+
+
+class FlowReport:
+    """Says once when every source's counts are in Redis (the stack's end-to-end health)."""
+
+    def __init__(self, settings: Settings, console: Console, expect: bool) -> None:
+        self._reader = StoreReader(
+            Redis.from_url(settings.require_redis()), Keys(settings.redis_prefix)
+        )
+        self._console = console
+        self._started = time.monotonic()
+        self._done = not expect
+
+    def check(self) -> None:
+        if self._done:
+            return
+        try:
+            by_source = self._reader.live_snapshot(latest=1).total_by("source")
+        except RedisError:
+            return
+        if {s.value for s in Source} <= set(by_source):
+            elapsed = time.monotonic() - self._started
+            counts = ", ".join(f"{s}={n}" for s, n in sorted(by_source.items()))
+            self._console.print(
+                f"[green]healthy[/green]: counts in Redis after {elapsed:.0f} s ({counts})"
+            )
+            self._done = True
 
 
 def _http_ok(url: str) -> bool:

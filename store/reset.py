@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def pair_with_log(redis: Redis, keys: Keys, log_identity: str) -> bool:
-    """Reset derived state if it was built from another log; True when a reset happened."""
+    """Reset derived state if it was built from another log; True when state was removed."""
     while True:
         with redis.pipeline() as pipe:
             try:
@@ -35,6 +35,9 @@ def pair_with_log(redis: Redis, keys: Keys, log_identity: str) -> bool:
                 pipe.execute()
             except WatchError:
                 continue
+        if stamp is None and not stale:
+            log.info("fresh state paired with the Kafka log", extra={"log": log_identity})
+            return False
         log.warning(
             "derived state reset for a new Kafka log",
             extra={
