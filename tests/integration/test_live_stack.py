@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 import psutil
+from redis import Redis
 
 from safer.settings import child_env
+from streams.admin import cluster_id
+from tests.conftest import Infra
 from tests.stack import LiveStack
 
 
@@ -72,3 +75,28 @@ def test_restart_resets_aggregates_of_the_previous_broker_run(
     finally:
         second.stop()
         second.kill_all()
+
+
+def test_external_kafka_and_redis_are_used_and_left_running(
+    tmp_path: Path, namespace: str, infra: Infra
+) -> None:
+    """With --kafka/--redis (the production path) no broker or Redis is started, and
+    stopping the stack leaves the external ones running."""
+    stack = LiveStack(
+        tmp_path / "state",
+        namespace,
+        ["--kafka", infra.bootstrap, "--redis", infra.redis_url, "--rate", "30", "--no-dashboard"],
+    )
+    stack.start()
+    try:
+        assert stack.info["kafka_bootstrap"] == infra.bootstrap
+        assert stack.info["redis_url"] == infra.redis_url
+        names = " ".join(" ".join(p.cmdline()) for p in stack.processes())
+        assert "tansu" not in names
+        assert "redis-server" not in names
+        stack.wait_until(lambda: stack.snapshot().total > 0, 60, "counts in the external Redis")
+        assert stack.stop() == 0
+    finally:
+        stack.kill_all()
+    assert Redis.from_url(infra.redis_url).ping()
+    assert cluster_id(infra.bootstrap) == infra.cluster_id
