@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,7 +188,9 @@ class Stack:
         sys.stdout.flush()
 
     def _supervise(self) -> None:
-        restarts: dict[str, int] = {}
+        """Restart the worker and simulator when they exit (backing off); infrastructure
+        or dashboard failure stops the stack."""
+        backoff = {name: Backoff() for name in RESTARTABLE}
         flow = FlowReport(self.settings, self.console, expect=self.options.simulator)
         while not self.stopping:
             time.sleep(0.5)
@@ -195,11 +198,14 @@ class Stack:
             for c in self.components:
                 if self.stopping or c.alive():
                     continue
-                if c.name not in RESTARTABLE or restarts.get(c.name, 0) >= 5:
+                if c.name not in RESTARTABLE:
                     raise StackError(c.name, f"exited with code {c.exit_code()}")
-                restarts[c.name] = restarts.get(c.name, 0) + 1
+                delay = backoff[c.name].next_delay()
+                if delay is None:
+                    continue
                 self.console.print(
-                    f"[yellow]{c.name} exited ({c.exit_code()}); restarting[/yellow]"
+                    f"[yellow]{c.name} exited ({c.exit_code()}); restarting "
+                    f"(log: {c.log_path})[/yellow]"
                 )
                 c.start()
 
@@ -209,6 +215,31 @@ class Stack:
         self.settings.stack_file.unlink(missing_ok=True)
         if self.components:
             self.console.print("safer-tracker stopped; no component left running.")
+
+
+@dataclass
+class Backoff:
+    """Restart pacing: 1 s, 2 s, 4 s … up to 30 s between restarts; reset after 60 s up."""
+
+    clock: Callable[[], float] = time.monotonic
+    delay_s: float = 0.0
+    due_at: float | None = None
+    last_start: float | None = None
+
+    def next_delay(self) -> float | None:
+        """The delay just waited when a restart is due now; None while still waiting."""
+        now = self.clock()
+        if self.last_start is None:
+            self.last_start = now
+        if self.due_at is None:
+            ran_for = now - self.last_start
+            self.delay_s = 1.0 if ran_for > 60 else min(max(self.delay_s * 2, 1.0), 30.0)
+            self.due_at = now + self.delay_s
+        if now < self.due_at:
+            return None
+        self.due_at = None
+        self.last_start = now
+        return self.delay_s
 
 
 class FlowReport:

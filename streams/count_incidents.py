@@ -8,11 +8,16 @@ a lower version arriving late changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from mode import CrashingSupervisor
 
 from safer.settings import Settings
 from schemas.codec import ValidationError, decode_incident
+from schemas.events import IncidentEvent
 from store.writer import StoreWriter
+from streams.batching import process_batches
 
 if TYPE_CHECKING:
     import faust
@@ -24,18 +29,24 @@ log = logging.getLogger(__name__)
 
 
 def register(app: faust.App, bound: AppTopics, writer: StoreWriter, settings: Settings) -> None:
-    @app.agent(bound.incidents, name=STAGE)
+    @app.agent(bound.incidents, name=STAGE, supervisor_strategy=CrashingSupervisor)
     async def count_incidents(stream: Any) -> None:
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_s):
-            events = []
-            for event in batch:
-                try:
-                    events.append(decode_incident(event.message.value))
-                except ValidationError:
-                    # Only validate_incidents writes this topic; a fault here is a bug upstream.
-                    log.exception(
-                        "invalid event on the canonical topic",
-                        extra={"stage": STAGE, "offset": event.message.offset},
-                    )
-            result = await writer.apply_incidents(events)
+        async def handle(batch: Sequence[Any]) -> None:
+            result = await writer.apply_incidents(_decoded(batch))
             log.debug("batch applied", extra={"stage": STAGE, **result})
+
+        await process_batches(stream, settings, handle)
+
+
+def _decoded(batch: Sequence[Any]) -> list[IncidentEvent]:
+    events = []
+    for event in batch:
+        try:
+            events.append(decode_incident(event.message.value))
+        except ValidationError:
+            # Only validate_incidents writes this topic; a fault here is a bug upstream.
+            log.exception(
+                "invalid event on the canonical topic",
+                extra={"stage": STAGE, "offset": event.message.offset},
+            )
+    return events

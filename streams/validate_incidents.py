@@ -1,9 +1,10 @@
 """Job ``validate_incidents``: raw partner topics -> canonical incident topic / dead letters.
 
-At-least-once: a batch is acknowledged only after its canonical and dead-letter messages
-are delivered and its outcome counters are stored; counters are guarded by offset, so a
-replayed batch changes no count (the canonical topic may carry a duplicate, which the
-counting job recognises by record_key and version).
+At-least-once (see ``streams.batching``): a batch is acknowledged only after its
+canonical and dead-letter messages are delivered and its outcome counters are stored.
+Counters are guarded by offset, so a replayed batch changes no count (the canonical
+topic may carry a duplicate, which the counting job recognises by record_key and
+version).
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from mode import CrashingSupervisor
+
 from safer.settings import Settings
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
 from store.writer import StageOutcome, StoreWriter
+from streams.batching import process_batches
 from streams.topics import Topics
 from streams.validation import Rejection, classify
 
@@ -34,11 +38,13 @@ def register(app: faust.App, bound: AppTopics, writer: StoreWriter, settings: Se
     topics = Topics(settings.topic_prefix)
     source_of = {topics.raw(source).name: source for source in Source}
 
-    @app.agent(bound.raw, name=STAGE)
+    @app.agent(bound.raw, name=STAGE, supervisor_strategy=CrashingSupervisor)
     async def validate_incidents(stream: Any) -> None:
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+        async def handle(batch: Sequence[Any]) -> None:
             outcomes = await _route(batch, bound, source_of)
             await writer.record_outcomes(STAGE, outcomes)
+
+        await process_batches(stream, settings, handle)
 
 
 async def _route(

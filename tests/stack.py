@@ -69,6 +69,14 @@ class LiveStack:
         root = psutil.Process(self.process.pid)
         return [root, *root.children(recursive=True)]
 
+    def command_lines(self) -> dict[int, str]:
+        """pid -> command line of every live (non-zombie) process of the stack."""
+        lines = {}
+        for proc in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
+                lines[proc.pid] = " ".join(proc.cmdline())
+        return lines
+
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout_s: float = 60.0) -> int:
         assert self.process is not None
         if self.process.poll() is None:

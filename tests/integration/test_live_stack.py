@@ -19,7 +19,8 @@ from tests.stack import LiveStack
 
 
 def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespace: str) -> None:
-    """Within 60 s Redis holds counts for police, council and fire; SIGTERM leaves nothing."""
+    """Within 60 s Redis holds counts for police, council and fire; a killed worker is
+    restarted; SIGTERM leaves nothing behind."""
     stack = LiveStack(tmp_path / "state", namespace, ["--rate", "30", "--no-dashboard"])
     started = time.monotonic()
     stack.start()
@@ -41,8 +42,9 @@ def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespa
         )
         assert status.returncode == 0, status.stdout + status.stderr
         assert "police=" in status.stdout
+        _kill_worker_and_see_it_replaced(stack)
         processes = stack.processes()
-        names = " ".join(" ".join(p.cmdline()) for p in processes)
+        names = " ".join(stack.command_lines().values())
         for part in ("tansu", "redis-server", "safer.cli worker", "safer.cli simulate"):
             assert part in names
         assert stack.stop(signal.SIGTERM) == 0
@@ -52,6 +54,19 @@ def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespa
         assert not stack.settings.stack_file.exists()
     finally:
         stack.kill_all()
+
+
+def _worker_pids(stack: LiveStack) -> set[int]:
+    return {pid for pid, line in stack.command_lines().items() if "safer.cli worker" in line}
+
+
+def _kill_worker_and_see_it_replaced(stack: LiveStack) -> None:
+    """The supervisor restarts a worker that died (SIGKILL) and counting goes on."""
+    (old,) = _worker_pids(stack)
+    psutil.Process(old).kill()
+    before = stack.snapshot().total
+    stack.wait_until(lambda: _worker_pids(stack) - {old}, 30, "a restarted worker")
+    stack.wait_until(lambda: stack.snapshot().total > before + 20, 60, "counting after restart")
 
 
 def test_restart_resets_aggregates_of_the_previous_broker_run(
@@ -91,7 +106,7 @@ def test_external_kafka_and_redis_are_used_and_left_running(
     try:
         assert stack.info["kafka_bootstrap"] == infra.bootstrap
         assert stack.info["redis_url"] == infra.redis_url
-        names = " ".join(" ".join(p.cmdline()) for p in stack.processes())
+        names = " ".join(stack.command_lines().values())
         assert "tansu" not in names
         assert "redis-server" not in names
         stack.wait_until(lambda: stack.snapshot().total > 0, 60, "counts in the external Redis")
