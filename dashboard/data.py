@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from schemas.categories import CATEGORY_NAMES, Source
-from store.keys import UNASSIGNED_WARD
 from store.reader import CountRow, LiveSnapshot
+
+UNASSIGNED_WARD = "unassigned"  # ticker rows of incidents without a ward
 
 LOCAL_TZ = ZoneInfo("Europe/London")
 ALL_SOURCES: tuple[str, ...] = tuple(s.value for s in Source)

@@ -6,6 +6,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from safer import commands
 from safer.errors import SaferError
 
@@ -32,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except SaferError as exc:
         print(f"safer {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (ValidationError, SettingsError) as exc:
+        print(f"safer {args.command}: invalid SAFER_* setting: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -28,6 +28,7 @@ class Lsoa:
 class Areas:
     lsoas: tuple[Lsoa, ...]
     ward_names: dict[str, str]
+    lsoa_ward: dict[str, str]
 
     def ward_name(self, code: str) -> str:
         return self.ward_names.get(code, code)
@@ -55,4 +56,8 @@ def load_areas(path: Path = DEFAULT_AREAS) -> Areas:
         for r in rows
     )
     names = {r["ward_code"]: r["ward_name"] for r in rows}
-    return Areas(lsoas=lsoas, ward_names=dict(sorted(names.items(), key=lambda kv: kv[1])))
+    return Areas(
+        lsoas=lsoas,
+        ward_names=dict(sorted(names.items(), key=lambda kv: kv[1])),
+        lsoa_ward={lsoa.code: lsoa.ward_code for lsoa in lsoas},
+    )

@@ -78,6 +78,26 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(
         default=15.0, gt=0, description="Grace before a component that ignores SIGTERM is killed."
     )
+    borough_code: str = Field(
+        default="E08000015", description="Local authority code of the partnership's borough."
+    )
+    grace_hours: dict[str, float] = Field(
+        default_factory=lambda: {"police": 24.0 * 62, "council": 48.0, "fire": 24.0},
+        description="Per source, how long after an event its figures stay provisional (JSON).",
+    )
+    hourly_retention_days: int = Field(
+        default=400, ge=1, description="Keep hourly buckets this long."
+    )
+    daily_retention_days: int = Field(
+        default=1830, ge=1, description="Keep daily buckets this long."
+    )
+    record_state_ttl_days: int = Field(
+        default=1830, ge=1, description="Keep each record's last contribution (for corrections)."
+    )
+    crosses: tuple[str, ...] = Field(
+        default=("youth+loctype",),
+        description="Extra dimension crosses with category, e.g. youth+loctype (JSON list).",
+    )
     pseudonym_key: SecretStr = Field(
         default=SecretStr("local-development-only"),
         description="Key of the keyed hash that pseudonymises references at the adapters.",
@@ -147,10 +167,12 @@ def _alive(pid: Any) -> bool:
 def child_env(settings: Settings) -> dict[str, str]:
     """Environment for a child process: this one's, with these settings as SAFER_* values."""
     env = dict(os.environ)
-    for name, value in settings.model_dump().items():
+    values = settings.model_dump(mode="json")
+    values["pseudonym_key"] = settings.pseudonym_key.get_secret_value()
+    for name, value in values.items():
         if value is None:
             env.pop(f"SAFER_{name.upper()}", None)
-            continue
-        plain = value.get_secret_value() if isinstance(value, SecretStr) else value
-        env[f"SAFER_{name.upper()}"] = str(plain)
+        else:
+            plain = value if isinstance(value, str) else json.dumps(value)
+            env[f"SAFER_{name.upper()}"] = plain
     return env

@@ -227,9 +227,21 @@ CATEGORY_NAMES: dict[str, str] = {
 }
 """Display name of every category slug, for the dashboard and exports."""
 
+CATEGORY_KIND: dict[str, EventKind] = {
+    **{c.value: EventKind.POLICE_CRIME for c in CrimeType},
+    **{c.value: EventKind.COUNCIL_ASB for c in AsbCategory},
+    **{c.value: EventKind.COUNCIL_CALL for c in CallCategory},
+    **{c.value: EventKind.FIRE_INCIDENT for c in FireCategory},
+}
+"""Category slugs are unique across kinds, so a category determines its kind and source."""
+
 KIND_SOURCE: dict[EventKind, Source] = {
     EventKind.POLICE_CRIME: Source.POLICE,
     EventKind.COUNCIL_ASB: Source.COUNCIL,
     EventKind.COUNCIL_CALL: Source.COUNCIL,
     EventKind.FIRE_INCIDENT: Source.FIRE,
+}
+
+CATEGORY_SOURCE: dict[str, Source] = {
+    slug: KIND_SOURCE[kind] for slug, kind in CATEGORY_KIND.items()
 }

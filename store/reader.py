@@ -1,7 +1,6 @@
 """Typed read API over the Redis layout, for the dashboard, ``safer query`` and consumers.
 
-Synchronous (redis-py), never imports faust. ``live_snapshot`` reads everything the live
-page shows in one round trip.
+Synchronous (redis-py), never imports faust. Every method reads in one round trip.
 """
 
 from __future__ import annotations
@@ -14,8 +13,12 @@ from typing import Any
 
 from redis import Redis
 
-from schemas.categories import Source
-from store.keys import Keys, split_cell
+from aggregates.buckets import decompose
+from aggregates.windows import Tally, detail_keys, summarize, total_keys
+from schemas.categories import CATEGORY_SOURCE, Source
+from store.keys import Keys, split_field
+
+YEAR_EARLIER_HOURS = 364 * 24  # 52 weeks: weekdays align
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,31 @@ class LiveSnapshot:
         return sum(row.count for row in self.counts)
 
 
+@dataclass(frozen=True, slots=True)
+class WindowRow:
+    area: str
+    category: str
+    value: str
+    count: int
+    unplaced: int
+
+    @property
+    def source(self) -> str:
+        return CATEGORY_SOURCE[self.category].value if self.category in CATEGORY_SOURCE else ""
+
+
+@dataclass(frozen=True, slots=True)
+class WindowFigures:
+    """Counts in [start, end) (epoch hours) and in the same window 364 days earlier."""
+
+    level: str
+    breakdown: str
+    start: int
+    end: int
+    rows: tuple[WindowRow, ...]
+    year_earlier: tuple[WindowRow, ...]
+
+
 def _decode(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -72,14 +100,14 @@ class StoreReader:
         self._keys = keys
 
     def counts(self) -> list[CountRow]:
-        raw = self._redis.hgetall(self._keys.counts)
-        return _count_rows(raw)
+        """All-time live counts per ward and category."""
+        return _count_rows(self._redis.hgetall(self._keys.all_time("ward")))
 
     def live_snapshot(self, latest: int = 50) -> LiveSnapshot:
         """Counts, latest incidents, outcome counters and freshness in one round trip."""
         k = self._keys
         pipe = self._redis.pipeline(transaction=False)
-        pipe.hgetall(k.counts)
+        pipe.hgetall(k.all_time("ward"))
         pipe.zrevrange(k.latest, 0, latest - 1)
         pipe.hgetall(k.latest_data)
         pipe.hgetall(k.outcomes)
@@ -102,11 +130,41 @@ class StoreReader:
             ),
         )
 
+    def window(self, level: str, start: int, end: int, breakdown: str = "cat") -> WindowFigures:
+        """Exact counts (and unplaced) per area, category and value for a window and the same
+        window 364 days earlier, in one round trip. Bounds are epoch hours."""
+        pipe = self._redis.pipeline(transaction=False)
+        plans = []
+        for first, last in ((start, end), (start - YEAR_EARLIER_HOURS, end - YEAR_EARLIER_HOURS)):
+            dec = decompose(first, last)
+            names = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
+            for suffix in (*names[0], *names[1]):
+                pipe.hgetall(self._keys.aggregate(suffix))
+            plans.append((first, last, len(names[0]), len(names[1])))
+        replies = iter(pipe.execute())
+        figures = []
+        for first, last, n_totals, n_details in plans:
+            totals = [_int_map(next(replies)) for _ in range(n_totals)]
+            details = [_int_map(next(replies)) for _ in range(n_details)]
+            figures.append(_rows(summarize(totals, details, first, last)))
+        return WindowFigures(level, breakdown, start, end, figures[0], figures[1])
+
+
+def _rows(tallies: dict[str, Tally]) -> tuple[WindowRow, ...]:
+    rows = []
+    for name, tally in tallies.items():
+        if tally.count or tally.unplaced:
+            area, category, *value = split_field(name)
+            detail = value[0] if value else ""
+            rows.append(WindowRow(area, category, detail, tally.count, tally.unplaced))
+    return tuple(sorted(rows, key=lambda r: (r.area, r.category, r.value)))
+
 
 def _count_rows(raw: dict[Any, Any]) -> list[CountRow]:
     rows = []
-    for cell, value in raw.items():
-        source, ward, category = split_cell(_decode(cell))
+    for name, value in raw.items():
+        ward, category = split_field(_decode(name))[:2]
+        source = CATEGORY_SOURCE[category].value if category in CATEGORY_SOURCE else ""
         if int(value) > 0:
             rows.append(CountRow(source, ward, category, int(value)))
     return sorted(rows, key=lambda r: (r.source, r.ward, r.category))

@@ -1,49 +1,47 @@
-"""Idempotent Redis writes of the stream jobs (one atomic script per message, one
-pipeline round trip per batch). Replaying any message leaves Redis unchanged."""
+"""Idempotent Redis writes of the stream jobs.
+
+``AggregateWriter.apply`` turns a batch of canonical events into one read of the records'
+stored states (MGET) and one atomic Lua call carrying the whole batch's net deltas, with
+an optimistic check that no record changed in between (retried if one did: another worker
+may own the partition during a rebalance). Replaying any event changes nothing.
+"""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from redis.asyncio import Redis
 
-from schemas.categories import RecordStatus
+from aggregates.config import AggregationConfig
+from safer.errors import SaferError
+from safer.geography import Areas, load_areas
+from safer.settings import Settings
 from schemas.events import IncidentEvent
-from store.keys import Keys, count_cell
+from store.keys import Keys
+from store.plan import BatchPlan, Planner, Stored, latest_versions
 
 _HERE = Path(__file__).parent
-_APPLY = (_HERE / "apply_incident.lua").read_text()
+_APPLY = (_HERE / "apply_batch.lua").read_text()
 _OUTCOME = (_HERE / "record_outcome.lua").read_text()
-APPLY_RESULTS = {0: "duplicate", 1: "counted", 2: "corrected"}
+MAX_ATTEMPTS = 8
 
 
-def _ms(ts: Any) -> int:
-    return int(ts.timestamp() * 1000)
+def writer_for(redis: Redis, settings: Settings) -> AggregateWriter:
+    """The writer a worker (or rebuild) of these settings uses."""
+    return AggregateWriter(
+        redis,
+        Keys(settings.redis_prefix),
+        AggregationConfig.from_settings(settings),
+        load_areas(),
+        settings.latest_incidents,
+    )
 
 
-def ticker_row(event: IncidentEvent) -> dict[str, Any]:
-    """The aggregate-safe summary the latest-incidents ticker shows (no references)."""
-    data = event.data
-    loc = data.location
-    return {
-        "kind": event.type.value,
-        "source": event.source.value,
-        "category": event.category,
-        "ward": loc.ward_code,
-        "lsoa": loc.lsoa_code,
-        "place": loc.place,
-        "location_type": loc.location_type.value if loc.location_type else None,
-        "occurred_start": data.occurred.start.isoformat(),
-        "occurred_end": data.occurred.end.isoformat() if data.occurred.end else None,
-        "received_at": data.received_at.isoformat(),
-        "domestic_abuse": data.flags.domestic_abuse,
-        "version": event.version,
-    }
+class ConcurrentUpdateError(SaferError):
+    """Records kept changing under this batch (another worker owns them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,54 +56,66 @@ class StageOutcome:
     reason: str | None = None
 
 
-class StoreWriter:
-    def __init__(self, redis: Redis, keys: Keys, latest_length: int) -> None:
+class AggregateWriter:
+    def __init__(
+        self, redis: Redis, keys: Keys, config: AggregationConfig, areas: Areas, latest_length: int
+    ) -> None:
         self._redis = redis
         self._keys = keys
+        self._planner = Planner(keys, config, areas)
+        self._config = config
         self._latest_length = latest_length
         self._apply = redis.register_script(_APPLY)
         self._outcome = redis.register_script(_OUTCOME)
 
-    async def apply_incidents(self, events: Sequence[IncidentEvent]) -> Counter[str]:
-        """Apply a batch; returns how many were counted, corrected or duplicates."""
-        if not events:
-            return Counter()
+    async def apply(self, events: Sequence[IncidentEvent]) -> Counter[tuple[str, str]]:
+        """Apply a batch; returns (outcome, source) counts: counted, corrected, duplicate…"""
+        latest, superseded = latest_versions(list(events))
+        if not latest:
+            return superseded
+        for _ in range(MAX_ATTEMPTS):
+            plan = await self._plan(latest)
+            plan.outcomes.update(superseded)
+            if await self._execute(plan):
+                return plan.outcomes
+        raise ConcurrentUpdateError(f"batch of {len(latest)} records kept conflicting")
+
+    async def _plan(self, latest: dict[str, IncidentEvent]) -> BatchPlan:
+        names = list(latest)
+        raw = await self._redis.mget([self._keys.record(name) for name in names])
+        stored = {name: Stored.parse(value) for name, value in zip(names, raw, strict=True)}
+        return self._planner.plan(latest, stored)
+
+    async def _execute(self, plan: BatchPlan) -> bool:
+        result = await self._apply(args=self._arguments(plan))
+        return bool(int(result[0]))
+
+    def _arguments(self, plan: BatchPlan) -> list[str | int]:
         k = self._keys
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                cancelled = event.status is RecordStatus.CANCELLED
-                cell = (
-                    ""
-                    if cancelled
-                    else count_cell(
-                        event.source.value, event.data.location.ward_code, event.category
-                    )
-                )
-                received_ms = _ms(event.data.received_at)
-                await self._apply(
-                    keys=[
-                        k.record(event.record_key),
-                        k.counts,
-                        k.latest,
-                        k.latest_data,
-                        k.outcomes,
-                        k.freshness(event.source.value),
-                    ],
-                    args=[
-                        event.version,
-                        cell,
-                        event.record_key,
-                        json.dumps(ticker_row(event), separators=(",", ":")),
-                        received_ms,
-                        self._latest_length,
-                        event.source.value,
-                        received_ms,
-                        _ms(event.data.occurred.start),
-                    ],
-                    client=pipe,
-                )
-            results = await pipe.execute()
-        return Counter(APPLY_RESULTS[int(r)] for r in results)
+        ttl_ms = self._config.record_state_ttl_days * 86_400_000
+        args: list[str | int] = [len(plan.records)]
+        for key, expected, state in plan.records:
+            args += [key, expected, state, ttl_ms]
+        changed = [(cell, n) for cell, n in plan.cells.items() if n]
+        args.append(len(changed))
+        for (suffix, name), n in changed:
+            args += [k.aggregate(suffix), name, n]
+        suffixes = {cell[0] for cell, _ in changed}
+        expiring = {s: at for s in suffixes if (at := self._planner.expiry(s))}
+        args.append(len(expiring))
+        for suffix, at in expiring.items():
+            args += [k.aggregate(suffix), at]
+        args.append(len(plan.ticker))
+        for member, score, row in plan.ticker:
+            args += [member, score, row]
+        args += [k.latest, k.latest_data, self._latest_length]
+        args.append(len(plan.outcomes))
+        for (outcome, source), n in plan.outcomes.items():
+            args += [k.outcomes, f"{outcome}|{source}", n]
+        args.append(len(plan.maxima))
+        for (key, name), value in plan.maxima.items():
+            args += [key, name, value]
+        return args
 
     async def record_outcomes(self, stage: str, outcomes: Sequence[StageOutcome]) -> int:
         """Count each message's outcome once per offset; returns how many were new."""

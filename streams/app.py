@@ -13,8 +13,7 @@ import faust
 from redis.asyncio import Redis
 
 from safer.settings import Settings
-from store.keys import Keys
-from store.writer import StoreWriter
+from store.writer import writer_for
 from streams import count_incidents, transport, validate_incidents
 from streams.topics import Topics
 
@@ -43,7 +42,7 @@ def build_app(settings: Settings) -> faust.App:
     app.conf.safer_fetch_max_wait_ms = settings.fetch_max_wait_ms
     topics = Topics(settings.topic_prefix)
     redis: Redis = Redis.from_url(settings.require_redis())
-    writer = StoreWriter(redis, Keys(settings.redis_prefix), settings.latest_incidents)
+    writer = writer_for(redis, settings)
     bound = AppTopics(
         raw=app.topic(*(spec.name for spec in topics.raw_all)),
         incidents=app.topic(topics.incidents.name),

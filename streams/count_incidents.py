@@ -16,7 +16,7 @@ from mode import CrashingSupervisor
 from safer.settings import Settings
 from schemas.codec import ValidationError, decode_incident
 from schemas.events import IncidentEvent
-from store.writer import StoreWriter
+from store.writer import AggregateWriter
 from streams.batching import process_batches
 
 if TYPE_CHECKING:
@@ -28,12 +28,12 @@ STAGE = "count_incidents"
 log = logging.getLogger(__name__)
 
 
-def register(app: faust.App, bound: AppTopics, writer: StoreWriter, settings: Settings) -> None:
+def register(app: faust.App, bound: AppTopics, writer: AggregateWriter, settings: Settings) -> None:
     @app.agent(bound.incidents, name=STAGE, supervisor_strategy=CrashingSupervisor)
     async def count_incidents(stream: Any) -> None:
         async def handle(batch: Sequence[Any]) -> None:
-            result = await writer.apply_incidents(_decoded(batch))
-            log.debug("batch applied", extra={"stage": STAGE, **result})
+            result = await writer.apply(_decoded(batch))
+            log.debug("batch applied", extra={"stage": STAGE, "outcomes": dict(result)})
 
         await process_batches(stream, settings, handle)
 

@@ -20,7 +20,7 @@ from safer.settings import Settings
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
-from store.writer import StageOutcome, StoreWriter
+from store.writer import AggregateWriter, StageOutcome
 from streams.batching import process_batches
 from streams.topics import Topics
 from streams.validation import Rejection, classify
@@ -34,7 +34,7 @@ STAGE = "validate_incidents"
 log = logging.getLogger(__name__)
 
 
-def register(app: faust.App, bound: AppTopics, writer: StoreWriter, settings: Settings) -> None:
+def register(app: faust.App, bound: AppTopics, writer: AggregateWriter, settings: Settings) -> None:
     topics = Topics(settings.topic_prefix)
     source_of = {topics.raw(source).name: source for source in Source}
 

@@ -42,7 +42,7 @@ def _core(**location: Any) -> dict[str, Any]:
         "location": {
             "lat": 53.39,
             "lon": -3.02,
-            "lsoa_code": "E01007141",
+            "lsoa_code": "E01007126",
             "ward_code": "E05000956",
             **location,
         },
@@ -86,3 +86,8 @@ def encode(event: dict[str, Any]) -> bytes:
 
 def key_of(event: dict[str, Any]) -> bytes:
     return str(event["record_key"]).encode()
+
+
+def count_cell(source: str, ward: str | None, category: str) -> str:
+    """How tests name one live count: source, ward and category."""
+    return f"{source}|{ward}|{category}"

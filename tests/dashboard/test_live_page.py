@@ -16,8 +16,7 @@ from streamlit.testing.v1 import AppTest
 from safer.procs import free_port
 from safer.settings import Settings
 from schemas.codec import decode_incident
-from store.keys import Keys
-from store.writer import StageOutcome, StoreWriter
+from store.writer import StageOutcome, writer_for
 from tests.builders import encode, make_council_asb, make_fire_incident, make_police_incident
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -25,10 +24,15 @@ BEBINGTON = "E05000954"
 BIRKENHEAD = "E05000956"
 
 
+BROMBOROUGH_LSOA = "E01007141"
+
+
 def seeded_events() -> list[dict[str, Any]]:
-    """3 police, 2 council, 1 fire (no ward); every place name distinct."""
-    def loc(ward: str | None, place: str, **data: Any) -> dict[str, Any]:
-        return {"data": {"location": {"ward_code": ward, "place": place}, **data}}
+    """3 police, 2 council, 1 fire (no ward: its LSOA's ward); every place name distinct."""
+
+    def loc(ward: str | None, place: str, lsoa: str | None = None, **data: Any) -> dict[str, Any]:
+        where = {"ward_code": ward, "place": place} | ({"lsoa_code": lsoa} if lsoa else {})
+        return {"data": {"location": where, **data}}
 
     return [
         make_police_incident(**loc(BIRKENHEAD, "On or near Grange Road")),
@@ -36,17 +40,19 @@ def seeded_events() -> list[dict[str, Any]]:
         make_police_incident(**loc(BEBINGTON, "On or near Bolton Road", category="drugs")),
         make_council_asb(**loc(BEBINGTON, "Mayer Park")),
         make_council_asb(**loc(BEBINGTON, "Kings Road Playing Field")),
-        make_fire_incident(**loc(None, "Bidston Hill")),
+        make_fire_incident(**loc(None, "Bidston Hill", lsoa=BROMBOROUGH_LSOA)),
     ]
 
 
 async def _seed(settings: Settings, events: list[dict[str, Any]], dead: int) -> None:
     redis = AsyncRedis.from_url(settings.require_redis())
     try:
-        writer = StoreWriter(redis, Keys(settings.redis_prefix), settings.latest_incidents)
-        await writer.apply_incidents([decode_incident(encode(e)) for e in events])
-        rejected = [StageOutcome("safer.raw.police", 0, n, "police", "rejected", "invalid")
-                    for n in range(dead)]
+        writer = writer_for(redis, settings)
+        await writer.apply([decode_incident(encode(e)) for e in events])
+        rejected = [
+            StageOutcome("safer.raw.police", 0, n, "police", "rejected", "invalid")
+            for n in range(dead)
+        ]
         await writer.record_outcomes("validate", rejected)
     finally:
         await redis.aclose()
@@ -96,7 +102,11 @@ def test_metrics_show_seeded_totals(seeded: Settings) -> None:
     at = run_app()
     assert at.title[0].value == "safer-tracker — live"
     assert metrics(at) == {
-        "All incidents": "6", "Police": "3", "Council": "2", "Fire": "1", "Dead-lettered": "2",
+        "All incidents": "6",
+        "Police": "3",
+        "Council": "2",
+        "Fire": "1",
+        "Dead-lettered": "2",
     }
 
 
@@ -105,9 +115,14 @@ def test_ward_table_names_and_counts(seeded: Settings) -> None:
     table = table_with(run_app(), "Total")
     assert table.to_dict("records") == [
         {"Ward": "Bebington (E05000954)", "Police": 1, "Council": 2, "Fire": 0, "Total": 3},
-        {"Ward": "Birkenhead and Tranmere (E05000956)", "Police": 2, "Council": 0, "Fire": 0,
-         "Total": 2},
-        {"Ward": "Unassigned", "Police": 0, "Council": 0, "Fire": 1, "Total": 1},
+        {
+            "Ward": "Birkenhead and Tranmere (E05000956)",
+            "Police": 2,
+            "Council": 0,
+            "Fire": 0,
+            "Total": 2,
+        },
+        {"Ward": "Bromborough (E05000957)", "Police": 0, "Council": 0, "Fire": 1, "Total": 1},
     ]
 
 
@@ -116,11 +131,17 @@ def test_ticker_lists_seeded_incidents(seeded: Settings) -> None:
     at = run_app()
     ticker = table_with(at, "Place")
     assert sorted(ticker["Place"]) == sorted(
-        ["On or near Grange Road", "On or near Argyle Street", "On or near Bolton Road",
-         "Mayer Park", "Kings Road Playing Field", "Bidston Hill"]
+        [
+            "On or near Grange Road",
+            "On or near Argyle Street",
+            "On or near Bolton Road",
+            "Mayer Park",
+            "Kings Road Playing Field",
+            "Bidston Hill",
+        ]
     )
     fire = ticker[ticker["Source"] == "Fire"].iloc[0]
-    assert (fire["Category"], fire["Ward"]) == ("Secondary fire", "Unassigned")
+    assert (fire["Category"], fire["Ward"]) == ("Secondary fire", "Bromborough (E05000957)")
     police = ticker[ticker["Source"] == "Police"]
     assert set(police["Occurred (UK time)"]) == {"2026-11-20 18:30"}  # builders: 21:30 UTC - 3 h
 

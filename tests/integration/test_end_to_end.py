@@ -15,9 +15,10 @@ from safer.settings import Settings
 from schemas.codec import decode_incident
 from schemas.deadletter import DeadLetter
 from schemas.events import IncidentEvent
-from store.keys import Keys, count_cell
+from store.keys import Keys
 from store.reader import StoreReader
 from streams.topics import Topics
+from tests.builders import count_cell
 from tests.integration.worker import read_topic, running_worker, wait_for
 
 MESSAGES = 3000

@@ -19,9 +19,10 @@ from safer.geography import load_areas
 from safer.procs import Component, free_port
 from safer.settings import Settings
 from schemas.deadletter import DeadLetter
-from store.keys import Keys, count_cell
+from store.keys import Keys
 from store.reader import StoreReader
 from streams.topics import Topics
+from tests.builders import count_cell
 from tests.integration.test_end_to_end import expected_counts
 from tests.integration.worker import read_topic, running_worker, wait_for
 

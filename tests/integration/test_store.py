@@ -12,13 +12,15 @@ from hypothesis import strategies as st
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
+from aggregates.config import AggregationConfig
+from safer.geography import load_areas
 from schemas.codec import decode_incident
 from schemas.events import IncidentEvent
-from store.keys import Keys, count_cell
+from store.keys import Keys
 from store.reader import StoreReader
 from store.reset import pair_with_log
-from store.writer import StoreWriter
-from tests.builders import encode, make_police_incident
+from store.writer import AggregateWriter
+from tests.builders import count_cell, encode, make_police_incident
 from tests.conftest import Infra
 
 WARDS = ["E05000956", "E05000960", "E05000970"]
@@ -35,11 +37,14 @@ def _version(record: int, version: int, ward: int, category: int, cancelled: boo
     return decode_incident(encode(event))
 
 
-def _apply(url: str, keys: Keys, events: list[IncidentEvent], latest: int = 100) -> Counter[str]:
-    async def run() -> Counter[str]:
+def _apply(
+    url: str, keys: Keys, events: list[IncidentEvent], latest: int = 100
+) -> Counter[tuple[str, str]]:
+    async def run() -> Counter[tuple[str, str]]:
         client = AsyncRedis.from_url(url)
         try:
-            return await StoreWriter(client, keys, latest).apply_incidents(events)
+            writer = AggregateWriter(client, keys, AggregationConfig(), load_areas(), latest)
+            return await writer.apply(events)
         finally:
             await client.aclose()
 
@@ -115,13 +120,13 @@ def test_new_log_resets_derived_state(redis_client: Redis) -> None:
     """State built from another broker run is removed; the same run keeps it."""
     keys = Keys(f"r{uuid.uuid4().hex[:10]}:")
     other = Keys(f"o{uuid.uuid4().hex[:10]}:")
-    redis_client.hset(keys.counts, "police|E05000956|burglary", 3)
-    redis_client.hset(other.counts, "police|E05000956|burglary", 3)
+    redis_client.hset(keys.all_time("ward"), "police|E05000956|burglary", 3)
+    redis_client.hset(other.all_time("ward"), "police|E05000956|burglary", 3)
     assert pair_with_log(redis_client, keys, "cluster-a") is True
-    assert not redis_client.exists(keys.counts)
-    redis_client.hset(keys.counts, "police|E05000956|burglary", 1)
+    assert not redis_client.exists(keys.all_time("ward"))
+    redis_client.hset(keys.all_time("ward"), "police|E05000956|burglary", 1)
     assert pair_with_log(redis_client, keys, "cluster-a") is False
-    assert redis_client.hget(keys.counts, "police|E05000956|burglary") == b"1"
+    assert redis_client.hget(keys.all_time("ward"), "police|E05000956|burglary") == b"1"
     assert pair_with_log(redis_client, keys, "cluster-b") is True
-    assert not redis_client.exists(keys.counts)
-    assert redis_client.exists(other.counts), "another deployment's keys are untouched"
+    assert not redis_client.exists(keys.all_time("ward"))
+    assert redis_client.exists(other.all_time("ward")), "another deployment's keys are untouched"

@@ -443,7 +443,11 @@ def make_other_areas() -> Areas:
         Lsoa(f"E0100000{i}", f"Elsewhere 00{i}A", f"E0500000{i % 2}", 52.5 + i / 100, -2.0, 1500)
         for i in range(3)
     )
-    return Areas(lsoas=lsoas, ward_names={"E05000000": "North", "E05000001": "South"})
+    return Areas(
+        lsoas=lsoas,
+        ward_names={"E05000000": "North", "E05000001": "South"},
+        lsoa_ward={lsoa.code: lsoa.ward_code for lsoa in lsoas},
+    )
 
 
 def test_another_partnerships_areas_work_without_police_points() -> None:

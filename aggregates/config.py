@@ -1,0 +1,65 @@
+"""What is aggregated: area levels, breakdowns per level, retention and grace.
+
+A *breakdown* is ``cat`` (category alone) or a dimension crossed with category, such as
+``youth`` (category × youth/adult) or ``loctype``. Further crosses are configuration:
+``youth+loctype`` stores category × youth × location type. Dimensions are stored one at a
+time (or as configured crosses), never as a full cube.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from safer.settings import Settings
+
+LEVELS = ("borough", "ward", "lsoa", "cell")
+DIMENSIONS = (
+    "youth",
+    "age_victim",
+    "age_offender",
+    "gender_victim",
+    "gender_offender",
+    "loctype",
+    "relationship",
+    "flag",
+)
+ALL_BREAKDOWNS = ("cat", *DIMENSIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class AggregationConfig:
+    borough_code: str = "E08000015"
+    breakdowns: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "borough": ALL_BREAKDOWNS,
+            "ward": ALL_BREAKDOWNS,
+            "lsoa": ("cat", "youth", "loctype", "flag"),
+            "cell": ("cat",),
+        }
+    )
+    crosses: tuple[str, ...] = ("youth+loctype",)
+    cross_levels: tuple[str, ...] = ("borough", "ward")
+    hourly_retention_days: int = 400
+    daily_retention_days: int = 5 * 366
+    record_state_ttl_days: int = 5 * 366
+    grace_hours: dict[str, float] = field(
+        default_factory=lambda: {"police": 24 * 62, "council": 48, "fire": 24}
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AggregationConfig:
+        return cls(
+            borough_code=settings.borough_code,
+            crosses=settings.crosses,
+            hourly_retention_days=settings.hourly_retention_days,
+            daily_retention_days=settings.daily_retention_days,
+            record_state_ttl_days=settings.record_state_ttl_days,
+            grace_hours=dict(settings.grace_hours),
+        )
+
+    def breakdowns_for(self, level: str) -> tuple[str, ...]:
+        extra = self.crosses if level in self.cross_levels else ()
+        return (*self.breakdowns.get(level, ()), *extra)
+
+    def grace_s(self, source: str) -> float:
+        return self.grace_hours.get(source, 24.0) * 3600

@@ -1,0 +1,64 @@
+-- Apply one batch of record versions atomically (see store/keys.py and store/writer.py).
+-- ARGV is a sequence of sections, each led by its item count:
+--   records:  rec_key, expected ("" = no state), new_state, ttl_ms
+--   deltas:   key, field, delta        (HDEL when a field reaches 0)
+--   expiries: key, unix_seconds
+--   ticker:   member, score, row ("" row = remove)     then ticker key, data key, length
+--   incrs:    key, field, n
+--   maxima:   key, field, value        (kept only if larger)
+-- Returns {1} when applied, {0, i} when record i's stored state changed since it was read.
+local i = 1
+local function take() local v = ARGV[i]; i = i + 1; return v end
+
+local n = tonumber(take())
+local records = {}
+for r = 1, n do
+  local key, expected, state, ttl = take(), take(), take(), take()
+  local current = redis.call('GET', key)
+  local version = current and string.match(current, '^(%d+)') or ''
+  if version ~= expected then return {0, r} end
+  records[r] = {key, state, ttl}
+end
+for _, rec in ipairs(records) do
+  redis.call('SET', rec[1], rec[2], 'PX', rec[3])
+end
+n = tonumber(take())
+for _ = 1, n do
+  local key, field, delta = take(), take(), tonumber(take())
+  if redis.call('HINCRBY', key, field, delta) == 0 then redis.call('HDEL', key, field) end
+end
+n = tonumber(take())
+for _ = 1, n do
+  local key, at = take(), tonumber(take())
+  redis.call('EXPIREAT', key, at)
+end
+n = tonumber(take())
+local ticker, data, length = ARGV[i + 3 * n], ARGV[i + 3 * n + 1], tonumber(ARGV[i + 3 * n + 2])
+for _ = 1, n do
+  local member, score, row = take(), take(), take()
+  if row == '' then
+    redis.call('ZREM', ticker, member)
+    redis.call('HDEL', data, member)
+  else
+    redis.call('ZADD', ticker, tonumber(score), member)
+    redis.call('HSET', data, member, row)
+  end
+end
+i = i + 3
+local excess = redis.call('ZCARD', ticker) - length
+if excess > 0 then
+  local gone = redis.call('ZRANGE', ticker, 0, excess - 1)
+  redis.call('ZREMRANGEBYRANK', ticker, 0, excess - 1)
+  redis.call('HDEL', data, unpack(gone))
+end
+n = tonumber(take())
+for _ = 1, n do
+  redis.call('HINCRBY', take(), take(), tonumber(take()))
+end
+n = tonumber(take())
+for _ = 1, n do
+  local key, field, value = take(), take(), tonumber(take())
+  local current = tonumber(redis.call('HGET', key, field))
+  if not current or current < value then redis.call('HSET', key, field, value) end
+end
+return {1}

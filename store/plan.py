@@ -1,0 +1,152 @@
+"""Plans one batch's Redis effects in memory (pure): which records change, the net deltas
+per hash field (each field touched once per batch), expiries, ticker and statistics."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from aggregates.buckets import DAY, HOUR, Bucket, bounds, hour_start
+from aggregates.config import AggregationConfig
+from aggregates.contributions import Cell, deltas
+from aggregates.inputs import AggInput, from_event
+from safer.geography import Areas
+from schemas.categories import RecordStatus
+from schemas.events import IncidentEvent
+from store.keys import Keys
+
+DAY_S = 86400
+STATE_SEP = "\t"
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A record's state in Redis: the version applied and what it contributes."""
+
+    version: int
+    contribution: AggInput | None
+
+    @classmethod
+    def parse(cls, raw: bytes | str | None) -> Stored | None:
+        if raw is None:
+            return None
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        version, _, body = text.partition(STATE_SEP)
+        return cls(int(version), AggInput.decode(body) if body else None)
+
+    def encode(self) -> str:
+        body = self.contribution.encode() if self.contribution else ""
+        return f"{self.version}{STATE_SEP}{body}"
+
+
+@dataclass
+class BatchPlan:
+    records: list[tuple[str, str, str]] = field(default_factory=list)  # key, expected, state
+    cells: Counter[Cell] = field(default_factory=Counter)
+    ticker: list[tuple[str, int, str]] = field(default_factory=list)
+    stats: Counter[tuple[str, str]] = field(default_factory=Counter)  # (key, field)
+    maxima: dict[tuple[str, str], int] = field(default_factory=dict)
+    outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (outcome, source)
+
+
+def latest_versions(
+    events: list[IncidentEvent],
+) -> tuple[dict[str, IncidentEvent], Counter[tuple[str, str]]]:
+    """Per record the highest version in the batch; the others as (outcome, source) counts."""
+    best: dict[str, IncidentEvent] = {}
+    for event in events:
+        known = best.get(event.record_key)
+        if known is None or event.version > known.version:
+            best[event.record_key] = event
+    superseded: Counter[tuple[str, str]] = Counter()
+    for event in events:
+        top = best[event.record_key]
+        if event is not top:
+            outcome = "duplicate" if event.version == top.version else "stale"
+            superseded[outcome, event.source.value] += 1
+    return best, superseded
+
+
+class Planner:
+    def __init__(self, keys: Keys, config: AggregationConfig, areas: Areas) -> None:
+        self.keys = keys
+        self.config = config
+        self.areas = areas
+
+    def plan(self, events: dict[str, IncidentEvent], stored: dict[str, Stored | None]) -> BatchPlan:
+        plan = BatchPlan()
+        for record_key, event in events.items():
+            self._plan_one(plan, event, stored.get(record_key))
+        return plan
+
+    def _plan_one(self, plan: BatchPlan, event: IncidentEvent, old: Stored | None) -> None:
+        source = event.source.value
+        if old is not None and old.version >= event.version:
+            plan.outcomes["duplicate" if old.version == event.version else "stale", source] += 1
+            return
+        cancelled = event.status is RecordStatus.CANCELLED
+        new = None if cancelled else from_event(event, self.areas, self.config.borough_code)
+        plan.cells.update(deltas(old.contribution if old else None, new, self.config))
+        expected = "" if old is None else str(old.version)
+        plan.records.append(
+            (self.keys.record(event.record_key), expected, Stored(event.version, new).encode())
+        )
+        plan.outcomes[_outcome(old, cancelled), source] += 1
+        self._ticker_and_freshness(plan, event, new)
+
+    def _ticker_and_freshness(
+        self, plan: BatchPlan, event: IncidentEvent, new: AggInput | None
+    ) -> None:
+        source, data = event.source.value, event.data
+        received_ms = int(data.received_at.timestamp() * 1000)
+        ward = dict(new.areas).get("ward") if new else None
+        row = "" if new is None else json.dumps(ticker_row(event, ward), separators=(",", ":"))
+        plan.ticker.append((event.record_key, received_ms, row))
+        end = data.occurred.end or data.occurred.start
+        if (data.received_at - end).total_seconds() > self.config.grace_s(source):
+            plan.outcomes["late", source] += 1
+        fresh = self.keys.freshness(source)
+        for name, value in (
+            ("received_ms", received_ms),
+            ("event_ms", int(end.timestamp() * 1000)),
+        ):
+            plan.maxima[fresh, name] = max(plan.maxima.get((fresh, name), 0), value)
+
+    def expiry(self, suffix: str) -> int | None:
+        """Unix time at which a total/detail hash may go (None: kept)."""
+        _, grain, bucket_id = suffix.split(":", 3)[:3]
+        if grain not in (HOUR, DAY):
+            return None
+        end_hour = bounds(Bucket(grain, bucket_id))[1]
+        days = (
+            self.config.hourly_retention_days if grain == HOUR else self.config.daily_retention_days
+        )
+        return int(hour_start(end_hour).timestamp()) + days * DAY_S
+
+
+def _outcome(old: Stored | None, cancelled: bool) -> str:
+    if cancelled:
+        return "cancelled"
+    return "counted" if old is None else "corrected"
+
+
+def ticker_row(event: IncidentEvent, ward: str | None) -> dict[str, object]:
+    """The aggregate-safe summary the latest-incidents ticker shows (no references);
+    ``ward`` is the resolved ward (the record's own, or its LSOA's)."""
+    data = event.data
+    loc = data.location
+    return {
+        "kind": event.type.value,
+        "source": event.source.value,
+        "category": event.category,
+        "ward": ward,
+        "lsoa": loc.lsoa_code,
+        "place": loc.place,
+        "location_type": loc.location_type.value if loc.location_type else None,
+        "occurred_start": data.occurred.start.isoformat(),
+        "occurred_end": data.occurred.end.isoformat() if data.occurred.end else None,
+        "received_at": data.received_at.isoformat(),
+        "domestic_abuse": data.flags.domestic_abuse,
+        "version": event.version,
+    }
