@@ -1,7 +1,7 @@
 """Builds the one faust App from Settings and registers the stream jobs.
 
 An engine swap should touch only this module and the jobs' agent functions: the
-arithmetic and the Redis effects live in ``store`` and ``schemas``.
+arithmetic and the Redis effects live in ``aggregates`` and ``store``.
 """
 
 from __future__ import annotations
@@ -10,12 +10,29 @@ from dataclasses import dataclass
 from typing import Any
 
 import faust
+from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from safer.settings import Settings
-from store.writer import writer_for
+from store.writer import AggregateWriter, writer_for
 from streams import count_incidents, transport, validate_incidents
+from streams.metrics import WorkerMetrics
 from streams.topics import Topics
+from streams.web import register_lag_timer, register_readiness, register_web
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What every job needs: its topics (created beforehand by ``streams.admin``), the
+    Redis writer, the metrics and the settings."""
+
+    raw: Any
+    incidents: Any
+    deadletter: Any
+    topics: Topics
+    writer: AggregateWriter
+    metrics: WorkerMetrics
+    settings: Settings
 
 
 def build_app(settings: Settings) -> faust.App:
@@ -40,23 +57,22 @@ def build_app(settings: Settings) -> faust.App:
         producer_acks=-1,
     )
     app.conf.safer_fetch_max_wait_ms = settings.fetch_max_wait_ms
-    topics = Topics(settings.topic_prefix)
+    registry = CollectorRegistry()
+    metrics = WorkerMetrics(registry)
     redis: Redis = Redis.from_url(settings.require_redis())
-    writer = writer_for(redis, settings)
-    bound = AppTopics(
+    topics = Topics(settings.topic_prefix)
+    ctx = JobContext(
         raw=app.topic(*(spec.name for spec in topics.raw_all)),
         incidents=app.topic(topics.incidents.name),
         deadletter=app.topic(topics.deadletter.name),
+        topics=topics,
+        writer=writer_for(redis, settings),
+        metrics=metrics,
+        settings=settings,
     )
-    validate_incidents.register(app, bound, writer, settings)
-    count_incidents.register(app, bound, writer, settings)
+    validate_incidents.register(app, ctx)
+    count_incidents.register(app, ctx)
+    register_web(app, metrics, registry)
+    register_lag_timer(app, metrics)
+    register_readiness(app, metrics, redis)
     return app
-
-
-@dataclass(frozen=True, slots=True)
-class AppTopics:
-    """The faust topic objects the jobs use (created beforehand by ``streams.admin``)."""
-
-    raw: Any
-    incidents: Any
-    deadletter: Any

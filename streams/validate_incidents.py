@@ -4,7 +4,8 @@ At-least-once (see ``streams.batching``): a batch is acknowledged only after its
 canonical and dead-letter messages are delivered and its outcome counters are stored.
 Counters are guarded by offset, so a replayed batch changes no count (the canonical
 topic may carry a duplicate, which the counting job recognises by record_key and
-version).
+version). The raw message's broker timestamp travels on as the ``safer-arrival-ms``
+header, so latency is measured from arrival to visible in Redis.
 """
 
 from __future__ import annotations
@@ -16,39 +17,38 @@ from typing import TYPE_CHECKING, Any
 
 from mode import CrashingSupervisor
 
-from safer.settings import Settings
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
-from store.writer import AggregateWriter, StageOutcome
+from store.writer import StageOutcome
 from streams.batching import process_batches
-from streams.topics import Topics
 from streams.validation import Rejection, classify
 
 if TYPE_CHECKING:
     import faust
 
-    from streams.app import AppTopics
+    from streams.app import JobContext
 
 STAGE = "validate_incidents"
+ARRIVAL_HEADER = "safer-arrival-ms"
 log = logging.getLogger(__name__)
 
 
-def register(app: faust.App, bound: AppTopics, writer: AggregateWriter, settings: Settings) -> None:
-    topics = Topics(settings.topic_prefix)
-    source_of = {topics.raw(source).name: source for source in Source}
+def register(app: faust.App, ctx: JobContext) -> None:
+    source_of = {ctx.topics.raw(source).name: source for source in Source}
 
-    @app.agent(bound.raw, name=STAGE, supervisor_strategy=CrashingSupervisor)
+    @app.agent(ctx.raw, name=STAGE, supervisor_strategy=CrashingSupervisor)
     async def validate_incidents(stream: Any) -> None:
         async def handle(batch: Sequence[Any]) -> None:
-            outcomes = await _route(batch, bound, source_of)
-            await writer.record_outcomes(STAGE, outcomes)
+            outcomes = await _route(batch, ctx, source_of)
+            await ctx.writer.record_outcomes(STAGE, outcomes)
+            _observe(ctx, outcomes)
 
-        await process_batches(stream, settings, handle)
+        await process_batches(stream, ctx.settings, handle)
 
 
 async def _route(
-    batch: Sequence[Any], bound: AppTopics, source_of: dict[str, Source]
+    batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Source]
 ) -> list[StageOutcome]:
     """Send every message of a batch on; returns each one's outcome once all are delivered."""
     pending = []
@@ -59,18 +59,26 @@ async def _route(
         result = classify(msg.key, msg.value, expected)
         source = expected.value if expected else "unknown"
         if isinstance(result, Rejection):
-            pending.append(
-                await bound.deadletter.send(key=msg.key, value=_dead_letter(msg, result))
-            )
+            pending.append(await ctx.deadletter.send(key=msg.key, value=_dead_letter(msg, result)))
             _log_rejection(msg, result)
             outcomes.append(_outcome(msg, source, "dead-lettered", result.reason.value))
         else:
+            headers = {ARRIVAL_HEADER: str(int(msg.timestamp * 1000)).encode()}
             key = result.record_key.encode()
-            pending.append(await bound.incidents.send(key=key, value=encode_incident(result)))
+            value = encode_incident(result)
+            pending.append(await ctx.incidents.send(key=key, value=value, headers=headers))
             outcomes.append(_outcome(msg, source, "validated"))
     for future in pending:
         await future
     return outcomes
+
+
+def _observe(ctx: JobContext, outcomes: list[StageOutcome]) -> None:
+    ctx.metrics.observe_batch_size(STAGE, len(outcomes))
+    for o in outcomes:
+        ctx.metrics.events(STAGE, o.source, o.outcome)
+        if o.reason:
+            ctx.metrics.dead_lettered(o.source, o.reason)
 
 
 def _outcome(msg: Any, source: str, outcome: str, reason: str | None = None) -> StageOutcome:

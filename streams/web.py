@@ -120,3 +120,23 @@ def _valid(offset: int | None) -> int | None:
     # faust stores "nothing committed" as None (and turns a committed 0 into None too);
     # Kafka answers -1 for a partition the group never committed.
     return offset if offset is not None and offset >= 0 else None
+
+
+def register_readiness(app: faust.App, metrics: WorkerMetrics, redis: Any) -> None:
+    """Ready once partitions are assigned and Redis answers; not ready while rebalancing
+    or stopping (so a load balancer or supervisor waits for recovered state)."""
+
+    async def on_revoked(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        metrics.set_ready(False)
+
+    async def on_complete(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        try:
+            await redis.ping()
+        except Exception:  # not ready is the answer; the next rebalance or batch retries
+            log.warning("Redis not answering after rebalance", exc_info=True)
+            return
+        metrics.set_ready(True)
+
+    app.on_partitions_revoked.connect(on_revoked)
+    app.on_rebalance_complete.connect(on_complete)
+    app.on_before_shutdown.connect(on_revoked)

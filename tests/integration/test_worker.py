@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from redis import Redis
@@ -22,6 +24,15 @@ from tests.builders import (
     make_police_incident,
 )
 from tests.integration.worker import produce, read_topic, running_worker, wait_for
+
+
+def _get(settings: Settings, path: str) -> tuple[int, str]:
+    url = f"http://127.0.0.1:{settings.worker_web_port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
 
 
 def _counts(redis: Redis, settings: Settings) -> dict[str, int]:
@@ -61,6 +72,13 @@ def test_valid_events_counted_and_bad_ones_dead_lettered(
             DeadLetter.model_validate_json(v)
             for v in read_topic(settings, topics.deadletter.name, 2)
         ]
+        metrics = _get(settings, "/metrics")
+        ready = _get(settings, "/ready")
+    assert ready == (200, '{"ready":true}')
+    counted = 'safer_events_total{outcome="counted",source="police",stage="count_incidents"} 1.0'
+    assert counted in metrics[1]
+    assert 'safer_dead_letters_total{reason="not-json",source="police"} 1.0' in metrics[1]
+    assert "safer_processing_latency_seconds_count" in metrics[1]
     assert sorted(d.original_value for d in dead) == sorted([not_json, personal])
     by_value = {d.original_value: d for d in dead}
     assert by_value[not_json].reason.value == "not-json"
