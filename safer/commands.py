@@ -196,6 +196,41 @@ def register_status(sub: Subparsers) -> None:
     p.set_defaults(handler=_status)
 
 
+def _rebuild(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from streams.rebuild import run_rebuild
+
+    settings = _settings(args, "rebuild")
+    columns = (
+        *Progress.get_default_columns()[:2],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns) as bar:
+        task = bar.add_task("rebuilding from the canonical topic", total=None)
+        report = run_rebuild(
+            settings, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    print(
+        f"rebuilt generation {report.generation} from {report.events} events "
+        f"({report.invalid} invalid skipped); replaced generation {report.previous}"
+    )
+    return 0
+
+
+def register_rebuild(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "rebuild",
+        help="rebuild every aggregate from the canonical topic",
+        description="Reads the canonical incident topic from the beginning into "
+        "a new generation of keys beside the live one, swaps it in atomically "
+        "and deletes the old one. The worker and dashboard keep running.",
+    )
+    p.set_defaults(handler=_rebuild)
+
+
 def _tail(args: argparse.Namespace) -> int:
     from consumers.tail import tail
 
@@ -223,4 +258,5 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     register_settings,
     register_status,
     register_tail,
+    register_rebuild,
 )

@@ -6,9 +6,14 @@
 --   ticker:   member, score, row ("" row = remove)     then ticker key, data key, length
 --   incrs:    key, field, n
 --   maxima:   key, field, value        (kept only if larger)
--- Returns {1} when applied, {0, i} when record i's stored state changed since it was read.
+--   (first: generation pointer key, expected generation ('' = no check))
+-- Returns {1} when applied, {0, i} when record i's stored state changed since it was read,
+-- {0, 0} when the live generation changed (a rebuild was swapped in): plan again.
 local i = 1
 local function take() local v = ARGV[i]; i = i + 1; return v end
+
+local pointer, generation = take(), take()
+if generation ~= '' and (redis.call('GET', pointer) or '0') ~= generation then return {0, 0} end
 
 local n = tonumber(take())
 local records = {}

@@ -5,9 +5,10 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | key | type | contents |
 |---|---|---|
 | ``{p}meta:broker`` | string | cluster id of the Kafka log the state was built from |
-| ``{p}rec:{record_key}`` | string | ``{version}`` TAB ``{AggInput JSON}`` (empty when cancelled) |
-| ``{p}a:{grain}:{bucket}:{level}:{bd}`` | hash | ``area|category[|value]`` -> count |
-| ``{p}x:{grain}:{bucket}:{level}:{bd}`` | hash | ``area|category[|value]|start-end`` -> count |
+| ``{p}meta:generation`` | string | live generation ``n`` of the derived state below |
+| ``{p}g{n}:rec:{record_key}`` | string | ``{version}`` TAB ``{AggInput JSON}`` ("" if cancelled) |
+| ``{p}g{n}:a:{grain}:{bucket}:{level}:{bd}`` | hash | ``area|category[|value]`` -> count |
+| ``{p}g{n}:x:{grain}:{bucket}:{level}:{bd}`` | hash | ``area|category[|value]|start-end`` -> n |
 | ``{p}latest`` | zset | record_key scored by received time (ms), trimmed to N |
 | ``{p}latest:data`` | hash | record_key -> aggregate-safe ticker row (JSON) |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |
@@ -22,6 +23,10 @@ Grains: ``h`` (epoch hour, UTC), ``d`` (local day YYYYMMDD), ``m`` (local month 
 lsoa, cell (British National Grid 250 m). Breakdowns: ``cat`` or a dimension (crossed
 with category), see ``aggregates.config``. Hour keys expire after the hourly retention,
 day keys after the daily retention; months and ``all`` are kept.
+
+Generations: record states and aggregates live under ``{p}g{n}:``; ``safer rebuild``
+builds generation n+1 from the canonical topic beside the live one and swaps the pointer
+atomically (writers check it in the same Lua call as their writes).
 
 Idempotency: a record's contribution changes only when a higher ``version`` arrives (the
 ``rec`` value holds what it contributed, so it is retracted exactly), and stage counters
@@ -45,15 +50,25 @@ class Keys:
     def broker_stamp(self) -> str:
         return f"{self.prefix}meta:broker"
 
-    def record(self, record_key: str) -> str:
-        return f"{self.prefix}rec:{record_key}"
+    @property
+    def generation_pointer(self) -> str:
+        """The live generation of derived state (``0`` when unset); a rebuild swaps it."""
+        return f"{self.prefix}meta:generation"
 
-    def aggregate(self, suffix: str) -> str:
+    @property
+    def generation_counter(self) -> str:
+        return f"{self.prefix}meta:generation:last"
+
+    def generation(self, generation: int | str) -> str:
+        """Prefix of one generation's keys (pattern ``{p}g{n}:*``)."""
+        return f"{self.prefix}g{generation}:"
+
+    def record(self, record_key: str, generation: int | str) -> str:
+        return f"{self.generation(generation)}rec:{record_key}"
+
+    def aggregate(self, suffix: str, generation: int | str) -> str:
         """A total or detail hash, from its prefix-less name (``aggregates.contributions``)."""
-        return self.prefix + suffix
-
-    def all_time(self, level: str, breakdown: str = "cat") -> str:
-        return f"{self.prefix}a:{ALL_BUCKET}:{level}:{breakdown}"
+        return self.generation(generation) + suffix
 
     @property
     def latest(self) -> str:
@@ -81,6 +96,11 @@ class Keys:
     def pattern(self) -> str:
         """Glob matching every key of this deployment (for a reset)."""
         return f"{self.prefix}*"
+
+
+def all_time(level: str, breakdown: str = "cat") -> str:
+    """Prefix-less name of the all-time totals of a level."""
+    return f"a:{ALL_BUCKET}:{level}:{breakdown}"
 
 
 def split_field(name: str) -> list[str]:

@@ -42,6 +42,7 @@ class Stored:
 
 @dataclass
 class BatchPlan:
+    generation: str = "0"
     records: list[tuple[str, str, str]] = field(default_factory=list)  # key, expected, state
     cells: Counter[Cell] = field(default_factory=Counter)
     ticker: list[tuple[str, int, str]] = field(default_factory=list)
@@ -74,8 +75,10 @@ class Planner:
         self.config = config
         self.areas = areas
 
-    def plan(self, events: dict[str, IncidentEvent], stored: dict[str, Stored | None]) -> BatchPlan:
-        plan = BatchPlan()
+    def plan(
+        self, events: dict[str, IncidentEvent], stored: dict[str, Stored | None], generation: str
+    ) -> BatchPlan:
+        plan = BatchPlan(generation=generation)
         for record_key, event in events.items():
             self._plan_one(plan, event, stored.get(record_key))
         return plan
@@ -90,7 +93,11 @@ class Planner:
         plan.cells.update(deltas(old.contribution if old else None, new, self.config))
         expected = "" if old is None else str(old.version)
         plan.records.append(
-            (self.keys.record(event.record_key), expected, Stored(event.version, new).encode())
+            (
+                self.keys.record(event.record_key, plan.generation),
+                expected,
+                Stored(event.version, new).encode(),
+            )
         )
         plan.outcomes[_outcome(old, cancelled), source] += 1
         self._ticker_and_freshness(plan, event, new)

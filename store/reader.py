@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from redis import Redis
@@ -16,9 +17,10 @@ from redis import Redis
 from aggregates.buckets import decompose
 from aggregates.windows import Tally, detail_keys, summarize, total_keys
 from schemas.categories import CATEGORY_SOURCE, Source
-from store.keys import Keys, split_field
+from store.keys import Keys, all_time, split_field
 
 YEAR_EARLIER_HOURS = 364 * 24  # 52 weeks: weekdays align
+_READ_HASHES = (Path(__file__).parent / "read_hashes.lua").read_text()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,11 @@ def _int_map(raw: dict[Any, Any]) -> dict[str, int]:
     return {_decode(k): int(v) for k, v in raw.items()}
 
 
+def _pairs(flat: list[Any]) -> dict[str, int]:
+    """A Lua-returned HGETALL (field, value, field, value …) as a dict."""
+    return {_decode(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+
 def _ms_time(value: Any) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(int(value) / 1000, UTC)
 
@@ -98,23 +105,33 @@ class StoreReader:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self._redis = redis
         self._keys = keys
+        self._read_hashes = redis.register_script(_READ_HASHES)
+
+    def _hashes_args(self, suffixes: list[str]) -> list[str]:
+        return [self._keys.generation_pointer, self._keys.prefix, *suffixes]
+
+    def hashes(self, suffixes: list[str]) -> tuple[str, list[dict[str, int]]]:
+        """Live generation and the named derived hashes (prefix-less names), in one call."""
+        generation, *replies = self._read_hashes(args=self._hashes_args(suffixes))
+        return _decode(generation), [_pairs(reply) for reply in replies]
 
     def counts(self) -> list[CountRow]:
         """All-time live counts per ward and category."""
-        return _count_rows(self._redis.hgetall(self._keys.all_time("ward")))
+        return _count_rows(self.hashes([all_time("ward")])[1][0])
 
     def live_snapshot(self, latest: int = 50) -> LiveSnapshot:
         """Counts, latest incidents, outcome counters and freshness in one round trip."""
         k = self._keys
         pipe = self._redis.pipeline(transaction=False)
-        pipe.hgetall(k.all_time("ward"))
+        self._read_hashes(args=self._hashes_args([all_time("ward")]), client=pipe)
         pipe.zrevrange(k.latest, 0, latest - 1)
         pipe.hgetall(k.latest_data)
         pipe.hgetall(k.outcomes)
         pipe.hgetall(k.deadletters)
         for source in Source:
             pipe.hmget(k.freshness(source.value), "received_ms", "event_ms")
-        counts, order, rows, outcomes, dead, *fresh = pipe.execute()
+        hashes, order, rows, outcomes, dead, *fresh = pipe.execute()
+        counts = _pairs(hashes[1])
         data = {_decode(key): value for key, value in rows.items()}
         latest_rows = tuple(
             json.loads(data[_decode(member)]) for member in order if _decode(member) in data
@@ -133,20 +150,19 @@ class StoreReader:
     def window(self, level: str, start: int, end: int, breakdown: str = "cat") -> WindowFigures:
         """Exact counts (and unplaced) per area, category and value for a window and the same
         window 364 days earlier, in one round trip. Bounds are epoch hours."""
-        pipe = self._redis.pipeline(transaction=False)
+        suffixes: list[str] = []
         plans = []
         for first, last in ((start, end), (start - YEAR_EARLIER_HOURS, end - YEAR_EARLIER_HOURS)):
             dec = decompose(first, last)
-            names = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
-            for suffix in (*names[0], *names[1]):
-                pipe.hgetall(self._keys.aggregate(suffix))
-            plans.append((first, last, len(names[0]), len(names[1])))
-        replies = iter(pipe.execute())
+            totals, details = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
+            suffixes += [*totals, *details]
+            plans.append((first, last, len(totals), len(details)))
+        replies = iter(self.hashes(suffixes)[1])
         figures = []
         for first, last, n_totals, n_details in plans:
-            totals = [_int_map(next(replies)) for _ in range(n_totals)]
-            details = [_int_map(next(replies)) for _ in range(n_details)]
-            figures.append(_rows(summarize(totals, details, first, last)))
+            total_maps = [next(replies) for _ in range(n_totals)]
+            detail_maps = [next(replies) for _ in range(n_details)]
+            figures.append(_rows(summarize(total_maps, detail_maps, first, last)))
         return WindowFigures(level, breakdown, start, end, figures[0], figures[1])
 
 

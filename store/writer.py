@@ -26,7 +26,12 @@ from store.plan import BatchPlan, Planner, Stored, latest_versions
 _HERE = Path(__file__).parent
 _APPLY = (_HERE / "apply_batch.lua").read_text()
 _OUTCOME = (_HERE / "record_outcome.lua").read_text()
+_READ_STATES = (_HERE / "read_states.lua").read_text()
 MAX_ATTEMPTS = 8
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def writer_for(redis: Redis, settings: Settings) -> AggregateWriter:
@@ -66,54 +71,67 @@ class AggregateWriter:
         self._config = config
         self._latest_length = latest_length
         self._apply = redis.register_script(_APPLY)
+        self._read_states = redis.register_script(_READ_STATES)
         self._outcome = redis.register_script(_OUTCOME)
 
-    async def apply(self, events: Sequence[IncidentEvent]) -> Counter[tuple[str, str]]:
-        """Apply a batch; returns (outcome, source) counts: counted, corrected, duplicate…"""
+    async def apply(
+        self, events: Sequence[IncidentEvent], generation: int | None = None
+    ) -> Counter[tuple[str, str]]:
+        """Apply a batch; returns (outcome, source) counts: counted, corrected, duplicate…
+
+        Live (``generation=None``): into the live generation, with the ticker, freshness and
+        outcome counters. Rebuild: into the given generation, aggregates and records only.
+        """
         latest, superseded = latest_versions(list(events))
         if not latest:
             return superseded
         for _ in range(MAX_ATTEMPTS):
-            plan = await self._plan(latest)
+            plan = await self._plan(latest, generation)
             plan.outcomes.update(superseded)
-            if await self._execute(plan):
+            if await self._execute(plan, live=generation is None):
                 return plan.outcomes
         raise ConcurrentUpdateError(f"batch of {len(latest)} records kept conflicting")
 
-    async def _plan(self, latest: dict[str, IncidentEvent]) -> BatchPlan:
+    async def _plan(self, latest: dict[str, IncidentEvent], generation: int | None) -> BatchPlan:
         names = list(latest)
-        raw = await self._redis.mget([self._keys.record(name) for name in names])
-        stored = {name: Stored.parse(value) for name, value in zip(names, raw, strict=True)}
-        return self._planner.plan(latest, stored)
+        k = self._keys
+        wanted = "" if generation is None else str(generation)
+        reply = await self._read_states(args=[k.generation_pointer, k.prefix, wanted, *names])
+        live_generation, raw = _text(reply[0]), reply[1:]
+        stored = {name: Stored.parse(value or None) for name, value in zip(names, raw, strict=True)}
+        return self._planner.plan(latest, stored, live_generation)
 
-    async def _execute(self, plan: BatchPlan) -> bool:
-        result = await self._apply(args=self._arguments(plan))
+    async def _execute(self, plan: BatchPlan, live: bool) -> bool:
+        result = await self._apply(args=self._arguments(plan, live))
         return bool(int(result[0]))
 
-    def _arguments(self, plan: BatchPlan) -> list[str | int]:
-        k = self._keys
+    def _arguments(self, plan: BatchPlan, live: bool) -> list[str | int]:
+        k, gen = self._keys, plan.generation
         ttl_ms = self._config.record_state_ttl_days * 86_400_000
-        args: list[str | int] = [len(plan.records)]
+        args: list[str | int] = [k.generation_pointer, gen if live else "", len(plan.records)]
         for key, expected, state in plan.records:
             args += [key, expected, state, ttl_ms]
         changed = [(cell, n) for cell, n in plan.cells.items() if n]
         args.append(len(changed))
         for (suffix, name), n in changed:
-            args += [k.aggregate(suffix), name, n]
+            args += [k.aggregate(suffix, gen), name, n]
         suffixes = {cell[0] for cell, _ in changed}
         expiring = {s: at for s in suffixes if (at := self._planner.expiry(s))}
         args.append(len(expiring))
         for suffix, at in expiring.items():
-            args += [k.aggregate(suffix), at]
-        args.append(len(plan.ticker))
-        for member, score, row in plan.ticker:
+            args += [k.aggregate(suffix, gen), at]
+        ticker = plan.ticker if live else []
+        args.append(len(ticker))
+        for member, score, row in ticker:
             args += [member, score, row]
         args += [k.latest, k.latest_data, self._latest_length]
-        args.append(len(plan.outcomes))
-        for (outcome, source), n in plan.outcomes.items():
+        outcomes = plan.outcomes if live else Counter()
+        args.append(len(outcomes))
+        for (outcome, source), n in outcomes.items():
             args += [k.outcomes, f"{outcome}|{source}", n]
-        args.append(len(plan.maxima))
-        for (key, name), value in plan.maxima.items():
+        maxima = plan.maxima if live else {}
+        args.append(len(maxima))
+        for (key, name), value in maxima.items():
             args += [key, name, value]
         return args
 

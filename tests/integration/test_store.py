@@ -16,7 +16,7 @@ from aggregates.config import AggregationConfig
 from safer.geography import load_areas
 from schemas.codec import decode_incident
 from schemas.events import IncidentEvent
-from store.keys import Keys
+from store.keys import Keys, all_time
 from store.reader import StoreReader
 from store.reset import pair_with_log
 from store.writer import AggregateWriter
@@ -120,13 +120,17 @@ def test_new_log_resets_derived_state(redis_client: Redis) -> None:
     """State built from another broker run is removed; the same run keeps it."""
     keys = Keys(f"r{uuid.uuid4().hex[:10]}:")
     other = Keys(f"o{uuid.uuid4().hex[:10]}:")
-    redis_client.hset(keys.all_time("ward"), "police|E05000956|burglary", 3)
-    redis_client.hset(other.all_time("ward"), "police|E05000956|burglary", 3)
+    redis_client.hset(keys.aggregate(all_time("ward"), 0), "police|E05000956|burglary", 3)
+    redis_client.hset(other.aggregate(all_time("ward"), 0), "police|E05000956|burglary", 3)
     assert pair_with_log(redis_client, keys, "cluster-a") is True
-    assert not redis_client.exists(keys.all_time("ward"))
-    redis_client.hset(keys.all_time("ward"), "police|E05000956|burglary", 1)
+    assert not redis_client.exists(keys.aggregate(all_time("ward"), 0))
+    redis_client.hset(keys.aggregate(all_time("ward"), 0), "police|E05000956|burglary", 1)
     assert pair_with_log(redis_client, keys, "cluster-a") is False
-    assert redis_client.hget(keys.all_time("ward"), "police|E05000956|burglary") == b"1"
+    assert (
+        redis_client.hget(keys.aggregate(all_time("ward"), 0), "police|E05000956|burglary") == b"1"
+    )
     assert pair_with_log(redis_client, keys, "cluster-b") is True
-    assert not redis_client.exists(keys.all_time("ward"))
-    assert redis_client.exists(other.all_time("ward")), "another deployment's keys are untouched"
+    assert not redis_client.exists(keys.aggregate(all_time("ward"), 0))
+    assert redis_client.exists(other.aggregate(all_time("ward"), 0)), (
+        "another deployment's keys are untouched"
+    )

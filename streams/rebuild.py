@@ -1,0 +1,131 @@
+"""``safer rebuild``: every aggregate rebuilt from the canonical topic, beside the live one.
+
+Kafka is the source of truth. The rebuild reads ``incidents.v1`` from the beginning with a
+plain Kafka client (a bulk path; no consumer group, so nobody's offsets move) and applies
+it with the very same writer and aggregation functions as the live worker, into a new
+generation of keys. When it has caught up it swaps the generation pointer atomically; the
+live worker's next batch sees the swap inside its own Lua call and plans against the new
+generation. A last catch-up after the swap picks up what the worker applied to the old
+generation meanwhile, and the old generation is deleted. The dashboard reads the live
+generation throughout, so it stays up and correct.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer, TopicPartition
+from redis.asyncio import Redis
+
+from safer.settings import Settings
+from schemas.codec import ValidationError, decode_incident
+from schemas.events import IncidentEvent
+from store.keys import Keys
+from store.writer import AggregateWriter, writer_for
+from streams.topics import Topics
+
+log = logging.getLogger(__name__)
+POLL_RECORDS = 5000
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildReport:
+    generation: int
+    previous: int
+    events: int
+    invalid: int
+
+
+class Rebuild:
+    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.redis_prefix)
+        self.progress = progress or (lambda done, total: None)
+        self.events = 0
+        self.invalid = 0
+
+    async def run(self) -> RebuildReport:
+        redis: Redis = Redis.from_url(self.settings.require_redis())
+        consumer = self._consumer()
+        try:
+            writer = writer_for(redis, self.settings)
+            previous, generation = await self._new_generation(redis)
+            await self._catch_up(consumer, writer, generation)
+            await self._catch_up(consumer, writer, generation)
+            await redis.set(self.keys.generation_pointer, generation)
+            log.info("generation swapped", extra={"generation": generation, "previous": previous})
+            await self._catch_up(consumer, writer, generation)
+            await self._drop_generations(redis, keep=generation)
+            return RebuildReport(generation, previous, self.events, self.invalid)
+        finally:
+            consumer.close()
+            await redis.aclose()
+
+    def _consumer(self) -> KafkaConsumer:
+        topic = Topics(self.settings.topic_prefix).incidents.name
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.settings.require_kafka(),
+            enable_auto_commit=False,
+            fetch_max_wait_ms=100,
+            max_partition_fetch_bytes=32 * 1024 * 1024,
+            client_id="safer-rebuild",
+        )
+        partitions = consumer.partitions_for_topic(topic) or set()
+        consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+        consumer.seek_to_beginning()
+        return consumer
+
+    async def _new_generation(self, redis: Redis) -> tuple[int, int]:
+        live = int(await redis.get(self.keys.generation_pointer) or 0)
+        generation = int(await redis.incr(self.keys.generation_counter))
+        if generation <= live:
+            generation = live + 1
+            await redis.set(self.keys.generation_counter, generation)
+        await self._drop_generations(redis, keep=live)
+        return live, generation
+
+    async def _catch_up(
+        self, consumer: KafkaConsumer, writer: AggregateWriter, generation: int
+    ) -> None:
+        """Apply everything up to the topic's end offsets as they are now."""
+        assigned = consumer.assignment()
+        targets = consumer.end_offsets(list(assigned))
+        total = sum(targets.values())
+        while any(consumer.position(tp) < end for tp, end in targets.items()):
+            batch = consumer.poll(timeout_ms=1000, max_records=POLL_RECORDS)
+            events = [e for records in batch.values() for e in self._decode(records)]
+            await writer.apply(events, generation=generation)
+            self.events += sum(len(records) for records in batch.values())
+            self.progress(sum(consumer.position(tp) for tp in assigned), total)
+
+    def _decode(self, records: list[object]) -> list[IncidentEvent]:
+        events = []
+        for record in records:
+            try:
+                events.append(decode_incident(record.value))  # type: ignore[attr-defined]
+            except ValidationError:
+                self.invalid += 1
+                log.exception("invalid event on the canonical topic skipped by rebuild")
+        return events
+
+    async def _drop_generations(self, redis: Redis, keep: int) -> None:
+        """Delete every generation's keys except ``keep`` (and anything newer in use)."""
+        live = int(await redis.get(self.keys.generation_pointer) or 0)
+        stale: list[bytes] = []
+        async for key in redis.scan_iter(match=f"{self.keys.prefix}g*", count=2000):
+            generation = key.decode()[len(self.keys.prefix) + 1 :].split(":", 1)[0]
+            if generation.isdigit() and int(generation) not in (keep, live):
+                stale.append(key)
+            if len(stale) >= 1000:
+                await redis.unlink(*stale)
+                stale.clear()
+        if stale:
+            await redis.unlink(*stale)
+
+
+def run_rebuild(settings: Settings, progress: Progress | None = None) -> RebuildReport:
+    return asyncio.run(Rebuild(settings, progress).run())
