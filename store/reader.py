@@ -6,6 +6,7 @@ Synchronous (redis-py), never imports faust. Every method reads in one round tri
 from __future__ import annotations
 
 import json
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,8 @@ from schemas.categories import CATEGORY_SOURCE, Source
 from store.keys import Keys, all_time, split_field
 
 YEAR_EARLIER_HOURS = 364 * 24  # 52 weeks: weekdays align
+WEEK_HOURS = 7 * 24
+BASELINE_WEEKS = 8
 _READ_HASHES = (Path(__file__).parent / "read_hashes.lua").read_text()
 
 
@@ -150,9 +153,17 @@ class StoreReader:
     def window(self, level: str, start: int, end: int, breakdown: str = "cat") -> WindowFigures:
         """Exact counts (and unplaced) per area, category and value for a window and the same
         window 364 days earlier, in one round trip. Bounds are epoch hours."""
+        shift = YEAR_EARLIER_HOURS
+        now, earlier = self.windows(level, [(start, end), (start - shift, end - shift)], breakdown)
+        return WindowFigures(level, breakdown, start, end, now, earlier)
+
+    def windows(
+        self, level: str, spans: list[tuple[int, int]], breakdown: str = "cat"
+    ) -> list[tuple[WindowRow, ...]]:
+        """Rows for several windows (epoch-hour bounds) in one round trip."""
         suffixes: list[str] = []
         plans = []
-        for first, last in ((start, end), (start - YEAR_EARLIER_HOURS, end - YEAR_EARLIER_HOURS)):
+        for first, last in spans:
             dec = decompose(first, last)
             totals, details = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
             suffixes += [*totals, *details]
@@ -163,7 +174,36 @@ class StoreReader:
             total_maps = [next(replies) for _ in range(n_totals)]
             detail_maps = [next(replies) for _ in range(n_details)]
             figures.append(_rows(summarize(total_maps, detail_maps, first, last)))
-        return WindowFigures(level, breakdown, start, end, figures[0], figures[1])
+        return figures
+
+    def baseline(
+        self, level: str, start: int, end: int, weeks: int = BASELINE_WEEKS
+    ) -> dict[tuple[str, str], Baseline]:
+        """What is normal for this window: per (area, category), the mean and spread of the
+        same hour-of-week window in each of the previous ``weeks`` weeks (one round trip)."""
+        spans = [(start - w * WEEK_HOURS, end - w * WEEK_HOURS) for w in range(1, weeks + 1)]
+        per_week: dict[tuple[str, str], list[int]] = {}
+        for index, rows in enumerate(self.windows(level, spans)):
+            for row in rows:
+                per_week.setdefault((row.area, row.category), [0] * weeks)[index] += row.count
+        return {key: Baseline.of(counts) for key, counts in per_week.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """Mean and (population) standard deviation of a window's count over past weeks."""
+
+    weeks: tuple[int, ...]
+    mean: float
+    stdev: float
+
+    @classmethod
+    def of(cls, counts: list[int]) -> Baseline:
+        return cls(tuple(counts), statistics.fmean(counts), statistics.pstdev(counts))
+
+    def zscore(self, count: int) -> float | None:
+        """How unusual ``count`` is against this baseline (None when it never varies)."""
+        return None if self.stdev == 0 else (count - self.mean) / self.stdev
 
 
 def _rows(tallies: dict[str, Tally]) -> tuple[WindowRow, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
+from aggregates.buckets import epoch_hour
 from aggregates.config import AggregationConfig
 from safer.geography import load_areas
 from schemas.codec import decode_incident
@@ -134,3 +136,48 @@ def test_new_log_resets_derived_state(redis_client: Redis) -> None:
     assert redis_client.exists(other.aggregate(all_time("ward"), 0)), (
         "another deployment's keys are untouched"
     )
+
+
+def test_baseline_is_the_same_window_over_the_previous_eight_weeks(
+    infra: Infra, redis_client: Redis
+) -> None:
+    """Mean and spread come from the same hour-of-week window in each of 8 earlier weeks."""
+    keys = Keys(f"b{uuid.uuid4().hex[:10]}:")
+    now = datetime(2026, 11, 20, 21, tzinfo=UTC)
+    events = []
+    for week in range(1, 9):  # `week` events in week N before, same hour of the week
+        at = now - timedelta(weeks=week)
+        for n in range(week):
+            events.append(
+                decode_incident(
+                    encode(
+                        make_police_incident(
+                            record_key=f"police:base:{week}:{n}",
+                            data={"occurred": {"start": at.isoformat(), "end": None}},
+                        )
+                    )
+                )
+            )
+    events.append(
+        decode_incident(
+            encode(
+                make_police_incident(  # outside every window
+                    data={
+                        "occurred": {
+                            "start": (now - timedelta(weeks=3, hours=5)).isoformat(),
+                            "end": None,
+                        }
+                    },
+                )
+            )
+        )
+    )
+    _apply(infra.redis_url, keys, events)
+    start = epoch_hour(now)
+    baseline = StoreReader(redis_client, keys).baseline("ward", start, start + 1)
+    normal = baseline["E05000956", "burglary"]
+    assert normal.weeks == (1, 2, 3, 4, 5, 6, 7, 8)
+    assert normal.mean == 4.5
+    assert round(normal.stdev, 4) == 2.2913
+    assert normal.zscore(10) is not None
+    assert normal.zscore(10) > 2  # type: ignore[operator]
