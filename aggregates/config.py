@@ -38,6 +38,7 @@ class AggregationConfig:
         }
     )
     crosses: tuple[str, ...] = ("youth+loctype",)
+    profile_levels: tuple[str, ...] = ("borough", "ward")
     cross_levels: tuple[str, ...] = ("borough", "ward")
     hourly_retention_days: int = 400
     daily_retention_days: int = 5 * 366

@@ -13,10 +13,12 @@ from collections import Counter
 from collections.abc import Iterator
 from itertools import product
 
-from aggregates.buckets import HOUR, home, rollup
+from aggregates.buckets import ALL_BUCKET, HOUR, MONTH, home, rollup
 from aggregates.config import AggregationConfig
 from aggregates.inputs import AggInput
+from aggregates.profiles import aoristic
 
+PROFILE = "how"  # breakdown name of hour-of-week profiles
 Cell = tuple[str, str]  # (key without prefix, hash field)
 
 
@@ -34,7 +36,7 @@ def field(area: str, category: str, value: str) -> str:
 
 
 def cells(inp: AggInput, config: AggregationConfig) -> Iterator[Cell]:
-    """Every (key, field) the record version adds one to."""
+    """Every (key, field) of counts the record version adds one to."""
     own = home(inp.span)
     detail = "" if own.grain == HOUR else f"|{inp.span.start}-{inp.span.end}"
     buckets = rollup(inp.span)
@@ -48,11 +50,30 @@ def cells(inp: AggInput, config: AggregationConfig) -> Iterator[Cell]:
                     yield f"x:{own}:{level}:{breakdown}", name + detail
 
 
+def profile_cells(inp: AggInput, config: AggregationConfig) -> Iterator[tuple[Cell, int]]:
+    """Aoristic hour-of-week weights (fixed point) per local month and all time."""
+    for level, area in inp.areas:
+        if level not in config.profile_levels:
+            continue
+        for month, how, weight in aoristic(inp.span):
+            name = f"{area}|{inp.category}|{how}"
+            yield (f"a:{MONTH}:{month}:{level}:{PROFILE}", name), weight
+            yield (f"a:{ALL_BUCKET}:{level}:{PROFILE}", name), weight
+
+
+def contribution(inp: AggInput, config: AggregationConfig) -> Counter[Cell]:
+    """Everything one record version adds: counts (1 each) and profile weights."""
+    added: Counter[Cell] = Counter(cells(inp, config))
+    for cell, weight in profile_cells(inp, config):
+        added[cell] += weight
+    return added
+
+
 def deltas(old: AggInput | None, new: AggInput | None, config: AggregationConfig) -> Counter[Cell]:
     """Net change when a record goes from ``old`` to ``new`` (None: no contribution)."""
     change: Counter[Cell] = Counter()
     if new is not None:
-        change.update(cells(new, config))
+        change.update(contribution(new, config))
     if old is not None:
-        change.subtract(cells(old, config))
+        change.subtract(contribution(old, config))
     return change

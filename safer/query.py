@@ -340,6 +340,7 @@ def _category(text: str) -> str:
 
 def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
     from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
 
     from safer.geography import load_areas
     from safer.settings import load_settings
@@ -367,11 +368,14 @@ def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
         areas=tuple(args.area or ()),
         compare_year=args.compare_year,
     )
-    redis = Redis.from_url(settings.require_redis())
+    url = settings.require_redis()
+    redis = Redis.from_url(url, socket_timeout=10)
     try:
         figures = StoreReader(redis, Keys(settings.redis_prefix)).window(
             args.level, window.start, window.end, breakdown="cat"
         )
+    except RedisConnectionError as exc:
+        raise QueryError(f"cannot reach Redis at {url}: {exc}") from exc
     finally:
         redis.close()
     areas = load_areas()

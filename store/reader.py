@@ -15,7 +15,9 @@ from typing import Any
 
 from redis import Redis
 
-from aggregates.buckets import decompose
+from aggregates.buckets import ALL_BUCKET, MONTH, decompose, month_of
+from aggregates.contributions import PROFILE
+from aggregates.profiles import HOURS_PER_WEEK, PROFILE_SCALE
 from aggregates.windows import Tally, detail_keys, summarize, total_keys
 from schemas.categories import CATEGORY_SOURCE, Source
 from store.keys import Keys, all_time, split_field
@@ -175,6 +177,23 @@ class StoreReader:
             detail_maps = [next(replies) for _ in range(n_details)]
             figures.append(_rows(summarize(total_maps, detail_maps, first, last)))
         return figures
+
+    def profile(
+        self, level: str, start: int | None = None, end: int | None = None
+    ) -> dict[tuple[str, str], tuple[float, ...]]:
+        """Aoristic hour-of-week profile (168 values, in events) per (area, category): all
+        time, or the whole local months overlapping [start, end) (one round trip)."""
+        if start is None or end is None:
+            suffixes = [f"a:{ALL_BUCKET}:{level}:{PROFILE}"]
+        else:
+            months = sorted({month_of(h) for h in range(start, end, 24)} | {month_of(end - 1)})
+            suffixes = [f"a:{MONTH}:{m}:{level}:{PROFILE}" for m in months]
+        sums: dict[tuple[str, str], list[int]] = {}
+        for weights in self.hashes(suffixes)[1]:
+            for name, weight in weights.items():
+                area, category, how = split_field(name)
+                sums.setdefault((area, category), [0] * HOURS_PER_WEEK)[int(how)] += weight
+        return {key: tuple(w / PROFILE_SCALE for w in values) for key, values in sums.items()}
 
     def baseline(
         self, level: str, start: int, end: int, weeks: int = BASELINE_WEEKS

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, note
+from hypothesis import HealthCheck, event, given, note
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from redis import Redis
@@ -94,8 +94,8 @@ ASB_TYPE_OF = {category.value: kind.value for kind, category in ASB_TYPE_CATEGOR
 # --- independent calendar arithmetic (test side; never aggregates.buckets) ---------------
 
 
-def _utc_s(*args: int) -> int:
-    return int(datetime(*args, tzinfo=UTC).timestamp())
+def _utc_s(year: int, month: int, day: int) -> int:
+    return int(datetime(year, month, day, tzinfo=UTC).timestamp())
 
 
 def _local_midnight_h(day: date) -> int:
@@ -245,7 +245,9 @@ def windows(draw: st.DrawFn, era: Era) -> tuple[int, int]:
         start = draw(st.integers(era.first_h, era.last_h))
         return start, start + draw(st.integers(1, 72))
     if shape == "local-days":
-        first = date.fromtimestamp(era.first_h * HOUR_S) + timedelta(days=draw(st.integers(0, 26)))
+        first = datetime.fromtimestamp(era.first_h * HOUR_S, UTC).date() + timedelta(
+            days=draw(st.integers(0, 26))
+        )
         last = first + timedelta(days=draw(st.integers(1, 10)))
         return _local_midnight_h(first), _local_midnight_h(last)
     if shape == "clock-change":  # the 23- or 25-hour local day, give or take some hours
@@ -253,10 +255,9 @@ def windows(draw: st.DrawFn, era: Era) -> tuple[int, int]:
         start = _local_midnight_h(day) + draw(st.integers(-30, 3))
         return start, _local_midnight_h(day + timedelta(days=1)) + draw(st.integers(-3, 30))
     if shape == "month":  # a whole local month, or trimmed by some hours at either end
-        first, last = _local_month_h(*draw(st.sampled_from(era.months)))
-        first += draw(st.sampled_from([0, 0, 1, 23, 24, 25]))
-        last -= draw(st.sampled_from([0, 0, 1, 23, 24, 25]))
-        return first, last
+        month_start, month_end = _local_month_h(*draw(st.sampled_from(era.months)))
+        trims = st.sampled_from([0, 0, 1, 23, 24, 25])
+        return month_start + draw(trims), month_end - draw(trims)
     start = draw(st.integers(era.first_h - 5 * 24, era.last_h))
     return start, start + draw(st.integers(1, 50 * 24))
 
@@ -269,7 +270,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     again = draw(st.lists(st.sampled_from(once), max_size=6))  # exact redeliveries
     # Any order: a lower version may arrive after a higher one of the same record.
     order = draw(st.permutations(once + again))
-    return Scenario(drawn, tuple(order), tuple(draw(st.lists(windows(era), min_size=1, max_size=4))))
+    picked = draw(st.lists(windows(era), min_size=1, max_size=4))
+    return Scenario(drawn, tuple(order), tuple(picked))
 
 
 # --- brute-force expectation -------------------------------------------------------------
@@ -375,6 +377,9 @@ class Engine:
     publisher: RawPublisher
     log: Path
     published: Counter[str]  # messages published so far, per source
+
+    def __repr__(self) -> str:  # keeps hypothesis' falsifying-example report short
+        return f"Engine({self.settings.redis_prefix!r})"
 
 
 @pytest.fixture(scope="module")
@@ -485,6 +490,32 @@ def _describe(scenario: Scenario) -> str:
     return "\n".join(lines)
 
 
+def _classify(scenario: Scenario, events: list[tuple[str, Version]]) -> None:
+    """Hypothesis statistics: which situations the examples exercised."""
+    seen: dict[int, int] = {}
+    for r, v in scenario.deliveries:
+        number = scenario.records[r].versions[v].number
+        if number < seen.get(r, 0):
+            event("a lower version arrived after a higher one")
+        seen[r] = max(seen.get(r, 0), number)
+    if len(set(scenario.deliveries)) < len(scenario.deliveries):
+        event("exact redelivery")
+    if any(len(record.versions) > 1 for record in scenario.records):
+        event("corrected record")
+    if any(max(rec.versions, key=lambda v: v.number).cancelled for rec in scenario.records):
+        event("cancelled record")
+    if any(span_hours(v)[1] - span_hours(v)[0] > 24 * 28 for _, v in events):
+        event("month-long or longer event counted")
+    figures = [
+        expected_window(events, "E08000015", "ward", "cat", start, end)
+        for start, end in scenario.windows
+    ]
+    if any(c for cells in figures for c, _ in cells.values()):
+        event("a window counts an event")
+    if any(u for cells in figures for _, u in cells.values()):
+        event("a window has an unplaced event")
+
+
 @pytest.mark.timeout(900)  # only a failure's shrinking (each step through Kafka) needs it
 @hypothesis_settings(
     max_examples=25,
@@ -514,6 +545,7 @@ def test_windows_and_counts_equal_a_brute_force_recount(engine: Engine, scenario
     _settle(engine)
 
     events = survivors(scenario)
+    _classify(scenario, events)
     wrong = []
     for query in queries:
         level, start, end, breakdown = query
@@ -538,20 +570,24 @@ SIMULATED = 2000
 AGGREGATE_KEY = re.compile(r"(?:g\d+:)?[ax]:")
 
 
-def _aggregates(redis: Redis, prefix: str) -> dict[str, dict[bytes, bytes]]:
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _aggregates(redis: Redis, prefix: str) -> dict[str, dict[str, str]]:
     """Every total (``a:``) and detail (``x:``) hash of a namespace, named without its prefix."""
     found = {}
     for key in redis.scan_iter(match=f"{prefix}*", count=1000):
         name = key.decode()[len(prefix) :]
         if AGGREGATE_KEY.match(name):
-            found[name] = redis.hgetall(key)
+            found[name] = {_text(f): _text(v) for f, v in redis.hgetall(key).items()}
     return found
 
 
 def _get(settings: Settings, path: str) -> tuple[int, str]:
     url = f"http://127.0.0.1:{settings.worker_web_port}{path}"
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310  local worker
+        with urllib.request.urlopen(url, timeout=2) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, ""
@@ -569,13 +605,13 @@ def _counted_by(settings: Settings) -> float:
     )
 
 
-def _difference(one: dict[str, dict[bytes, bytes]], two: dict[str, dict[bytes, bytes]]) -> str:
+def _difference(one: dict[str, dict[str, str]], two: dict[str, dict[str, str]]) -> str:
     lines = []
     for name in sorted(one.keys() | two.keys()):
         a, b = one.get(name, {}), two.get(name, {})
         for f in sorted(a.keys() | b.keys()):
             if a.get(f) != b.get(f):
-                lines.append(f"{name} {f.decode()}: one worker {a.get(f)}, two {b.get(f)}")
+                lines.append(f"{name} {f}: one worker {a.get(f)}, two {b.get(f)}")
     return "\n".join(lines[:40])
 
 
@@ -625,7 +661,7 @@ def test_two_workers_sharing_partitions_store_the_same_aggregates_as_one(
                     break
                 time.sleep(0.5)
             shares = _counted_by(two), _counted_by(two_b)
-            assert single.alive and first.alive and second.alive
+            assert [w.alive() for w in (single, first, second)] == [True, True, True]
         alone, shared = _aggregates(redis, one.redis_prefix), _aggregates(redis, two.redis_prefix)
     finally:
         redis.close()

@@ -181,3 +181,25 @@ def test_baseline_is_the_same_window_over_the_previous_eight_weeks(
     assert round(normal.stdev, 4) == 2.2913
     assert normal.zscore(10) is not None
     assert normal.zscore(10) > 2  # type: ignore[operator]
+
+
+def test_profile_spreads_intervals_and_sums_to_event_counts(
+    infra: Infra, redis_client: Redis
+) -> None:
+    """The stored hour-of-week profile spreads an interval evenly and survives a correction."""
+    keys = Keys(f"p{uuid.uuid4().hex[:10]}:")
+    start = datetime(2026, 6, 2, 19, tzinfo=UTC)  # Tuesday 20:00 BST
+    evening = {
+        "occurred": {"start": start.isoformat(), "end": (start + timedelta(hours=4)).isoformat()}
+    }
+    first = make_police_incident(record_key="police:profile:1", data=evening)
+    moved = {**first, "version": 2, "data": {**first["data"], "category": "drugs"}}
+    _apply(infra.redis_url, keys, [decode_incident(encode(first))])
+    reader = StoreReader(redis_client, keys)
+    profile = reader.profile("ward")
+    assert profile["E05000956", "burglary"][44:48] == (0.25, 0.25, 0.25, 0.25)
+    assert sum(profile["E05000956", "burglary"]) == 1.0
+    _apply(infra.redis_url, keys, [decode_incident(encode(moved))])
+    profile = reader.profile("ward", epoch_hour(start), epoch_hour(start) + 4)
+    assert ("E05000956", "burglary") not in profile, "the retraction leaves no residue"
+    assert sum(profile["E05000956", "drugs"]) == 1.0

@@ -18,14 +18,18 @@ from aggregates.buckets import (
     placement,
 )
 from aggregates.config import AggregationConfig
-from aggregates.contributions import breakdown_values, cells, deltas
+from aggregates.contributions import breakdown_values, cells, contribution, deltas
 from aggregates.inputs import AggInput
+from aggregates.profiles import PROFILE_SCALE
 from aggregates.windows import detail_keys, summarize, total_keys
 
 T0 = epoch_hour(datetime(2025, 9, 20, tzinfo=UTC))  # spans the October and March DST changes
 T1 = epoch_hour(datetime(2026, 5, 10, tzinfo=UTC))
 CONFIG = AggregationConfig(
-    breakdowns={"ward": ("cat", "youth")}, crosses=("youth+loctype",), cross_levels=("ward",)
+    breakdowns={"ward": ("cat", "youth")},
+    crosses=("youth+loctype",),
+    cross_levels=("ward",),
+    profile_levels=("ward",),
 )
 
 
@@ -141,9 +145,9 @@ def test_home_is_the_smallest_containing_bucket():
 @given(old=inputs(), new=inputs())
 def test_correction_deltas_move_everything(old, new):  # type: ignore[no-untyped-def]
     """Applying old then the old->new deltas leaves exactly new's contribution."""
-    state = Counter(cells(old, CONFIG))
+    state = contribution(old, CONFIG)
     state.update(deltas(old, new, CONFIG))
-    assert +state == Counter(cells(new, CONFIG))
+    assert +state == contribution(new, CONFIG)
     assert all(v >= 0 for v in state.values())
 
 
@@ -152,7 +156,7 @@ def test_cancellation_retracts_everything():
     event = AggInput(
         "fire", "secondary-fire", Span(T0, T0 + 1), (("ward", "W"),), (("youth", ("youth",)),)
     )
-    state = Counter(cells(event, CONFIG))
+    state = contribution(event, CONFIG)
     state.update(deltas(event, None, CONFIG))
     assert +state == Counter()
 
@@ -167,3 +171,33 @@ def test_encode_round_trip():
         (("flag", ("alcohol-related", "hate-race")),),
     )
     assert AggInput.decode(event.encode()) == event
+
+
+def _profile(inp: AggInput) -> dict[int, int]:
+    """Hour-of-week -> weight over every month of one event's profile cells."""
+    out: Counter[int] = Counter()
+    for (key, name), weight in contribution(inp, CONFIG).items():
+        if key.startswith("a:m:") and key.endswith(":how"):
+            out[int(name.rsplit("|", 1)[1])] += weight
+    return dict(out)
+
+
+def test_instant_puts_its_whole_weight_in_its_local_hour_of_week():
+    """Monday 09:30 BST (08:30 UTC) lands wholly in Monday 09:00 local (hour 9)."""
+    hour = epoch_hour(datetime(2026, 6, 1, 8, 30, tzinfo=UTC))
+    event = AggInput("fire", "secondary-fire", Span(hour, hour + 1), (("ward", "W"),), ())
+    assert _profile(event) == {9: PROFILE_SCALE}
+
+
+def test_interval_is_spread_evenly_never_at_the_midpoint():
+    """A 4-hour interval gives a quarter to each of its hours (Tuesday 20:00–24:00 local)."""
+    hour = epoch_hour(datetime(2026, 6, 2, 19, tzinfo=UTC))
+    event = AggInput("council", "asb-nuisance", Span(hour, hour + 4), (("ward", "W"),), ())
+    assert _profile(event) == {44: 250_000, 45: 250_000, 46: 250_000, 47: 250_000}
+
+
+@given(inp=inputs())
+def test_every_event_weighs_exactly_one(inp):  # type: ignore[no-untyped-def]
+    """Fixed-point weights of any event sum to exactly one event (no residue on retraction)."""
+    assert sum(_profile(inp).values()) == PROFILE_SCALE
+    assert all(0 <= how < 168 for how in _profile(inp))
