@@ -851,6 +851,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             )
             prepare(settings)
+            (settings.state_dir / "faust" / settings.consumer_group).mkdir(parents=True)
             keys = Keys(settings.redis_prefix)
             labels = preload_raw(broker.bootstrap, Topics(settings.topic_prefix), args.events,
                                  args.seed * 1000)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from safer import logs
+from safer.query import register_query
 from safer.settings import Settings, load_settings
 
 Subparsers = Any  # argparse's private _SubParsersAction
@@ -259,4 +260,5 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     register_status,
     register_tail,
     register_rebuild,
+    register_query,
 )

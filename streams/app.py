@@ -37,12 +37,14 @@ class JobContext:
 
 def build_app(settings: Settings) -> faust.App:
     """The worker's faust App with every job registered (nothing started yet)."""
+    (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)  # not faust's cwd default
     app = faust.App(
         settings.consumer_group,
         broker=f"{transport.SCHEME}://{settings.require_kafka()}",
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
+        datadir=str(settings.state_dir / "faust" / settings.consumer_group),
         topic_partitions=settings.partitions,
         topic_replication_factor=1,
         consumer_auto_offset_reset="earliest",

@@ -33,12 +33,6 @@ W2, W2_NAME = "E05000960", "Eastham"
 W2_PLACE = {"ward_code": W2, "lsoa_code": "E01007164", "lat": 53.320981, "lon": -2.956003}
 YEAR = timedelta(days=364)
 
-# Until `query` is in commands.REGISTRY, register it in the child before running the CLI.
-# Once wired, _safer's command becomes [sys.executable, "-m", "safer.cli", "query", ...].
-RUN_CLI = (
-    "import sys; from safer import cli, commands, query; "
-    "commands.REGISTRY += (query.register_query,); sys.exit(cli.main(sys.argv[1:]))"
-)
 
 
 def _iso(ts: datetime) -> str:
@@ -116,7 +110,7 @@ def _safer(settings: Settings, tmp_path: Path, *argv: str) -> subprocess.Complet
     assert settings.redis_url
     assert ":6379" not in settings.redis_url  # never the developer's Redis
     return subprocess.run(
-        [sys.executable, "-c", RUN_CLI, "query", "counts", *argv],
+        [sys.executable, "-m", "safer.cli", "query", "counts", *argv],
         env=child_env(settings),
         cwd=tmp_path,
         capture_output=True,

@@ -75,6 +75,8 @@ def test_valid_events_counted_and_bad_ones_dead_lettered(
         metrics = _get(settings, "/metrics")
         ready = _get(settings, "/ready")
     assert ready == (200, '{"ready":true}')
+    assert not list(Path.cwd().glob(f"{settings.consumer_group}-data")), "faust data in the cwd"
+    assert (settings.state_dir / "faust" / settings.consumer_group).is_dir()
     counted = 'safer_events_total{outcome="counted",source="police",stage="count_incidents"} 1.0'
     assert counted in metrics[1]
     assert 'safer_dead_letters_total{reason="not-json",source="police"} 1.0' in metrics[1]
