@@ -25,29 +25,32 @@ class AggInput:
     span: Span
     areas: tuple[tuple[str, str], ...]
     dims: Dims
+    refs: tuple[tuple[str, str], ...] = ()
+    """Restricted: (``caller``/``address``, keyed-hash pseudonym), for repeat counts only."""
 
     def encode(self) -> str:
-        return json.dumps(
-            [
-                self.source,
-                self.category,
-                self.span.start,
-                self.span.end,
-                [list(a) for a in self.areas],
-                [[d, list(v)] for d, v in self.dims],
-            ],
-            separators=(",", ":"),
-        )
+        parts: list[object] = [
+            self.source,
+            self.category,
+            self.span.start,
+            self.span.end,
+            [list(a) for a in self.areas],
+            [[d, list(v)] for d, v in self.dims],
+        ]
+        if self.refs:
+            parts.append([list(r) for r in self.refs])
+        return json.dumps(parts, separators=(",", ":"))
 
     @classmethod
     def decode(cls, text: str) -> AggInput:
-        source, category, start, end, areas, dims = json.loads(text)
+        source, category, start, end, areas, dims, *refs = json.loads(text)
         return cls(
             source,
             category,
             Span(start, end),
             tuple((lvl, area) for lvl, area in areas),
             tuple((d, tuple(v)) for d, v in dims),
+            tuple((kind, ref) for kind, ref in refs[0]) if refs else (),
         )
 
 
@@ -59,7 +62,14 @@ def from_event(event: IncidentEvent, areas: Areas, borough_code: str) -> AggInpu
         span=span_of(data.occurred.start, data.occurred.end),
         areas=_areas(event, areas, borough_code),
         dims=_dims(event),
+        refs=_refs(event),
     )
+
+
+def _refs(event: IncidentEvent) -> tuple[tuple[str, str], ...]:
+    caller = getattr(event.data, "caller_ref", None)
+    address = getattr(event.data, "address_ref", None)
+    return tuple((kind, ref) for kind, ref in (("caller", caller), ("address", address)) if ref)
 
 
 def _areas(event: IncidentEvent, areas: Areas, borough_code: str) -> tuple[tuple[str, str], ...]:

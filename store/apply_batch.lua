@@ -6,6 +6,8 @@
 --   ticker:   member, score, row ("" row = remove)     then ticker key, data key, length
 --   incrs:    key, field, n
 --   maxima:   key, field, value        (kept only if larger)
+--   zsets:    key, member, score ("" = remove), expire_at   (expiry only ever extended)
+--   sets:     key, member, expire_at
 --   (first: generation pointer key, expected generation ('' = no check))
 -- Returns {1} when applied, {0, i} when record i's stored state changed since it was read,
 -- {0, 0} when the live generation changed (a rebuild was swapped in): plan again.
@@ -65,5 +67,26 @@ for _ = 1, n do
   local key, field, value = take(), take(), tonumber(take())
   local current = tonumber(redis.call('HGET', key, field))
   if not current or current < value then redis.call('HSET', key, field, value) end
+end
+local function extend_expiry(key, at)
+  local current = redis.call('EXPIRETIME', key)
+  if current >= 0 and current < at then redis.call('EXPIREAT', key, at)
+  elseif current == -1 then redis.call('EXPIREAT', key, at) end
+end
+n = tonumber(take())
+for _ = 1, n do
+  local key, member, score, at = take(), take(), take(), tonumber(take())
+  if score == '' then
+    redis.call('ZREM', key, member)
+  else
+    redis.call('ZADD', key, tonumber(score), member)
+    extend_expiry(key, at)
+  end
+end
+n = tonumber(take())
+for _ = 1, n do
+  local key, member, at = take(), take(), tonumber(take())
+  redis.call('SADD', key, member)
+  extend_expiry(key, at)
 end
 return {1}

@@ -11,6 +11,7 @@ from aggregates.buckets import DAY, HOUR, Bucket, bounds, hour_start
 from aggregates.config import AggregationConfig
 from aggregates.contributions import Cell, deltas
 from aggregates.inputs import AggInput, from_event
+from aggregates.repeats import day_entries, memberships
 from safer.geography import Areas
 from schemas.categories import RecordStatus
 from schemas.events import IncidentEvent
@@ -49,6 +50,8 @@ class BatchPlan:
     stats: Counter[tuple[str, str]] = field(default_factory=Counter)  # (key, field)
     maxima: dict[tuple[str, str], int] = field(default_factory=dict)
     outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (outcome, source)
+    zsets: dict[tuple[str, str], int | None] = field(default_factory=dict)  # score None: remove
+    sets: set[tuple[str, str, int]] = field(default_factory=set)  # (key, member, score hour)
 
 
 def latest_versions(
@@ -90,7 +93,9 @@ class Planner:
             return
         cancelled = event.status is RecordStatus.CANCELLED
         new = None if cancelled else from_event(event, self.areas, self.config.borough_code)
-        plan.cells.update(deltas(old.contribution if old else None, new, self.config))
+        before = old.contribution if old else None
+        plan.cells.update(deltas(before, new, self.config))
+        self._repeats(plan, event.record_key, before, new)
         expected = "" if old is None else str(old.version)
         plan.records.append(
             (
@@ -101,6 +106,23 @@ class Planner:
         )
         plan.outcomes[_outcome(old, cancelled), source] += 1
         self._ticker_and_freshness(plan, event, new)
+
+    def _repeats(
+        self, plan: BatchPlan, record_key: str, old: AggInput | None, new: AggInput | None
+    ) -> None:
+        added = memberships(record_key, new)
+        kept = {(key, member) for key, member, _ in added}
+        for key, member, _ in memberships(record_key, old):
+            if (key, member) not in kept:
+                plan.zsets[key, member] = None
+        for key, member, score in added:
+            plan.zsets[key, member] = score
+        if new is not None:
+            plan.sets.update((key, ref, new.span.start) for key, ref in day_entries(new))
+
+    def repeat_expiry(self, hour: int) -> int:
+        """Unix time until which a reference's sets are kept (hourly retention)."""
+        return int(hour_start(hour).timestamp()) + self.config.hourly_retention_days * DAY_S
 
     def _ticker_and_freshness(
         self, plan: BatchPlan, event: IncidentEvent, new: AggInput | None

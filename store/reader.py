@@ -15,7 +15,7 @@ from typing import Any
 
 from redis import Redis
 
-from aggregates.buckets import ALL_BUCKET, MONTH, decompose, month_of
+from aggregates.buckets import ALL_BUCKET, MONTH, day_of, decompose, month_of
 from aggregates.contributions import PROFILE
 from aggregates.profiles import HOURS_PER_WEEK, PROFILE_SCALE
 from aggregates.windows import Tally, detail_keys, summarize, total_keys
@@ -26,6 +26,9 @@ YEAR_EARLIER_HOURS = 364 * 24  # 52 weeks: weekdays align
 WEEK_HOURS = 7 * 24
 BASELINE_WEEKS = 8
 _READ_HASHES = (Path(__file__).parent / "read_hashes.lua").read_text()
+_READ_REPEATS = (Path(__file__).parent / "read_repeats.lua").read_text()
+REPEAT_KINDS = ("caller", "address")
+REPEAT_WINDOW_HOURS = 28 * 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,7 @@ class StoreReader:
         self._redis = redis
         self._keys = keys
         self._read_hashes = redis.register_script(_READ_HASHES)
+        self._read_repeats = redis.register_script(_READ_REPEATS)
 
     def _hashes_args(self, suffixes: list[str]) -> list[str]:
         return [self._keys.generation_pointer, self._keys.prefix, *suffixes]
@@ -195,6 +199,32 @@ class StoreReader:
                 sums.setdefault((area, category), [0] * HOURS_PER_WEEK)[int(how)] += weight
         return {key: tuple(w / PROFILE_SCALE for w in values) for key, values in sums.items()}
 
+    def repeats(
+        self, level: str, start: int, end: int, kinds: tuple[str, ...] = REPEAT_KINDS
+    ) -> dict[tuple[str, str], RepeatCounts]:
+        """Restricted (analyst role): per (kind, area), how many pseudonymised callers or
+        addresses were seen at least twice / three times in [start, end) — counts only,
+        never the references (one round trip)."""
+        days = sorted({day_of(h) for h in range(start, end, 24)} | {day_of(end - 1)})
+        flat = self._read_repeats(
+            args=[
+                self._keys.generation_pointer,
+                self._keys.prefix,
+                level,
+                start,
+                end,
+                len(kinds),
+                *kinds,
+                *days,
+            ]
+        )
+        return {
+            (_decode(flat[i]), _decode(flat[i + 1])): RepeatCounts(
+                int(flat[i + 2]), int(flat[i + 3])
+            )
+            for i in range(0, len(flat), 4)
+        }
+
     def baseline(
         self, level: str, start: int, end: int, weeks: int = BASELINE_WEEKS
     ) -> dict[tuple[str, str], Baseline]:
@@ -206,6 +236,14 @@ class StoreReader:
             for row in rows:
                 per_week.setdefault((row.area, row.category), [0] * weeks)[index] += row.count
         return {key: Baseline.of(counts) for key, counts in per_week.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatCounts:
+    """References (callers or addresses) seen at least twice, and three or more times."""
+
+    twice: int
+    three_times: int
 
 
 @dataclass(frozen=True, slots=True)

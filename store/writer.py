@@ -16,6 +16,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from aggregates.config import AggregationConfig
+from aggregates.contributions import Cell
 from safer.errors import SaferError
 from safer.geography import Areas, load_areas
 from safer.settings import Settings
@@ -28,6 +29,7 @@ _APPLY = (_HERE / "apply_batch.lua").read_text()
 _OUTCOME = (_HERE / "record_outcome.lua").read_text()
 _READ_STATES = (_HERE / "read_states.lua").read_text()
 MAX_ATTEMPTS = 8
+Args = list[str | int]
 
 
 def _text(value: bytes | str) -> str:
@@ -106,34 +108,70 @@ class AggregateWriter:
         return bool(int(result[0]))
 
     def _arguments(self, plan: BatchPlan, live: bool) -> list[str | int]:
-        k, gen = self._keys, plan.generation
-        ttl_ms = self._config.record_state_ttl_days * 86_400_000
-        args: list[str | int] = [k.generation_pointer, gen if live else "", len(plan.records)]
-        for key, expected, state in plan.records:
-            args += [key, expected, state, ttl_ms]
-        changed = [(cell, n) for cell, n in plan.cells.items() if n]
-        args.append(len(changed))
-        for (suffix, name), n in changed:
-            args += [k.aggregate(suffix, gen), name, n]
-        suffixes = {cell[0] for cell, _ in changed}
-        expiring = {s: at for s in suffixes if (at := self._planner.expiry(s))}
-        args.append(len(expiring))
-        for suffix, at in expiring.items():
-            args += [k.aggregate(suffix, gen), at]
-        ticker = plan.ticker if live else []
-        args.append(len(ticker))
-        for member, score, row in ticker:
-            args += [member, score, row]
-        args += [k.latest, k.latest_data, self._latest_length]
-        outcomes = plan.outcomes if live else Counter()
-        args.append(len(outcomes))
-        for (outcome, source), n in outcomes.items():
-            args += [k.outcomes, f"{outcome}|{source}", n]
-        maxima = plan.maxima if live else {}
-        args.append(len(maxima))
-        for (key, name), value in maxima.items():
-            args += [key, name, value]
+        """ARGV of ``apply_batch.lua``: each section led by its item count."""
+        args: list[str | int] = [self._keys.generation_pointer, plan.generation if live else ""]
+        for section in (
+            self._records,
+            self._deltas,
+            self._expiries,
+            self._ticker,
+            self._outcomes,
+            self._maxima,
+            self._zsets,
+            self._sets,
+        ):
+            args += section(plan, live)
         return args
+
+    def _records(self, plan: BatchPlan, live: bool) -> Args:
+        ttl_ms = self._config.record_state_ttl_days * 86_400_000
+        return [len(plan.records), *[v for rec in plan.records for v in (*rec, ttl_ms)]]
+
+    def _changed(self, plan: BatchPlan) -> list[tuple[Cell, int]]:
+        return [(cell, n) for cell, n in plan.cells.items() if n]
+
+    def _deltas(self, plan: BatchPlan, live: bool) -> Args:
+        changed = self._changed(plan)
+        agg, gen = self._keys.aggregate, plan.generation
+        return [len(changed), *[v for (s, f), n in changed for v in (agg(s, gen), f, n)]]
+
+    def _expiries(self, plan: BatchPlan, live: bool) -> Args:
+        suffixes = {cell[0] for cell, _ in self._changed(plan)}
+        expiring = {s: at for s in suffixes if (at := self._planner.expiry(s))}
+        agg, gen = self._keys.aggregate, plan.generation
+        return [len(expiring), *[v for s, at in expiring.items() for v in (agg(s, gen), at)]]
+
+    def _ticker(self, plan: BatchPlan, live: bool) -> Args:
+        ticker = plan.ticker if live else []
+        k = self._keys
+        return [
+            len(ticker),
+            *[v for row in ticker for v in row],
+            k.latest,
+            k.latest_data,
+            self._latest_length,
+        ]
+
+    def _outcomes(self, plan: BatchPlan, live: bool) -> Args:
+        outcomes = plan.outcomes.items() if live else []
+        key = self._keys.outcomes
+        return [len(outcomes), *[v for (o, src), n in outcomes for v in (key, f"{o}|{src}", n)]]
+
+    def _maxima(self, plan: BatchPlan, live: bool) -> Args:
+        maxima = plan.maxima.items() if live else []
+        return [len(maxima), *[v for (key, name), value in maxima for v in (key, name, value)]]
+
+    def _zsets(self, plan: BatchPlan, live: bool) -> Args:
+        agg, gen, expiry = self._keys.aggregate, plan.generation, self._planner.repeat_expiry
+        args: Args = [len(plan.zsets)]
+        for (suffix, member), hour in plan.zsets.items():
+            at = 0 if hour is None else expiry(hour)
+            args += [agg(suffix, gen), member, "" if hour is None else hour, at]
+        return args
+
+    def _sets(self, plan: BatchPlan, live: bool) -> Args:
+        agg, gen, expiry = self._keys.aggregate, plan.generation, self._planner.repeat_expiry
+        return [len(plan.sets), *[v for s, m, h in plan.sets for v in (agg(s, gen), m, expiry(h))]]
 
     async def record_outcomes(self, stage: str, outcomes: Sequence[StageOutcome]) -> int:
         """Count each message's outcome once per offset; returns how many were new."""

@@ -19,10 +19,10 @@ from safer.geography import load_areas
 from schemas.codec import decode_incident
 from schemas.events import IncidentEvent
 from store.keys import Keys, all_time
-from store.reader import StoreReader
+from store.reader import RepeatCounts, StoreReader
 from store.reset import pair_with_log
 from store.writer import AggregateWriter
-from tests.builders import count_cell, encode, make_police_incident
+from tests.builders import count_cell, encode, make_council_asb, make_police_incident
 from tests.conftest import Infra
 
 WARDS = ["E05000956", "E05000960", "E05000970"]
@@ -203,3 +203,42 @@ def test_profile_spreads_intervals_and_sums_to_event_counts(
     profile = reader.profile("ward", epoch_hour(start), epoch_hour(start) + 4)
     assert ("E05000956", "burglary") not in profile, "the retraction leaves no residue"
     assert sum(profile["E05000956", "drugs"]) == 1.0
+
+
+def test_repeat_callers_and_locations_per_area(infra: Infra, redis_client: Redis) -> None:
+    """Callers/addresses seen 2+ and 3+ times in the window are counted per ward; a
+    cancellation or a move to another ward changes the counts; no reference is returned."""
+    keys = Keys(f"r{uuid.uuid4().hex[:10]}:")
+    caller, other, address = "a" * 32, "b" * 32, "c" * 32
+    day = datetime(2026, 11, 10, 12, tzinfo=UTC)
+
+    def report(n: int, who: str, days_ago: int, **extra: Any) -> IncidentEvent:
+        at = (day - timedelta(days=days_ago)).isoformat()
+        event = make_council_asb(
+            record_key=f"council:rep:{n}",
+            data={
+                "caller_ref": who,
+                "address_ref": address,
+                "occurred": {"start": at, "end": None},
+            },
+            **extra,
+        )
+        return decode_incident(encode(event))
+
+    events = [
+        report(1, caller, 1),
+        report(2, caller, 3),
+        report(3, caller, 5),
+        report(4, other, 2),
+        report(5, other, 40),
+    ]  # the 40-days-ago call is outside the 28-day window
+    _apply(infra.redis_url, keys, events)
+    reader = StoreReader(redis_client, keys)
+    end = epoch_hour(day) + 1
+    found = reader.repeats("ward", end - 28 * 24, end)
+    assert found[("caller", "E05000956")] == RepeatCounts(twice=1, three_times=1)
+    assert found[("address", "E05000956")] == RepeatCounts(twice=1, three_times=1)
+    _apply(infra.redis_url, keys, [report(3, caller, 5, version=2, status="cancelled")])
+    found = reader.repeats("ward", end - 28 * 24, end)
+    assert found[("caller", "E05000956")] == RepeatCounts(twice=1, three_times=0)
+    assert all(caller not in str(k) for k in found)

@@ -1,0 +1,40 @@
+"""Repeat callers and repeat locations: which pseudonymised references recur.
+
+Each council record carrying a caller or address pseudonym is a member of that
+reference's sorted set, scored by its event hour, and the member names the record's
+areas, so a window's repeats per area are counted at read time. A day index lists the
+references active each day, so a read only looks at candidates. Corrections move or
+remove memberships exactly; the pseudonyms never leave Redis (counts only).
+"""
+
+from __future__ import annotations
+
+from aggregates.buckets import day_of
+from aggregates.inputs import AggInput
+
+REPEAT_LEVELS = ("borough", "ward")
+Membership = tuple[str, str, int]  # (zset name without prefix, member, score = event hour)
+
+
+def ref_key(kind: str, ref: str) -> str:
+    return f"r:{kind}:{ref}"
+
+
+def day_index(kind: str, day: str) -> str:
+    return f"rd:{kind}:{day}"
+
+
+def memberships(record_key: str, inp: AggInput | None) -> set[Membership]:
+    """The reference sets a record version belongs to (none when cancelled or unreferenced)."""
+    if inp is None or not inp.refs:
+        return set()
+    areas = ",".join(f"{level}={area}" for level, area in inp.areas if level in REPEAT_LEVELS)
+    member = f"{record_key}|{areas}"
+    return {(ref_key(kind, ref), member, inp.span.start) for kind, ref in inp.refs}
+
+
+def day_entries(inp: AggInput | None) -> set[tuple[str, str]]:
+    """(day index name, reference) pairs a version adds (stale entries are harmless)."""
+    if inp is None:
+        return set()
+    return {(day_index(kind, day_of(inp.span.start)), ref) for kind, ref in inp.refs}
