@@ -9,7 +9,7 @@ import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +41,22 @@ class CountRow:
 
 @dataclass(frozen=True, slots=True)
 class Freshness:
+    """Per source: the latest arrival, the latest event time, and the lags between them."""
+
     source: str
     latest_received: datetime | None
     latest_event: datetime | None
+
+    @property
+    def event_lag(self) -> timedelta | None:
+        """How far event time trails arrival (police records lag by weeks)."""
+        if self.latest_received is None or self.latest_event is None:
+            return None
+        return self.latest_received - self.latest_event
+
+    def silence(self, now: datetime) -> timedelta | None:
+        """How long since the source last delivered anything."""
+        return None if self.latest_received is None else now - self.latest_received
 
 
 @dataclass(frozen=True, slots=True)
