@@ -54,6 +54,7 @@ import psutil
 from kafka import KafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from yardsticks import (
@@ -875,7 +876,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             redis_component.stop(5)
             broker.component.stop(5)
 
-    console.print(_table(rows), width=150)
+    Console(width=max(console.width, 150)).print(_table(rows))
     _print_notes(rows)
     console.print(
         f"{args.events:,} events, {PARTITIONS} partitions; faust timed from its first batch, "
