@@ -9,6 +9,8 @@ remove memberships exactly; the pseudonyms never leave Redis (counts only).
 
 from __future__ import annotations
 
+from collections import Counter
+
 from aggregates.buckets import day_of
 from aggregates.inputs import AggInput
 
@@ -33,8 +35,9 @@ def memberships(record_key: str, inp: AggInput | None) -> set[Membership]:
     return {(ref_key(kind, ref), member, inp.span.start) for kind, ref in inp.refs}
 
 
-def day_entries(inp: AggInput | None) -> set[tuple[str, str]]:
-    """(day index name, reference) pairs a version adds (stale entries are harmless)."""
+def day_entries(inp: AggInput | None) -> Counter[tuple[str, str]]:
+    """(day index hash, reference) cells a version adds one to: the day index counts each
+    reference's records per day, so corrections retract exactly and a rebuild is equal."""
     if inp is None:
-        return set()
-    return {(day_index(kind, day_of(inp.span.start)), ref) for kind, ref in inp.refs}
+        return Counter()
+    return Counter((day_index(kind, day_of(inp.span.start)), ref) for kind, ref in inp.refs)

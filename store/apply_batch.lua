@@ -1,13 +1,11 @@
 -- Apply one batch of record versions atomically (see store/keys.py and store/writer.py).
 -- ARGV is a sequence of sections, each led by its item count:
 --   records:  rec_key, expected ("" = no state), new_state, ttl_ms
---   deltas:   key, field, delta        (HDEL when a field reaches 0)
---   expiries: key, unix_seconds
+--   hashes:   key, expire_at (0 = kept), n, then n x (field, delta)   (HDEL at 0)
 --   ticker:   member, score, row ("" row = remove)     then ticker key, data key, length
 --   incrs:    key, field, n
 --   maxima:   key, field, value        (kept only if larger)
 --   zsets:    key, member, score ("" = remove), expire_at   (expiry only ever extended)
---   sets:     key, member, expire_at
 --   (first: generation pointer key, expected generation ('' = no check))
 -- Returns {1} when applied, {0, i} when record i's stored state changed since it was read,
 -- {0, 0} when the live generation changed (a rebuild was swapped in): plan again.
@@ -31,13 +29,12 @@ for _, rec in ipairs(records) do
 end
 n = tonumber(take())
 for _ = 1, n do
-  local key, field, delta = take(), take(), tonumber(take())
-  if redis.call('HINCRBY', key, field, delta) == 0 then redis.call('HDEL', key, field) end
-end
-n = tonumber(take())
-for _ = 1, n do
-  local key, at = take(), tonumber(take())
-  redis.call('EXPIREAT', key, at)
+  local key, at, fields = take(), tonumber(take()), tonumber(take())
+  for _ = 1, fields do
+    local field, delta = take(), tonumber(take())
+    if redis.call('HINCRBY', key, field, delta) == 0 then redis.call('HDEL', key, field) end
+  end
+  if at > 0 then redis.call('EXPIREAT', key, at) end
 end
 n = tonumber(take())
 local ticker, data, length = ARGV[i + 3 * n], ARGV[i + 3 * n + 1], tonumber(ARGV[i + 3 * n + 2])
@@ -82,11 +79,5 @@ for _ = 1, n do
     redis.call('ZADD', key, tonumber(score), member)
     extend_expiry(key, at)
   end
-end
-n = tonumber(take())
-for _ = 1, n do
-  local key, member, at = take(), take(), tonumber(take())
-  redis.call('SADD', key, member)
-  extend_expiry(key, at)
 end
 return {1}

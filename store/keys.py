@@ -9,6 +9,8 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}g{n}:rec:{record_key}`` | string | ``{version}`` TAB ``{AggInput JSON}`` ("" if cancelled) |
 | ``{p}g{n}:a:{grain}:{bucket}:{level}:{bd}`` | hash | ``area|category[|value]`` -> count |
 | ``{p}g{n}:x:{grain}:{bucket}:{level}:{bd}`` | hash | ``area|category[|value]|start-end`` -> n |
+| ``{p}g{n}:r:{kind}:{ref}`` | zset | ``record_key|level=area,…`` scored by event hour |
+| ``{p}g{n}:rd:{kind}:{day}`` | hash | pseudonym -> records that day (repeat candidates) |
 | ``{p}latest`` | zset | record_key scored by received time (ms), trimmed to N |
 | ``{p}latest:data`` | hash | record_key -> aggregate-safe ticker row (JSON) |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from aggregates.buckets import DAY, HOUR, Bucket, bounds, hour_start
+from aggregates.buckets import DAY, HOUR, Bucket, bounds, day_bounds, hour_start
 from aggregates.config import AggregationConfig
 from aggregates.contributions import Cell, deltas
 from aggregates.inputs import AggInput, from_event
@@ -51,7 +51,6 @@ class BatchPlan:
     maxima: dict[tuple[str, str], int] = field(default_factory=dict)
     outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (outcome, source)
     zsets: dict[tuple[str, str], int | None] = field(default_factory=dict)  # score None: remove
-    sets: set[tuple[str, str, int]] = field(default_factory=set)  # (key, member, score hour)
 
 
 def latest_versions(
@@ -117,12 +116,16 @@ class Planner:
                 plan.zsets[key, member] = None
         for key, member, score in added:
             plan.zsets[key, member] = score
-        if new is not None:
-            plan.sets.update((key, ref, new.span.start) for key, ref in day_entries(new))
+        plan.cells.update(day_entries(new))
+        plan.cells.subtract(day_entries(old))
+
+    @property
+    def _hourly_s(self) -> int:
+        return self.config.hourly_retention_days * DAY_S
 
     def repeat_expiry(self, hour: int) -> int:
-        """Unix time until which a reference's sets are kept (hourly retention)."""
-        return int(hour_start(hour).timestamp()) + self.config.hourly_retention_days * DAY_S
+        """Unix time until which a reference's sorted set is kept (hourly retention)."""
+        return int(hour_start(hour).timestamp()) + self._hourly_s
 
     def _ticker_and_freshness(
         self, plan: BatchPlan, event: IncidentEvent, new: AggInput | None
@@ -143,8 +146,10 @@ class Planner:
             plan.maxima[fresh, name] = max(plan.maxima.get((fresh, name), 0), value)
 
     def expiry(self, suffix: str) -> int | None:
-        """Unix time at which a total/detail hash may go (None: kept)."""
-        _, grain, bucket_id = suffix.split(":", 3)[:3]
+        """Unix time at which a total, detail or day-index hash may go (None: kept)."""
+        kind, grain, bucket_id = suffix.split(":", 3)[:3]
+        if kind == "rd":  # rd:{kind}:{day}: kept as long as hourly data
+            return int(hour_start(day_bounds(bucket_id)[1]).timestamp()) + self._hourly_s
         if grain not in (HOUR, DAY):
             return None
         end_hour = bounds(Bucket(grain, bucket_id))[1]

@@ -11,7 +11,12 @@ for k = 1, n_kinds do
   local kind = ARGV[6 + k]
   local days = {}
   for d = 7 + n_kinds, #ARGV do days[#days + 1] = base .. 'rd:' .. kind .. ':' .. ARGV[d] end
-  local refs = #days > 0 and redis.call('SUNION', unpack(days)) or {}
+  local seen, refs = {}, {}
+  for _, day in ipairs(days) do
+    for _, ref in ipairs(redis.call('HKEYS', day)) do
+      if not seen[ref] then seen[ref] = true; refs[#refs + 1] = ref end
+    end
+  end
   local twice, thrice = {}, {}
   for _, ref in ipairs(refs) do
     local per_area = {}

@@ -16,7 +16,6 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from aggregates.config import AggregationConfig
-from aggregates.contributions import Cell
 from safer.errors import SaferError
 from safer.geography import Areas, load_areas
 from safer.settings import Settings
@@ -112,13 +111,11 @@ class AggregateWriter:
         args: list[str | int] = [self._keys.generation_pointer, plan.generation if live else ""]
         for section in (
             self._records,
-            self._deltas,
-            self._expiries,
+            self._hashes,
             self._ticker,
             self._outcomes,
             self._maxima,
             self._zsets,
-            self._sets,
         ):
             args += section(plan, live)
         return args
@@ -127,19 +124,17 @@ class AggregateWriter:
         ttl_ms = self._config.record_state_ttl_days * 86_400_000
         return [len(plan.records), *[v for rec in plan.records for v in (*rec, ttl_ms)]]
 
-    def _changed(self, plan: BatchPlan) -> list[tuple[Cell, int]]:
-        return [(cell, n) for cell, n in plan.cells.items() if n]
-
-    def _deltas(self, plan: BatchPlan, live: bool) -> Args:
-        changed = self._changed(plan)
-        agg, gen = self._keys.aggregate, plan.generation
-        return [len(changed), *[v for (s, f), n in changed for v in (agg(s, gen), f, n)]]
-
-    def _expiries(self, plan: BatchPlan, live: bool) -> Args:
-        suffixes = {cell[0] for cell, _ in self._changed(plan)}
-        expiring = {s: at for s in suffixes if (at := self._planner.expiry(s))}
-        agg, gen = self._keys.aggregate, plan.generation
-        return [len(expiring), *[v for s, at in expiring.items() for v in (agg(s, gen), at)]]
+    def _hashes(self, plan: BatchPlan, live: bool) -> Args:
+        """Changed hash fields grouped by key (each key named once), with its expiry."""
+        by_key: dict[str, list[str | int]] = {}
+        for (suffix, name), n in plan.cells.items():
+            if n:
+                by_key.setdefault(suffix, []).extend((name, n))
+        agg, gen, expiry = self._keys.aggregate, plan.generation, self._planner.expiry
+        args: Args = [len(by_key)]
+        for suffix, pairs in by_key.items():
+            args += [agg(suffix, gen), expiry(suffix) or 0, len(pairs) // 2, *pairs]
+        return args
 
     def _ticker(self, plan: BatchPlan, live: bool) -> Args:
         ticker = plan.ticker if live else []
@@ -168,10 +163,6 @@ class AggregateWriter:
             at = 0 if hour is None else expiry(hour)
             args += [agg(suffix, gen), member, "" if hour is None else hour, at]
         return args
-
-    def _sets(self, plan: BatchPlan, live: bool) -> Args:
-        agg, gen, expiry = self._keys.aggregate, plan.generation, self._planner.repeat_expiry
-        return [len(plan.sets), *[v for s, m, h in plan.sets for v in (agg(s, gen), m, expiry(h))]]
 
     async def record_outcomes(self, stage: str, outcomes: Sequence[StageOutcome]) -> int:
         """Count each message's outcome once per offset; returns how many were new."""

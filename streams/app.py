@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from safer.settings import Settings
 from store.writer import AggregateWriter, writer_for
-from streams import count_incidents, transport, validate_incidents
+from streams import transport, validate_incidents
 from streams.metrics import WorkerMetrics
 from streams.topics import Topics
 from streams.web import register_lag_timer, register_readiness, register_web
@@ -73,7 +73,6 @@ def build_app(settings: Settings) -> faust.App:
         settings=settings,
     )
     validate_incidents.register(app, ctx)
-    count_incidents.register(app, ctx)
     register_web(app, metrics, registry)
     register_lag_timer(app, metrics)
     register_readiness(app, metrics, redis)

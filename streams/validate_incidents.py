@@ -1,11 +1,12 @@
-"""Job ``validate_incidents``: raw partner topics -> canonical incident topic / dead letters.
+"""Job ``validate_incidents``: raw partner topics -> canonical incident topic / dead letters,
+then the batch's valid events are counted (``streams.count_incidents``) in the same pass.
 
 At-least-once (see ``streams.batching``): a batch is acknowledged only after its
 canonical and dead-letter messages are delivered and its outcome counters are stored.
 Counters are guarded by offset, so a replayed batch changes no count (the canonical
 topic may carry a duplicate, which the counting job recognises by record_key and
-version). The raw message's broker timestamp travels on as the ``safer-arrival-ms``
-header, so latency is measured from arrival to visible in Redis.
+version). Latency is measured from the raw message's broker timestamp (arrival) to
+visible in Redis.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from mode import CrashingSupervisor
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
+from schemas.events import IncidentEvent
 from store.writer import StageOutcome
+from streams import count_incidents
 from streams.batching import process_batches
 from streams.validation import Rejection, classify
 
@@ -30,7 +33,6 @@ if TYPE_CHECKING:
     from streams.app import JobContext
 
 STAGE = "validate_incidents"
-ARRIVAL_HEADER = "safer-arrival-ms"
 log = logging.getLogger(__name__)
 
 
@@ -40,7 +42,8 @@ def register(app: faust.App, ctx: JobContext) -> None:
     @app.agent(ctx.raw, name=STAGE, supervisor_strategy=CrashingSupervisor)
     async def validate_incidents(stream: Any) -> None:
         async def handle(batch: Sequence[Any]) -> None:
-            outcomes = await _route(batch, ctx, source_of)
+            outcomes, valid, arrivals = await _route(batch, ctx, source_of)
+            await count_incidents.count(ctx, valid, arrivals)
             await ctx.writer.record_outcomes(STAGE, outcomes)
             _observe(ctx, outcomes)
 
@@ -49,10 +52,13 @@ def register(app: faust.App, ctx: JobContext) -> None:
 
 async def _route(
     batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Source]
-) -> list[StageOutcome]:
-    """Send every message of a batch on; returns each one's outcome once all are delivered."""
+) -> tuple[list[StageOutcome], list[IncidentEvent], list[float]]:
+    """Send every message of a batch on; once all are delivered, returns each one's outcome,
+    the valid events and their arrival times."""
     pending = []
     outcomes = []
+    valid: list[IncidentEvent] = []
+    arrivals: list[float] = []
     for event in batch:
         msg = event.message
         expected = source_of.get(msg.topic)
@@ -63,14 +69,14 @@ async def _route(
             _log_rejection(msg, result)
             outcomes.append(_outcome(msg, source, "dead-lettered", result.reason.value))
         else:
-            headers = {ARRIVAL_HEADER: str(int(msg.timestamp * 1000)).encode()}
             key = result.record_key.encode()
-            value = encode_incident(result)
-            pending.append(await ctx.incidents.send(key=key, value=value, headers=headers))
+            pending.append(await ctx.incidents.send(key=key, value=encode_incident(result)))
             outcomes.append(_outcome(msg, source, "validated"))
+            valid.append(result)
+            arrivals.append(msg.timestamp)
     for future in pending:
         await future
-    return outcomes
+    return outcomes, valid, arrivals
 
 
 def _observe(ctx: JobContext, outcomes: list[StageOutcome]) -> None:

@@ -49,10 +49,16 @@ def generation_dump(redis: Redis, keys: Keys) -> tuple[int, dict[str, Any]]:
     dump: dict[str, Any] = {}
     for raw in redis.scan_iter(match=f"{base}*", count=2000):
         key = raw.decode()
-        if redis.type(key) == b"hash":
-            dump[key[len(base) :]] = redis.hgetall(key)
+        kind = redis.type(key)
+        if kind == b"hash":
+            value: Any = redis.hgetall(key)
+        elif kind == b"zset":
+            value = redis.zrange(key, 0, -1, withscores=True)
+        elif kind == b"set":
+            value = redis.smembers(key)
         else:
-            dump[key[len(base) :]] = redis.get(key)
+            value = redis.get(key)
+        dump[key[len(base) :]] = value
     return generation, dump
 
 
