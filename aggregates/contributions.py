@@ -24,9 +24,14 @@ Cell = tuple[str, str]  # (key without prefix, hash field)
 
 def breakdown_values(inp: AggInput, breakdown: str) -> tuple[str, ...]:
     """The values an event has for a breakdown ('' for plain category)."""
+    return _values(dict(inp.dims), breakdown)
+
+
+def _values(dims: dict[str, tuple[str, ...]], breakdown: str) -> tuple[str, ...]:
     if breakdown == "cat":
         return ("",)
-    dims = dict(inp.dims)
+    if "+" not in breakdown:
+        return dims.get(breakdown, ())
     parts = [dims.get(name, ()) for name in breakdown.split("+")]
     return tuple("/".join(combo) for combo in product(*parts))
 
@@ -36,18 +41,34 @@ def field(area: str, category: str, value: str) -> str:
 
 
 def cells(inp: AggInput, config: AggregationConfig) -> Iterator[Cell]:
-    """Every (key, field) of counts the record version adds one to."""
+    """Every (key, field) of counts the record version adds one to.
+
+    Totals go to the event's rollup buckets (``all`` for plain category only: all-time
+    dimension figures are not read); day-, month- and long-home events also get a
+    detail field carrying their span. Hot path: strings are built once per event.
+    """
     own = home(inp.span)
     detail = "" if own.grain == HOUR else f"|{inp.span.start}-{inp.span.end}"
-    buckets = rollup(inp.span)
+    own_key = f"x:{own}"
+    totals = ["a:" + str(b) for b in rollup(inp.span) if b is not ALL_BUCKET]
+    all_time = f"a:{ALL_BUCKET}"
+    dims = dict(inp.dims)
+    cache: dict[str, tuple[str, ...]] = {}
     for level, area in inp.areas:
+        base = f"{area}|{inp.category}"
         for breakdown in config.breakdowns_for(level):
-            for value in breakdown_values(inp, breakdown):
-                name = field(area, inp.category, value)
-                for bucket in buckets:
-                    yield f"a:{bucket}:{level}:{breakdown}", name
+            values = cache.get(breakdown)
+            if values is None:
+                values = cache[breakdown] = _values(dims, breakdown)
+            suffix = f":{level}:{breakdown}"
+            for value in values:
+                name = f"{base}|{value}" if value else base
+                for total in totals:
+                    yield total + suffix, name
+                if not value:
+                    yield all_time + suffix, name
                 if detail:
-                    yield f"x:{own}:{level}:{breakdown}", name + detail
+                    yield own_key + suffix, name + detail
 
 
 def profile_cells(inp: AggInput, config: AggregationConfig) -> Iterator[tuple[Cell, int]]:
@@ -63,17 +84,28 @@ def profile_cells(inp: AggInput, config: AggregationConfig) -> Iterator[tuple[Ce
 
 def contribution(inp: AggInput, config: AggregationConfig) -> Counter[Cell]:
     """Everything one record version adds: counts (1 each) and profile weights."""
-    added: Counter[Cell] = Counter(cells(inp, config))
-    for cell, weight in profile_cells(inp, config):
-        added[cell] += weight
+    added: Counter[Cell] = Counter()
+    add_change(added, None, inp, config)
     return added
+
+
+def add_change(
+    into: Counter[Cell], old: AggInput | None, new: AggInput | None, config: AggregationConfig
+) -> None:
+    """Add to ``into`` the net change of a record going from ``old`` to ``new`` (None: no
+    contribution) — in place, so a batch's changes accumulate in one counter."""
+    if new is not None:
+        into.update(cells(new, config))
+        for cell, weight in profile_cells(new, config):
+            into[cell] += weight
+    if old is not None:
+        into.subtract(cells(old, config))
+        for cell, weight in profile_cells(old, config):
+            into[cell] -= weight
 
 
 def deltas(old: AggInput | None, new: AggInput | None, config: AggregationConfig) -> Counter[Cell]:
     """Net change when a record goes from ``old`` to ``new`` (None: no contribution)."""
     change: Counter[Cell] = Counter()
-    if new is not None:
-        change.update(contribution(new, config))
-    if old is not None:
-        change.subtract(contribution(old, config))
+    add_change(change, old, new, config)
     return change

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from aggregates.buckets import DAY, HOUR, Bucket, bounds, day_bounds, hour_start
 from aggregates.config import AggregationConfig
-from aggregates.contributions import Cell, deltas
+from aggregates.contributions import Cell, add_change
 from aggregates.inputs import AggInput, from_event
 from aggregates.repeats import day_entries, memberships
 from safer.geography import Areas
@@ -93,7 +93,7 @@ class Planner:
         cancelled = event.status is RecordStatus.CANCELLED
         new = None if cancelled else from_event(event, self.areas, self.config.borough_code)
         before = old.contribution if old else None
-        plan.cells.update(deltas(before, new, self.config))
+        add_change(plan.cells, before, new, self.config)
         self._repeats(plan, event.record_key, before, new)
         expected = "" if old is None else str(old.version)
         plan.records.append(

@@ -8,6 +8,7 @@ may own the partition during a rebalance). Replaying any event changes nothing.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ _APPLY = (_HERE / "apply_batch.lua").read_text()
 _OUTCOME = (_HERE / "record_outcome.lua").read_text()
 _READ_STATES = (_HERE / "read_states.lua").read_text()
 MAX_ATTEMPTS = 8
-Args = list[str | int]
 
 
 def _text(value: bytes | str) -> str:
@@ -106,63 +106,41 @@ class AggregateWriter:
         result = await self._apply(args=self._arguments(plan, live))
         return bool(int(result[0]))
 
-    def _arguments(self, plan: BatchPlan, live: bool) -> list[str | int]:
-        """ARGV of ``apply_batch.lua``: each section led by its item count."""
-        args: list[str | int] = [self._keys.generation_pointer, plan.generation if live else ""]
-        for section in (
-            self._records,
-            self._hashes,
-            self._ticker,
-            self._outcomes,
-            self._maxima,
-            self._zsets,
-        ):
-            args += section(plan, live)
-        return args
-
-    def _records(self, plan: BatchPlan, live: bool) -> Args:
+    def _arguments(self, plan: BatchPlan, live: bool) -> list[str]:
+        """ARGV of ``apply_batch.lua``: the whole batch as one JSON argument."""
+        k, gen = self._keys, plan.generation
         ttl_ms = self._config.record_state_ttl_days * 86_400_000
-        return [len(plan.records), *[v for rec in plan.records for v in (*rec, ttl_ms)]]
+        batch = {
+            "p": k.generation_pointer,
+            "g": gen if live else "",
+            "rec": [[key, expected, state, ttl_ms] for key, expected, state in plan.records],
+            "h": self._hashes(plan),
+            "t": [list(row) for row in plan.ticker] if live else [],
+            "tk": [k.latest, k.latest_data, self._latest_length],
+            "o": [[k.outcomes, f"{o}|{src}", n] for (o, src), n in plan.outcomes.items()]
+            if live
+            else [],
+            "m": [[key, name, value] for (key, name), value in plan.maxima.items()] if live else [],
+            "z": [
+                [
+                    k.aggregate(suffix, gen),
+                    member,
+                    "" if hour is None else hour,
+                    0 if hour is None else self._planner.repeat_expiry(hour),
+                ]
+                for (suffix, member), hour in plan.zsets.items()
+            ],
+        }
+        return [json.dumps(batch, separators=(",", ":"))]
 
-    def _hashes(self, plan: BatchPlan, live: bool) -> Args:
+    def _hashes(self, plan: BatchPlan) -> list[list[object]]:
         """Changed hash fields grouped by key (each key named once), with its expiry."""
         by_key: dict[str, list[str | int]] = {}
         for (suffix, name), n in plan.cells.items():
             if n:
                 by_key.setdefault(suffix, []).extend((name, n))
         agg, gen, expiry = self._keys.aggregate, plan.generation, self._planner.expiry
-        args: Args = [len(by_key)]
-        for suffix, pairs in by_key.items():
-            args += [agg(suffix, gen), expiry(suffix) or 0, len(pairs) // 2, *pairs]
-        return args
-
-    def _ticker(self, plan: BatchPlan, live: bool) -> Args:
-        ticker = plan.ticker if live else []
-        k = self._keys
-        return [
-            len(ticker),
-            *[v for row in ticker for v in row],
-            k.latest,
-            k.latest_data,
-            self._latest_length,
-        ]
-
-    def _outcomes(self, plan: BatchPlan, live: bool) -> Args:
-        outcomes = plan.outcomes.items() if live else []
-        key = self._keys.outcomes
-        return [len(outcomes), *[v for (o, src), n in outcomes for v in (key, f"{o}|{src}", n)]]
-
-    def _maxima(self, plan: BatchPlan, live: bool) -> Args:
-        maxima = plan.maxima.items() if live else []
-        return [len(maxima), *[v for (key, name), value in maxima for v in (key, name, value)]]
-
-    def _zsets(self, plan: BatchPlan, live: bool) -> Args:
-        agg, gen, expiry = self._keys.aggregate, plan.generation, self._planner.repeat_expiry
-        args: Args = [len(plan.zsets)]
-        for (suffix, member), hour in plan.zsets.items():
-            at = 0 if hour is None else expiry(hour)
-            args += [agg(suffix, gen), member, "" if hour is None else hour, at]
-        return args
+        return [[agg(suffix, gen), expiry(suffix) or 0, pairs] for suffix, pairs in by_key.items()]
 
     async def record_outcomes(self, stage: str, outcomes: Sequence[StageOutcome]) -> int:
         """Count each message's outcome once per offset; returns how many were new."""
