@@ -23,12 +23,11 @@ from streams.web import register_lag_timer, register_readiness, register_web
 
 @dataclass(frozen=True, slots=True)
 class JobContext:
-    """What every job needs: its topics (created beforehand by ``streams.admin``), the
-    Redis writer, the metrics and the settings."""
+    """What every job needs: its source topic, the producer for the topics it writes (created
+    beforehand by ``streams.admin``), the Redis writer, the metrics and the settings."""
 
     raw: Any
-    incidents: Any
-    deadletter: Any
+    producer: Any
     topics: Topics
     writer: AggregateWriter
     metrics: WorkerMetrics
@@ -65,8 +64,7 @@ def build_app(settings: Settings) -> faust.App:
     topics = Topics(settings.topic_prefix)
     ctx = JobContext(
         raw=app.topic(*(spec.name for spec in topics.raw_all)),
-        incidents=app.topic(topics.incidents.name),
-        deadletter=app.topic(topics.deadletter.name),
+        producer=app.producer,
         topics=topics,
         writer=writer_for(redis, settings),
         metrics=metrics,

@@ -65,18 +65,26 @@ async def _route(
         result = classify(msg.key, msg.value, expected)
         source = expected.value if expected else "unknown"
         if isinstance(result, Rejection):
-            pending.append(await ctx.deadletter.send(key=msg.key, value=_dead_letter(msg, result)))
+            value = _dead_letter(msg, result)
+            pending.append(await _send(ctx, ctx.topics.deadletter.name, msg.key, value))
             _log_rejection(msg, result)
             outcomes.append(_outcome(msg, source, "dead-lettered", result.reason.value))
         else:
             key = result.record_key.encode()
-            pending.append(await ctx.incidents.send(key=key, value=encode_incident(result)))
+            value = encode_incident(result)
+            pending.append(await _send(ctx, ctx.topics.incidents.name, key, value))
             outcomes.append(_outcome(msg, source, "validated"))
             valid.append(result)
             arrivals.append(msg.timestamp)
     for future in pending:
         await future
     return outcomes, valid, arrivals
+
+
+async def _send(ctx: JobContext, topic: str, key: bytes | None, value: bytes) -> Any:
+    """Hand a message to faust's producer (bytes in, no channel machinery); returns the
+    delivery future to await before the batch is acknowledged."""
+    return await ctx.producer.send(topic, key, value, None, None, None)
 
 
 def _observe(ctx: JobContext, outcomes: list[StageOutcome]) -> None:
