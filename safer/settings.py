@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     batch_size: int = Field(
         default=500, ge=1, description="Most events a stream agent handles at once."
     )
-    batch_within_s: float = Field(default=0.2, gt=0, description="Longest wait to fill a batch.")
+    batch_within_s: float = Field(default=0.05, gt=0, description="Longest wait to fill a batch.")
     latest_incidents: int = Field(
         default=200, ge=1, description="Length of the latest-incidents ticker."
     )
