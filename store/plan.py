@@ -44,6 +44,7 @@ class Stored:
 @dataclass
 class BatchPlan:
     generation: str = "0"
+    live: bool = True
     records: list[tuple[str, str, str]] = field(default_factory=list)  # key, expected, state
     cells: Counter[Cell] = field(default_factory=Counter)
     ticker: list[tuple[str, int, str]] = field(default_factory=list)
@@ -78,9 +79,14 @@ class Planner:
         self.areas = areas
 
     def plan(
-        self, events: dict[str, IncidentEvent], stored: dict[str, Stored | None], generation: str
+        self,
+        events: dict[str, IncidentEvent],
+        stored: dict[str, Stored | None],
+        generation: str,
+        live: bool = True,
     ) -> BatchPlan:
-        plan = BatchPlan(generation=generation)
+        """Plan a batch; ``live=False`` (rebuild) skips the ticker and freshness."""
+        plan = BatchPlan(generation=generation, live=live)
         for record_key, event in events.items():
             self._plan_one(plan, event, stored.get(record_key))
         return plan
@@ -104,7 +110,8 @@ class Planner:
             )
         )
         plan.outcomes[_outcome(old, cancelled), source] += 1
-        self._ticker_and_freshness(plan, event, new)
+        if plan.live:
+            self._ticker_and_freshness(plan, event, new)
 
     def _repeats(
         self, plan: BatchPlan, record_key: str, old: AggInput | None, new: AggInput | None

@@ -100,7 +100,7 @@ class AggregateWriter:
         reply = await self._read_states(args=[k.generation_pointer, k.prefix, wanted, *names])
         live_generation, raw = _text(reply[0]), reply[1:]
         stored = {name: Stored.parse(value or None) for name, value in zip(names, raw, strict=True)}
-        return self._planner.plan(latest, stored, live_generation)
+        return self._planner.plan(latest, stored, live_generation, live=generation is None)
 
     async def _execute(self, plan: BatchPlan, live: bool) -> bool:
         result = await self._apply(args=self._arguments(plan, live))
