@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from aggregates.buckets import Span, span_of
 from safer.bng import grid_cell
 from safer.geography import Areas
+from schemas.codec import encode_incident
 from schemas.events import IncidentEvent
 
 Dims = tuple[tuple[str, tuple[str, ...]], ...]
@@ -54,76 +57,82 @@ class AggInput:
         )
 
 
+Doc = dict[str, Any]
+"""A canonical event as JSON (``schemas.codec.encode_incident``): what the log holds."""
+
+
+def canonical_doc(event: IncidentEvent) -> Doc:
+    doc: Doc = json.loads(encode_incident(event))
+    return doc
+
+
 def from_event(event: IncidentEvent, areas: Areas, borough_code: str) -> AggInput:
-    data = event.data
+    return from_canonical(canonical_doc(event), areas, borough_code)
+
+
+def from_canonical(doc: Doc, areas: Areas, borough_code: str) -> AggInput:
+    """The aggregation input of a canonical event. The live worker and ``safer rebuild`` both
+    derive it from the canonical JSON, so they cannot disagree."""
+    data = doc["data"]
+    occurred = data["occurred"]
+    end = occurred.get("end")
     return AggInput(
-        source=event.source.value,
-        category=event.category,
-        span=span_of(data.occurred.start, data.occurred.end),
-        areas=_areas(event, areas, borough_code),
-        dims=_dims(event),
-        refs=_refs(event),
+        source=doc["source"],
+        category=data["category"],
+        span=span_of(parse_time(occurred["start"]), parse_time(end) if end else None),
+        areas=_areas(data.get("location", {}), areas, borough_code),
+        dims=_dims(data),
+        refs=tuple(
+            (kind, data[f"{kind}_ref"]) for kind in ("caller", "address") if data.get(f"{kind}_ref")
+        ),
     )
 
 
-def _refs(event: IncidentEvent) -> tuple[tuple[str, str], ...]:
-    caller = getattr(event.data, "caller_ref", None)
-    address = getattr(event.data, "address_ref", None)
-    return tuple((kind, ref) for kind, ref in (("caller", caller), ("address", address)) if ref)
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
-def _areas(event: IncidentEvent, areas: Areas, borough_code: str) -> tuple[tuple[str, str], ...]:
-    loc = event.data.location
-    ward = loc.ward_code or areas.lsoa_ward.get(loc.lsoa_code or "")
-    in_area = ward in areas.ward_names or (loc.lsoa_code or "") in areas.lsoa_ward
-    if not in_area:
+def _areas(loc: Doc, areas: Areas, borough_code: str) -> tuple[tuple[str, str], ...]:
+    lsoa = loc.get("lsoa_code")
+    ward = loc.get("ward_code") or areas.lsoa_ward.get(lsoa or "")
+    if ward not in areas.ward_names and (lsoa or "") not in areas.lsoa_ward:
         return ()
     found: list[tuple[str, str]] = [("borough", borough_code)]
     if ward:
         found.append(("ward", ward))
-    if loc.lsoa_code:
-        found.append(("lsoa", loc.lsoa_code))
-    if loc.lat is not None and loc.lon is not None:
-        found.append(("cell", grid_cell(loc.lat, loc.lon)))
+    if lsoa:
+        found.append(("lsoa", lsoa))
+    if loc.get("lat") is not None and loc.get("lon") is not None:
+        found.append(("cell", grid_cell(loc["lat"], loc["lon"])))
     return tuple(found)
 
 
 def _one(value: object) -> tuple[str, ...]:
-    return () if value is None else (str(getattr(value, "value", value)),)
+    return () if value is None else (str(value),)
 
 
-def _dims(event: IncidentEvent) -> Dims:
-    people, flags = event.data.people, event.data.flags
-    youth = () if people.youth is None else ("youth" if people.youth else "adult",)
+def _dims(data: Doc) -> Dims:
+    people = data.get("people", {})
+    youth = people.get("youth")
     found = {
-        "youth": youth,
-        "age_victim": _one(people.victim_age_band),
-        "age_offender": _one(people.offender_age_band),
-        "gender_victim": _one(people.victim_gender),
-        "gender_offender": _one(people.offender_gender),
-        "loctype": _one(event.data.location.location_type),
-        "relationship": _one(people.relationship),
-        "flag": _flags(flags),
+        "youth": () if youth is None else ("youth" if youth else "adult",),
+        "age_victim": _one(people.get("victim_age_band")),
+        "age_offender": _one(people.get("offender_age_band")),
+        "gender_victim": _one(people.get("victim_gender")),
+        "gender_offender": _one(people.get("offender_gender")),
+        "loctype": _one(data.get("location", {}).get("location_type")),
+        "relationship": _one(people.get("relationship")),
+        "flag": _flags(data.get("flags", {})),
     }
     return tuple((name, values) for name, values in found.items() if values)
 
 
-def _flags(flags: object) -> tuple[str, ...]:
-    from schemas.events import Flags
+_FLAGS = ("domestic_abuse", "hate_crime", "alcohol_related", "drug_related", "vulnerable_victim")
 
-    assert isinstance(flags, Flags)
-    out = [
-        name.replace("_", "-")
-        for name in (
-            "domestic_abuse",
-            "hate_crime",
-            "alcohol_related",
-            "drug_related",
-            "vulnerable_victim",
-        )
-        if getattr(flags, name)
-    ]
-    out += [f"hate-{s.value}" for s in flags.hate_strands]
-    if flags.weapon is not None:
-        out.append(f"weapon-{flags.weapon.value}")
+
+def _flags(flags: Doc) -> tuple[str, ...]:
+    out = [name.replace("_", "-") for name in _FLAGS if flags.get(name)]
+    out += [f"hate-{strand}" for strand in flags.get("hate_strands", ())]
+    if flags.get("weapon"):
+        out.append(f"weapon-{flags['weapon']}")
     return tuple(out)

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from aggregates.buckets import DAY, HOUR, Bucket, bounds, day_bounds, hour_start
 from aggregates.config import AggregationConfig
 from aggregates.contributions import Cell, add_change
-from aggregates.inputs import AggInput, from_event
+from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
 from aggregates.repeats import day_entries, memberships
 from safer.geography import Areas
 from schemas.categories import RecordStatus
-from schemas.events import IncidentEvent
 from store.keys import Keys
 
 DAY_S = 86400
@@ -54,21 +53,19 @@ class BatchPlan:
     zsets: dict[tuple[str, str], int | None] = field(default_factory=dict)  # score None: remove
 
 
-def latest_versions(
-    events: list[IncidentEvent],
-) -> tuple[dict[str, IncidentEvent], Counter[tuple[str, str]]]:
+def latest_versions(docs: list[Doc]) -> tuple[dict[str, Doc], Counter[tuple[str, str]]]:
     """Per record the highest version in the batch; the others as (outcome, source) counts."""
-    best: dict[str, IncidentEvent] = {}
-    for event in events:
-        known = best.get(event.record_key)
-        if known is None or event.version > known.version:
-            best[event.record_key] = event
+    best: dict[str, Doc] = {}
+    for doc in docs:
+        known = best.get(doc["record_key"])
+        if known is None or doc["version"] > known["version"]:
+            best[doc["record_key"]] = doc
     superseded: Counter[tuple[str, str]] = Counter()
-    for event in events:
-        top = best[event.record_key]
-        if event is not top:
-            outcome = "duplicate" if event.version == top.version else "stale"
-            superseded[outcome, event.source.value] += 1
+    for doc in docs:
+        top = best[doc["record_key"]]
+        if doc is not top:
+            outcome = "duplicate" if doc["version"] == top["version"] else "stale"
+            superseded[outcome, doc["source"]] += 1
     return best, superseded
 
 
@@ -80,7 +77,7 @@ class Planner:
 
     def plan(
         self,
-        events: dict[str, IncidentEvent],
+        events: dict[str, Doc],
         stored: dict[str, Stored | None],
         generation: str,
         live: bool = True,
@@ -91,27 +88,23 @@ class Planner:
             self._plan_one(plan, event, stored.get(record_key))
         return plan
 
-    def _plan_one(self, plan: BatchPlan, event: IncidentEvent, old: Stored | None) -> None:
-        source = event.source.value
-        if old is not None and old.version >= event.version:
-            plan.outcomes["duplicate" if old.version == event.version else "stale", source] += 1
+    def _plan_one(self, plan: BatchPlan, doc: Doc, old: Stored | None) -> None:
+        source, version, record_key = doc["source"], doc["version"], doc["record_key"]
+        if old is not None and old.version >= version:
+            plan.outcomes["duplicate" if old.version == version else "stale", source] += 1
             return
-        cancelled = event.status is RecordStatus.CANCELLED
-        new = None if cancelled else from_event(event, self.areas, self.config.borough_code)
+        cancelled = doc.get("status") == RecordStatus.CANCELLED.value
+        new = None if cancelled else from_canonical(doc, self.areas, self.config.borough_code)
         before = old.contribution if old else None
         add_change(plan.cells, before, new, self.config)
-        self._repeats(plan, event.record_key, before, new)
+        self._repeats(plan, record_key, before, new)
         expected = "" if old is None else str(old.version)
         plan.records.append(
-            (
-                self.keys.record(event.record_key, plan.generation),
-                expected,
-                Stored(event.version, new).encode(),
-            )
+            (self.keys.record(record_key, plan.generation), expected, Stored(version, new).encode())
         )
         plan.outcomes[_outcome(old, cancelled), source] += 1
         if plan.live:
-            self._ticker_and_freshness(plan, event, new)
+            self._ticker_and_freshness(plan, doc, new)
 
     def _repeats(
         self, plan: BatchPlan, record_key: str, old: AggInput | None, new: AggInput | None
@@ -134,16 +127,15 @@ class Planner:
         """Unix time until which a reference's sorted set is kept (hourly retention)."""
         return int(hour_start(hour).timestamp()) + self._hourly_s
 
-    def _ticker_and_freshness(
-        self, plan: BatchPlan, event: IncidentEvent, new: AggInput | None
-    ) -> None:
-        source, data = event.source.value, event.data
-        received_ms = int(data.received_at.timestamp() * 1000)
+    def _ticker_and_freshness(self, plan: BatchPlan, doc: Doc, new: AggInput | None) -> None:
+        source, data = doc["source"], doc["data"]
+        received = parse_time(data["received_at"])
+        received_ms = int(received.timestamp() * 1000)
         ward = dict(new.areas).get("ward") if new else None
-        row = "" if new is None else json.dumps(ticker_row(event, ward), separators=(",", ":"))
-        plan.ticker.append((event.record_key, received_ms, row))
-        end = data.occurred.end or data.occurred.start
-        if (data.received_at - end).total_seconds() > self.config.grace_s(source):
+        row = "" if new is None else json.dumps(ticker_row(doc, ward), separators=(",", ":"))
+        plan.ticker.append((doc["record_key"], received_ms, row))
+        end = parse_time(data["occurred"].get("end") or data["occurred"]["start"])
+        if (received - end).total_seconds() > self.config.grace_s(source):
             plan.outcomes["late", source] += 1
         fresh = self.keys.freshness(source)
         for name, value in (
@@ -172,22 +164,23 @@ def _outcome(old: Stored | None, cancelled: bool) -> str:
     return "counted" if old is None else "corrected"
 
 
-def ticker_row(event: IncidentEvent, ward: str | None) -> dict[str, object]:
+def ticker_row(doc: Doc, ward: str | None) -> dict[str, object]:
     """The aggregate-safe summary the latest-incidents ticker shows (no references);
     ``ward`` is the resolved ward (the record's own, or its LSOA's)."""
-    data = event.data
-    loc = data.location
+    data = doc["data"]
+    loc = data.get("location", {})
+    occurred = data["occurred"]
     return {
-        "kind": event.type.value,
-        "source": event.source.value,
-        "category": event.category,
+        "kind": doc["type"],
+        "source": doc["source"],
+        "category": data["category"],
         "ward": ward,
-        "lsoa": loc.lsoa_code,
-        "place": loc.place,
-        "location_type": loc.location_type.value if loc.location_type else None,
-        "occurred_start": data.occurred.start.isoformat(),
-        "occurred_end": data.occurred.end.isoformat() if data.occurred.end else None,
-        "received_at": data.received_at.isoformat(),
-        "domestic_abuse": data.flags.domestic_abuse,
-        "version": event.version,
+        "lsoa": loc.get("lsoa_code"),
+        "place": loc.get("place"),
+        "location_type": loc.get("location_type"),
+        "occurred_start": parse_time(occurred["start"]).isoformat(),
+        "occurred_end": parse_time(occurred["end"]).isoformat() if occurred.get("end") else None,
+        "received_at": parse_time(data["received_at"]).isoformat(),
+        "domestic_abuse": bool(data.get("flags", {}).get("domestic_abuse")),
+        "version": doc["version"],
     }

@@ -17,6 +17,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from aggregates.config import AggregationConfig
+from aggregates.inputs import Doc, canonical_doc
 from safer.errors import SaferError
 from safer.geography import Areas, load_areas
 from safer.settings import Settings
@@ -78,12 +79,19 @@ class AggregateWriter:
     async def apply(
         self, events: Sequence[IncidentEvent], generation: int | None = None
     ) -> Counter[tuple[str, str]]:
-        """Apply a batch; returns (outcome, source) counts: counted, corrected, duplicate…
+        """Apply a batch of typed events (see ``apply_canonical``)."""
+        return await self.apply_canonical([canonical_doc(e) for e in events], generation)
+
+    async def apply_canonical(
+        self, docs: Sequence[Doc], generation: int | None = None
+    ) -> Counter[tuple[str, str]]:
+        """Apply a batch of canonical events (their JSON, as on the canonical topic); returns
+        (outcome, source) counts: counted, corrected, duplicate, stale, cancelled, late.
 
         Live (``generation=None``): into the live generation, with the ticker, freshness and
         outcome counters. Rebuild: into the given generation, aggregates and records only.
         """
-        latest, superseded = latest_versions(list(events))
+        latest, superseded = latest_versions(list(docs))
         if not latest:
             return superseded
         for _ in range(MAX_ATTEMPTS):
@@ -93,7 +101,7 @@ class AggregateWriter:
                 return plan.outcomes
         raise ConcurrentUpdateError(f"batch of {len(latest)} records kept conflicting")
 
-    async def _plan(self, latest: dict[str, IncidentEvent], generation: int | None) -> BatchPlan:
+    async def _plan(self, latest: dict[str, Doc], generation: int | None) -> BatchPlan:
         names = list(latest)
         k = self._keys
         wanted = "" if generation is None else str(generation)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from schemas.events import IncidentEvent
+from aggregates.inputs import Doc, parse_time
 
 if TYPE_CHECKING:
     from streams.app import JobContext
@@ -22,11 +22,10 @@ if TYPE_CHECKING:
 STAGE = "count_incidents"
 
 
-async def count(
-    ctx: JobContext, events: Sequence[IncidentEvent], arrivals: Sequence[float]
-) -> None:
-    """Apply a batch of valid events; ``arrivals`` are their raw messages' broker times (s)."""
-    outcomes = await ctx.writer.apply(events)
+async def count(ctx: JobContext, events: Sequence[Doc], arrivals: Sequence[float]) -> None:
+    """Apply a batch of valid canonical events; ``arrivals`` are their raw messages' broker
+    times (s)."""
+    outcomes = await ctx.writer.apply_canonical(events)
     now = time.time()
     metrics = ctx.metrics
     metrics.observe_batch_size(STAGE, len(events))
@@ -37,5 +36,6 @@ async def count(
             metrics.events(STAGE, source, outcome, n)
     metrics.observe_latencies(STAGE, (now - arrival for arrival in arrivals))
     for event in events:
-        end = event.data.occurred.end or event.data.occurred.start
-        metrics.observe_event_age(event.source.value, now - end.timestamp())
+        occurred = event["data"]["occurred"]
+        end = parse_time(occurred.get("end") or occurred["start"])
+        metrics.observe_event_age(event["source"], now - end.timestamp())

@@ -11,6 +11,7 @@ visible in Redis.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from mode import CrashingSupervisor
 
+from aggregates.inputs import Doc
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
-from schemas.events import IncidentEvent
 from store.writer import StageOutcome
 from streams import count_incidents
 from streams.batching import process_batches
@@ -52,12 +53,12 @@ def register(app: faust.App, ctx: JobContext) -> None:
 
 async def _route(
     batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Source]
-) -> tuple[list[StageOutcome], list[IncidentEvent], list[float]]:
+) -> tuple[list[StageOutcome], list[Doc], list[float]]:
     """Send every message of a batch on; once all are delivered, returns each one's outcome,
-    the valid events and their arrival times."""
+    the valid events as canonical JSON (what the log now holds) and their arrival times."""
     pending = []
     outcomes = []
-    valid: list[IncidentEvent] = []
+    valid: list[Doc] = []
     arrivals: list[float] = []
     for event in batch:
         msg = event.message
@@ -74,7 +75,7 @@ async def _route(
             value = encode_incident(result)
             pending.append(await _send(ctx, ctx.topics.incidents.name, key, value))
             outcomes.append(_outcome(msg, source, "validated"))
-            valid.append(result)
+            valid.append(json.loads(value))
             arrivals.append(msg.timestamp)
     for future in pending:
         await future
