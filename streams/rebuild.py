@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from redis.asyncio import Redis
 
 from aggregates.inputs import Doc
@@ -53,7 +53,7 @@ class Rebuild:
 
     async def run(self) -> RebuildReport:
         redis: Redis = Redis.from_url(self.settings.require_redis())
-        consumer = self._consumer()
+        consumer = await self._consumer()
         try:
             writer = writer_for(redis, self.settings)
             previous, generation = await self._new_generation(redis)
@@ -65,21 +65,29 @@ class Rebuild:
             await self._drop_generations(redis, keep=generation)
             return RebuildReport(generation, previous, self.events, self.invalid)
         finally:
-            consumer.close()
+            await consumer.stop()
             await redis.aclose()
 
-    def _consumer(self) -> KafkaConsumer:
+    async def _consumer(self) -> AIOKafkaConsumer:
+        """A group-less aiokafka consumer on every partition of the canonical topic, from the
+        beginning (aiokafka parses record batches in C: the bulk read is not the bottleneck)."""
         topic = Topics(self.settings.topic_prefix).incidents.name
-        consumer = KafkaConsumer(
+        consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.require_kafka(),
+            group_id=None,
             enable_auto_commit=False,
             fetch_max_wait_ms=100,
             max_partition_fetch_bytes=32 * 1024 * 1024,
             client_id="safer-rebuild",
         )
-        partitions = consumer.partitions_for_topic(topic) or set()
-        consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
-        consumer.seek_to_beginning()
+        await consumer.start()
+        await consumer.topics()  # loads metadata for every topic
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        if partitions:
+            await consumer.seek_to_beginning(*partitions)
         return consumer
 
     async def _new_generation(self, redis: Redis) -> tuple[int, int]:
@@ -92,18 +100,22 @@ class Rebuild:
         return live, generation
 
     async def _catch_up(
-        self, consumer: KafkaConsumer, writer: AggregateWriter, generation: int
+        self, consumer: AIOKafkaConsumer, writer: AggregateWriter, generation: int
     ) -> None:
         """Apply everything up to the topic's end offsets as they are now."""
-        assigned = consumer.assignment()
-        targets = consumer.end_offsets(list(assigned))
+        assigned = list(consumer.assignment())
+        if not assigned:
+            return
+        targets = await consumer.end_offsets(assigned)
         total = sum(targets.values())
-        while any(consumer.position(tp) < end for tp, end in targets.items()):
-            batch = consumer.poll(timeout_ms=1000, max_records=POLL_RECORDS)
+        positions = {tp: await consumer.position(tp) for tp in assigned}
+        while any(positions[tp] < end for tp, end in targets.items()):
+            batch = await consumer.getmany(timeout_ms=1000, max_records=POLL_RECORDS)
             docs = [doc for records in batch.values() for doc in self._decode(records)]
             await writer.apply_canonical(docs, generation=generation)
             self.events += sum(len(records) for records in batch.values())
-            self.progress(sum(consumer.position(tp) for tp in assigned), total)
+            positions = {tp: await consumer.position(tp) for tp in assigned}
+            self.progress(sum(positions.values()), total)
 
     def _decode(self, records: list[Any]) -> list[Doc]:
         """Canonical JSON as the worker wrote it (validated then; a bulk path needs no second
