@@ -7,10 +7,11 @@ the geography or configuration says by then.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from aggregates.buckets import Span, span_of
 from safer.bng import grid_cell
@@ -42,11 +43,11 @@ class AggInput:
         ]
         if self.refs:
             parts.append([list(r) for r in self.refs])
-        return json.dumps(parts, separators=(",", ":"))
+        return orjson.dumps(parts).decode()
 
     @classmethod
     def decode(cls, text: str) -> AggInput:
-        source, category, start, end, areas, dims, *refs = json.loads(text)
+        source, category, start, end, areas, dims, *refs = orjson.loads(text)
         return cls(
             source,
             category,
@@ -62,7 +63,7 @@ Doc = dict[str, Any]
 
 
 def canonical_doc(event: IncidentEvent) -> Doc:
-    doc: Doc = json.loads(encode_incident(event))
+    doc: Doc = orjson.loads(encode_incident(event))
     return doc
 
 

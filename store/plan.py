@@ -3,9 +3,10 @@ per hash field (each field touched once per batch), expiries, ticker and statist
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
+
+import orjson
 
 from aggregates.buckets import DAY, HOUR, Bucket, bounds, day_bounds, hour_start
 from aggregates.config import AggregationConfig
@@ -132,7 +133,7 @@ class Planner:
         received = parse_time(data["received_at"])
         received_ms = int(received.timestamp() * 1000)
         ward = dict(new.areas).get("ward") if new else None
-        row = "" if new is None else json.dumps(ticker_row(doc, ward), separators=(",", ":"))
+        row = "" if new is None else orjson.dumps(ticker_row(doc, ward)).decode()
         plan.ticker.append((doc["record_key"], received_ms, row))
         end = parse_time(data["occurred"].get("end") or data["occurred"]["start"])
         if (received - end).total_seconds() > self.config.grace_s(source):

@@ -8,12 +8,12 @@ may own the partition during a rebalance). Replaying any event changes nothing.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 from redis.asyncio import Redis
 
 from aggregates.config import AggregationConfig
@@ -114,7 +114,7 @@ class AggregateWriter:
         result = await self._apply(args=self._arguments(plan, live))
         return bool(int(result[0]))
 
-    def _arguments(self, plan: BatchPlan, live: bool) -> list[str]:
+    def _arguments(self, plan: BatchPlan, live: bool) -> list[bytes]:
         """ARGV of ``apply_batch.lua``: the whole batch as one JSON argument."""
         k, gen = self._keys, plan.generation
         ttl_ms = self._config.record_state_ttl_days * 86_400_000
@@ -139,7 +139,7 @@ class AggregateWriter:
                 for (suffix, member), hour in plan.zsets.items()
             ],
         }
-        return [json.dumps(batch, separators=(",", ":"))]
+        return [orjson.dumps(batch)]
 
     def _hashes(self, plan: BatchPlan) -> list[list[object]]:
         """Changed hash fields grouped by key (each key named once), with its expiry."""

@@ -13,12 +13,12 @@ generation throughout, so it stays up and correct.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from redis.asyncio import Redis
 
@@ -123,7 +123,7 @@ class Rebuild:
         docs = []
         for record in records:
             try:
-                doc = json.loads(record.value)
+                doc = orjson.loads(record.value)
                 if not doc.keys() >= _REQUIRED or not doc["data"].keys() >= _REQUIRED_DATA:
                     raise ValueError("missing fields")
             except (ValueError, TypeError, AttributeError):

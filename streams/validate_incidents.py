@@ -11,12 +11,12 @@ visible in Redis.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from mode import CrashingSupervisor
 
 from aggregates.inputs import Doc
@@ -75,7 +75,7 @@ async def _route(
             value = encode_incident(result)
             pending.append(await _send(ctx, ctx.topics.incidents.name, key, value))
             outcomes.append(_outcome(msg, source, "validated"))
-            valid.append(json.loads(value))
+            valid.append(orjson.loads(value))
             arrivals.append(msg.timestamp)
     for future in pending:
         await future
