@@ -67,10 +67,6 @@ def canonical_doc(event: IncidentEvent) -> Doc:
     return doc
 
 
-def from_event(event: IncidentEvent, areas: Areas, borough_code: str) -> AggInput:
-    return from_canonical(canonical_doc(event), areas, borough_code)
-
-
 def from_canonical(doc: Doc, areas: Areas, borough_code: str) -> AggInput:
     """The aggregation input of a canonical event. The live worker and ``safer rebuild`` both
     derive it from the canonical JSON, so they cannot disagree."""

@@ -13,7 +13,7 @@ from collections import Counter
 from functools import lru_cache
 
 from aggregates.buckets import Span, hour_start, month_of
-from schemas.calendar import LONDON
+from schemas import calendar
 
 PROFILE_SCALE = 1_000_000
 HOURS_PER_WEEK = 168
@@ -21,9 +21,8 @@ HOURS_PER_WEEK = 168
 
 @lru_cache(maxsize=65536)
 def hour_of_week(hour: int) -> int:
-    """0 = Monday 00:00–01:00 UK local time … 167 = Sunday 23:00–24:00."""
-    local = hour_start(hour).astimezone(LONDON)
-    return local.weekday() * 24 + local.hour
+    """Local hour of the week (``schemas.calendar``) of an epoch hour, cached."""
+    return calendar.hour_of_week(hour_start(hour))
 
 
 @lru_cache(maxsize=4096)

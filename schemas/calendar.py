@@ -40,7 +40,3 @@ def financial_year(ts: datetime) -> str:
     first = lt.year if lt.month >= 4 else lt.year - 1
     return f"{first}/{(first + 1) % 100:02d}"
 
-
-def in_window(ts: datetime, start: datetime, end: datetime) -> bool:
-    """Half-open membership: start <= ts < end."""
-    return start <= ts < end
