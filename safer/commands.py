@@ -212,7 +212,9 @@ def _rebuild(args: argparse.Namespace) -> int:
     with Progress(*columns) as bar:
         task = bar.add_task("rebuilding from the canonical topic", total=None)
         report = run_rebuild(
-            settings, lambda done, total: bar.update(task, completed=done, total=total)
+            settings,
+            lambda done, total: bar.update(task, completed=done, total=total),
+            processes=args.processes,
         )
     print(
         f"rebuilt generation {report.generation} from {report.events} events "
@@ -228,6 +230,12 @@ def register_rebuild(sub: Subparsers) -> None:
         description="Reads the canonical incident topic from the beginning into "
         "a new generation of keys beside the live one, swaps it in atomically "
         "and deletes the old one. The worker and dashboard keep running.",
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        help="processes sharing the partitions (default: "
+        "one below 50,000 events, else one per core)",
     )
     p.set_defaults(handler=_rebuild)
 

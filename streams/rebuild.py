@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +47,14 @@ class RebuildReport:
 
 
 class Rebuild:
-    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        progress: Progress | None = None,
+        partitions: Sequence[int] | None = None,
+    ) -> None:
         self.settings = settings
+        self.partitions = partitions
         self.keys = Keys(settings.redis_prefix)
         self.progress = progress or (lambda done, total: None)
         self.events = 0
@@ -68,9 +77,10 @@ class Rebuild:
             await consumer.stop()
             await redis.aclose()
 
-    async def _consumer(self) -> AIOKafkaConsumer:
-        """A group-less aiokafka consumer on every partition of the canonical topic, from the
-        beginning (aiokafka parses record batches in C: the bulk read is not the bottleneck)."""
+    async def _consumer(self, starts: dict[int, int] | None = None) -> AIOKafkaConsumer:
+        """A group-less aiokafka consumer on the canonical topic's partitions (all, or this
+        rebuild's share), from ``starts`` or the beginning (aiokafka parses record batches
+        in C: the bulk read is not the bottleneck)."""
         topic = Topics(self.settings.topic_prefix).incidents.name
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.require_kafka(),
@@ -82,12 +92,18 @@ class Rebuild:
         )
         await consumer.start()
         await consumer.topics()  # loads metadata for every topic
-        partitions = [
-            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        numbers = (
+            self.partitions
+            if self.partitions is not None
+            else sorted(consumer.partitions_for_topic(topic) or ())
+        )
+        partitions = [TopicPartition(topic, p) for p in numbers]
         consumer.assign(partitions)
-        if partitions:
-            await consumer.seek_to_beginning(*partitions)
+        for tp in partitions:
+            if starts and tp.partition in starts:
+                consumer.seek(tp, starts[tp.partition])
+            else:
+                await consumer.seek_to_beginning(tp)
         return consumer
 
     async def _new_generation(self, redis: Redis) -> tuple[int, int]:
@@ -100,13 +116,17 @@ class Rebuild:
         return live, generation
 
     async def _catch_up(
-        self, consumer: AIOKafkaConsumer, writer: AggregateWriter, generation: int
+        self,
+        consumer: AIOKafkaConsumer,
+        writer: AggregateWriter,
+        generation: int,
+        targets: dict[TopicPartition, int] | None = None,
     ) -> None:
-        """Apply everything up to the topic's end offsets as they are now."""
+        """Apply everything up to ``targets`` (default: the end offsets as they are now)."""
         assigned = list(consumer.assignment())
         if not assigned:
             return
-        targets = await consumer.end_offsets(assigned)
+        targets = targets or await consumer.end_offsets(assigned)
         total = sum(targets.values())
         positions = {tp: await consumer.position(tp) for tp in assigned}
         while any(positions[tp] < end for tp, end in targets.items()):
@@ -151,5 +171,107 @@ class Rebuild:
             await redis.unlink(*stale)
 
 
-def run_rebuild(settings: Settings, progress: Progress | None = None) -> RebuildReport:
-    return asyncio.run(Rebuild(settings, progress).run())
+PARALLEL_FROM_EVENTS = 50_000
+
+
+def run_rebuild(
+    settings: Settings, progress: Progress | None = None, processes: int | None = None
+) -> RebuildReport:
+    """Rebuild in this process, or split by partition over ``processes`` processes (records
+    are partitioned by key, so each record is rebuilt by one process; hash increments
+    commute). Phases as in ``Rebuild.run``: catch up twice, swap, catch up once more.
+    ``None``: one process below 50,000 events, else one per core (at most one per partition).
+    """
+    if processes is None:
+        ends = asyncio.run(_end_offsets(Rebuild(settings)))
+        big = sum(ends.values()) >= PARALLEL_FROM_EVENTS
+        processes = min(os.cpu_count() or 1, len(ends)) if big else 1
+    if processes <= 1:
+        return asyncio.run(Rebuild(settings, progress).run())
+    return asyncio.run(_run_parallel(settings, progress, processes))
+
+
+async def _run_parallel(
+    settings: Settings, progress: Progress | None, processes: int
+) -> RebuildReport:
+    coordinator = Rebuild(settings, progress)
+    redis: Redis = Redis.from_url(settings.require_redis())
+    try:
+        previous, generation = await coordinator._new_generation(redis)
+        partitions = await _end_offsets(coordinator)
+        shares = [sorted(partitions)[i::processes] for i in range(processes)]
+        groups = [share for share in shares if share]
+        starts: dict[int, int] = {}
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=len(groups), mp_context=context) as pool:
+            for phase in range(3):
+                if phase == 2:
+                    await redis.set(coordinator.keys.generation_pointer, generation)
+                targets = await _end_offsets(coordinator)
+                jobs = [
+                    pool.submit(
+                        _rebuild_share,
+                        _portable(settings),
+                        generation,
+                        group,
+                        {p: starts[p] for p in group if p in starts},
+                        {p: targets[p] for p in group},
+                    )
+                    for group in groups
+                ]
+                for job in jobs:
+                    positions, events, invalid = job.result()
+                    starts.update(positions)
+                    coordinator.events += events
+                    coordinator.invalid += invalid
+                coordinator.progress(sum(starts.values()), sum(targets.values()))
+        await coordinator._drop_generations(redis, keep=generation)
+        return RebuildReport(generation, previous, coordinator.events, coordinator.invalid)
+    finally:
+        await redis.aclose()
+
+
+async def _end_offsets(rebuild: Rebuild) -> dict[int, int]:
+    consumer = await rebuild._consumer()
+    try:
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+        return {tp.partition: offset for tp, offset in ends.items()}
+    finally:
+        await consumer.stop()
+
+
+def _portable(settings: Settings) -> dict[str, Any]:
+    values = settings.model_dump(mode="json")
+    values["pseudonym_key"] = settings.pseudonym_key.get_secret_value()
+    return values
+
+
+def _rebuild_share(
+    values: dict[str, Any],
+    generation: int,
+    partitions: list[int],
+    starts: dict[int, int],
+    targets: dict[int, int],
+) -> tuple[dict[int, int], int, int]:
+    """In a child process: apply ``partitions`` from ``starts`` up to ``targets``."""
+    return asyncio.run(_share(Settings(**values), generation, partitions, starts, targets))
+
+
+async def _share(
+    settings: Settings,
+    generation: int,
+    partitions: list[int],
+    starts: dict[int, int],
+    targets: dict[int, int],
+) -> tuple[dict[int, int], int, int]:
+    rebuild = Rebuild(settings, partitions=partitions)
+    redis: Redis = Redis.from_url(settings.require_redis())
+    consumer = await rebuild._consumer(starts)
+    try:
+        goal = {tp: targets[tp.partition] for tp in consumer.assignment()}
+        await rebuild._catch_up(consumer, writer_for(redis, settings), generation, goal)
+        positions = {tp.partition: await consumer.position(tp) for tp in consumer.assignment()}
+        return positions, rebuild.events, rebuild.invalid
+    finally:
+        await consumer.stop()
+        await redis.aclose()
