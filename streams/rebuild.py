@@ -33,6 +33,7 @@ from streams.topics import Topics
 
 log = logging.getLogger(__name__)
 POLL_RECORDS = 5000
+DRAIN_WAIT_MS = 300  # an empty fetch this long means the log is drained
 _REQUIRED = {"record_key", "version", "source", "type", "data"}
 _REQUIRED_DATA = {"category", "occurred", "received_at"}
 Progress = Callable[[int, int], None]  # (done, total)
@@ -122,7 +123,9 @@ class Rebuild:
         generation: int,
         targets: dict[TopicPartition, int] | None = None,
     ) -> None:
-        """Apply everything up to ``targets`` (default: the end offsets as they are now)."""
+        """Apply everything up to ``targets`` (default: the end offsets as they are now), then
+        go on until a fetch comes back empty: the embedded broker reports end offsets short
+        of the true end (the start of the last record batch), so they are a lower bound."""
         assigned = list(consumer.assignment())
         if not assigned:
             return
@@ -130,12 +133,23 @@ class Rebuild:
         total = sum(targets.values())
         positions = {tp: await consumer.position(tp) for tp in assigned}
         while any(positions[tp] < end for tp, end in targets.items()):
-            batch = await consumer.getmany(timeout_ms=1000, max_records=POLL_RECORDS)
-            docs = [doc for records in batch.values() for doc in self._decode(records)]
-            await writer.apply_canonical(docs, generation=generation)
-            self.events += sum(len(records) for records in batch.values())
+            await self._apply_fetch(consumer, writer, generation, timeout_ms=1000)
             positions = {tp: await consumer.position(tp) for tp in assigned}
-            self.progress(sum(positions.values()), total)
+            self.progress(sum(positions.values()), max(total, sum(positions.values())))
+        while await self._apply_fetch(consumer, writer, generation, timeout_ms=DRAIN_WAIT_MS):
+            pass
+
+    async def _apply_fetch(
+        self, consumer: AIOKafkaConsumer, writer: AggregateWriter, generation: int, timeout_ms: int
+    ) -> int:
+        """One fetch applied; returns how many records it held."""
+        batch = await consumer.getmany(timeout_ms=timeout_ms, max_records=POLL_RECORDS)
+        docs = [doc for records in batch.values() for doc in self._decode(records)]
+        if docs:
+            await writer.apply_canonical(docs, generation=generation)
+        fetched = sum(len(records) for records in batch.values())
+        self.events += fetched
+        return fetched
 
     def _decode(self, records: list[Any]) -> list[Doc]:
         """Canonical JSON as the worker wrote it (validated then; a bulk path needs no second

@@ -85,6 +85,10 @@ def test_rebuild_equals_live_aggregates_key_by_key(
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    validated = sum(
+        n for k, n in reader.live_snapshot().outcomes.items() if k.startswith("validated|")
+    )
+    assert f"from {validated} events" in result.stdout, "every canonical event was read"
     rebuilt_generation, rebuilt = generation_dump(redis_client, keys)
     assert rebuilt_generation == live_generation + 1
     assert rebuilt.keys() == live.keys()
