@@ -51,7 +51,6 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from kafka import KafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 from rich.console import Console
@@ -59,9 +58,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from yardsticks import (
     Measurement,
-    _fast_crc32c,
     _tail,
     console,
+    fast_producer,
     measure_faust_agent,
     measure_reference_loop,
     preload,
@@ -116,8 +115,17 @@ def _rss_mib(value: int | None) -> str:
 
 
 def _yardstick_row(m: Measurement, baseline: Measurement, ratio_to: str) -> Row:
-    return Row(m.name, m.events, m.elapsed_s, m.rate, m.rate / baseline.rate, ratio_to, "-",
-               None, m.peak_rss_bytes)
+    return Row(
+        m.name,
+        m.events,
+        m.elapsed_s,
+        m.rate,
+        m.rate / baseline.rate,
+        ratio_to,
+        "-",
+        None,
+        m.peak_rss_bytes,
+    )
 
 
 # --- sampling a child ---------------------------------------------------------------------
@@ -158,8 +166,18 @@ class Profiler:
         out_dir.mkdir(parents=True, exist_ok=True)
         self.path = out_dir / f"{name}.txt"
         spy = Path(sys.executable).with_name("py-spy")
-        argv = [str(spy), "record", "--rate", "100", "--format", "raw", "--output",
-                str(self.path), "--pid", str(pid)]
+        argv = [
+            str(spy),
+            "record",
+            "--rate",
+            "100",
+            "--format",
+            "raw",
+            "--output",
+            str(self.path),
+            "--pid",
+            str(pid),
+        ]
         log = (out_dir / f"{name}.py-spy.log").open("wb")
         self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
 
@@ -220,9 +238,7 @@ def summarise_profile(path: Path, top: int = 15) -> dict[str, Any]:
     def share(counter: Counter[str]) -> list[tuple[str, float]]:
         return [(name, 100.0 * n / total) for name, n in counter.most_common(top)]
 
-    ours = Counter(
-        {k: v for k, v in inclusive.items() if k.split("/", 1)[0] in _OUR_PACKAGES}
-    )
+    ours = Counter({k: v for k, v in inclusive.items() if k.split("/", 1)[0] in _OUR_PACKAGES})
     return {"samples": total, "self": share(own), "inclusive_ours": share(ours)}
 
 
@@ -243,8 +259,10 @@ def _print_profile(title: str, summary: dict[str, Any] | None) -> None:
         a = selfs[i] if i < len(selfs) else ("", None)
         b = ours[i] if i < len(ours) else ("", None)
         table.add_row(
-            f"{a[1]:.1f}" if a[1] is not None else "", a[0],
-            f"{b[1]:.1f}" if b[1] is not None else "", b[0],
+            f"{a[1]:.1f}" if a[1] is not None else "",
+            a[0],
+            f"{b[1]:.1f}" if b[1] is not None else "",
+            b[0],
         )
     console.print(table)
 
@@ -256,7 +274,11 @@ _REBUILT = re.compile(r"rebuilt generation (\d+) from (\d+) events \((\d+) inval
 
 
 def measure_rebuild(
-    settings: Settings, n: int, reference: Measurement, logs: Path, profile: Path | None,
+    settings: Settings,
+    n: int,
+    reference: Measurement,
+    logs: Path,
+    profile: Path | None,
     infra: dict[str, int | None],
 ) -> Row:
     """``python -m safer.cli rebuild`` as a child, timed whole (interpreter start included)."""
@@ -303,10 +325,17 @@ def measure_rebuild(
         "profile": profiler.summary(),
     }
     return Row(
-        "safer rebuild (whole command)", events, elapsed, rate, ratio, "reference loop",
+        "safer rebuild (whole command)",
+        events,
+        elapsed,
+        rate,
+        ratio,
+        "reference loop",
         f">= {TARGET_REBUILD_RATIO}x ref; 1M <= {TARGET_REBUILD_MILLION_S:.0f} s "
         f"(projected {projected:.0f} s)",
-        passed, sampler.peak_rss, details,
+        passed,
+        sampler.peak_rss,
+        details,
     )
 
 
@@ -330,24 +359,19 @@ def preload_raw(bootstrap: str, topics: Topics, n: int, seed: int) -> Counter[st
     ``yardsticks.preload``); returns the simulator's labels, counted."""
     from schemas.categories import Source
 
-    _fast_crc32c()
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
-        client_id="engine-preload",
-        acks=1,
-        enable_idempotence=False,
-        linger_ms=50,
-        batch_size=1024 * 1024,
-        max_request_size=16 * 1024 * 1024,
-    )
+    producer = fast_producer(bootstrap, "engine-preload")
     names = {source.value: topics.raw(source).name for source in Source}
     chunks = [min(CHUNK, n - done) for done in range(0, n, CHUNK)]
     labels: Counter[str] = Counter()
     futures = []
     now = datetime.now(UTC)
     start = time.perf_counter()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     try:
         with (
             ProcessPoolExecutor(os.cpu_count() or 1) as pool,
@@ -446,8 +470,14 @@ def cpu_shares(
 
 
 def measure_full_job(
-    worker: Worker, redis: Redis, keys: Keys, n: int, labels: Counter[str], faust: Measurement,
-    profile: Path | None, infra: dict[str, int | None],
+    worker: Worker,
+    redis: Redis,
+    keys: Keys,
+    n: int,
+    labels: Counter[str],
+    faust: Measurement,
+    profile: Path | None,
+    infra: dict[str, int | None],
 ) -> Row:
     """Start the worker on the preloaded raw topics; time first validated -> all counted."""
     worker.start()
@@ -502,9 +532,16 @@ def measure_full_job(
         "profile": profiler.summary() if profiler else None,
     }
     return Row(
-        "worker full job (validate + count)", events, elapsed, rate, ratio, "bare faust agent",
-        f">= {TARGET_WORKER_RATIO}x faust", ratio >= TARGET_WORKER_RATIO,
-        worker.sampler.peak_rss, details,
+        "worker full job (validate + count)",
+        events,
+        elapsed,
+        rate,
+        ratio,
+        "bare faust agent",
+        f">= {TARGET_WORKER_RATIO}x faust",
+        ratio >= TARGET_WORKER_RATIO,
+        worker.sampler.peak_rss,
+        details,
     )
 
 
@@ -564,8 +601,9 @@ def latency_quantiles(before: dict[str, Any], after: dict[str, Any]) -> dict[str
     result: dict[str, Any] = {
         "observations": count,
         "mean_s": mean,
-        "buckets": {("+Inf" if math.isinf(b) else b): c for b, c in zip(bounds, cumulative,
-                                                                        strict=True)},
+        "buckets": {
+            ("+Inf" if math.isinf(b) else b): c for b, c in zip(bounds, cumulative, strict=True)
+        },
     }
     for q in (0.5, 0.95, 0.99):
         result[f"p{round(q * 100)}_s"] = histogram_quantile(q, bounds, cumulative)
@@ -622,7 +660,12 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def measure_latency(
-    worker: Worker, settings: Settings, redis: Redis, keys: Keys, rate: float, seconds: float,
+    worker: Worker,
+    settings: Settings,
+    redis: Redis,
+    keys: Keys,
+    rate: float,
+    seconds: float,
     seed: int,
 ) -> Row:
     """Steady ``rate`` raw messages/s for ``seconds`` into the running (joined) worker."""
@@ -689,9 +732,16 @@ def measure_latency(
     p99 = quantiles["p99_s"]
     assert worker.sampler is not None
     return Row(
-        f"latency at {rate:,.0f}/s, {seconds:.0f} s (p99)", total, publish_elapsed,
-        total / publish_elapsed, None, "-", f"p99 <= {TARGET_P99_S * 1000:.0f} ms",
-        bool(p99 <= TARGET_P99_S), worker.sampler.peak_rss, quantiles,
+        f"latency at {rate:,.0f}/s, {seconds:.0f} s (p99)",
+        total,
+        publish_elapsed,
+        total / publish_elapsed,
+        None,
+        "-",
+        f"p99 <= {TARGET_P99_S * 1000:.0f} ms",
+        bool(p99 <= TARGET_P99_S),
+        worker.sampler.peak_rss,
+        quantiles,
     )
 
 
@@ -708,22 +758,46 @@ def _fmt_ms(value: float) -> str:
 
 def _table(rows: Sequence[Row]) -> Table:
     table = Table(title="aggregation engine vs yardsticks")
-    for column in ("measurement", "events", "seconds", "events/s", "ratio", "target", "result",
-                   "peak RSS"):
+    for column in (
+        "measurement",
+        "events",
+        "seconds",
+        "events/s",
+        "ratio",
+        "target",
+        "result",
+        "peak RSS",
+    ):
         table.add_column(column, justify="left" if column in ("measurement", "target") else "right")
     for row in rows:
         ratio = f"{row.ratio:.2f}x {row.ratio_to}" if row.ratio is not None else "-"
         result = "-" if row.passed is None else ("[green]pass[/]" if row.passed else "[red]FAIL[/]")
-        table.add_row(row.name, f"{row.events:,}", f"{row.seconds:.2f}", f"{row.rate:,.0f}",
-                      ratio, row.target, result, _rss_mib(row.peak_rss_bytes))
+        table.add_row(
+            row.name,
+            f"{row.events:,}",
+            f"{row.seconds:.2f}",
+            f"{row.rate:,.0f}",
+            ratio,
+            row.target,
+            result,
+            _rss_mib(row.peak_rss_bytes),
+        )
     return table
 
 
 def _rss_row(worker_row: Row) -> Row:
     rss = worker_row.peak_rss_bytes or 0
-    return Row("worker peak RSS (full job + latency)", worker_row.events, worker_row.seconds,
-               worker_row.rate, None, "-", f"<= {TARGET_WORKER_RSS // 2**20} MB",
-               rss <= TARGET_WORKER_RSS, rss)
+    return Row(
+        "worker peak RSS (full job + latency)",
+        worker_row.events,
+        worker_row.seconds,
+        worker_row.rate,
+        None,
+        "-",
+        f"<= {TARGET_WORKER_RSS // 2**20} MB",
+        rss <= TARGET_WORKER_RSS,
+        rss,
+    )
 
 
 def _infra(details: dict[str, Any]) -> str:
@@ -782,37 +856,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         "arrival -> Redis latency, as ratios to the yardsticks (bare faust agent, reference "
         "aiokafka + Redis loop), on an embedded Tansu broker and a private redis-server."
     )
-    parser.add_argument("--events", type=int, default=200_000,
-                        help="events preloaded for the yardsticks, rebuild and the full job "
-                        "(default 200,000; smaller for quick runs)")
-    parser.add_argument("--latency-seconds", type=float, default=30.0,
-                        help="length of the steady-rate latency phase (default 30)")
-    parser.add_argument("--rate", type=float, default=500.0,
-                        help="raw messages per second in the latency phase (default 500)")
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=200_000,
+        help="events preloaded for the yardsticks, rebuild and the full job "
+        "(default 200,000; smaller for quick runs)",
+    )
+    parser.add_argument(
+        "--latency-seconds",
+        type=float,
+        default=30.0,
+        help="length of the steady-rate latency phase (default 30)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=500.0,
+        help="raw messages per second in the latency phase (default 500)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="simulator seed of the raw traffic")
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="also py-spy the rebuild and the worker's full job into DIR and "
-                        "print their hottest functions (slows both down)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="also py-spy the rebuild and the worker's full job into DIR and "
+        "print their hottest functions (slows both down)",
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args(argv)
 
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="engine-bench-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="engine-bench-") as tmp,
+        embedded.local_infra(Path(tmp)) as local,
+    ):
         logs = Path(tmp)
-        broker = embedded.broker(free_port(), logs)
-        redis_component, redis_url = embedded.redis(
-            free_port(), logs / "redis", logs, persist=False
-        )
+        redis_url = local.redis_url
         worker: Worker | None = None
         redis: Redis | None = None
         try:
-            broker.component.start()
-            redis_component.start()
-            embedded.wait_broker_ready(broker.bootstrap)
-            embedded.wait_redis_ready(redis_url)
             redis = Redis.from_url(redis_url)
             base = Settings(
-                kafka_bootstrap=broker.bootstrap,
+                kafka_bootstrap=local.bootstrap,
                 redis_url=redis_url,
                 state_dir=logs / "state",
                 log_level="WARNING",
@@ -821,24 +907,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # 1. yardsticks
             topic = Topics("bench.").incidents.name
-            preload(broker.bootstrap, topic, args.events, PARTITIONS)
+            preload(local.bootstrap, topic, args.events, PARTITIONS)
             with console.status("bare faust agent (group join first, ~5 s)"):
-                faust = measure_faust_agent(broker.bootstrap, topic, args.events)
+                faust = measure_faust_agent(local.bootstrap, topic, args.events)
             with console.status("reference loop (aiokafka + orjson + Redis)"):
-                reference = measure_reference_loop(broker.bootstrap, redis_url, topic,
-                                                   args.events)
-            rows += [_yardstick_row(faust, faust, "bare faust"),
-                     _yardstick_row(reference, faust, "bare faust")]
-            console.print(f"yardsticks: bare faust {faust.rate:,.0f}/s, "
-                          f"reference loop {reference.rate:,.0f}/s")
+                reference = measure_reference_loop(local.bootstrap, redis_url, topic, args.events)
+            rows += [
+                _yardstick_row(faust, faust, "bare faust"),
+                _yardstick_row(reference, faust, "bare faust"),
+            ]
+            console.print(
+                f"yardsticks: bare faust {faust.rate:,.0f}/s, "
+                f"reference loop {reference.rate:,.0f}/s"
+            )
 
             # 2. rebuild
             rebuild_settings = base.model_copy(
                 update={"topic_prefix": "bench.", "redis_prefix": f"rb{uuid.uuid4().hex[:6]}:"}
             )
-            infra = {"broker": broker.component.pid, "redis": redis_component.pid}
-            rows.append(measure_rebuild(rebuild_settings, args.events, reference, logs,
-                                        args.profile, infra))
+            infra = {"broker": local.broker_pid, "redis": local.redis_pid}
+            rows.append(
+                measure_rebuild(rebuild_settings, args.events, reference, logs, args.profile, infra)
+            )
             console.print(f"rebuild: {rows[-1].rate:,.0f} events/s")
 
             # 3. worker, full job
@@ -854,17 +944,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             prepare(settings)
             (settings.state_dir / "faust" / settings.consumer_group).mkdir(parents=True)
             keys = Keys(settings.redis_prefix)
-            labels = preload_raw(broker.bootstrap, Topics(settings.topic_prefix), args.events,
-                                 args.seed * 1000)
+            labels = preload_raw(
+                local.bootstrap, Topics(settings.topic_prefix), args.events, args.seed * 1000
+            )
             worker = Worker(settings, logs)
-            full = measure_full_job(worker, redis, keys, args.events, labels, faust,
-                                    args.profile, infra)
+            full = measure_full_job(
+                worker, redis, keys, args.events, labels, faust, args.profile, infra
+            )
             rows.append(full)
             console.print(f"worker full job: {full.rate:,.0f} events/s")
 
             # 4. latency
-            latency = measure_latency(worker, settings, redis, keys, args.rate,
-                                      args.latency_seconds, args.seed + 1)
+            latency = measure_latency(
+                worker, settings, redis, keys, args.rate, args.latency_seconds, args.seed + 1
+            )
             rows.append(latency)
             full.peak_rss_bytes = max(full.peak_rss_bytes or 0, latency.peak_rss_bytes or 0)
             rows.append(_rss_row(full))
@@ -873,8 +966,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 worker.stop()
             if redis is not None:
                 redis.close()
-            redis_component.stop(5)
-            broker.component.stop(5)
 
     Console(width=max(console.width, 150)).print(_table(rows))
     _print_notes(rows)

@@ -34,7 +34,7 @@ from safer.settings import Settings, child_env
 from schemas.codec import decode_incident
 from store.keys import Keys
 from store.reader import StoreReader
-from store.writer import StoreWriter
+from store.writer import writer_for
 from streams.topics import Topics
 from streams.validation import Rejection, classify
 from streams.worker import prepare
@@ -58,10 +58,11 @@ def bench_apply(redis_url: str, n: int) -> None:
 
     async def run() -> float:
         client = AsyncRedis.from_url(redis_url)
-        writer = StoreWriter(client, Keys(f"bench{uuid.uuid4().hex[:6]}:"), 200)
+        settings = Settings(redis_url=redis_url, redis_prefix=f"bench{uuid.uuid4().hex[:6]}:")
+        writer = writer_for(client, settings)
         start = time.perf_counter()
         for i in range(0, len(events), 500):
-            await writer.apply_incidents(events[i : i + 500])
+            await writer.apply(events[i : i + 500])
         await client.aclose()
         return time.perf_counter() - start
 
@@ -143,29 +144,17 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=50, help="single events for latency")
     args = parser.parse_args()
     bench_classify(args.events)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, embedded.local_infra(Path(tmp)) as local:
         logs = Path(tmp)
-        broker = embedded.broker(free_port(), logs)
-        redis_component, redis_url = embedded.redis(
-            free_port(), logs / "redis", logs, persist=False
+        bench_apply(local.redis_url, args.events)
+        settings = Settings(
+            kafka_bootstrap=local.bootstrap,
+            redis_url=local.redis_url,
+            state_dir=logs,
+            worker_web_port=free_port(),
+            log_level="WARNING",
         )
-        broker.component.start()
-        redis_component.start()
-        try:
-            embedded.wait_broker_ready(broker.bootstrap)
-            embedded.wait_redis_ready(redis_url)
-            bench_apply(redis_url, args.events)
-            settings = Settings(
-                kafka_bootstrap=broker.bootstrap,
-                redis_url=redis_url,
-                state_dir=logs,
-                worker_web_port=free_port(),
-                log_level="WARNING",
-            )
-            bench_pipeline(settings, args.events, args.samples, logs)
-        finally:
-            redis_component.stop(5)
-            broker.component.stop(5)
+        bench_pipeline(settings, args.events, args.samples, logs)
     return 0
 
 

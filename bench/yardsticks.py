@@ -48,7 +48,7 @@ from rich.table import Table
 from feeds.simulator import Simulator
 from safer import embedded
 from safer.geography import load_areas
-from safer.procs import Component, free_port
+from safer.procs import Component
 
 console = Console()
 SCRIPT = Path(__file__).resolve()
@@ -91,16 +91,7 @@ def preload(bootstrap: str, topic: str, n: int, partitions: int) -> None:
         admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
     finally:
         admin.close()
-    _fast_crc32c()
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
-        client_id="yardsticks-preload",
-        acks=1,
-        enable_idempotence=False,
-        linger_ms=50,
-        batch_size=1024 * 1024,
-        max_request_size=16 * 1024 * 1024,
-    )
+    producer = fast_producer(bootstrap, "yardsticks-preload")
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -128,6 +119,20 @@ def preload(bootstrap: str, topic: str, n: int, partitions: int) -> None:
         raise RuntimeError(f"preload: {len(failed)} sends failed: {failed[0].exception}")
     elapsed = time.perf_counter() - start
     console.print(f"preloaded {n:,} events in {elapsed:.1f} s ({n / elapsed:,.0f}/s, simulated)")
+
+
+def fast_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+    """A kafka-python producer tuned for bulk preloads (large batches, acks=1, C checksums)."""
+    _fast_crc32c()
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks=1,
+        enable_idempotence=False,
+        linger_ms=50,
+        batch_size=1024 * 1024,
+        max_request_size=16 * 1024 * 1024,
+    )
 
 
 def _simulate(seed: int, count: int) -> list[tuple[bytes | None, bytes]]:
@@ -425,31 +430,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--partitions", type=int, default=6, help="partitions of the topic")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="yardsticks-") as tmp:
-        logs = Path(tmp)
-        broker = embedded.broker(free_port(), logs)
-        redis_component, redis_url = embedded.redis(
-            free_port(), logs / "redis", logs, persist=False
-        )
-        try:
-            broker.component.start()
-            redis_component.start()
-            embedded.wait_broker_ready(broker.bootstrap)
-            embedded.wait_redis_ready(redis_url)
-            topic = f"yardsticks.{uuid.uuid4().hex[:8]}"
-            preload(broker.bootstrap, topic, args.events, args.partitions)
-            measurements: list[Measurement] = []
-            with console.status("bare faust agent (group join first, ~5 s)"):
-                measurements.append(measure_faust_agent(broker.bootstrap, topic, args.events))
-            with console.status("reference loop (aiokafka + orjson + Redis)"):
-                measurements.append(
-                    measure_reference_loop(broker.bootstrap, redis_url, topic, args.events)
-                )
-            with console.status("plain aiokafka read"):
-                measurements.append(measure_plain_read(broker.bootstrap, topic, args.events))
-        finally:
-            redis_component.stop(5)
-            broker.component.stop(5)
+    with (
+        tempfile.TemporaryDirectory(prefix="yardsticks-") as tmp,
+        embedded.local_infra(Path(tmp)) as local,
+    ):
+        topic = f"yardsticks.{uuid.uuid4().hex[:8]}"
+        preload(local.bootstrap, topic, args.events, args.partitions)
+        measurements: list[Measurement] = []
+        with console.status("bare faust agent (group join first, ~5 s)"):
+            measurements.append(measure_faust_agent(local.bootstrap, topic, args.events))
+        with console.status("reference loop (aiokafka + orjson + Redis)"):
+            measurements.append(
+                measure_reference_loop(local.bootstrap, local.redis_url, topic, args.events)
+            )
+        with console.status("plain aiokafka read"):
+            measurements.append(measure_plain_read(local.bootstrap, topic, args.events))
     console.print(_table(measurements))
     console.print(
         f"{args.events:,} events, {args.partitions} partitions, fetch wait {FETCH_MAX_WAIT_MS} ms; "

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from safer.errors import StackError
-from safer.procs import Component, wait_until
+from safer.procs import Component, free_port, wait_until
 
 
 def tansu_binary() -> str:
@@ -99,3 +101,38 @@ def wait_redis_ready(url: str, timeout_s: float = 15.0) -> None:
             client.close()
 
     wait_until(ping, timeout_s, "redis")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalInfra:
+    """A running embedded broker and redis-server (for tests and benchmarks)."""
+
+    bootstrap: str
+    cluster_id: str
+    redis_url: str
+    broker_pid: int | None
+    redis_pid: int | None
+
+
+@contextmanager
+def local_infra(work_dir: Path) -> Iterator[LocalInfra]:
+    """Tansu and a non-persistent redis-server on free ports, ready; stopped on exit."""
+    broker_ = broker(free_port(), work_dir)
+    redis_component, redis_url = redis(
+        free_port(), work_dir / "redis-data", work_dir, persist=False
+    )
+    broker_.component.start()
+    redis_component.start()
+    try:
+        wait_broker_ready(broker_.bootstrap)
+        wait_redis_ready(redis_url)
+        yield LocalInfra(
+            broker_.bootstrap,
+            broker_.cluster_id,
+            redis_url,
+            broker_.component.pid,
+            redis_component.pid,
+        )
+    finally:
+        redis_component.stop(5)
+        broker_.component.stop(5)

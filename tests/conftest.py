@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,53 +18,45 @@ from safer import embedded
 from safer.procs import free_port
 from safer.settings import Settings
 
-
-@dataclass(frozen=True)
-class Infra:
-    bootstrap: str
-    cluster_id: str
-    redis_url: str
+Infra = embedded.LocalInfra
 
 
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
     """One broker and one redis-server for the whole test run."""
-    logs = tmp_path_factory.mktemp("infra-logs")
-    broker = embedded.broker(free_port(), logs)
-    redis_component, redis_url = embedded.redis(
-        free_port(), logs / "redis-data", logs, persist=False
-    )
-    broker.component.start()
-    redis_component.start()
-    try:
-        embedded.wait_broker_ready(broker.bootstrap)
-        embedded.wait_redis_ready(redis_url)
-        yield Infra(broker.bootstrap, broker.cluster_id, redis_url)
-    finally:
-        redis_component.stop(5)
-        broker.component.stop(5)
+    with embedded.local_infra(tmp_path_factory.mktemp("infra-logs")) as running:
+        yield running
 
 
-@pytest.fixture
-def namespace() -> str:
+def new_namespace() -> str:
     return f"t{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture
-def settings(infra: Infra, namespace: str, tmp_path: Path) -> Settings:
-    """Settings isolated to this test: own topics, keys, consumer group and state folder."""
+def isolated_settings(infra: Infra, namespace: str, state: Path, partitions: int = 2) -> Settings:
+    """Settings of one test namespace: own topics, keys, consumer group and state folder."""
     return Settings(
         kafka_bootstrap=infra.bootstrap,
         redis_url=infra.redis_url,
         topic_prefix=f"{namespace}.",
         redis_prefix=f"{namespace}:",
         consumer_group=f"{namespace}-worker",
-        state_dir=tmp_path / "state",
-        partitions=2,
+        state_dir=state / "state",
+        partitions=partitions,
         session_timeout_s=6.0,
         worker_web_port=free_port(),
         log_level="INFO",
     )
+
+
+@pytest.fixture
+def namespace() -> str:
+    return new_namespace()
+
+
+@pytest.fixture
+def settings(infra: Infra, namespace: str, tmp_path: Path) -> Settings:
+    """Settings isolated to this test: own topics, keys, consumer group and state folder."""
+    return isolated_settings(infra, namespace, tmp_path)
 
 
 @pytest.fixture

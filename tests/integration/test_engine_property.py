@@ -58,7 +58,7 @@ from tests.builders import (
     make_fire_incident,
     make_police_incident,
 )
-from tests.conftest import Infra
+from tests.conftest import Infra, isolated_settings, new_namespace
 from tests.integration.worker import running_worker, wait_for
 
 HOUR_S = 3600
@@ -344,25 +344,6 @@ def expected_counts(events: list[tuple[str, Version]], borough: str) -> Counter[
 # --- the worker under test ---------------------------------------------------------------
 
 
-def _settings(infra: Infra, namespace: str, state: Path, partitions: int) -> Settings:
-    """Like the ``settings`` fixture, for a namespace of our own."""
-    return Settings(
-        kafka_bootstrap=infra.bootstrap,
-        redis_url=infra.redis_url,
-        topic_prefix=f"{namespace}.",
-        redis_prefix=f"{namespace}:",
-        consumer_group=f"{namespace}-worker",
-        state_dir=state / "state",
-        partitions=partitions,
-        session_timeout_s=6.0,
-        worker_web_port=free_port(),
-        log_level="INFO",
-    )
-
-
-def _namespace() -> str:
-    return f"t{uuid.uuid4().hex[:10]}"
-
 
 def _redis(infra: Infra) -> Redis:
     client = Redis.from_url(infra.redis_url)
@@ -386,7 +367,7 @@ class Engine:
 def engine(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """One worker in a namespace of its own, shared by every hypothesis example."""
     root = tmp_path_factory.mktemp("engine-property")
-    settings = _settings(infra, _namespace(), root, partitions=2)
+    settings = isolated_settings(infra, new_namespace(), root, partitions=2)
     redis = _redis(infra)
     topics = Topics(settings.topic_prefix)
     try:
@@ -620,8 +601,8 @@ def test_two_workers_sharing_partitions_store_the_same_aggregates_as_one(
 ) -> None:
     """Two workers splitting a consumer group's partitions leave every aggregate hash exactly
     as one worker leaves it for the same messages."""
-    one = _settings(infra, _namespace(), tmp_path / "one", partitions=4)
-    two = _settings(infra, _namespace(), tmp_path / "two", partitions=4)
+    one = isolated_settings(infra, new_namespace(), tmp_path / "one", partitions=4)
+    two = isolated_settings(infra, new_namespace(), tmp_path / "two", partitions=4)
     two_b = two.model_copy(update={"worker_web_port": free_port()})
     for folder in ("one", "two"):
         (tmp_path / folder).mkdir()

@@ -82,3 +82,14 @@ def test_running_stack_is_found_from_its_stack_file(tmp_path: Path):
     assert (found.kafka_bootstrap, found.redis_url) == ("h:1", "redis://h:2")
     stack.write_text(json.dumps({"pid": 2**22 + 12345, "kafka_bootstrap": "h:1"}))
     assert load_settings(state_dir=tmp_path).kafka_bootstrap is None
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py")))
+def test_every_benchmark_still_imports_and_has_help(script: str):
+    """Benchmarks run on demand only, so a stale import would go unnoticed: `--help` works."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), "--help"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "usage:" in result.stdout
