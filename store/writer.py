@@ -151,17 +151,21 @@ class AggregateWriter:
         return [[agg(suffix, gen), expiry(suffix) or 0, pairs] for suffix, pairs in by_key.items()]
 
     async def record_outcomes(self, stage: str, outcomes: Sequence[StageOutcome]) -> int:
-        """Count each message's outcome once per offset; returns how many were new."""
+        """Count each message's outcome once per offset (one Lua call for the whole batch);
+        returns how many were new."""
         if not outcomes:
             return 0
         k = self._keys
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for o in outcomes:
-                dead = f"{o.reason}|{o.topic}" if o.reason else ""
-                await self._outcome(
-                    keys=[k.offsets(stage), k.outcomes, k.deadletters],
-                    args=[f"{o.topic}|{o.partition}", o.offset, f"{o.outcome}|{o.source}", dead],
-                    client=pipe,
-                )
-            results = await pipe.execute()
-        return sum(int(r) for r in results)
+        rows = [
+            [
+                f"{o.topic}|{o.partition}",
+                o.offset,
+                f"{o.outcome}|{o.source}",
+                f"{o.reason}|{o.topic}" if o.reason else "",
+            ]
+            for o in outcomes
+        ]
+        result = await self._outcome(
+            keys=[k.offsets(stage), k.outcomes, k.deadletters], args=[orjson.dumps(rows)]
+        )
+        return int(result)

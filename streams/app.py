@@ -56,6 +56,7 @@ def build_app(settings: Settings) -> faust.App:
         web_port=settings.worker_web_port,
         web_bind="127.0.0.1",
         producer_acks=-1,
+        producer_max_batch_size=256 * 1024,  # one record batch per partition per job batch
     )
     app.conf.safer_fetch_max_wait_ms = settings.fetch_max_wait_ms
     registry = CollectorRegistry()

@@ -6,9 +6,16 @@ import it. It does not import faust (publishers and the dashboard must not need 
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from schemas.categories import Source
+
+
+def partition_for(key: bytes | None, partitions: int) -> int:
+    """The partition of a keyed message our jobs write: CRC-32 of the key modulo the
+    partition count (every version of a record in one partition, in order). Unkeyed: 0."""
+    return zlib.crc32(key) % partitions if key else 0
 
 
 @dataclass(frozen=True, slots=True)

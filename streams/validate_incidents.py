@@ -26,6 +26,7 @@ from schemas.deadletter import DeadLetter
 from store.writer import StageOutcome
 from streams import count_incidents
 from streams.batching import process_batches
+from streams.produce import BatchSender
 from streams.validation import Rejection, classify
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ async def _route(
 ) -> tuple[list[StageOutcome], list[Doc], list[float]]:
     """Send every message of a batch on; once all are delivered, returns each one's outcome,
     the valid events as canonical JSON (what the log now holds) and their arrival times."""
-    pending = []
+    out = BatchSender(ctx.producer)
     outcomes = []
     valid: list[Doc] = []
     arrivals: list[float] = []
@@ -67,25 +68,18 @@ async def _route(
         source = expected.value if expected else "unknown"
         if isinstance(result, Rejection):
             value = _dead_letter(msg, result)
-            pending.append(await _send(ctx, ctx.topics.deadletter.name, msg.key, value))
+            await out.add(ctx.topics.deadletter.name, msg.key, value)
             _log_rejection(msg, result)
             outcomes.append(_outcome(msg, source, "dead-lettered", result.reason.value))
         else:
             key = result.record_key.encode()
             value = encode_incident(result)
-            pending.append(await _send(ctx, ctx.topics.incidents.name, key, value))
+            await out.add(ctx.topics.incidents.name, key, value)
             outcomes.append(_outcome(msg, source, "validated"))
             valid.append(orjson.loads(value))
             arrivals.append(msg.timestamp)
-    for future in pending:
-        await future
+    await out.flush()  # every message delivered before the batch is acknowledged
     return outcomes, valid, arrivals
-
-
-async def _send(ctx: JobContext, topic: str, key: bytes | None, value: bytes) -> Any:
-    """Hand a message to faust's producer (bytes in, no channel machinery); returns the
-    delivery future to await before the batch is acknowledged."""
-    return await ctx.producer.send(topic, key, value, None, None, None)
 
 
 def _observe(ctx: JobContext, outcomes: list[StageOutcome]) -> None:

@@ -21,7 +21,7 @@ from schemas.events import IncidentEvent
 from store.keys import Keys, all_time
 from store.reader import RepeatCounts, StoreReader
 from store.reset import pair_with_log
-from store.writer import AggregateWriter
+from store.writer import AggregateWriter, StageOutcome
 from tests.builders import count_cell, encode, make_council_asb, make_police_incident
 from tests.conftest import Infra
 
@@ -242,3 +242,37 @@ def test_repeat_callers_and_locations_per_area(infra: Infra, redis_client: Redis
     found = reader.repeats("ward", end - 28 * 24, end)
     assert found[("caller", "E05000956")] == RepeatCounts(twice=1, three_times=0)
     assert all(caller not in str(k) for k in found)
+
+
+def test_stage_outcomes_count_each_offset_once(infra: Infra, redis_client: Redis) -> None:
+    """A batch's outcomes are counted once per (topic, partition, offset): replaying the
+    batch, or a batch that overlaps it, counts only the offsets not seen before."""
+    keys = Keys(f"s{uuid.uuid4().hex[:10]}:")
+
+    def outcome(partition: int, offset: int, reason: str | None = None) -> StageOutcome:
+        result = "dead-lettered" if reason else "validated"
+        return StageOutcome("raw.police", partition, offset, "police", result, reason)
+
+    first = [outcome(0, 0), outcome(0, 1, "invalid-json"), outcome(1, 0)]
+    overlap = [outcome(0, 1, "invalid-json"), outcome(0, 2), outcome(1, 0), outcome(1, 1)]
+
+    async def record(batch: list[StageOutcome]) -> int:
+        client = AsyncRedis.from_url(infra.redis_url)
+        try:
+            writer = AggregateWriter(client, keys, AggregationConfig(), load_areas(), 10)
+            return await writer.record_outcomes("stage", batch)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(record(first)) == 3
+    assert asyncio.run(record(first)) == 0
+    assert asyncio.run(record(overlap)) == 2
+    assert redis_client.hgetall(keys.outcomes) == {
+        b"validated|police": b"4",
+        b"dead-lettered|police": b"1",
+    }
+    assert redis_client.hgetall(keys.deadletters) == {b"invalid-json|raw.police": b"1"}
+    assert redis_client.hgetall(keys.offsets("stage")) == {
+        b"raw.police|0": b"2",
+        b"raw.police|1": b"1",
+    }

@@ -14,7 +14,7 @@ from schemas.categories import Source
 from schemas.deadletter import DeadLetter
 from store.keys import Keys
 from store.reader import StoreReader
-from streams.topics import Topics
+from streams.topics import Topics, partition_for
 from tests.builders import (
     count_cell,
     encode,
@@ -23,7 +23,7 @@ from tests.builders import (
     make_fire_incident,
     make_police_incident,
 )
-from tests.integration.worker import produce, read_topic, running_worker, wait_for
+from tests.integration.worker import produce, read_records, read_topic, running_worker, wait_for
 
 
 def _get(settings: Settings, path: str) -> tuple[int, str]:
@@ -143,3 +143,9 @@ def test_duplicates_corrections_and_cancellations(
     stage = ("counted", "corrected", "cancelled", "duplicate", "stale")
     assert sum(outcomes.get(f"{o}|police", 0) for o in stage) == len(messages)
     assert outcomes.get("cancelled|police") == 1
+    incidents = Topics(settings.topic_prefix).incidents.name
+    canonical = read_records(settings, incidents, len(messages))
+    assert len(canonical) == len(messages)
+    partitions = {(m.key, m.partition) for m in canonical}
+    assert partitions == {(key, partition_for(key, settings.partitions)) for key, _ in partitions}
+    assert len({key for key, _ in partitions}) == 2, "every version of a record in one partition"

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 
 from safer.procs import Component
 from safer.settings import Settings, child_env
@@ -42,6 +43,13 @@ def produce(settings: Settings, topic: str, messages: list[tuple[bytes | None, b
 
 def read_topic(settings: Settings, topic: str, expect: int, timeout_s: float = 30.0) -> list[bytes]:
     """Every message value of a topic (all partitions, from the beginning)."""
+    return [m.value for m in read_records(settings, topic, expect, timeout_s)]
+
+
+def read_records(
+    settings: Settings, topic: str, expect: int, timeout_s: float = 30.0
+) -> list[ConsumerRecord]:
+    """Every message of a topic (all partitions, from the beginning)."""
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         enable_auto_commit=False,
@@ -52,11 +60,11 @@ def read_topic(settings: Settings, topic: str, expect: int, timeout_s: float = 3
         parts = consumer.partitions_for_topic(topic) or set()
         consumer.assign([TopicPartition(topic, p) for p in parts])
         consumer.seek_to_beginning()
-        values: list[bytes] = []
+        records: list[ConsumerRecord] = []
         deadline = time.monotonic() + timeout_s
-        while len(values) < expect and time.monotonic() < deadline:
-            values.extend(m.value for m in consumer)
-        return values
+        while len(records) < expect and time.monotonic() < deadline:
+            records.extend(consumer)
+        return records
     finally:
         consumer.close()
 
