@@ -114,11 +114,17 @@ def home(span: Span) -> Bucket:
 
 def rollup(span: Span) -> tuple[Bucket, ...]:
     """Buckets whose totals include an event with this span: its home and larger ones."""
-    own = home(span)
+    return rollup_of(home(span))
+
+
+@lru_cache(maxsize=16384)
+def rollup_of(own: Bucket) -> tuple[Bucket, ...]:
+    """A home bucket and the larger buckets containing it, up to ``all``."""
     if own.grain == HOUR:
-        return own, Bucket(DAY, day_of(span.start)), Bucket(MONTH, month_of(span.start)), ALL_BUCKET
+        hour = int(own.id)
+        return own, Bucket(DAY, day_of(hour)), Bucket(MONTH, month_of(hour)), ALL_BUCKET
     if own.grain == DAY:
-        return own, Bucket(MONTH, month_of(span.start)), ALL_BUCKET
+        return own, Bucket(MONTH, own.id[:6]), ALL_BUCKET
     if own.grain == MONTH:
         return own, ALL_BUCKET
     return (ALL_BUCKET,)

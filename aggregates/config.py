@@ -46,6 +46,14 @@ class AggregationConfig:
     grace_hours: dict[str, float] = field(
         default_factory=lambda: {"police": 24 * 62, "council": 48, "fire": 24}
     )
+    _suffixes: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        suffixes = {
+            level: tuple((b, f":{level}:{b}") for b in self.breakdowns_for(level))
+            for level in LEVELS
+        }
+        object.__setattr__(self, "_suffixes", suffixes)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AggregationConfig:
@@ -61,6 +69,10 @@ class AggregationConfig:
     def breakdowns_for(self, level: str) -> tuple[str, ...]:
         extra = self.crosses if level in self.cross_levels else ()
         return (*self.breakdowns.get(level, ()), *extra)
+
+    def suffixes_for(self, level: str) -> tuple[tuple[str, str], ...]:
+        """(breakdown, key suffix ``:{level}:{breakdown}``) of a level, computed once."""
+        return self._suffixes.get(level, ())
 
     def grace_s(self, source: str) -> float:
         return self.grace_hours.get(source, 24.0) * 3600

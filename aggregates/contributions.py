@@ -10,10 +10,10 @@ with their span, to settle partly covered days and months exactly).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from functools import lru_cache
 from itertools import product
 
-from aggregates.buckets import ALL_BUCKET, HOUR, MONTH, home, rollup
+from aggregates.buckets import ALL_BUCKET, HOUR, MONTH, Bucket, home, rollup_of
 from aggregates.config import AggregationConfig
 from aggregates.inputs import AggInput
 from aggregates.profiles import aoristic
@@ -40,72 +40,89 @@ def field(area: str, category: str, value: str) -> str:
     return f"{area}|{category}|{value}" if value else f"{area}|{category}"
 
 
-def cells(inp: AggInput, config: AggregationConfig) -> Iterator[Cell]:
-    """Every (key, field) of counts the record version adds one to.
+Group = tuple[str, str, str]
+"""Keys (without prefix) that receive the same field deltas, not yet spelled out:
+``("a", home bucket, suffix)`` is the bucket totals of that home and of every larger
+bucket (``all`` too for plain category and profiles); ``("x", home bucket, suffix)`` is
+the detail key of day-, month- and long-home events; ``("k", "", key)`` is one key. A
+batch touches few groups, so keys are built once per batch (``expand``), not per event."""
+Changes = dict[tuple[Group, str], int]
+"""Net (group, hash field) deltas of a batch, accumulated in place by ``add_change``."""
 
-    Totals go to the event's rollup buckets (``all`` for plain category only: all-time
-    dimension figures are not read); day-, month- and long-home events also get a
-    detail field carrying their span. Hot path: strings are built once per event.
-    """
+_WITH_ALL = (":cat", f":{PROFILE}")
+
+
+def add_change(
+    into: Changes, old: AggInput | None, new: AggInput | None, config: AggregationConfig
+) -> None:
+    """Add to ``into`` the net change of a record going from ``old`` to ``new`` (None: no
+    contribution) — in place, so a batch's changes accumulate in one mapping."""
+    if new is not None:
+        _add(into, new, config, 1)
+    if old is not None:
+        _add(into, old, config, -1)
+
+
+def _add(into: Changes, inp: AggInput, config: AggregationConfig, sign: int) -> None:
+    """Counts (one per breakdown value and area) and aoristic profile weights. Hot path."""
+    get = into.get
     own = home(inp.span)
+    own_id = str(own)
     detail = "" if own.grain == HOUR else f"|{inp.span.start}-{inp.span.end}"
-    own_key = f"x:{own}"
-    totals = ["a:" + str(b) for b in rollup(inp.span) if b is not ALL_BUCKET]
-    all_time = f"a:{ALL_BUCKET}"
     dims = dict(inp.dims)
     cache: dict[str, tuple[str, ...]] = {}
     for level, area in inp.areas:
         base = f"{area}|{inp.category}"
-        for breakdown in config.breakdowns_for(level):
+        for breakdown, suffix in config.suffixes_for(level):
             values = cache.get(breakdown)
             if values is None:
                 values = cache[breakdown] = _values(dims, breakdown)
-            suffix = f":{level}:{breakdown}"
+            total: Group = ("a", own_id, suffix)
             for value in values:
-                name = f"{base}|{value}" if value else base
-                for total in totals:
-                    yield total + suffix, name
-                if not value:
-                    yield all_time + suffix, name
+                cell = (total, f"{base}|{value}" if value else base)
+                into[cell] = get(cell, 0) + sign
                 if detail:
-                    yield own_key + suffix, name + detail
+                    cell = (("x", own_id, suffix), cell[1] + detail)
+                    into[cell] = get(cell, 0) + sign
+        if level in config.profile_levels:
+            suffix = f":{level}:{PROFILE}"
+            for month, how, weight in aoristic(inp.span):
+                cell = (("a", f"{MONTH}:{month}", suffix), f"{base}|{how}")
+                into[cell] = get(cell, 0) + sign * weight
 
 
-def profile_cells(inp: AggInput, config: AggregationConfig) -> Iterator[tuple[Cell, int]]:
-    """Aoristic hour-of-week weights (fixed point) per local month and all time."""
-    for level, area in inp.areas:
-        if level not in config.profile_levels:
-            continue
-        for month, how, weight in aoristic(inp.span):
-            name = f"{area}|{inp.category}|{how}"
-            yield (f"a:{MONTH}:{month}:{level}:{PROFILE}", name), weight
-            yield (f"a:{ALL_BUCKET}:{level}:{PROFILE}", name), weight
+@lru_cache(maxsize=65536)
+def expand(group: Group) -> tuple[str, ...]:
+    """The keys (without prefix) a group stands for."""
+    kind, bucket_id, suffix = group
+    if kind == "k":
+        return (suffix,)
+    if kind == "x":
+        return (f"x:{bucket_id}{suffix}",)
+    grain, _, ident = bucket_id.partition(":")
+    with_all = suffix.endswith(_WITH_ALL)
+    return tuple(
+        f"a:{b}{suffix}" for b in rollup_of(Bucket(grain, ident)) if with_all or b != ALL_BUCKET
+    )
+
+
+def expanded(changes: Changes) -> Counter[Cell]:
+    """Every (key, field) and its delta, the groups spelled out (zero deltas left out)."""
+    out: Counter[Cell] = Counter()
+    for (group, name), n in changes.items():
+        if n:
+            for key in expand(group):
+                out[key, name] += n
+    return Counter({cell: n for cell, n in out.items() if n})
 
 
 def contribution(inp: AggInput, config: AggregationConfig) -> Counter[Cell]:
     """Everything one record version adds: counts (1 each) and profile weights."""
-    added: Counter[Cell] = Counter()
-    add_change(added, None, inp, config)
-    return added
+    return expanded(deltas(None, inp, config))
 
 
-def add_change(
-    into: Counter[Cell], old: AggInput | None, new: AggInput | None, config: AggregationConfig
-) -> None:
-    """Add to ``into`` the net change of a record going from ``old`` to ``new`` (None: no
-    contribution) — in place, so a batch's changes accumulate in one counter."""
-    if new is not None:
-        into.update(cells(new, config))
-        for cell, weight in profile_cells(new, config):
-            into[cell] += weight
-    if old is not None:
-        into.subtract(cells(old, config))
-        for cell, weight in profile_cells(old, config):
-            into[cell] -= weight
-
-
-def deltas(old: AggInput | None, new: AggInput | None, config: AggregationConfig) -> Counter[Cell]:
+def deltas(old: AggInput | None, new: AggInput | None, config: AggregationConfig) -> Changes:
     """Net change when a record goes from ``old`` to ``new`` (None: no contribution)."""
-    change: Counter[Cell] = Counter()
+    change: Changes = {}
     add_change(change, old, new, config)
     return change

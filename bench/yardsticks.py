@@ -160,7 +160,9 @@ def bare_faust_agent(bootstrap: str, topic: str, n: int) -> float:
     return measure_faust_agent(bootstrap, topic, n).rate
 
 
-def measure_faust_agent(bootstrap: str, topic: str, n: int) -> Measurement:
+def measure_faust_agent(bootstrap: str, topic: str, n: int, tuned_gc: bool = False) -> Measurement:
+    """The bare agent in a child; ``tuned_gc`` applies the worker's garbage-collector tuning
+    (``safer.runtime.tune_gc``) to it too, for a like-for-like floor."""
     with tempfile.TemporaryDirectory(prefix="yardstick-faust-") as tmp:
         argv = [
             "_faust-agent",
@@ -172,11 +174,15 @@ def measure_faust_agent(bootstrap: str, topic: str, n: int) -> Measurement:
             str(n),
             "--datadir",
             str(Path(tmp) / "data"),
+            *(["--tuned-gc"] if tuned_gc else []),
         ]
-        return _run_child("bare faust agent", argv, Path(tmp), timeout_s=90 + n / 1_000)
+        name = "bare faust agent" + (" (worker's GC tuning)" if tuned_gc else "")
+        return _run_child(name, argv, Path(tmp), timeout_s=90 + n / 1_000)
 
 
-def _faust_agent_child(bootstrap: str, topic: str, n: int, datadir: Path, result: Path) -> None:
+def _faust_agent_child(
+    bootstrap: str, topic: str, n: int, datadir: Path, result: Path, tuned_gc: bool
+) -> None:
     """In the child: run the faust worker until killed; write the result once n are counted."""
     import faust
     from faust.worker import Worker
@@ -216,7 +222,12 @@ def _faust_agent_child(bootstrap: str, topic: str, n: int, datadir: Path, result
                 reported = True
                 _write_result(result, counted - first_len, now - first_at)
 
-    Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False).execute_from_commandline()
+    worker = Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+    if tuned_gc:
+        from safer.runtime import tune_gc
+
+        tune_gc()
+    worker.execute_from_commandline()
 
 
 # --- 3. reference loop and 4. plain read --------------------------------------------------
@@ -379,11 +390,14 @@ def _child_main(argv: Sequence[str]) -> int:
     parser.add_argument("--events", type=int, required=True)
     parser.add_argument("--redis-url")
     parser.add_argument("--datadir", type=Path)
+    parser.add_argument("--tuned-gc", action="store_true")
     parser.add_argument("--result", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "_faust-agent":
         datadir = args.datadir or args.result.parent / "data"
-        _faust_agent_child(args.bootstrap, args.topic, args.events, datadir, args.result)
+        _faust_agent_child(
+            args.bootstrap, args.topic, args.events, datadir, args.result, args.tuned_gc
+        )
         return 0
     if args.kind == "reference":
         if not args.redis_url:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 Vec3 = tuple[float, float, float]
 
@@ -68,8 +69,10 @@ def to_wgs84(easting: float, northing: float) -> tuple[float, float]:
     return _refine(easting, northing, math.degrees(phi), math.degrees(lam))
 
 
+@lru_cache(maxsize=65536)
 def grid_cell(lat: float, lon: float, size_m: int = 250) -> str:
-    """Name of the ``size_m`` grid cell containing a WGS84 point (south-west corner)."""
+    """Name of the ``size_m`` grid cell containing a WGS84 point (south-west corner); cached,
+    since published points repeat (police.uk snaps every crime to an anonymised point)."""
     easting, northing = to_bng(lat, lon)
     return f"E{int(easting // size_m) * size_m}N{int(northing // size_m) * size_m}"
 

@@ -2,7 +2,8 @@
 -- ARGV[1] is one JSON object (one argument, so the client packs one string, not thousands):
 --   p   generation pointer key;  g  expected live generation ("" = no check: a rebuild)
 --   rec [[key, expected version ("" = no state), new state, ttl_ms], ...]
---   h   [[key, expire_at (0 = kept), [field, delta, field, delta, ...]], ...]  (HDEL at 0)
+--   h   [[[key, expire_at (0 = kept), key, expire_at, ...], [field, delta, field, delta, ...]], ...]
+--       every key of a group gets the same field deltas (HDEL at 0)
 --   t   [[member, score, row ("" = remove)], ...];  tk  [ticker key, data key, length]
 --   o   [[key, field, n], ...]                      counters
 --   m   [[key, field, value], ...]                  kept only if larger
@@ -20,13 +21,16 @@ for _, rec in ipairs(b.rec) do
   redis.call('SET', rec[1], rec[3], 'PX', rec[4])
 end
 for _, h in ipairs(b.h) do
-  local key, pairs_ = h[1], h[3]
-  for i = 1, #pairs_, 2 do
-    if redis.call('HINCRBY', key, pairs_[i], pairs_[i + 1]) == 0 then
-      redis.call('HDEL', key, pairs_[i])
+  local keys, pairs_ = h[1], h[2]
+  for k = 1, #keys, 2 do
+    local key = keys[k]
+    for i = 1, #pairs_, 2 do
+      if redis.call('HINCRBY', key, pairs_[i], pairs_[i + 1]) == 0 then
+        redis.call('HDEL', key, pairs_[i])
+      end
     end
+    if keys[k + 1] > 0 then redis.call('EXPIREAT', key, keys[k + 1]) end
   end
-  if h[2] > 0 then redis.call('EXPIREAT', key, h[2]) end
 end
 local ticker, data, length = b.tk[1], b.tk[2], b.tk[3]
 for _, t in ipairs(b.t) do

@@ -10,7 +10,7 @@ import orjson
 
 from aggregates.buckets import DAY, HOUR, Bucket, bounds, day_bounds, hour_start
 from aggregates.config import AggregationConfig
-from aggregates.contributions import Cell, add_change
+from aggregates.contributions import Changes, add_change
 from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
 from aggregates.repeats import day_entries, memberships
 from safer.geography import Areas
@@ -46,7 +46,7 @@ class BatchPlan:
     generation: str = "0"
     live: bool = True
     records: list[tuple[str, str, str]] = field(default_factory=list)  # key, expected, state
-    cells: Counter[Cell] = field(default_factory=Counter)
+    changes: Changes = field(default_factory=dict)  # (group, hash field) -> delta
     ticker: list[tuple[str, int, str]] = field(default_factory=list)
     stats: Counter[tuple[str, str]] = field(default_factory=Counter)  # (key, field)
     maxima: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -97,12 +97,11 @@ class Planner:
         cancelled = doc.get("status") == RecordStatus.CANCELLED.value
         new = None if cancelled else from_canonical(doc, self.areas, self.config.borough_code)
         before = old.contribution if old else None
-        add_change(plan.cells, before, new, self.config)
+        add_change(plan.changes, before, new, self.config)
         self._repeats(plan, record_key, before, new)
         expected = "" if old is None else str(old.version)
-        plan.records.append(
-            (self.keys.record(record_key, plan.generation), expected, Stored(version, new).encode())
-        )
+        key = self.keys.record(record_key, plan.generation)
+        plan.records.append((key, expected, Stored(version, new).encode()))
         plan.outcomes[_outcome(old, cancelled), source] += 1
         if plan.live:
             self._ticker_and_freshness(plan, doc, new)
@@ -117,8 +116,11 @@ class Planner:
                 plan.zsets[key, member] = None
         for key, member, score in added:
             plan.zsets[key, member] = score
-        plan.cells.update(day_entries(new))
-        plan.cells.subtract(day_entries(old))
+        changes = plan.changes
+        for sign, inp in ((1, new), (-1, old)):
+            for (key, ref), n in day_entries(inp).items():
+                cell = (("k", "", key), ref)
+                changes[cell] = changes.get(cell, 0) + sign * n
 
     @property
     def _hourly_s(self) -> int:

@@ -17,6 +17,7 @@ import orjson
 from redis.asyncio import Redis
 
 from aggregates.config import AggregationConfig
+from aggregates.contributions import Group, expand
 from aggregates.inputs import Doc, canonical_doc
 from safer.errors import SaferError
 from safer.geography import Areas, load_areas
@@ -142,13 +143,18 @@ class AggregateWriter:
         return [orjson.dumps(batch)]
 
     def _hashes(self, plan: BatchPlan) -> list[list[object]]:
-        """Changed hash fields grouped by key (each key named once), with its expiry."""
-        by_key: dict[str, list[str | int]] = {}
-        for (suffix, name), n in plan.cells.items():
+        """Changed hash fields by group of keys (see ``aggregates.contributions.Group``):
+        each group's keys once, with their expiries, then its fields and deltas."""
+        by_group: dict[Group, list[str | int]] = {}
+        for (group, name), n in plan.changes.items():
             if n:
-                by_key.setdefault(suffix, []).extend((name, n))
+                by_group.setdefault(group, []).extend((name, n))
         agg, gen, expiry = self._keys.aggregate, plan.generation, self._planner.expiry
-        return [[agg(suffix, gen), expiry(suffix) or 0, pairs] for suffix, pairs in by_key.items()]
+        out: list[list[object]] = []
+        for group, pairs in by_group.items():
+            keys = [x for suffix in expand(group) for x in (agg(suffix, gen), expiry(suffix) or 0)]
+            out.append([keys, pairs])
+        return out
 
     async def record_outcomes(self, stage: str, outcomes: Sequence[StageOutcome]) -> int:
         """Count each message's outcome once per offset (one Lua call for the whole batch);

@@ -26,13 +26,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from redis.asyncio import Redis
 
 from aggregates.inputs import Doc
+from safer.runtime import tune_gc
 from safer.settings import Settings
 from store.keys import Keys
 from store.writer import AggregateWriter, writer_for
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
-POLL_RECORDS = 5000
+CHUNK_EVENTS = 20_000  # events applied per Redis call: a batch's deltas merge before writing
 DRAIN_WAIT_MS = 300  # an empty fetch this long means the log is drained
 _REQUIRED = {"record_key", "version", "source", "type", "data"}
 _REQUIRED_DATA = {"category", "occurred", "received_at"}
@@ -142,12 +143,23 @@ class Rebuild:
     async def _apply_fetch(
         self, consumer: AIOKafkaConsumer, writer: AggregateWriter, generation: int, timeout_ms: int
     ) -> int:
-        """One fetch applied; returns how many records it held."""
-        batch = await consumer.getmany(timeout_ms=timeout_ms, max_records=POLL_RECORDS)
-        docs = [doc for records in batch.values() for doc in self._decode(records)]
+        """Apply up to ``CHUNK_EVENTS`` fetched records at once (whatever the first fetch brings,
+        then what is already buffered); returns how many records it held. A big chunk is
+        what makes a bulk rebuild cheap: its events' deltas to day, month and all-time
+        totals merge in memory, so Redis sees each field once per chunk, not once per event."""
+        docs: list[Doc] = []
+        fetched = 0
+        while fetched < CHUNK_EVENTS:
+            batch = await consumer.getmany(
+                timeout_ms=0 if fetched else timeout_ms, max_records=CHUNK_EVENTS - fetched
+            )
+            got = sum(len(records) for records in batch.values())
+            if not got:
+                break
+            fetched += got
+            docs += [doc for records in batch.values() for doc in self._decode(records)]
         if docs:
             await writer.apply_canonical(docs, generation=generation)
-        fetched = sum(len(records) for records in batch.values())
         self.events += fetched
         return fetched
 
@@ -196,6 +208,7 @@ def run_rebuild(
     commute). Phases as in ``Rebuild.run``: catch up twice, swap, catch up once more.
     ``None``: one process below 50,000 events, else one per core (at most one per partition).
     """
+    tune_gc()
     if processes is None:
         ends = asyncio.run(_end_offsets(Rebuild(settings)))
         big = sum(ends.values()) >= PARALLEL_FROM_EVENTS
@@ -268,6 +281,7 @@ def _rebuild_share(
     targets: dict[int, int],
 ) -> tuple[dict[int, int], int, int]:
     """In a child process: apply ``partitions`` from ``starts`` up to ``targets``."""
+    tune_gc()
     return asyncio.run(_share(Settings(**values), generation, partitions, starts, targets))
 
 

@@ -6,6 +6,7 @@ import logging
 
 from redis import Redis
 
+from safer.runtime import tune_gc
 from safer.settings import Settings
 from store.keys import Keys
 from store.reset import pair_with_log
@@ -37,4 +38,5 @@ def run_worker(settings: Settings) -> None:
     prepare(settings)
     app = build_app(settings)
     worker = Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
+    tune_gc()
     worker.execute_from_commandline()

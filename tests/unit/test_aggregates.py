@@ -18,7 +18,7 @@ from aggregates.buckets import (
     placement,
 )
 from aggregates.config import AggregationConfig
-from aggregates.contributions import breakdown_values, cells, contribution, deltas
+from aggregates.contributions import breakdown_values, contribution, deltas, expanded
 from aggregates.inputs import AggInput
 from aggregates.profiles import PROFILE_SCALE
 from aggregates.windows import detail_keys, summarize, total_keys
@@ -69,8 +69,8 @@ def inputs(draw: st.DrawFn) -> AggInput:
 def store(events: list[AggInput]) -> dict[str, Counter[str]]:
     hashes: dict[str, Counter[str]] = defaultdict(Counter)
     for event in events:
-        for key, name in cells(event, CONFIG):
-            hashes[key][name] += 1
+        for (key, name), n in contribution(event, CONFIG).items():
+            hashes[key][name] += n
     return hashes
 
 
@@ -146,7 +146,7 @@ def test_home_is_the_smallest_containing_bucket():
 def test_correction_deltas_move_everything(old, new):  # type: ignore[no-untyped-def]
     """Applying old then the old->new deltas leaves exactly new's contribution."""
     state = contribution(old, CONFIG)
-    state.update(deltas(old, new, CONFIG))
+    state.update(expanded(deltas(old, new, CONFIG)))
     assert +state == contribution(new, CONFIG)
     assert all(v >= 0 for v in state.values())
 
@@ -157,7 +157,7 @@ def test_cancellation_retracts_everything():
         "fire", "secondary-fire", Span(T0, T0 + 1), (("ward", "W"),), (("youth", ("youth",)),)
     )
     state = contribution(event, CONFIG)
-    state.update(deltas(event, None, CONFIG))
+    state.update(expanded(deltas(event, None, CONFIG)))
     assert +state == Counter()
 
 
