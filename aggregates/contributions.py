@@ -46,8 +46,8 @@ Group = tuple[str, str, str]
 bucket (``all`` too for plain category and profiles); ``("x", home bucket, suffix)`` is
 the detail key of day-, month- and long-home events; ``("k", "", key)`` is one key. A
 batch touches few groups, so keys are built once per batch (``expand``), not per event."""
-Changes = dict[tuple[Group, str], int]
-"""Net (group, hash field) deltas of a batch, accumulated in place by ``add_change``."""
+Changes = dict[Group, dict[str, int]]
+"""Net deltas of a batch per group and hash field, accumulated in place by ``add_change``."""
 
 _WITH_ALL = (":cat", f":{PROFILE}")
 
@@ -63,9 +63,15 @@ def add_change(
         _add(into, old, config, -1)
 
 
+def _fields(into: Changes, group: Group) -> dict[str, int]:
+    fields = into.get(group)
+    if fields is None:
+        fields = into[group] = {}
+    return fields
+
+
 def _add(into: Changes, inp: AggInput, config: AggregationConfig, sign: int) -> None:
     """Counts (one per breakdown value and area) and aoristic profile weights. Hot path."""
-    get = into.get
     own = home(inp.span)
     own_id = str(own)
     detail = "" if own.grain == HOUR else f"|{inp.span.start}-{inp.span.end}"
@@ -77,18 +83,27 @@ def _add(into: Changes, inp: AggInput, config: AggregationConfig, sign: int) -> 
             values = cache.get(breakdown)
             if values is None:
                 values = cache[breakdown] = _values(dims, breakdown)
-            total: Group = ("a", own_id, suffix)
+            if not values:
+                continue
+            totals = _fields(into, ("a", own_id, suffix))
+            details = _fields(into, ("x", own_id, suffix)) if detail else None
             for value in values:
-                cell = (total, f"{base}|{value}" if value else base)
-                into[cell] = get(cell, 0) + sign
-                if detail:
-                    cell = (("x", own_id, suffix), cell[1] + detail)
-                    into[cell] = get(cell, 0) + sign
+                name = f"{base}|{value}" if value else base
+                totals[name] = totals.get(name, 0) + sign
+                if details is not None:
+                    name += detail
+                    details[name] = details.get(name, 0) + sign
         if level in config.profile_levels:
             suffix = f":{level}:{PROFILE}"
+            prefix = f"{base}|"
+            month_of_fields = ""
+            fields: dict[str, int] = {}
             for month, how, weight in aoristic(inp.span):
-                cell = (("a", f"{MONTH}:{month}", suffix), f"{base}|{how}")
-                into[cell] = get(cell, 0) + sign * weight
+                if month != month_of_fields:
+                    fields = _fields(into, ("a", f"{MONTH}:{month}", suffix))
+                    month_of_fields = month
+                name = prefix + how
+                fields[name] = fields.get(name, 0) + sign * weight
 
 
 @lru_cache(maxsize=65536)
@@ -109,9 +124,10 @@ def expand(group: Group) -> tuple[str, ...]:
 def expanded(changes: Changes) -> Counter[Cell]:
     """Every (key, field) and its delta, the groups spelled out (zero deltas left out)."""
     out: Counter[Cell] = Counter()
-    for (group, name), n in changes.items():
-        if n:
-            for key in expand(group):
+    for group, fields in changes.items():
+        keys = expand(group)
+        for name, n in fields.items():
+            for key in keys:
                 out[key, name] += n
     return Counter({cell: n for cell, n in out.items() if n})
 

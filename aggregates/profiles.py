@@ -26,8 +26,9 @@ def hour_of_week(hour: int) -> int:
 
 
 @lru_cache(maxsize=4096)
-def aoristic(span: Span) -> tuple[tuple[str, int, int], ...]:
-    """(local month, hour of week, weight) cells of one event; weights sum to the scale."""
+def aoristic(span: Span) -> tuple[tuple[str, str, int], ...]:
+    """(local month, hour of week as text, weight) cells of one event, by month; weights sum
+    to the scale."""
     hours: Counter[tuple[str, int]] = Counter(
         (month_of(h), hour_of_week(h)) for h in range(span.start, span.end)
     )
@@ -37,4 +38,4 @@ def aoristic(span: Span) -> tuple[tuple[str, int, int], ...]:
     short = PROFILE_SCALE - sum(weights.values())
     for cell in sorted(exact, key=lambda c: (weights[c] - exact[c], c))[:short]:
         weights[cell] += 1
-    return tuple((month, how, w) for (month, how), w in sorted(weights.items()) if w)
+    return tuple((month, str(how), w) for (month, how), w in sorted(weights.items()) if w)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import orjson
 
@@ -52,6 +53,7 @@ class BatchPlan:
     maxima: dict[tuple[str, str], int] = field(default_factory=dict)
     outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (outcome, source)
     zsets: dict[tuple[str, str], int | None] = field(default_factory=dict)  # score None: remove
+    ticker_from_ms: int = 0  # versions received earlier get no ticker row
 
 
 def latest_versions(docs: list[Doc]) -> tuple[dict[str, Doc], Counter[tuple[str, str]]]:
@@ -71,10 +73,13 @@ def latest_versions(docs: list[Doc]) -> tuple[dict[str, Doc], Counter[tuple[str,
 
 
 class Planner:
-    def __init__(self, keys: Keys, config: AggregationConfig, areas: Areas) -> None:
+    def __init__(
+        self, keys: Keys, config: AggregationConfig, areas: Areas, ticker_length: int = 200
+    ) -> None:
         self.keys = keys
         self.config = config
         self.areas = areas
+        self.ticker_length = ticker_length
 
     def plan(
         self,
@@ -85,9 +90,23 @@ class Planner:
     ) -> BatchPlan:
         """Plan a batch; ``live=False`` (rebuild) skips the ticker and freshness."""
         plan = BatchPlan(generation=generation, live=live)
+        if live:
+            plan.ticker_from_ms = self._ticker_threshold(events)
         for record_key, event in events.items():
             self._plan_one(plan, event, stored.get(record_key))
         return plan
+
+    def _ticker_threshold(self, events: dict[str, Doc]) -> int:
+        """Received time (ms) below which a version of this batch cannot be among the ticker's
+        newest rows after it (the batch itself holds that many newer ones), so its row is not
+        built; a row it replaces is older still and is trimmed. Removals are always sent."""
+        if len(events) <= self.ticker_length:
+            return 0
+        received = sorted(
+            (_ms(parse_time(doc["data"]["received_at"])) for doc in events.values()),
+            reverse=True,
+        )
+        return received[self.ticker_length - 1]
 
     def _plan_one(self, plan: BatchPlan, doc: Doc, old: Stored | None) -> None:
         source, version, record_key = doc["source"], doc["version"], doc["record_key"]
@@ -119,8 +138,8 @@ class Planner:
         changes = plan.changes
         for sign, inp in ((1, new), (-1, old)):
             for (key, ref), n in day_entries(inp).items():
-                cell = (("k", "", key), ref)
-                changes[cell] = changes.get(cell, 0) + sign * n
+                fields = changes.setdefault(("k", "", key), {})
+                fields[ref] = fields.get(ref, 0) + sign * n
 
     @property
     def _hourly_s(self) -> int:
@@ -133,10 +152,12 @@ class Planner:
     def _ticker_and_freshness(self, plan: BatchPlan, doc: Doc, new: AggInput | None) -> None:
         source, data = doc["source"], doc["data"]
         received = parse_time(data["received_at"])
-        received_ms = int(received.timestamp() * 1000)
-        ward = dict(new.areas).get("ward") if new else None
-        row = "" if new is None else orjson.dumps(ticker_row(doc, ward)).decode()
-        plan.ticker.append((doc["record_key"], received_ms, row))
+        received_ms = _ms(received)
+        if new is None:
+            plan.ticker.append((doc["record_key"], received_ms, ""))
+        elif received_ms >= plan.ticker_from_ms:
+            row = orjson.dumps(ticker_row(doc, dict(new.areas).get("ward"))).decode()
+            plan.ticker.append((doc["record_key"], received_ms, row))
         end = parse_time(data["occurred"].get("end") or data["occurred"]["start"])
         if (received - end).total_seconds() > self.config.grace_s(source):
             plan.outcomes["late", source] += 1
@@ -159,6 +180,10 @@ class Planner:
             self.config.hourly_retention_days if grain == HOUR else self.config.daily_retention_days
         )
         return int(hour_start(end_hour).timestamp()) + days * DAY_S
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
 
 
 def _outcome(old: Stored | None, cancelled: bool) -> str:

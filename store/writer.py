@@ -17,7 +17,7 @@ import orjson
 from redis.asyncio import Redis
 
 from aggregates.config import AggregationConfig
-from aggregates.contributions import Group, expand
+from aggregates.contributions import expand
 from aggregates.inputs import Doc, canonical_doc
 from safer.errors import SaferError
 from safer.geography import Areas, load_areas
@@ -70,7 +70,7 @@ class AggregateWriter:
     ) -> None:
         self._redis = redis
         self._keys = keys
-        self._planner = Planner(keys, config, areas)
+        self._planner = Planner(keys, config, areas, latest_length)
         self._config = config
         self._latest_length = latest_length
         self._apply = redis.register_script(_APPLY)
@@ -145,15 +145,13 @@ class AggregateWriter:
     def _hashes(self, plan: BatchPlan) -> list[list[object]]:
         """Changed hash fields by group of keys (see ``aggregates.contributions.Group``):
         each group's keys once, with their expiries, then its fields and deltas."""
-        by_group: dict[Group, list[str | int]] = {}
-        for (group, name), n in plan.changes.items():
-            if n:
-                by_group.setdefault(group, []).extend((name, n))
         agg, gen, expiry = self._keys.aggregate, plan.generation, self._planner.expiry
         out: list[list[object]] = []
-        for group, pairs in by_group.items():
-            keys = [x for suffix in expand(group) for x in (agg(suffix, gen), expiry(suffix) or 0)]
-            out.append([keys, pairs])
+        for group, fields in plan.changes.items():
+            pairs = [x for name, n in fields.items() if n for x in (name, n)]
+            if pairs:
+                keys = [x for key in expand(group) for x in (agg(key, gen), expiry(key) or 0)]
+                out.append([keys, pairs])
         return out
 
     async def record_outcomes(self, stage: str, outcomes: Sequence[StageOutcome]) -> int:

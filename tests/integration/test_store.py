@@ -107,14 +107,24 @@ def test_any_order_with_redeliveries_counts_latest_versions(
 
 
 def test_ticker_is_bounded_and_drops_cancelled(infra: Infra, redis_client: Redis) -> None:
-    """The latest-incidents ticker keeps N rows and forgets a cancelled record."""
+    """The latest-incidents ticker keeps the N most recently received rows (also when one
+    batch brings more than N) and forgets a cancelled record."""
     keys = Keys(f"k{uuid.uuid4().hex[:10]}:")
-    events = [_version(i, 1, 0, 0, False) for i in range(8)]
+
+    def received(i: int, version: int = 1, cancelled: bool = False) -> IncidentEvent:
+        event = _version(i, version, 0, 0, cancelled)
+        at = datetime(2026, 11, 1, 12, tzinfo=UTC) + timedelta(minutes=i * 7 % 11 + version)
+        return event.model_copy(update={"data": event.data.model_copy(update={"received_at": at})})
+
+    events = [received(i) for i in range(8)]
     _apply(infra.redis_url, keys, events, latest=5)
+    newest = sorted(events, key=lambda e: e.data.received_at, reverse=True)[:5]
     snapshot = StoreReader(redis_client, keys).live_snapshot()
-    assert len(snapshot.latest) == 5
+    assert {row["version"] for row in snapshot.latest} == {1}
+    assert redis_client.zrevrange(keys.latest, 0, -1) == [e.record_key.encode() for e in newest]
     assert redis_client.hlen(keys.latest_data) == 5
-    _apply(infra.redis_url, keys, [_version(7, 2, 0, 0, True)], latest=5)
+    shown = int(newest[0].record_key.rsplit(":", 1)[1])
+    _apply(infra.redis_url, keys, [received(shown, 2, True)], latest=5)
     assert len(StoreReader(redis_client, keys).live_snapshot().latest) == 4
 
 
