@@ -33,7 +33,7 @@ from store.writer import AggregateWriter, writer_for
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
-CHUNK_EVENTS = 20_000  # events applied per Redis call: a batch's deltas merge before writing
+CHUNK_EVENTS = 5_000  # events applied per Redis call: a batch's deltas merge before writing
 DRAIN_WAIT_MS = 300  # an empty fetch this long means the log is drained
 _REQUIRED = {"record_key", "version", "source", "type", "data"}
 _REQUIRED_DATA = {"category", "occurred", "received_at"}
@@ -89,7 +89,7 @@ class Rebuild:
             group_id=None,
             enable_auto_commit=False,
             fetch_max_wait_ms=100,
-            max_partition_fetch_bytes=32 * 1024 * 1024,
+            max_partition_fetch_bytes=4 * 1024 * 1024,  # per partition; bounds the read-ahead
             client_id="safer-rebuild",
         )
         await consumer.start()
@@ -203,9 +203,10 @@ PARALLEL_FROM_EVENTS = 50_000
 def run_rebuild(
     settings: Settings, progress: Progress | None = None, processes: int | None = None
 ) -> RebuildReport:
-    """Rebuild in this process, or split by partition over ``processes`` processes (records
-    are partitioned by key, so each record is rebuilt by one process; hash increments
-    commute). Phases as in ``Rebuild.run``: catch up twice, swap, catch up once more.
+    """Rebuild in this process, or split by partition over ``processes`` processes, this one
+    and ``processes - 1`` children (records are partitioned by key, so each record is
+    rebuilt by one process; hash increments commute). Phases as in ``Rebuild.run``: catch
+    up twice, swap, catch up once more.
     ``None``: one process below 50,000 events, else one per core (at most one per partition).
     """
     tune_gc()
@@ -230,24 +231,26 @@ async def _run_parallel(
         groups = [share for share in shares if share]
         starts: dict[int, int] = {}
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=len(groups), mp_context=context) as pool:
+        own, *others = groups  # this process rebuilds the first share itself
+        with ProcessPoolExecutor(max_workers=len(others), mp_context=context) as pool:
             for phase in range(3):
                 if phase == 2:
                     await redis.set(coordinator.keys.generation_pointer, generation)
                 targets = await _end_offsets(coordinator)
                 jobs = [
-                    pool.submit(
-                        _rebuild_share,
-                        _portable(settings),
-                        generation,
-                        group,
-                        {p: starts[p] for p in group if p in starts},
-                        {p: targets[p] for p in group},
+                    asyncio.wrap_future(
+                        pool.submit(
+                            _rebuild_share,
+                            _portable(settings),
+                            generation,
+                            *_share_args(g, starts, targets),
+                        )
                     )
-                    for group in groups
+                    for g in others
                 ]
-                for job in jobs:
-                    positions, events, invalid = job.result()
+                mine = _share(settings, generation, *_share_args(own, starts, targets))
+                results = await asyncio.gather(mine, *jobs)
+                for positions, events, invalid in results:
                     starts.update(positions)
                     coordinator.events += events
                     coordinator.invalid += invalid
@@ -265,6 +268,13 @@ async def _end_offsets(rebuild: Rebuild) -> dict[int, int]:
         return {tp.partition: offset for tp, offset in ends.items()}
     finally:
         await consumer.stop()
+
+
+def _share_args(
+    group: list[int], starts: dict[int, int], targets: dict[int, int]
+) -> tuple[list[int], dict[int, int], dict[int, int]]:
+    """A share's partitions, where each starts and the end offsets to reach."""
+    return group, {p: starts[p] for p in group if p in starts}, {p: targets[p] for p in group}
 
 
 def _portable(settings: Settings) -> dict[str, Any]:
