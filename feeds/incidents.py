@@ -61,10 +61,18 @@ _OPEN = "under-investigation"
 _ASB_LAG = (timedelta(minutes=5), timedelta(hours=4))
 _POLICE_LAG_HOURS = ((24, 0.5), (48, 0.3), (72, 0.2))
 """Longest lag (with its probability): windows of a day or more let the rhythm show."""
-_CHANNELS = ((CallChannel.PHONE, 0.65), (CallChannel.PATROL, 0.2), (CallChannel.ONLINE, 0.05),
-             (CallChannel.CCTV, 0.1))
-_PRIORITY = {CallCategory.CRIME_IN_PROGRESS: 1, CallCategory.WELFARE_CONCERN: 2,
-             CallCategory.ASB: 2, CallCategory.CCTV_OBSERVATION: 2}
+_CHANNELS = (
+    (CallChannel.PHONE, 0.65),
+    (CallChannel.PATROL, 0.2),
+    (CallChannel.ONLINE, 0.05),
+    (CallChannel.CCTV, 0.1),
+)
+_PRIORITY = {
+    CallCategory.CRIME_IN_PROGRESS: 1,
+    CallCategory.WELFARE_CONCERN: 2,
+    CallCategory.ASB: 2,
+    CallCategory.CCTV_OBSERVATION: 2,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +114,11 @@ class IncidentFactory:
     """Draws new events of every kind; all state is a few counters (fixed size)."""
 
     def __init__(
-        self, rng: random.Random, places: Places, contacts: Contacts, partners: Partners,
+        self,
+        rng: random.Random,
+        places: Places,
+        contacts: Contacts,
+        partners: Partners,
         kind_shares: Mapping[EventKind, float] = DEFAULT_KIND_SHARES,
     ) -> None:
         self._rng, self._places, self._contacts, self._partners = rng, places, contacts, partners
@@ -136,12 +148,15 @@ class IncidentFactory:
             reported_at=_seconds(end + (received - end) * rng.uniform(0.0, 0.5), 1),
             received_at=received,
             location=self.police_location(category),
-            people=people, flags=flags,
+            people=people,
+            flags=flags,
             outcome=None if category.value is CrimeType.ANTI_SOCIAL_BEHAVIOUR else _OPEN,
         )
         key = f"{self._partners.police.key_prefix}:{rng.getrandbits(256):064x}"
         return PoliceCrimeEvent(
-            type=EventKind.POLICE_CRIME, source=Source.POLICE, data=data,
+            type=EventKind.POLICE_CRIME,
+            source=Source.POLICE,
+            data=data,
             **self._envelope(self._partners.police, key, arrival),
         )
 
@@ -153,19 +168,24 @@ class IncidentFactory:
         contact = self._contacts.draw(rng)
         people, flags = asb_profile(rng, category.value)
         data = CouncilAsb(
-            category=ASB_TYPE_CATEGORY[category.value], asb_type=category.value,
+            category=ASB_TYPE_CATEGORY[category.value],
+            asb_type=category.value,
             occurred=occurred,
             reported_at=_seconds(end + (received - end) * rng.uniform(0.2, 0.9), 1),
             received_at=received,
             location=self._places.near_interior(
                 rng, contact.lsoa or self._places.lsoa(rng), pick(rng, category.places)
             ),
-            people=people, flags=flags,
-            caller_ref=contact.caller_ref, address_ref=contact.address_ref,
+            people=people,
+            flags=flags,
+            caller_ref=contact.caller_ref,
+            address_ref=contact.address_ref,
         )
         key = f"{self._partners.council.key_prefix}:asb:{next(self._serial)}"
         return CouncilAsbEvent(
-            type=EventKind.COUNCIL_ASB, source=Source.COUNCIL, data=data,
+            type=EventKind.COUNCIL_ASB,
+            source=Source.COUNCIL,
+            data=data,
             **self._envelope(self._partners.council, key, arrival),
         )
 
@@ -178,19 +198,24 @@ class IncidentFactory:
         contact = self._contacts.draw(rng, with_caller=caller)
         called = _seconds(received - timedelta(seconds=rng.uniform(60, 480)), 1)
         data = ControlRoomCall(
-            category=category.value, channel=channel,
+            category=category.value,
+            channel=channel,
             priority=_PRIORITY.get(category.value, rng.choice((3, 4))),
             occurred=Occurrence(start=called),
-            reported_at=received, received_at=received,
+            reported_at=received,
+            received_at=received,
             location=self._places.near_interior(
                 rng, contact.lsoa or self._places.lsoa(rng), pick(rng, category.places)
             ),
             flags=call_flags(rng, category.value),
-            caller_ref=contact.caller_ref, address_ref=contact.address_ref,
+            caller_ref=contact.caller_ref,
+            address_ref=contact.address_ref,
         )
         key = f"{self._partners.council.key_prefix}:call:{next(self._serial)}"
         return ControlRoomCallEvent(
-            type=EventKind.COUNCIL_CALL, source=Source.COUNCIL, data=data,
+            type=EventKind.COUNCIL_CALL,
+            source=Source.COUNCIL,
+            data=data,
             **self._envelope(self._partners.council, key, arrival),
         )
 
@@ -200,14 +225,19 @@ class IncidentFactory:
         call_time = _seconds(received - timedelta(seconds=rng.uniform(30, 90)), 1)
         kind = pick(rng, category.places)
         data = FireIncident(
-            category=category.value, cause=pick(rng, FIRE_CAUSE[category.value]),
+            category=category.value,
+            cause=pick(rng, FIRE_CAUSE[category.value]),
             property_category=self.fire_property(category.value, kind),
-            occurred=Occurrence(start=call_time), reported_at=call_time, received_at=received,
+            occurred=Occurrence(start=call_time),
+            reported_at=call_time,
+            received_at=received,
             location=self._places.near_interior(rng, self._places.lsoa(rng), kind),
         )
         key = f"{self._partners.fire.key_prefix}:{next(self._serial)}"
         return FireIncidentEvent(
-            type=EventKind.FIRE_INCIDENT, source=Source.FIRE, data=data,
+            type=EventKind.FIRE_INCIDENT,
+            source=Source.FIRE,
+            data=data,
             **self._envelope(self._partners.fire, key, arrival),
         )
 
@@ -231,7 +261,10 @@ class IncidentFactory:
         return pick(self._rng, [(c, c.share * weight_at(c.profile, at)) for c in table])
 
     def _interval(
-        self, category: Category[T], received: datetime, lag: tuple[timedelta, timedelta],
+        self,
+        category: Category[T],
+        received: datetime,
+        lag: tuple[timedelta, timedelta],
         minutes: tuple[int, int],
     ) -> Occurrence:
         """An interval of ``minutes`` whose start follows the category's rhythm and whose
@@ -244,5 +277,6 @@ class IncidentFactory:
         return _seconds(arrival - timedelta(seconds=self._rng.uniform(0.0, 60.0)), 1)
 
     def _envelope(self, partner: Partner, key: str, arrival: datetime) -> _Envelope:
-        return _Envelope(id=message_id(self._rng), partner=partner.slug, time=arrival,
-                         record_key=key, version=1)
+        return _Envelope(
+            id=message_id(self._rng), partner=partner.slug, time=arrival, record_key=key, version=1
+        )

@@ -25,7 +25,10 @@ _NOT_JSON = (
     b"",
 )
 _UNKNOWN_CATEGORIES = (
-    "anti-social-behavior", "violence-and-sexual-offences", "asb-youth", "bonfire",
+    "anti-social-behavior",
+    "violence-and-sexual-offences",
+    "asb-youth",
+    "bonfire",
 )
 _REQUIRED = (("data", "received_at"), ("data", "occurred"), ("record_key",), ("type",), ("id",))
 _PERSONAL: tuple[tuple[str, str, str], ...] = (

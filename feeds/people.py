@@ -18,26 +18,42 @@ from schemas.categories import (
 from schemas.events import Flags, People
 
 _ADULT_AGES: Weighted[AgeBand] = (
-    (AgeBand.AGE_10_17, 0.08), (AgeBand.AGE_18_24, 0.22), (AgeBand.AGE_25_34, 0.26),
-    (AgeBand.AGE_35_44, 0.18), (AgeBand.AGE_45_54, 0.13), (AgeBand.AGE_55_64, 0.06),
-    (AgeBand.AGE_65_PLUS, 0.03), (AgeBand.UNKNOWN, 0.04),
+    (AgeBand.AGE_10_17, 0.08),
+    (AgeBand.AGE_18_24, 0.22),
+    (AgeBand.AGE_25_34, 0.26),
+    (AgeBand.AGE_35_44, 0.18),
+    (AgeBand.AGE_45_54, 0.13),
+    (AgeBand.AGE_55_64, 0.06),
+    (AgeBand.AGE_65_PLUS, 0.03),
+    (AgeBand.UNKNOWN, 0.04),
 )
 _STRANDS: Weighted[HateStrand] = (
-    (HateStrand.RACE, 0.7), (HateStrand.SEXUAL_ORIENTATION, 0.12), (HateStrand.RELIGION, 0.08),
-    (HateStrand.DISABILITY, 0.07), (HateStrand.TRANSGENDER, 0.03),
+    (HateStrand.RACE, 0.7),
+    (HateStrand.SEXUAL_ORIENTATION, 0.12),
+    (HateStrand.RELIGION, 0.08),
+    (HateStrand.DISABILITY, 0.07),
+    (HateStrand.TRANSGENDER, 0.03),
 )
 _NON_DOMESTIC: Weighted[Relationship] = (
-    (Relationship.STRANGER, 0.45), (Relationship.ACQUAINTANCE, 0.35), (Relationship.PEER, 0.15),
+    (Relationship.STRANGER, 0.45),
+    (Relationship.ACQUAINTANCE, 0.35),
+    (Relationship.PEER, 0.15),
     (Relationship.UNKNOWN, 0.05),
 )
-_HATE_SHARE = {CrimeType.VIOLENT_CRIME: 0.02, CrimeType.PUBLIC_ORDER: 0.06,
-               CrimeType.CRIMINAL_DAMAGE_ARSON: 0.01}
+_HATE_SHARE = {
+    CrimeType.VIOLENT_CRIME: 0.02,
+    CrimeType.PUBLIC_ORDER: 0.06,
+    CrimeType.CRIMINAL_DAMAGE_ARSON: 0.01,
+}
 _DRINK_RELATED = (CrimeType.VIOLENT_CRIME, CrimeType.PUBLIC_ORDER)
 _WEAPONS: dict[CrimeType, Weighted[WeaponKind | None]] = {
     CrimeType.VIOLENT_CRIME: ((WeaponKind.KNIFE, 0.03), (WeaponKind.OTHER, 0.04), (None, 0.93)),
     CrimeType.ROBBERY: ((WeaponKind.KNIFE, 0.15), (WeaponKind.OTHER, 0.05), (None, 0.8)),
     CrimeType.POSSESSION_OF_WEAPONS: (
-        (WeaponKind.KNIFE, 0.75), (WeaponKind.OTHER, 0.2), (WeaponKind.FIREARM, 0.05)),
+        (WeaponKind.KNIFE, 0.75),
+        (WeaponKind.OTHER, 0.2),
+        (WeaponKind.FIREARM, 0.05),
+    ),
 }
 
 

@@ -83,8 +83,12 @@ class Places:
             return self.near_interior(rng, lsoa, kind)
         point = rng.choices(candidates, weights=[p.crimes for p in candidates])[0]
         return Location(
-            lat=point.lat, lon=point.lon, place=point.place,
-            lsoa_code=lsoa.code, ward_code=lsoa.ward_code, location_type=kind,
+            lat=point.lat,
+            lon=point.lon,
+            place=point.place,
+            lsoa_code=lsoa.code,
+            ward_code=lsoa.ward_code,
+            location_type=kind,
         )
 
     def near_interior(self, rng: random.Random, lsoa: Lsoa, kind: LocationType) -> Location:
@@ -92,5 +96,7 @@ class Places:
         return Location(
             lat=round(rng.gauss(lsoa.lat, JITTER_DEG), 6),
             lon=round(rng.gauss(lsoa.lon, JITTER_DEG * 1.6), 6),
-            lsoa_code=lsoa.code, ward_code=lsoa.ward_code, location_type=kind,
+            lsoa_code=lsoa.code,
+            ward_code=lsoa.ward_code,
+            location_type=kind,
         )

@@ -39,7 +39,12 @@ class Contacts:
     """
 
     def __init__(
-        self, key: bytes, places: Places, rng: random.Random, *, repeat_share: float = 0.2,
+        self,
+        key: bytes,
+        places: Places,
+        rng: random.Random,
+        *,
+        repeat_share: float = 0.2,
         pool_size: int = 60,
     ) -> None:
         self._key = key

@@ -19,6 +19,7 @@ from typing import Any, Self
 from kafka import KafkaProducer
 
 from feeds.simulator import Clock, RawMessage, Simulator, utc_now
+from schemas.deadletter import DeadLetter
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,12 @@ class RawPublisher:
             sent += 1
         return sent
 
+    def dead_letter(self, letter: DeadLetter) -> None:
+        """Send a rejected row to the dead-letter topic (keyed by nothing: it has no key)."""
+        topic = self._topics.deadletter.name
+        future = self._producer.send(topic, value=letter.model_dump_json().encode())
+        future.add_errback(self._on_error, topic)
+
     def flush(self, timeout: float | None = None) -> None:
         """Block until every message sent so far is acknowledged (or has failed)."""
         self._producer.flush(timeout=timeout)
@@ -68,7 +75,9 @@ class RawPublisher:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
         self.flush()
@@ -82,8 +91,14 @@ class RawPublisher:
 
 
 def run_live(
-    publisher: RawPublisher, simulator: Simulator, rate: float, stop: threading.Event,
-    progress: Progress | None = None, *, tick: float = 0.1, follow_rhythm: bool = False,
+    publisher: RawPublisher,
+    simulator: Simulator,
+    rate: float,
+    stop: threading.Event,
+    progress: Progress | None = None,
+    *,
+    tick: float = 0.1,
+    follow_rhythm: bool = False,
     clock: Clock = utc_now,
 ) -> int:
     """Publish about ``rate`` messages per second until ``stop`` is set; returns the total.
@@ -103,7 +118,11 @@ def run_live(
     elapsed = time.monotonic() - started
     log.info(
         "live feed stopped",
-        extra={"stage": "simulate", "published": total, "elapsed_s": round(elapsed, 3),
-               "failed": publisher.failed},
+        extra={
+            "stage": "simulate",
+            "published": total,
+            "elapsed_s": round(elapsed, 3),
+            "failed": publisher.failed,
+        },
     )
     return total

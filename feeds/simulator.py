@@ -57,10 +57,16 @@ class Simulator:
     """Synthetic police, council and fire feeds (see the module docstring for labels)."""
 
     def __init__(
-        self, areas: Areas, *, seed: int | None = None, partners: Partners = DEFAULT_PARTNERS,
+        self,
+        areas: Areas,
+        *,
+        seed: int | None = None,
+        partners: Partners = DEFAULT_PARTNERS,
         kind_shares: Mapping[EventKind, float] = DEFAULT_KIND_SHARES,
-        duplicate_share: float = 0.02, correction_share: float = 0.03,
-        cancellation_fraction: float = 0.2, malformed_share: float = 0.01,
+        duplicate_share: float = 0.02,
+        correction_share: float = 0.03,
+        cancellation_fraction: float = 0.2,
+        malformed_share: float = 0.01,
         pseudonym_key: bytes | str = b"local-development-only",
         police_points: Mapping[str, tuple[PolicePoint, ...]] | None = None,
     ) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from safer import logs
+from safer.feed import register_feed
 from safer.query import register_query
 from safer.settings import Settings, load_settings
 
@@ -269,4 +270,5 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     register_tail,
     register_rebuild,
     register_query,
+    register_feed,
 )

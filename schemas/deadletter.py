@@ -19,6 +19,8 @@ class RejectReason(StrEnum):
     INVALID = "invalid"
     KEY_MISMATCH = "key-mismatch"
     SOURCE_MISMATCH = "source-mismatch"
+    INVALID_ROW = "invalid-row"
+    """A row of a partner's export that an adapter could not turn into an event."""
 
 
 class DeadLetter(Contract):
@@ -26,9 +28,11 @@ class DeadLetter(Contract):
     detail: str = Field(description="Human-readable summary of the fault.")
     errors: tuple[dict[str, Any], ...] = ()
     stage: str = Field(description="The job that rejected it, e.g. validate_incidents.")
-    topic: str
-    partition: int
-    offset: int
+    topic: str = Field(description="Where it came from (an adapter: the topic it was meant for).")
+    partition: int | None = Field(default=None, description="None when it never was on a topic.")
+    offset: int | None = None
+    file: str | None = Field(default=None, description="An adapter's input file.")
+    line: int | None = Field(default=None, description="Its line in that file (1 = header).")
     key_b64: str | None = None
     value_b64: str
     rejected_at: UtcDatetime
@@ -57,6 +61,30 @@ class DeadLetter(Contract):
             partition=partition,
             offset=offset,
             key_b64=None if key is None else base64.b64encode(key).decode(),
+            value_b64=base64.b64encode(value).decode(),
+            rejected_at=rejected_at,
+        )
+
+    @classmethod
+    def for_row(
+        cls,
+        *,
+        detail: str,
+        stage: str,
+        topic: str,
+        file: str,
+        line: int,
+        value: bytes,
+        rejected_at: datetime,
+    ) -> DeadLetter:
+        """A row an adapter rejected: its file, line and original bytes."""
+        return cls(
+            reason=RejectReason.INVALID_ROW,
+            detail=detail,
+            stage=stage,
+            topic=topic,
+            file=file,
+            line=line,
             value_b64=base64.b64encode(value).decode(),
             rejected_at=rejected_at,
         )
