@@ -10,14 +10,14 @@ is updated once the broker has acknowledged them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feeds.bulk import BulkPublisher
 from feeds.ledger import Change, Issue, Ledger
 from feeds.police import PoliceRow, RowError, adapt_event, read_street_csv
-from feeds.publisher import RawPublisher
 from feeds.simulator import Label, RawMessage
 from safer.errors import SaferError
 from schemas.categories import Source
@@ -26,10 +26,6 @@ from schemas.deadletter import DeadLetter
 from streams.topics import Topics
 
 Progress = Callable[[int], None]  # rows handled so far, over all files
-
-
-class PublishError(SaferError):
-    """The broker did not acknowledge every message (nothing is recorded as published)."""
 
 
 @dataclass
@@ -56,7 +52,7 @@ def input_files(path: Path, pattern: str) -> list[Path]:
 
 def import_police(
     files: Sequence[Path],
-    publisher: RawPublisher,
+    publisher: BulkPublisher,
     ledger: Ledger,
     topics: Topics,
     progress: Progress | None = None,
@@ -69,11 +65,11 @@ def import_police(
         summary.files += 1
         summary.rows += len(rows)
         by_scope: dict[str, list[PoliceRow]] = defaultdict(list)
+        rejected = [row for row in rows if isinstance(row, RowError)]
         for row in rows:
-            if isinstance(row, RowError):
-                _reject(row, summary, publisher, topics)
-            else:
+            if not isinstance(row, RowError):
                 by_scope[f"{row.record_key.split(':')[1]}/{row.month}"].append(row)
+        publisher.send([], [_reject(error, summary, topics) for error in rejected])
         done = summary.rows - len(rows)
         for scope, scoped in by_scope.items():
             _publish_scope(scope, scoped, path, publisher, ledger, topics, summary, now())
@@ -87,7 +83,7 @@ def _publish_scope(
     scope: str,
     rows: list[PoliceRow],
     path: Path,
-    publisher: RawPublisher,
+    publisher: BulkPublisher,
     ledger: Ledger,
     topics: Topics,
     summary: ImportSummary,
@@ -102,11 +98,12 @@ def _publish_scope(
     summary.unchanged += len(rows) - sum(1 for c in changes if c.kind != "cancelled")
     sent: list[Change] = []
     messages: list[RawMessage] = []
+    dead: list[DeadLetter] = []
     for change in changes:
         row = PoliceRow(change.record_key, month, lines.get(change.record_key, 0), change.content)
         event = adapt_event(row, change.version, published_at, str(path), change.cancelled)
         if isinstance(event, RowError):
-            _reject(event, summary, publisher, topics)
+            dead.append(_reject(event, summary, topics))
             continue
         label: Label = (
             "cancellation" if change.cancelled else "new" if change.version == 1 else "correction"
@@ -115,31 +112,19 @@ def _publish_scope(
             RawMessage(Source.POLICE, change.record_key.encode(), encode_incident(event), label)
         )
         sent.append(change)
-    _deliver(publisher, messages)
+    publisher.send(messages, dead)  # acknowledged by the broker before it is recorded
     ledger.record(Source.POLICE.value, scope, sent)
     summary.published.update(c.kind for c in sent)
 
 
-def _deliver(publisher: RawPublisher, messages: Iterable[RawMessage]) -> None:
-    failed = publisher.failed
-    publisher.publish(messages)
-    publisher.flush()
-    if publisher.failed > failed:
-        raise PublishError(f"{publisher.failed - failed} messages were not acknowledged")
-
-
-def _reject(
-    error: RowError, summary: ImportSummary, publisher: RawPublisher, topics: Topics
-) -> None:
+def _reject(error: RowError, summary: ImportSummary, topics: Topics) -> DeadLetter:
     summary.rejected.append(error)
-    publisher.dead_letter(
-        DeadLetter.for_row(
-            detail=error.reason,
-            stage="feed:police",
-            topic=topics.raw(Source.POLICE).name,
-            file=error.file,
-            line=error.line,
-            value=error.raw,
-            rejected_at=datetime.now(UTC),
-        )
+    return DeadLetter.for_row(
+        detail=error.reason,
+        stage="feed:police",
+        topic=topics.raw(Source.POLICE).name,
+        file=error.file,
+        line=error.line,
+        value=error.raw,
+        rejected_at=datetime.now(UTC),
     )

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,6 +55,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=1024)
 def slug(text: str) -> str:
     return _NOT_SLUG.sub("-", text.lower()).strip("-")[:63]
 
@@ -125,6 +127,7 @@ def _adapt(values: list[str], line: int, seen: Counter[tuple[str, ...]]) -> Poli
     return PoliceRow(key, row["Month"], line, fields)
 
 
+@lru_cache(maxsize=1024)
 def month_interval(month: str) -> tuple[datetime, datetime]:
     """[first day 00:00, first day of the next month 00:00) UK local time, in UTC."""
     year, number = int(month[:4]), int(month[5:7])

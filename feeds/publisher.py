@@ -19,8 +19,7 @@ from typing import Any, Self
 from kafka import KafkaProducer
 
 from feeds.simulator import Clock, RawMessage, Simulator, utc_now
-from schemas.deadletter import DeadLetter
-from streams.topics import Topics
+from streams.topics import Topics, partition_for
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
@@ -34,6 +33,7 @@ class RawPublisher:
         """``producer_config`` overrides or adds KafkaProducer settings (e.g. ``client_id``)."""
         self._topics = topics
         self._failed = 0
+        self._partitions: dict[str, int] = {}
         config: dict[str, Any] = {
             "acks": "all",
             "linger_ms": 5,
@@ -53,16 +53,23 @@ class RawPublisher:
         sent = 0
         for message in messages:
             topic = self._topics.raw(message.source).name
-            future = self._producer.send(topic, key=message.key, value=message.value)
+            partition = partition_for(message.key, self._partition_count(topic))
+            future = self._producer.send(
+                topic, key=message.key, value=message.value, partition=partition
+            )
             future.add_errback(self._on_error, topic)
             sent += 1
         return sent
 
-    def dead_letter(self, letter: DeadLetter) -> None:
-        """Send a rejected row to the dead-letter topic (keyed by nothing: it has no key)."""
-        topic = self._topics.deadletter.name
-        future = self._producer.send(topic, value=letter.model_dump_json().encode())
-        future.add_errback(self._on_error, topic)
+    def _partition_count(self, topic: str) -> int:
+        """Partitions of a topic (cached): messages are partitioned like the worker's own
+        output (``streams.topics.partition_for``), not by kafka-python's pure-Python
+        murmur2, which costs more than the rest of a send."""
+        count = self._partitions.get(topic)
+        if count is None:
+            known = self._producer.partitions_for(topic)
+            count = self._partitions[topic] = len(known) if known else 1
+        return count
 
     def flush(self, timeout: float | None = None) -> None:
         """Block until every message sent so far is acknowledged (or has failed)."""

@@ -14,9 +14,9 @@ PATTERNS = {"police": "*-street.csv"}
 
 
 def _feed(args: argparse.Namespace) -> int:
+    from feeds.bulk import BulkPublisher
     from feeds.importer import import_police, input_files
     from feeds.ledger import Ledger
-    from feeds.publisher import RawPublisher
     from safer import logs
     from safer.settings import load_settings
     from streams.admin import cluster_id, ensure_topics
@@ -31,7 +31,7 @@ def _feed(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     with (
         Ledger.open(settings.state_dir, cluster_id(bootstrap)) as ledger,
-        RawPublisher(bootstrap, topics, client_id=f"safer-feed-{args.source}") as publisher,
+        BulkPublisher(bootstrap, topics, client_id=f"safer-feed-{args.source}") as publisher,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -16,13 +16,18 @@ from typing import Any
 from streams.topics import partition_for
 
 
+def aiokafka_of(producer: Any) -> Any:
+    """The aiokafka producer inside faust's ``Producer`` (record batches need the former)."""
+    return producer._ensure_producer()
+
+
 class BatchSender:
     """Collects messages per (topic, partition); ``flush`` sends them and waits until every
     one is delivered (acks as configured on the producer)."""
 
     def __init__(self, producer: Any) -> None:
-        # faust's Producer wraps an aiokafka producer; record batches need the latter.
-        self._producer = producer._ensure_producer()
+        """``producer``: a started aiokafka producer (``aiokafka_of`` a faust one)."""
+        self._producer = producer
         self._builders: dict[tuple[str, int], Any] = {}
         self._pending: list[asyncio.Future[Any]] = []
         self._partitions: dict[str, int] = {}

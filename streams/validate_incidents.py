@@ -26,7 +26,7 @@ from schemas.deadletter import DeadLetter
 from store.writer import StageOutcome
 from streams import count_incidents
 from streams.batching import process_batches
-from streams.produce import BatchSender
+from streams.produce import BatchSender, aiokafka_of
 from streams.validation import Rejection, classify
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ async def _route(
 ) -> tuple[list[StageOutcome], list[Doc], list[float]]:
     """Send every message of a batch on; once all are delivered, returns each one's outcome,
     the valid events as canonical JSON (what the log now holds) and their arrival times."""
-    out = BatchSender(ctx.producer)
+    out = BatchSender(aiokafka_of(ctx.producer))
     outcomes = []
     valid: list[Doc] = []
     arrivals: list[float] = []
