@@ -10,6 +10,7 @@ new), then again (nothing to publish). Target: a police month (~15,000 rows) in 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,16 +43,20 @@ def adapt_only(path: Path) -> tuple[int, float]:
     return rows, time.perf_counter() - start
 
 
-def feed_command(settings: Settings, path: Path) -> float:
+def feed_command(settings: Settings, path: Path) -> tuple[float, float]:
+    """(whole command, the import as the command reports it: after interpreter start)."""
     start = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "safer.cli", "feed", "police", str(path)],
         env=child_env(settings),
         check=True,
         capture_output=True,
+        text=True,
         timeout=600,
     )
-    return time.perf_counter() - start
+    whole = time.perf_counter() - start
+    reported = re.search(r"; ([0-9.]+) s$", done.stdout.strip())
+    return whole, float(reported.group(1)) if reported else whole
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +70,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = args.files or sorted(DATA.glob("*-street.csv"))
     table = Table(title="police adapter throughput")
-    for column in ("file", "rows", "adapt rows/s", "feed (new) s", "rows/s", "again s", "< 2 s"):
+    columns = (
+        "file",
+        "rows",
+        "adapt rows/s",
+        "command s",
+        "import s",
+        "rows/s",
+        "again s",
+        "< 2 s",
+    )
+    for column in columns:
         table.add_column(column, justify="right")
     with (
         tempfile.TemporaryDirectory(prefix="adapters-bench-") as tmp,
@@ -81,12 +96,13 @@ def main(argv: list[str] | None = None) -> int:
                 state_dir=Path(tmp) / run,
                 log_level="WARNING",
             )
-            first = feed_command(settings, path)
-            again = feed_command(settings, path)
+            whole, first = feed_command(settings, path)
+            _, again = feed_command(settings, path)
             table.add_row(
-                path.name,
+                path.name[:7],
                 f"{rows:,}",
                 f"{rows / adapt_s:,.0f}",
+                f"{whole:.2f}",
                 f"{first:.2f}",
                 f"{rows / first:,.0f}",
                 f"{again:.2f}",
@@ -94,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             )
     console.print(table)
     console.print(
-        "feed times are the whole command (interpreter start, ledger, publish, broker acks) "
-        "on a fresh log, then the same file again (nothing new to publish)."
+        "command: the whole `safer feed police FILE` (interpreter start and imports, ~0.65 s "
+        "here, included); import: what the command reports (topics checked, file read, "
+        "ledger, publish, broker acks) on a fresh log; again: the same file once more "
+        "(nothing new to publish). Target: import < 2 s."
     )
     return 0
 

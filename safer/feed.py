@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ def _feed(args: argparse.Namespace) -> int:
     from streams.admin import cluster_id, ensure_topics
     from streams.topics import Topics
 
+    started = time.perf_counter()
     settings = load_settings()
     logs.configure(settings.log_level, "feed")
     bootstrap = settings.require_kafka()
@@ -54,7 +56,7 @@ def _feed(args: argparse.Namespace) -> int:
     print(
         f"{args.source}: {summary.files} file(s), {summary.rows:,} rows: published "
         f"{summary.published_total:,} ({kinds}); unchanged {summary.unchanged:,}; "
-        f"rejected {len(summary.rejected):,}"
+        f"rejected {len(summary.rejected):,}; {time.perf_counter() - started:.2f} s"
     )
     return 1 if summary.rejected else 0
 
