@@ -22,7 +22,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from feeds.police import PoliceRow, read_street_csv, to_event
+from feeds.police import read_street_csv, to_event
+from feeds.rows import Row
 from safer import embedded
 from safer.settings import Settings, child_env
 from schemas.codec import encode_incident
@@ -38,7 +39,7 @@ def adapt_only(path: Path) -> tuple[int, float]:
     rows = 0
     for row in read_street_csv(path):
         rows += 1
-        if isinstance(row, PoliceRow):
+        if isinstance(row, Row):
             encode_incident(to_event(row, 1, now))
     return rows, time.perf_counter() - start
 

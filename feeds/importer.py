@@ -1,10 +1,10 @@
 """Importing partner export files: rows -> changes against the ledger -> raw topic.
 
-One function per source turns a file into adapted rows (``feeds.police`` …); this module
-does the rest the same way for every source: rejected rows go to the dead-letter topic
-with file and line, each re-issued period is compared with what was published before
-(``feeds.ledger``), only new, changed and vanished records are published, and the ledger
-is updated once the broker has acknowledged them.
+An ``Adapter`` per export format (``feeds.adapters``) reads a file into rows and turns a
+row into an event; this module does the rest the same way for every source: rejected rows
+go to the dead-letter topic with file and line, each period is compared with what was
+published before (``feeds.ledger``), only new, changed and (for re-issued periods) vanished
+records are published, and the ledger is updated once the broker has acknowledged them.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from feeds.bulk import BulkPublisher
 from feeds.ledger import Change, Issue, Ledger
-from feeds.police import PoliceRow, RowError, adapt_event, read_street_csv
+from feeds.rows import Adapter, Row, RowError
 from feeds.simulator import Label, RawMessage
 from safer.errors import SaferError
-from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
 from streams.topics import Topics
@@ -50,7 +51,8 @@ def input_files(path: Path, pattern: str) -> list[Path]:
     raise SaferError(f"no such file or folder: {path}")
 
 
-def import_police(
+def import_files(
+    adapter: Adapter,
     files: Sequence[Path],
     publisher: BulkPublisher,
     ledger: Ledger,
@@ -58,21 +60,22 @@ def import_police(
     progress: Progress | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ImportSummary:
-    """Publish street-level crime files; returns what was published, skipped and rejected."""
+    """Publish export files through an adapter; returns what was published, skipped and
+    rejected."""
     summary = ImportSummary()
     for path in files:
-        rows = list(read_street_csv(path))
+        rows = list(adapter.read(path))
         summary.files += 1
         summary.rows += len(rows)
-        by_scope: dict[str, list[PoliceRow]] = defaultdict(list)
+        by_scope: dict[str, list[Row]] = defaultdict(list)
         rejected = [row for row in rows if isinstance(row, RowError)]
         for row in rows:
             if not isinstance(row, RowError):
-                by_scope[f"{row.record_key.split(':')[1]}/{row.month}"].append(row)
-        publisher.send([], [_reject(error, summary, topics) for error in rejected])
+                by_scope[row.scope].append(row)
+        publisher.send([], [_reject(adapter, error, summary, topics) for error in rejected])
         done = summary.rows - len(rows)
         for scope, scoped in by_scope.items():
-            _publish_scope(scope, scoped, path, publisher, ledger, topics, summary, now())
+            _publish_scope(adapter, scope, scoped, path, publisher, ledger, topics, summary, now())
             done += len(scoped)
             if progress is not None:
                 progress(done)
@@ -80,8 +83,9 @@ def import_police(
 
 
 def _publish_scope(
+    adapter: Adapter,
     scope: str,
-    rows: list[PoliceRow],
+    rows: list[Row],
     path: Path,
     publisher: BulkPublisher,
     ledger: Ledger,
@@ -89,40 +93,49 @@ def _publish_scope(
     summary: ImportSummary,
     published_at: datetime,
 ) -> None:
-    """One force-month: publish its changes, then record them in the ledger."""
-    month = scope.split("/", 1)[1]
+    """One period: publish its changes, then record them in the ledger."""
+    source = adapter.source
     lines = {row.record_key: row.line for row in rows}
-    changes = ledger.plan(
-        Source.POLICE.value, scope, [Issue(r.record_key, r.content_hash, r.fields) for r in rows]
-    )
+    issue = [Issue(r.record_key, r.content_hash, r.fields) for r in rows]
+    changes = ledger.plan(source.value, scope, issue, adapter.complete_periods)
     summary.unchanged += len(rows) - sum(1 for c in changes if c.kind != "cancelled")
     sent: list[Change] = []
     messages: list[RawMessage] = []
     dead: list[DeadLetter] = []
     for change in changes:
-        row = PoliceRow(change.record_key, month, lines.get(change.record_key, 0), change.content)
-        event = adapt_event(row, change.version, published_at, str(path), change.cancelled)
-        if isinstance(event, RowError):
-            dead.append(_reject(event, summary, topics))
+        row = Row(change.record_key, scope, lines.get(change.record_key, 0), change.content)
+        try:
+            event = adapter.to_event(row, change.version, published_at, change.cancelled)
+        except (ValidationError, ValueError) as exc:
+            error = RowError(str(path), row.line, _explain(exc), ",".join(row.fields).encode())
+            dead.append(_reject(adapter, error, summary, topics))
             continue
         label: Label = (
             "cancellation" if change.cancelled else "new" if change.version == 1 else "correction"
         )
         messages.append(
-            RawMessage(Source.POLICE, change.record_key.encode(), encode_incident(event), label)
+            RawMessage(source, change.record_key.encode(), encode_incident(event), label)
         )
         sent.append(change)
     publisher.send(messages, dead)  # acknowledged by the broker before it is recorded
-    ledger.record(Source.POLICE.value, scope, sent)
+    ledger.record(source.value, scope, sent)
     summary.published.update(c.kind for c in sent)
 
 
-def _reject(error: RowError, summary: ImportSummary, topics: Topics) -> DeadLetter:
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    return str(exc)
+
+
+def _reject(
+    adapter: Adapter, error: RowError, summary: ImportSummary, topics: Topics
+) -> DeadLetter:
     summary.rejected.append(error)
     return DeadLetter.for_row(
         detail=error.reason,
-        stage="feed:police",
-        topic=topics.raw(Source.POLICE).name,
+        stage=f"feed:{adapter.source.value}",
+        topic=topics.raw(adapter.source).name,
         file=error.file,
         line=error.line,
         value=error.raw,

@@ -87,8 +87,11 @@ class Ledger:
             for key, version, digest, content, cancelled in rows
         }
 
-    def plan(self, source: str, scope: str, issue: Sequence[Issue]) -> list[Change]:
-        """The messages that make the published state equal to this issue of the period."""
+    def plan(
+        self, source: str, scope: str, issue: Sequence[Issue], complete: bool = True
+    ) -> list[Change]:
+        """The messages that make the published state equal to this issue of the period
+        (``complete=False``: an incremental export, where a missing record is not cancelled)."""
         known = self.entries(source, scope)
         changes: list[Change] = []
         present = set()
@@ -99,7 +102,7 @@ class Ledger:
                 changes.append(_change(record, 1, "new"))
             elif old.cancelled or old.content_hash != record.content_hash:
                 changes.append(_change(record, old.version + 1, "changed"))
-        for key, old in known.items():
+        for key, old in known.items() if complete else ():
             if key not in present and not old.cancelled:
                 changes.append(
                     Change(key, old.version + 1, old.content_hash, old.content, True, "cancelled")

@@ -24,13 +24,11 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from feeds.rows import Adapter, Row, RowError
 from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_NAMES, CrimeType, EventKind, RecordStatus, Source
 from schemas.events import PoliceCrimeEvent
@@ -60,35 +58,7 @@ def slug(text: str) -> str:
     return _NOT_SLUG.sub("-", text.lower()).strip("-")[:63]
 
 
-@dataclass(frozen=True, slots=True)
-class PoliceRow:
-    """One adapted row: what the record is, in which published month, and its content."""
-
-    record_key: str
-    month: str
-    line: int
-    fields: tuple[str, ...]
-    """The row's columns as published (the content a re-issue is compared on)."""
-
-    @property
-    def content_hash(self) -> str:
-        return hashlib.sha256("\x1f".join(self.fields).encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """A row that cannot be adapted: where it is, why, and its original bytes."""
-
-    file: str
-    line: int
-    reason: str
-    raw: bytes
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
-
-
-def read_street_csv(path: Path) -> Iterator[PoliceRow | RowError]:
+def read_street_csv(path: Path) -> Iterator[Row | RowError]:
     """Every row of a street-level crime CSV, adapted or rejected, in file order."""
     text = path.read_text(encoding="utf-8-sig")
     lines = text.splitlines()
@@ -105,7 +75,7 @@ def read_street_csv(path: Path) -> Iterator[PoliceRow | RowError]:
         yield RowError(str(path), line, row, raw) if isinstance(row, str) else row
 
 
-def _adapt(values: list[str], line: int, seen: Counter[tuple[str, ...]]) -> PoliceRow | str:
+def _adapt(values: list[str], line: int, seen: Counter[tuple[str, ...]]) -> Row | str:
     if len(values) != len(COLUMNS):
         return f"expected {len(COLUMNS)} columns, found {len(values)}"
     row = dict(zip(COLUMNS, (v.strip() for v in values), strict=True))
@@ -124,7 +94,7 @@ def _adapt(values: list[str], line: int, seen: Counter[tuple[str, ...]]) -> Poli
         seen[content] += 1
         digest = hashlib.sha256("\x1f".join(content).encode()).hexdigest()[:40]
         key = f"police:{force}:asb:{digest}:{seen[content]}"
-    return PoliceRow(key, row["Month"], line, fields)
+    return Row(key, f"{force}/{row['Month']}", line, fields)
 
 
 @lru_cache(maxsize=1024)
@@ -137,11 +107,11 @@ def month_interval(month: str) -> tuple[datetime, datetime]:
 
 
 def to_event(
-    row: PoliceRow, version: int, published: datetime, cancelled: bool = False
+    row: Row, version: int, published: datetime, cancelled: bool = False
 ) -> PoliceCrimeEvent:
     """The ``police.crime`` event of one row version (raises ``ValidationError``)."""
     values = dict(zip(COLUMNS, row.fields, strict=True))
-    start, end = month_interval(row.month)
+    start, end = month_interval(values["Month"])
     location: dict[str, object] = {}
     if values["Latitude"] and values["Longitude"]:
         location |= {"lat": float(values["Latitude"]), "lon": float(values["Longitude"])}
@@ -171,14 +141,10 @@ def to_event(
     )
 
 
-def adapt_event(
-    row: PoliceRow, version: int, published: datetime, file: str, cancelled: bool = False
-) -> PoliceCrimeEvent | RowError:
-    """``to_event``, with a contract violation reported as a ``RowError`` of its line."""
-    try:
-        return to_event(row, version, published, cancelled)
-    except (ValidationError, ValueError) as exc:
-        errors = exc.errors() if isinstance(exc, ValidationError) else []
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-        raw = ",".join(row.fields).encode()
-        return RowError(file, row.line, detail or str(exc), raw)
+POLICE_STREET = Adapter(
+    source=Source.POLICE,
+    pattern="*-street.csv",
+    read=read_street_csv,
+    to_event=to_event,
+    complete_periods=True,
+)

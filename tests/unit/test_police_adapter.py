@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feeds.ledger import Issue, Ledger
-from feeds.police import COLUMNS, PoliceRow, RowError, month_interval, read_street_csv, to_event
+from feeds.police import COLUMNS, month_interval, read_street_csv, to_event
+from feeds.rows import Row, RowError
 
 HEADER = ",".join(COLUMNS)
 CRIME = (
@@ -32,7 +33,7 @@ def _rows(tmp_path: Path, lines: list[str], name: str = "2018-03-x-street.csv") 
 def test_crime_row_becomes_a_month_long_police_crime(tmp_path: Path) -> None:
     """Crime ID -> record key; the month -> an interval; 'On or near' -> the place."""
     (row,) = _rows(tmp_path, [CRIME])
-    assert isinstance(row, PoliceRow)
+    assert isinstance(row, Row)
     assert row.record_key.startswith("police:merseyside:1067c80f")
     event = to_event(row, 1, NOW)
     data = event.data
@@ -57,10 +58,10 @@ def test_month_interval_is_uk_local_months() -> None:
 def test_identical_asb_rows_are_separate_records_with_stable_keys(tmp_path: Path) -> None:
     """Three identical ASB rows are three records; their keys do not depend on line order."""
     lines = [ASB, OTHER_ASB, ASB, CRIME, ASB]
-    first = [r.record_key for r in _rows(tmp_path, lines) if isinstance(r, PoliceRow)]
+    first = [r.record_key for r in _rows(tmp_path, lines) if isinstance(r, Row)]
     shuffled = lines[:]
     random.Random(3).shuffle(shuffled)
-    second = [r.record_key for r in _rows(tmp_path, shuffled) if isinstance(r, PoliceRow)]
+    second = [r.record_key for r in _rows(tmp_path, shuffled) if isinstance(r, Row)]
     assert len(set(first)) == 5
     assert set(first) == set(second)
     digest = first[0].split(":")[3]  # the first row's content hash
@@ -115,3 +116,11 @@ def test_ledger_publishes_only_what_a_reissue_changes(tmp_path: Path) -> None:
     third = ledger.plan("police", "m/2018-03", [a, b2, c])
     assert [(x.record_key, x.version, x.kind) for x in third] == [("c", 3, "changed")]
     assert ledger.plan("police", "m/2018-04", [a]) != [], "another period is separate"
+
+
+def test_feed_command_offers_every_adapter() -> None:
+    """`safer feed` lists its sources without importing the adapters; they must agree."""
+    from feeds.adapters import ADAPTERS
+    from safer.feed import SOURCES
+
+    assert set(SOURCES) == set(ADAPTERS)

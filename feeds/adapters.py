@@ -1,0 +1,8 @@
+"""Every partner export format ``safer feed`` knows, by name."""
+
+from __future__ import annotations
+
+from feeds.police import POLICE_STREET
+from feeds.rows import Adapter
+
+ADAPTERS: dict[str, Adapter] = {"police": POLICE_STREET}

@@ -1,0 +1,60 @@
+"""What every adapter reads a partner's export into: rows with a stable record key, or
+errors naming file and line."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from schemas.categories import Source
+from schemas.events import IncidentEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One record as exported: its key, the period it belongs to, its line and columns."""
+
+    record_key: str
+    scope: str
+    """The period a partner re-issues as a whole (police: ``merseyside/2018-03``)."""
+    line: int
+    fields: tuple[str, ...]
+    """The row's columns as exported (the content a re-issue is compared on)."""
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256("\x1f".join(self.fields).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A row that cannot be adapted: where it is, why, and its original bytes."""
+
+    file: str
+    line: int
+    reason: str
+    raw: bytes
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+ToEvent = Callable[[Row, int, datetime, bool], IncidentEvent]
+"""(row, version, published at, cancelled) -> the event (raises ValidationError/ValueError)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Adapter:
+    """A partner export format: how to read it and turn a row into an event."""
+
+    source: Source
+    pattern: str
+    """Which files of a folder are exports of this kind."""
+    read: Callable[[Path], Iterator[Row | RowError]]
+    to_event: ToEvent
+    complete_periods: bool
+    """True: a re-issued period replaces the earlier issue, so a record missing from it is
+    cancelled (police months). False: exports are incremental (missing says nothing)."""
