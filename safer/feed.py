@@ -11,7 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 MAX_LISTED = 20
-SOURCES = ("police",)  # feeds.adapters.ADAPTERS (not imported at start-up: --help stays fast)
+SOURCES = (
+    "police",
+    "fire",
+)  # feeds.adapters.ADAPTERS (not imported at start-up: --help stays fast)
 
 
 def _feed(args: argparse.Namespace) -> int:
@@ -66,7 +69,7 @@ def _feed(args: argparse.Namespace) -> int:
 def register_feed(sub: Any) -> None:
     p = sub.add_parser(
         "feed",
-        help="publish a partner's export files (police street-level crime CSVs)",
+        help="publish a partner's export files (police street-level crime, fire incidents)",
         description="Adapt a partner's export files to the event contract and publish "
         "them to the source's raw topic, event times preserved. A re-issued period "
         "replaces the earlier issue: new records are added, changed ones corrected, "
