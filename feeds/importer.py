@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from feeds.bulk import BulkPublisher
 from feeds.ledger import Change, Issue, Ledger
+from feeds.replay import Replay
 from feeds.rows import Adapter, Row, RowError
 from feeds.simulator import Label, RawMessage
 from safer.errors import SaferError
@@ -59,10 +60,13 @@ def import_files(
     topics: Topics,
     progress: Progress | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    replay: Replay | None = None,
 ) -> ImportSummary:
     """Publish export files through an adapter; returns what was published, skipped and
-    rejected."""
+    rejected. ``replay``: publish everything in event-time order at its pace instead of
+    file by file as fast as possible."""
     summary = ImportSummary()
+    waiting: list[Pending] = []
     for path in files:
         rows = list(adapter.read(path))
         summary.files += 1
@@ -75,32 +79,49 @@ def import_files(
         publisher.send([], [_reject(adapter, error, summary, topics) for error in rejected])
         done = summary.rows - len(rows)
         for scope, scoped in by_scope.items():
-            _publish_scope(adapter, scope, scoped, path, publisher, ledger, topics, summary, now())
+            pending, dead = _prepare_scope(
+                adapter, scope, scoped, path, ledger, topics, summary, now()
+            )
+            if replay is None:
+                _deliver(adapter, pending, dead, publisher, ledger, summary)
+            else:
+                publisher.send([], dead)
+                waiting += pending
             done += len(scoped)
             if progress is not None:
                 progress(done)
+    if replay is not None:
+        replay.run(waiting, lambda due: _deliver(adapter, due, [], publisher, ledger, summary))
     return summary
 
 
-def _publish_scope(
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A change ready to publish: when its event happened, its period and its message."""
+
+    at: datetime
+    scope: str
+    change: Change
+    message: RawMessage
+
+
+def _prepare_scope(
     adapter: Adapter,
     scope: str,
     rows: list[Row],
     path: Path,
-    publisher: BulkPublisher,
     ledger: Ledger,
     topics: Topics,
     summary: ImportSummary,
     published_at: datetime,
-) -> None:
-    """One period: publish its changes, then record them in the ledger."""
+) -> tuple[list[Pending], list[DeadLetter]]:
+    """One period: the messages of its changes against the ledger, and its bad rows."""
     source = adapter.source
     lines = {row.record_key: row.line for row in rows}
     issue = [Issue(r.record_key, r.content_hash, r.fields) for r in rows]
     changes = ledger.plan(source.value, scope, issue, adapter.complete_periods)
     summary.unchanged += len(rows) - sum(1 for c in changes if c.kind != "cancelled")
-    sent: list[Change] = []
-    messages: list[RawMessage] = []
+    pending: list[Pending] = []
     dead: list[DeadLetter] = []
     for change in changes:
         row = Row(change.record_key, scope, lines.get(change.record_key, 0), change.content)
@@ -113,13 +134,27 @@ def _publish_scope(
         label: Label = (
             "cancellation" if change.cancelled else "new" if change.version == 1 else "correction"
         )
-        messages.append(
-            RawMessage(source, change.record_key.encode(), encode_incident(event), label)
-        )
-        sent.append(change)
-    publisher.send(messages, dead)  # acknowledged by the broker before it is recorded
-    ledger.record(source.value, scope, sent)
-    summary.published.update(c.kind for c in sent)
+        message = RawMessage(source, change.record_key.encode(), encode_incident(event), label)
+        pending.append(Pending(event.data.occurred.start, scope, change, message))
+    return pending, dead
+
+
+def _deliver(
+    adapter: Adapter,
+    pending: Sequence[Pending],
+    dead: Sequence[DeadLetter],
+    publisher: BulkPublisher,
+    ledger: Ledger,
+    summary: ImportSummary,
+) -> None:
+    """Publish, wait for the broker's acknowledgement, then record in the ledger."""
+    publisher.send([p.message for p in pending], dead)
+    by_scope: dict[str, list[Change]] = defaultdict(list)
+    for p in pending:
+        by_scope[p.scope].append(p.change)
+    for scope, changes in by_scope.items():
+        ledger.record(adapter.source.value, scope, changes)
+    summary.published.update(p.change.kind for p in pending)
 
 
 def _explain(exc: Exception) -> str:

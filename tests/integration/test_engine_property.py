@@ -128,10 +128,18 @@ class Era:
 
 
 ERAS = (
-    Era(_utc_s(2026, 3, 12) // HOUR_S, _utc_s(2026, 4, 8) // HOUR_S, date(2026, 3, 29),
-        ((2026, 3), (2026, 4))),
-    Era(_utc_s(2026, 10, 12) // HOUR_S, _utc_s(2026, 11, 8) // HOUR_S, date(2026, 10, 25),
-        ((2026, 10), (2026, 11))),
+    Era(
+        _utc_s(2026, 3, 12) // HOUR_S,
+        _utc_s(2026, 4, 8) // HOUR_S,
+        date(2026, 3, 29),
+        ((2026, 3), (2026, 4)),
+    ),
+    Era(
+        _utc_s(2026, 10, 12) // HOUR_S,
+        _utc_s(2026, 11, 8) // HOUR_S,
+        date(2026, 10, 25),
+        ((2026, 10), (2026, 11)),
+    ),
 )
 
 
@@ -309,8 +317,12 @@ def areas_of(version: Version, borough: str) -> dict[str, str]:
 
 
 def expected_window(
-    events: list[tuple[str, Version]], borough: str, level: str, breakdown: str,
-    start: int, end: int,
+    events: list[tuple[str, Version]],
+    borough: str,
+    level: str,
+    breakdown: str,
+    start: int,
+    end: int,
 ) -> Cells:
     tally: dict[tuple[str, str, str], list[int]] = {}
     for _, version in events:
@@ -342,7 +354,6 @@ def expected_counts(events: list[tuple[str, Version]], borough: str) -> Counter[
 
 
 # --- the worker under test ---------------------------------------------------------------
-
 
 
 def _redis(infra: Infra) -> Redis:
@@ -620,7 +631,9 @@ def test_two_workers_sharing_partitions_store_the_same_aggregates_as_one(
         ):
             wait_for(
                 lambda: _get(two, "/ready")[0] == 200 and _get(two_b, "/ready")[0] == 200,
-                90, "both workers of the shared group ready", second.log_path,
+                90,
+                "both workers of the shared group ready",
+                second.log_path,
             )
             for settings in (one, two):
                 with RawPublisher(settings.require_kafka(), Topics(settings.topic_prefix)) as pub:

@@ -4,16 +4,22 @@ service's own ward codes, and importing it again publishes nothing."""
 from __future__ import annotations
 
 import json
+import shutil
+import signal
 import subprocess
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
 from safer.settings import Settings, child_env
 from schemas.categories import Source
+from streams.admin import ensure_topics
 from streams.topics import Topics
+from tests.data_files import data_file
 from tests.integration.worker import read_topic
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "lfb_incident_records_sample.csv"
+SAMPLE = data_file("lfb_incident_records_sample.csv")
 
 
 def _feed(settings: Settings) -> str:
@@ -37,3 +43,77 @@ def test_fire_export_is_published_once(settings: Settings) -> None:
     assert len(events) == 20
     assert {e["source"] for e in events} == {"fire"}
     assert all(e["data"]["location"]["ward_code"].startswith("E05") for e in events)
+
+
+def test_follow_imports_new_exports_until_stopped(settings: Settings, tmp_path: Path) -> None:
+    """--follow picks up an export dropped into the folder (once it has stopped changing),
+    and a second one later; SIGTERM stops it cleanly."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    ensure_topics(settings.require_kafka(), Topics(settings.topic_prefix), settings.partitions)
+    follower = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "safer.cli",
+            "feed",
+            "fire",
+            str(folder),
+            "--follow",
+            "--poll-seconds",
+            "0.3",
+        ],
+        env=child_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    raw_topic = Topics(settings.topic_prefix).raw(Source.FIRE).name
+    try:
+        shutil.copy(SAMPLE, folder / "2009-01-a.csv")
+        assert len(read_topic(settings, raw_topic, 20)) == 20
+        lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+        changed = [lines[0], lines[1].replace("235138081", "235138999", 1)]
+        (folder / "2009-01-b.csv").write_text("\n".join(changed) + "\n", encoding="utf-8")
+        assert len(read_topic(settings, raw_topic, 21)) == 21
+    finally:
+        follower.send_signal(signal.SIGTERM)
+        out, _ = follower.communicate(timeout=30)
+    assert follower.returncode == 0
+    assert "published 20 (20 new" in out
+    assert "published 1 (1 new" in out
+
+
+def test_replay_publishes_in_event_time_order(settings: Settings, tmp_path: Path) -> None:
+    """--replay-speed sends an export in event-time order whatever the file order (the raw
+    topic's single partition shows it), at the replay's pace."""
+    one = settings.model_copy(update={"partitions": 1})
+    header, *rows = SAMPLE.read_text(encoding="utf-8").splitlines()
+    backwards = tmp_path / "backwards.csv"
+    backwards.write_text("\n".join([header, *reversed(rows)]) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "safer.cli",
+            "feed",
+            "fire",
+            str(backwards),
+            "--replay-speed",
+            "600",
+        ],
+        env=child_env(one),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    raw = read_topic(one, Topics(one.topic_prefix).raw(Source.FIRE).name, 20)
+    times = [datetime.fromisoformat(json.loads(v)["data"]["occurred"]["start"]) for v in raw]
+    assert len(times) == 20
+    assert times == sorted(times)
+    span = (times[-1] - times[0]).total_seconds()
+    assert elapsed >= span / 600 * 0.9, "the history was paced, not sent at once"

@@ -36,10 +36,10 @@ from store.writer import AggregateWriter
 from streams.topics import Topics
 from streams.validation import Rejection, classify
 from tests.conftest import Infra
+from tests.data_files import data_file, police_months
 from tests.integration.worker import read_topic, running_worker, wait_for
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-MONTHS_2018 = sorted(DATA.glob("2018-*-merseyside-street.csv"))
+MONTHS_2018 = police_months(2018)
 WIRRAL = "E08000015"
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -48,8 +48,8 @@ def pandas_counts(path: Path) -> dict[tuple[str, str], int]:
     """Independently: the CSV joined to ONS's LSOA -> ward lookup, Wirral wards only, crime
     type names mapped by the published category reference, rows counted."""
     crimes = pd.read_csv(path, dtype=str)
-    wards = pd.read_csv(DATA / "ons_lsoa11_to_ward2019_lookup_ew.csv", dtype=str)
-    reference = pd.read_csv(DATA / "police_uk_categories_reference_DERIVED.csv", dtype=str)
+    wards = pd.read_csv(data_file("ons_lsoa11_to_ward2019_lookup_merseyside.csv"), dtype=str)
+    reference = pd.read_csv(data_file("police_uk_categories_reference_DERIVED.csv"), dtype=str)
     slugs = dict(
         reference.loc[reference["kind"] == "street_crime_type", ["name", "api_slug"]].values
     )
@@ -70,8 +70,15 @@ def redis_counts(redis: Redis, keys: Keys, month: str) -> dict[tuple[str, str], 
     return {(r.area, r.category): r.count for r in rows if r.count}
 
 
-def test_there_are_shared_2018_months() -> None:
-    assert len(MONTHS_2018) >= 5, MONTHS_2018
+def test_every_shared_2018_month_is_here() -> None:
+    assert [p.name[:7] for p in MONTHS_2018] == [
+        "2018-03",
+        "2018-04",
+        "2018-05",
+        "2018-06",
+        "2018-07",
+        "2018-12",
+    ]
 
 
 @pytest.mark.parametrize("path", MONTHS_2018, ids=[p.name[:7] for p in MONTHS_2018])

@@ -34,7 +34,6 @@ W2_PLACE = {"ward_code": W2, "lsoa_code": "E01007164", "lat": 53.320981, "lon": 
 YEAR = timedelta(days=364)
 
 
-
 def _iso(ts: datetime) -> str:
     return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

@@ -89,7 +89,10 @@ def test_every_benchmark_still_imports_and_has_help(script: str):
     """Benchmarks run on demand only, so a stale import would go unnoticed: `--help` works."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / script), "--help"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "usage:" in result.stdout

@@ -19,10 +19,19 @@ def ticker(
 ) -> dict[str, Any]:
     occurred = NOW - timedelta(minutes=minutes_ago)
     return {
-        "kind": "x", "source": source, "category": category, "ward": ward, "lsoa": None,
-        "place": None, "location_type": None, "occurred_start": occurred.isoformat(),
-        "occurred_end": None, "received_at": (occurred + timedelta(minutes=1)).isoformat(),
-        "domestic_abuse": False, "version": 1, **extra,
+        "kind": "x",
+        "source": source,
+        "category": category,
+        "ward": ward,
+        "lsoa": None,
+        "place": None,
+        "location_type": None,
+        "occurred_start": occurred.isoformat(),
+        "occurred_end": None,
+        "received_at": (occurred + timedelta(minutes=1)).isoformat(),
+        "domestic_abuse": False,
+        "version": 1,
+        **extra,
     }
 
 
@@ -51,7 +60,11 @@ def snapshot(**overrides: Any) -> LiveSnapshot:
 def test_kpis_total_per_source_and_dead_letters() -> None:
     """KPIs give the grand total, each source's total and the dead-lettered message count."""
     assert data.kpis(snapshot()) == {
-        "All incidents": 8, "Police": 5, "Council": 2, "Fire": 1, "Dead-lettered": 3,
+        "All incidents": 8,
+        "Police": 5,
+        "Council": 2,
+        "Fire": 1,
+        "Dead-lettered": 3,
     }
 
 
@@ -65,8 +78,13 @@ def test_ward_table_names_wards_and_sorts_by_total() -> None:
     table = data.ward_table(snapshot(), WARDS, data.ALL_SOURCES)
     assert list(table.columns) == ["Ward", "Police", "Council", "Fire", "Total"]
     assert table.to_dict("records") == [
-        {"Ward": "Birkenhead and Tranmere (E05000956)", "Police": 4, "Council": 0, "Fire": 0,
-         "Total": 4},
+        {
+            "Ward": "Birkenhead and Tranmere (E05000956)",
+            "Police": 4,
+            "Council": 0,
+            "Fire": 0,
+            "Total": 4,
+        },
         {"Ward": "Bebington (E05000954)", "Police": 1, "Council": 2, "Fire": 0, "Total": 3},
         {"Ward": "Unassigned", "Police": 0, "Council": 0, "Fire": 1, "Total": 1},
     ]

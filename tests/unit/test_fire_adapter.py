@@ -14,10 +14,10 @@ from feeds.ledger import Issue, Ledger
 from feeds.rows import Row, RowError
 from schemas.codec import encode_incident
 from schemas.events import FireIncidentEvent
+from tests.data_files import data_file
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-SAMPLE = DATA / "lfb_incident_records_sample.csv"
-ANIMALS = DATA / "lfb_animal_rescues_2009_2021.csv"
+SAMPLE = data_file("lfb_incident_records_sample.csv")
+ANIMALS = data_file("lfb_animal_rescues_2009_2021.csv")
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
 

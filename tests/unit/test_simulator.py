@@ -31,8 +31,18 @@ from schemas.events import ControlRoomCall, CouncilAsb, IncidentEvent, Location
 HEX32 = re.compile(r"[0-9a-f]{32}")
 FRIDAY_EVENING = datetime(2018, 6, 15, 20, 0, tzinfo=UTC)
 FORBIDDEN_FIELDS = {
-    "name", "caller_name", "victim_name", "phone", "telephone", "email", "address",
-    "postcode", "narrative", "notes", "dob", "date_of_birth",
+    "name",
+    "caller_name",
+    "victim_name",
+    "phone",
+    "telephone",
+    "email",
+    "address",
+    "postcode",
+    "narrative",
+    "notes",
+    "dob",
+    "date_of_birth",
 }
 
 
