@@ -67,6 +67,11 @@ def import_files(
     file by file as fast as possible."""
     summary = ImportSummary()
     waiting: list[Pending] = []
+    waiting_scopes: set[str] = set()
+
+    def deliver(due: Sequence[Pending]) -> None:
+        _deliver(adapter, due, [], publisher, ledger, summary)
+
     for path in files:
         rows = list(adapter.read(path))
         summary.files += 1
@@ -79,6 +84,9 @@ def import_files(
         publisher.send([], [_reject(adapter, error, summary, topics) for error in rejected])
         done = summary.rows - len(rows)
         for scope, scoped in by_scope.items():
+            if replay is not None and scope in waiting_scopes:  # a re-issue in the same run:
+                replay.run(waiting, deliver)  # the first issue must be recorded before the
+                waiting, waiting_scopes = [], set()  # second is compared with it
             pending, dead = _prepare_scope(
                 adapter, scope, scoped, path, ledger, topics, summary, now()
             )
@@ -87,11 +95,12 @@ def import_files(
             else:
                 publisher.send([], dead)
                 waiting += pending
+                waiting_scopes.add(scope)
             done += len(scoped)
             if progress is not None:
                 progress(done)
     if replay is not None:
-        replay.run(waiting, lambda due: _deliver(adapter, due, [], publisher, ledger, summary))
+        replay.run(waiting, deliver)
     return summary
 
 

@@ -117,3 +117,30 @@ def test_replay_publishes_in_event_time_order(settings: Settings, tmp_path: Path
     assert times == sorted(times)
     span = (times[-1] - times[0]).total_seconds()
     assert elapsed >= span / 600 * 0.9, "the history was paced, not sent at once"
+
+
+def test_replay_of_a_folder_with_a_reissue_versions_it(settings: Settings, tmp_path: Path) -> None:
+    """Two exports of the same period in one replayed folder: the second one's changed
+    incident is the next version of the first one's, not a second version 1."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    header, first, *rest = SAMPLE.read_text(encoding="utf-8").splitlines()
+    (folder / "a.csv").write_text("\n".join([header, first, *rest]) + "\n", encoding="utf-8")
+    changed = first.replace("Special Service,Special Service,RTC", "Fire,Secondary Fire,", 1)
+    assert changed != first
+    (folder / "b.csv").write_text("\n".join([header, changed]) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "safer.cli", "feed", "fire", str(folder), "--replay-speed", "1e6"],
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "published 21 (20 new, 1 changed, 0 cancelled)" in done.stdout
+    raw = read_topic(settings, Topics(settings.topic_prefix).raw(Source.FIRE).name, 21)
+    versions = sorted(
+        json.loads(v)["version"] for v in raw if json.loads(v)["record_key"].endswith(":235138081")
+    )
+    assert versions == [1, 2]
