@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from safer import logs
@@ -37,7 +38,11 @@ def _up(args: argparse.Namespace) -> int:
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     logs.configure(settings.log_level, "up")
     options = StackOptions(
-        simulator=not args.no_simulator, dashboard=not args.no_dashboard, rate=args.rate
+        simulator=not args.no_simulator,
+        dashboard=not args.no_dashboard,
+        rate=args.rate,
+        police_data=Path(args.police_data) if args.police_data else None,
+        replay_speed=args.replay_speed,
     )
     return Stack(settings, options).run()
 
@@ -57,6 +62,19 @@ def register_up(sub: Subparsers) -> None:
         "--rate", type=float, help="simulated incidents per second (default SAFER_SIMULATOR_RATE)"
     )
     p.add_argument("--no-simulator", action="store_true", help="do not start the feed simulator")
+    p.add_argument(
+        "--police-data",
+        metavar="PATH",
+        help="also replay these data.police.uk street-crime files (a file or a folder of "
+        "*-street.csv, e.g. ../shared/data) beside the simulated traffic",
+    )
+    p.add_argument(
+        "--replay-speed",
+        type=float,
+        default=86_400.0,
+        metavar="N",
+        help="--police-data: N times faster than real time (default 86400: a day a second)",
+    )
     p.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
     p.add_argument("--dashboard-port", type=int, help="dashboard port (0: any free port)")
     p.add_argument("--state-dir", help="local state folder (default .safer)")

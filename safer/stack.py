@@ -36,7 +36,10 @@ from store.reader import StoreReader
 
 log = logging.getLogger(__name__)
 DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-RESTARTABLE = {"worker", "simulator"}
+POLICE_REPLAY = "police-replay"
+RESTARTABLE = {"worker", "simulator", POLICE_REPLAY}
+ONE_SHOT = {POLICE_REPLAY}  # done when it exits 0 (a restart after a failure is safe: the
+# feed ledger publishes only what is not yet published)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,9 @@ class StackOptions:
     simulator: bool = True
     dashboard: bool = True
     rate: float | None = None
+    police_data: Path | None = None
+    """Replay these data.police.uk street-crime files beside the simulated traffic."""
+    replay_speed: float = 86_400.0
 
 
 @dataclass
@@ -89,6 +95,12 @@ class Stack:
         if self.options.simulator:
             rate = str(self.options.rate or settings.simulator_rate)
             self._spawn("simulator", ["simulate", "--rate", rate])
+        if self.options.police_data is not None:
+            speed = str(self.options.replay_speed)
+            self._spawn(
+                POLICE_REPLAY,
+                ["feed", "police", str(self.options.police_data), "--replay-speed", speed],
+            )
         if self.options.dashboard:
             self._start_dashboard()
         self._write_stack_file()
@@ -192,11 +204,16 @@ class Stack:
         or dashboard failure stops the stack."""
         backoff = {name: Backoff() for name in RESTARTABLE}
         flow = FlowReport(self.settings, self.console, expect=self.options.simulator)
+        finished: set[str] = set()
         while not self.stopping:
             time.sleep(0.5)
             flow.check()
             for c in self.components:
-                if self.stopping or c.alive():
+                if self.stopping or c.alive() or c.name in finished:
+                    continue
+                if c.name in ONE_SHOT and c.exit_code() == 0:
+                    finished.add(c.name)
+                    self.console.print(f"{c.name} finished (log: {c.log_path})")
                     continue
                 if c.name not in RESTARTABLE:
                     raise StackError(c.name, f"exited with code {c.exit_code()}")

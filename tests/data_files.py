@@ -8,7 +8,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 DATA = Path(__file__).parent / "data"
+WIRRAL = "E08000015"
 
 
 def data_file(name: str) -> Path:
@@ -34,3 +37,18 @@ def police_months(year: int) -> list[Path]:
     """Every Merseyside street-crime month of a year kept here, in month order."""
     names = sorted(p.name.removesuffix(".gz") for p in DATA.glob(f"{year}-*-street.csv*"))
     return [data_file(name) for name in names]
+
+
+def pandas_counts(path: Path) -> dict[tuple[str, str], int]:
+    """Independently: the CSV joined to ONS's LSOA -> ward lookup, Wirral wards only, crime
+    type names mapped by the published category reference, rows counted."""
+    crimes = pd.read_csv(path, dtype=str)
+    wards = pd.read_csv(data_file("ons_lsoa11_to_ward2019_lookup_merseyside.csv"), dtype=str)
+    reference = pd.read_csv(data_file("police_uk_categories_reference_DERIVED.csv"), dtype=str)
+    slugs = dict(
+        reference.loc[reference["kind"] == "street_crime_type", ["name", "api_slug"]].values
+    )
+    joined = crimes.merge(wards, left_on="LSOA code", right_on="LSOA11CD", how="inner")
+    wirral = joined[joined["LAD19CD"] == WIRRAL]
+    counts = wirral.groupby(["WD19CD", wirral["Crime type"].map(slugs)]).size()
+    return {(ward, category): int(n) for (ward, category), n in counts.items()}

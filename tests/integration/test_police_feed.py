@@ -16,7 +16,6 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
@@ -36,27 +35,11 @@ from store.writer import AggregateWriter
 from streams.topics import Topics
 from streams.validation import Rejection, classify
 from tests.conftest import Infra
-from tests.data_files import data_file, police_months
+from tests.data_files import pandas_counts, police_months
 from tests.integration.worker import read_topic, running_worker, wait_for
 
 MONTHS_2018 = police_months(2018)
-WIRRAL = "E08000015"
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
-
-
-def pandas_counts(path: Path) -> dict[tuple[str, str], int]:
-    """Independently: the CSV joined to ONS's LSOA -> ward lookup, Wirral wards only, crime
-    type names mapped by the published category reference, rows counted."""
-    crimes = pd.read_csv(path, dtype=str)
-    wards = pd.read_csv(data_file("ons_lsoa11_to_ward2019_lookup_merseyside.csv"), dtype=str)
-    reference = pd.read_csv(data_file("police_uk_categories_reference_DERIVED.csv"), dtype=str)
-    slugs = dict(
-        reference.loc[reference["kind"] == "street_crime_type", ["name", "api_slug"]].values
-    )
-    joined = crimes.merge(wards, left_on="LSOA code", right_on="LSOA11CD", how="inner")
-    wirral = joined[joined["LAD19CD"] == WIRRAL]
-    counts = wirral.groupby(["WD19CD", wirral["Crime type"].map(slugs)]).size()
-    return {(ward, category): int(n) for (ward, category), n in counts.items()}
 
 
 def month_window(month: str) -> tuple[int, int]:
