@@ -19,6 +19,8 @@ from schemas.categories import RecordStatus
 from store.keys import Keys
 
 DAY_S = 86400
+OUT_OF_AREA = "out-of-area"
+"""Outcome tag of an applied version that lies outside the partnership (counted nowhere)."""
 STATE_SEP = "\t"
 
 
@@ -123,6 +125,8 @@ class Planner:
         plan.records.append((key, expected, Stored(version, new).encode()))
         plan.outcomes[_outcome(old, cancelled), source] += 1
         if plan.live:
+            if new is not None and not new.areas:
+                plan.outcomes[OUT_OF_AREA, source] += 1  # kept, counted in no area of ours
             self._ticker_and_freshness(plan, doc, new)
 
     def _repeats(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aggregates.inputs import Doc, parse_time
+from store.plan import OUT_OF_AREA
 
 if TYPE_CHECKING:
     from streams.app import JobContext
@@ -32,6 +33,8 @@ async def count(ctx: JobContext, events: Sequence[Doc], arrivals: Sequence[float
     for (outcome, source), n in outcomes.items():
         if outcome == "late":
             metrics.late(source, n)
+        elif outcome == OUT_OF_AREA:
+            metrics.out_of_area(source, n)
         else:
             metrics.events(STAGE, source, outcome, n)
     metrics.observe_latencies(STAGE, (now - arrival for arrival in arrivals))

@@ -77,6 +77,12 @@ class WorkerMetrics:
             ["source"],
             registry=registry,
         )
+        self._out_of_area = Counter(
+            "safer_out_of_area_events_total",
+            "Events outside the partnership area (kept, counted in none of its areas).",
+            ["source"],
+            registry=registry,
+        )
         self._latency = Histogram(
             "safer_processing_latency_seconds",
             "Arrival at our raw topic to visible in Redis, in seconds.",
@@ -126,6 +132,11 @@ class WorkerMetrics:
         """Count ``n`` events of ``source`` that arrived too late for their window."""
         if n:
             self._late.labels(source=source).inc(n)
+
+    def out_of_area(self, source: str, n: int = 1) -> None:
+        """Count ``n`` events of ``source`` outside the partnership area."""
+        if n:
+            self._out_of_area.labels(source=source).inc(n)
 
     def observe_latency(self, stage: str, seconds: float) -> None:
         """Record one event's raw-topic arrival -> Redis latency, in seconds."""

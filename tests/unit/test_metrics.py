@@ -39,6 +39,7 @@ def test_metric_names_types_and_labels(metrics: WorkerMetrics, registry: Collect
     metrics.events("validate_incidents", "police", "validated")
     metrics.dead_lettered("police", "not-json")
     metrics.late("fire")
+    metrics.out_of_area("police")
     metrics.observe_latency("count_incidents", 0.2)
     metrics.observe_event_age("council", 120.0)
     metrics.set_lag("safer.raw.police", 0, 3)
@@ -47,6 +48,7 @@ def test_metric_names_types_and_labels(metrics: WorkerMetrics, registry: Collect
         "safer_events": ("counter", {"stage", "source", "outcome"}),
         "safer_dead_letters": ("counter", {"source", "reason"}),
         "safer_late_events": ("counter", {"source"}),
+        "safer_out_of_area_events": ("counter", {"source"}),
         "safer_processing_latency_seconds": ("histogram", {"stage"}),
         "safer_event_age_seconds": ("histogram", {"source"}),
         "safer_consumer_lag_messages": ("gauge", {"topic", "partition"}),
@@ -72,12 +74,14 @@ def test_counters_increment_per_label_set(
     metrics.dead_lettered("fire", "invalid", n=2)
     metrics.late("council")
     metrics.late("council", n=0)
+    metrics.out_of_area("police", n=3)
     value = registry.get_sample_value
     labels = {"stage": "validate_incidents", "source": "police", "outcome": "validated"}
     assert value("safer_events_total", labels) == 5
     assert value("safer_events_total", {**labels, "source": "fire"}) is None
     assert value("safer_dead_letters_total", {"source": "fire", "reason": "invalid"}) == 2
     assert value("safer_late_events_total", {"source": "council"}) == 1
+    assert value("safer_out_of_area_events_total", {"source": "police"}) == 3
 
 
 def test_latency_histogram_buckets(metrics: WorkerMetrics, registry: CollectorRegistry) -> None:
