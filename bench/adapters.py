@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from feeds.adapters import ADAPTERS
+from feeds.adapters import adapters
 from feeds.rows import Adapter, Row
 from safer import embedded
 from safer.settings import Settings, child_env
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         embedded.local_infra(Path(tmp)) as local,
     ):
         for source, path in work:
-            rows, adapt_s = adapt_only(ADAPTERS[source], path)
+            rows, adapt_s = adapt_only(adapters(b"bench")[source], path)
             run = uuid.uuid4().hex[:6]
             settings = Settings(
                 kafka_bootstrap=local.bootstrap,

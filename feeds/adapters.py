@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from feeds.council import council_adapter
 from feeds.fire import FIRE_INCIDENTS
 from feeds.police import POLICE_STREET
 from feeds.rows import Adapter
 
-ADAPTERS: dict[str, Adapter] = {"police": POLICE_STREET, "fire": FIRE_INCIDENTS}
+
+def adapters(pseudonym_key: bytes) -> dict[str, Adapter]:
+    """The adapters, by ``safer feed`` source name (the council one pseudonymises caller
+    and address references with ``pseudonym_key`` as it reads)."""
+    return {
+        "police": POLICE_STREET,
+        "council": council_adapter(pseudonym_key),
+        "fire": FIRE_INCIDENTS,
+    }

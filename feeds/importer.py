@@ -137,7 +137,7 @@ def _prepare_scope(
         try:
             event = adapter.to_event(row, change.version, published_at, change.cancelled)
         except (ValidationError, ValueError) as exc:
-            error = RowError(str(path), row.line, _explain(exc), ",".join(row.fields).encode())
+            error = RowError(str(path), row.line, _explain(exc), adapter.dead_letter_bytes(row))
             dead.append(_reject(adapter, error, summary, topics))
             continue
         label: Label = (

@@ -58,3 +58,6 @@ class Adapter:
     complete_periods: bool
     """True: a re-issued period replaces the earlier issue, so a record missing from it is
     cancelled (police months). False: exports are incremental (missing says nothing)."""
+    dead_letter_bytes: Callable[[Row], bytes] = lambda row: ",".join(row.fields).encode()
+    """What the dead-letter topic carries of a row its event was refused for (an adapter
+    handling personal data withholds what is identifying)."""

@@ -16,12 +16,12 @@ if TYPE_CHECKING:
     from feeds.importer import ImportSummary
 
 MAX_LISTED = 20
-SOURCES = ("police", "fire")  # feeds.adapters.ADAPTERS (not imported at start-up: --help is fast)
+SOURCES = ("police", "council", "fire")  # feeds.adapters (not imported at start: fast --help)
 err = Console(stderr=True)
 
 
 def _feed(args: argparse.Namespace) -> int:
-    from feeds.adapters import ADAPTERS
+    from feeds.adapters import adapters
     from feeds.bulk import BulkPublisher
     from feeds.importer import import_files, input_files
     from feeds.ledger import Ledger
@@ -36,7 +36,7 @@ def _feed(args: argparse.Namespace) -> int:
     bootstrap = settings.require_kafka()
     topics = Topics(settings.topic_prefix)
     ensure_topics(bootstrap, topics, settings.partitions)
-    adapter = ADAPTERS[args.source]
+    adapter = adapters(settings.pseudonym_key.get_secret_value().encode())[args.source]
     replay = Replay(args.replay_speed) if args.replay_speed else None
     path = Path(args.path)
     stop = threading.Event()
@@ -131,7 +131,8 @@ def _positive(text: str) -> float:
 def register_feed(sub: Any) -> None:
     p = sub.add_parser(
         "feed",
-        help="publish a partner's export files (police street-level crime, fire incidents)",
+        help="publish a partner's export files (police street-level crime, council calls and "
+        "ASB reports, fire incidents)",
         description="Adapt a partner's export files to the event contract and publish "
         "them to the source's raw topic, event times preserved. A re-issued period "
         "replaces the earlier issue: new records are added, changed ones corrected, "
@@ -142,8 +143,8 @@ def register_feed(sub: Any) -> None:
     p.add_argument("source", choices=SOURCES, help="whose export format")
     p.add_argument(
         "path",
-        help="a file, or a folder (police: every *-street.csv in it; fire: every *.csv), "
-        "taken in name order",
+        help="a file, or a folder (police: every *-street.csv in it; council, fire: every "
+        "*.csv), taken in name order",
     )
     p.add_argument(
         "--follow",
