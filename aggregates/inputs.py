@@ -90,7 +90,11 @@ def parse_time(text: str) -> datetime:
 
 
 def _areas(loc: Doc, areas: Areas, borough_code: str) -> tuple[tuple[str, str], ...]:
+    """The record's own LSOA code is authoritative; without one, its point places it
+    (point-in-polygon); its ward is its own ward code, else its LSOA's best-fit ward."""
     lsoa = loc.get("lsoa_code")
+    if not lsoa and loc.get("lat") is not None and loc.get("lon") is not None:
+        lsoa = areas.locate(loc["lat"], loc["lon"])
     ward = loc.get("ward_code") or areas.lsoa_ward.get(lsoa or "")
     if ward not in areas.ward_names and (lsoa or "") not in areas.lsoa_ward:
         return ()

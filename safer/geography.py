@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from safer.boundaries import Locator
+
 DEFAULT_AREAS = Path(__file__).parent / "data" / "wirral_lsoa11_areas.csv"
+DEFAULT_BOUNDARIES = Path(__file__).parent / "data" / "wirral_lsoa_2011.geojson"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,11 @@ class Areas:
     lsoas: tuple[Lsoa, ...]
     ward_names: dict[str, str]
     lsoa_ward: dict[str, str]
+    boundaries: Path = DEFAULT_BOUNDARIES
+
+    def locate(self, lat: float, lon: float) -> str | None:
+        """The partnership LSOA containing a point (point-in-polygon), None outside."""
+        return _locator(self.boundaries).locate(lat, lon)
 
     def ward_name(self, code: str) -> str:
         return self.ward_names.get(code, code)
@@ -38,6 +46,11 @@ class Areas:
         for lsoa in self.lsoas:
             totals[lsoa.ward_code] = totals.get(lsoa.ward_code, 0) + lsoa.population
         return totals
+
+
+@cache
+def _locator(path: Path) -> Locator:
+    return Locator.from_geojson(path)
 
 
 @cache

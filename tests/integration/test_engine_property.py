@@ -429,7 +429,13 @@ def _messages(scenario: Scenario, tag: str) -> list[RawMessage]:
                     "end": None if version.end_s is None else _iso(version.end_s),
                 },
                 "received_at": _iso((version.end_s or version.start_s) + version.lag_s),
-                "location": {"ward_code": version.ward, "lsoa_code": version.lsoa},
+                # no point: the scenario's codes alone place it (points: test_boundaries)
+                "location": {
+                    "ward_code": version.ward,
+                    "lsoa_code": version.lsoa,
+                    "lat": None,
+                    "lon": None,
+                },
                 "category": version.category,
                 "people": {"youth": version.youth},
             }
