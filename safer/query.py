@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from aggregates.buckets import HOUR_S, day_bounds, day_of, epoch_hour, hour_start, month_bounds
 from aggregates.config import LEVELS, AggregationConfig
 from safer.errors import SaferError
+from safer.geography import Areas
 from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_KIND, CATEGORY_SOURCE, KIND_SOURCE, EventKind, Source
 
@@ -263,9 +264,12 @@ def shape_rows(
     now: datetime,
     config: AggregationConfig,
     names: tuple[dict[str, str], dict[str, str]] = ({}, {}),
+    population: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Output objects sorted by area then key; all-zero rows are left out (with
-    ``compare_year`` a row stays when its year-earlier figures are not zero)."""
+    ``compare_year`` a row stays when its year-earlier figures are not zero). With the
+    areas' ``population``, each row has its rate per 1,000 residents (None: unknown)."""
+    residents = population or {}
     filters = (query.sources, query.categories, query.areas)
     now_rows = grouped(rows, query.by, *filters)
     then_rows = grouped(year_earlier, query.by, *filters) if query.compare_year else {}
@@ -282,6 +286,7 @@ def shape_rows(
             "count": count,
             "unplaced": unplaced,
             "provisional": is_provisional(window.end_time, source_of(key, query.by), now, config),
+            "rate_per_1000": rate_per_1000(count, residents.get(area)),
         }
         if query.compare_year:
             row["count_year_earlier"], row["unplaced_year_earlier"] = before
@@ -290,8 +295,24 @@ def shape_rows(
     return out
 
 
+def rate_per_1000(count: int, residents: int | None) -> float | None:
+    """Events per 1,000 residents (Census 2011 usual residents), to 2 decimals."""
+    return round(count * 1000 / residents, 2) if residents else None
+
+
+def population_of(level: str, areas: Areas, borough_code: str) -> dict[str, int]:
+    """Usual residents per area code of a level (cells have none)."""
+    if level == "lsoa":
+        return {lsoa.code: lsoa.population for lsoa in areas.lsoas}
+    if level == "ward":
+        return areas.ward_population()
+    if level == "borough":
+        return {borough_code: sum(lsoa.population for lsoa in areas.lsoas)}
+    return {}
+
+
 def columns(query: Query) -> list[str]:
-    cols = ["area", "area_name", query.by, "count", "unplaced", "provisional"]
+    cols = ["area", "area_name", query.by, "count", "unplaced", "provisional", "rate_per_1000"]
     if query.compare_year:
         cols += ["count_year_earlier", "unplaced_year_earlier"]
     return [*cols, "start", "end"]
@@ -318,13 +339,18 @@ def write_table(rows: list[dict[str, Any]], cols: list[str], window: Window, lev
     table = Table(title=f"counts by {level}", caption=window.describe())
     shown = [c for c in cols if c not in ("start", "end")]
     for col in shown:
-        numeric = col.startswith(("count", "unplaced"))
-        table.add_column(col.replace("_", " "), justify="right" if numeric else "left")
+        numeric = col.startswith(("count", "unplaced", "rate"))
+        title = "per 1,000" if col == "rate_per_1000" else col.replace("_", " ")
+        table.add_column(title, justify="right" if numeric else "left", no_wrap=not numeric)
     for row in rows:
-        table.add_row(
-            *(("yes" if row[c] else "") if c == "provisional" else str(row[c]) for c in shown)
-        )
-    Console().print(table)
+        table.add_row(*(_cell(c, row[c]) for c in shown))
+    Console(width=max(Console().width, 120)).print(table)
+
+
+def _cell(column: str, value: Any) -> str:
+    if column == "provisional":
+        return "yes" if value else ""
+    return "" if value is None else str(value)
 
 
 # --- command ----------------------------------------------------------------------------
@@ -388,6 +414,7 @@ def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
         now,
         config,
         names,
+        population_of(args.level, areas, config.borough_code),
     )
     sys.stderr.write(f"safer query: {window.describe()}\n")
     if args.format == "json":

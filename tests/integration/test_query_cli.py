@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis as AsyncRedis
 
+from safer.geography import load_areas
 from safer.settings import Settings, child_env
 from schemas.calendar import LONDON
 from schemas.codec import decode_incident
@@ -131,8 +132,23 @@ def _day(start: datetime) -> list[str]:
     return ["--start", _iso(start), "--end", _iso(start + timedelta(days=1))]
 
 
+def _residents(area: str) -> int:
+    """Census 2011 usual residents of a ward, an LSOA or the borough (summed from LSOAs)."""
+    lsoas = load_areas().lsoas
+    return sum(x.population for x in lsoas if area in (x.code, x.ward_code, "E08000015"))
+
+
 def _row(area: str, name: str, key: str, value: str, count: int, **extra: Any) -> dict[str, Any]:
-    return {"area": area, "area_name": name, key: value, "count": count, "unplaced": 0, **extra}
+    rate = round(count * 1000 / _residents(area), 2)
+    return {
+        "area": area,
+        "area_name": name,
+        key: value,
+        "count": count,
+        "unplaced": 0,
+        "rate_per_1000": rate,
+        **extra,
+    }
 
 
 def test_ward_counts_are_exact_with_provisional_by_source(
@@ -210,6 +226,10 @@ def test_by_source_sums_and_compare_year(
     ]
 
 
+HEADER = ["area", "area_name", "source", "count", "unplaced", "provisional", "rate_per_1000"]
+HEADER += ["start", "end"]
+
+
 def test_csv_has_header_and_rows(settings: Settings, tmp_path: Path, seeded: Seeded) -> None:
     """CSV output: the JSON columns as a header row, booleans as true/false."""
     argv = ["--level", "ward", "--by", "source", "--area", W2, "--format", "csv"]
@@ -218,8 +238,8 @@ def test_csv_has_header_and_rows(settings: Settings, tmp_path: Path, seeded: See
     lines = list(csv.reader(io.StringIO(done.stdout)))
     start, end = _iso(seeded.a), _iso(seeded.a + timedelta(days=1))
     assert lines == [
-        ["area", "area_name", "source", "count", "unplaced", "provisional", "start", "end"],
-        [W2, W2_NAME, "police", "1", "0", "true", start, end],
+        HEADER,
+        [W2, W2_NAME, "police", "1", "0", "true", str(round(1000 / _residents(W2), 2)), start, end],
     ]
 
 

@@ -220,7 +220,14 @@ def test_rows_are_shaped_sorted_and_zero_rows_left_out() -> None:
     end = epoch_hour(NOW - timedelta(hours=46))
     window = Window(end - 24, end)
     rows = shape_rows(
-        Query(level="ward"), window, FIGURES, [], NOW, CONFIG, ({"E05000956": "Birkenhead"}, {})
+        Query(level="ward"),
+        window,
+        FIGURES,
+        [],
+        NOW,
+        CONFIG,
+        ({"E05000956": "Birkenhead"}, {}),
+        {"E05000956": 15_000},
     )
     assert [(r["area"], r["category"]) for r in rows] == [
         ("E05000956", "asb-nuisance"),
@@ -237,9 +244,11 @@ def test_rows_are_shaped_sorted_and_zero_rows_left_out() -> None:
         "count": 3,
         "unplaced": 1,
         "provisional": True,
+        "rate_per_1000": 0.2,  # 3 per 15,000 residents
         "start": "2025-06-07T16:00:00Z",
         "end": "2025-06-08T16:00:00Z",
     }
+    assert rows[5]["rate_per_1000"] is None  # population unknown
     assert rows[0]["provisional"] is True  # council: 48 h grace, window ended 46 h ago
     assert rows[4]["provisional"] is False  # fire: 24 h grace
     assert rows[5]["area_name"] == "E05000960"  # unknown code: the code itself
@@ -327,3 +336,18 @@ def test_hour_start_round_trip_for_effective_bounds() -> None:
     """The effective window's times are the bucket boundaries it reads."""
     window = to_hours(utc(2025, 6, 1, 10, 1), utc(2025, 6, 1, 10, 2))
     assert (window.start_time, window.end_time) == (hour_start(window.start), utc(2025, 6, 1, 11))
+
+
+def test_populations_per_level_add_up() -> None:
+    """Ward populations are sums of their LSOAs', the borough's the sum of all."""
+    from safer.geography import load_areas
+    from safer.query import population_of
+
+    areas = load_areas()
+    lsoa = population_of("lsoa", areas, "E08000015")
+    ward = population_of("ward", areas, "E08000015")
+    borough = population_of("borough", areas, "E08000015")
+    assert len(lsoa) == 206
+    assert len(ward) == 22
+    assert sum(lsoa.values()) == sum(ward.values()) == borough["E08000015"] > 300_000
+    assert population_of("cell", areas, "E08000015") == {}
