@@ -30,7 +30,6 @@ header's columns is reported by line only (its bytes are withheld).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -39,14 +38,13 @@ from pathlib import Path
 
 from feeds.police import slug
 from feeds.pseudonyms import pseudonym
-from feeds.rows import Adapter, Row, RowError
+from feeds.rows import Adapter, Row, RowError, envelope
 from schemas.calendar import LONDON
 from schemas.categories import (
     ASB_TYPE_CATEGORY,
     AsbType,
     CallCategory,
     EventKind,
-    RecordStatus,
     Source,
 )
 from schemas.events import ControlRoomCallEvent, CouncilAsbEvent
@@ -227,16 +225,10 @@ def to_event(
         event_kind, model = EventKind.COUNCIL_CALL, ControlRoomCallEvent
     gone = cancelled or f.get("status", "").lower() in CANCELLED
     partner = row.record_key.split(":")[1]
+    head = envelope(row, version, published, gone, partner, event_kind, Source.COUNCIL)
     return model.model_validate(
         {
-            "id": hashlib.sha256(f"{row.record_key}#{version}".encode()).hexdigest()[:32],
-            "partner": partner,
-            "time": published,
-            "record_key": row.record_key,
-            "version": version,
-            "status": RecordStatus.CANCELLED if gone else RecordStatus.ACTIVE,
-            "type": event_kind,
-            "source": Source.COUNCIL,
+            **head,
             "data": data,
         }
     )

@@ -21,7 +21,6 @@ Exports are incremental: an incident missing from a later export is not cancelle
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from feeds.police import slug
-from feeds.rows import Adapter, Row, RowError
+from feeds.rows import Adapter, Row, RowError, envelope
 from safer.bng import to_wgs84
 from schemas.calendar import LONDON
 from schemas.categories import (
@@ -39,7 +38,6 @@ from schemas.categories import (
     FireCause,
     LocationType,
     PropertyCategory,
-    RecordStatus,
     Source,
 )
 from schemas.events import FireIncidentEvent
@@ -203,16 +201,13 @@ def to_event(
     if prop in LOCATION_TYPE:
         location["location_type"] = LOCATION_TYPE[prop]
     cause = next((_cause(picked[c]) for c in CAUSE_COLUMNS if picked.get(c)), FireCause.UNKNOWN)
+    partner = row.record_key.split(":")[1] + "-fire"
+    head = envelope(
+        row, version, published, cancelled, partner, EventKind.FIRE_INCIDENT, Source.FIRE
+    )
     return FireIncidentEvent.model_validate(
         {
-            "id": hashlib.sha256(f"{row.record_key}#{version}".encode()).hexdigest()[:32],
-            "partner": row.record_key.split(":")[1] + "-fire",
-            "time": published,
-            "record_key": row.record_key,
-            "version": version,
-            "status": RecordStatus.CANCELLED if cancelled else RecordStatus.ACTIVE,
-            "type": EventKind.FIRE_INCIDENT,
-            "source": Source.FIRE,
+            **head,
             "data": {
                 "occurred": {"start": called},
                 "reported_at": called,

@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from feeds.rows import Adapter, Row, RowError
+from feeds.rows import Adapter, Row, RowError, envelope
 from schemas.calendar import LONDON
-from schemas.categories import CATEGORY_NAMES, CrimeType, EventKind, RecordStatus, Source
+from schemas.categories import CATEGORY_NAMES, CrimeType, EventKind, Source
 from schemas.events import PoliceCrimeEvent
 
 COLUMNS = (
@@ -120,16 +120,18 @@ def to_event(
     if values["LSOA code"]:
         location["lsoa_code"] = values["LSOA code"]
     outcome = slug(values["Last outcome category"]) if values["Last outcome category"] else None
+    head = envelope(
+        row,
+        version,
+        published,
+        cancelled,
+        slug(values["Reported by"]) or "unknown",
+        EventKind.POLICE_CRIME,
+        Source.POLICE,
+    )
     return PoliceCrimeEvent.model_validate(
         {
-            "id": hashlib.sha256(f"{row.record_key}#{version}".encode()).hexdigest()[:32],
-            "partner": slug(values["Reported by"]) or "unknown",
-            "time": published,
-            "record_key": row.record_key,
-            "version": version,
-            "status": RecordStatus.CANCELLED if cancelled else RecordStatus.ACTIVE,
-            "type": EventKind.POLICE_CRIME,
-            "source": Source.POLICE,
+            **head,
             "data": {
                 "occurred": {"start": start, "end": end},
                 "received_at": published,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from schemas.categories import Source
+from schemas.categories import EventKind, RecordStatus, Source
 from schemas.events import IncidentEvent
 
 
@@ -40,6 +40,29 @@ class RowError:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
+
+
+def envelope(
+    row: Row,
+    version: int,
+    published: datetime,
+    cancelled: bool,
+    partner: str,
+    kind: EventKind,
+    source: Source,
+) -> dict[str, object]:
+    """The contract envelope of a row version (its payload goes under ``data``); the event
+    id is derived from the record key and version, so a re-run publishes the same id."""
+    return {
+        "id": hashlib.sha256(f"{row.record_key}#{version}".encode()).hexdigest()[:32],
+        "partner": partner,
+        "time": published,
+        "record_key": row.record_key,
+        "version": version,
+        "status": RecordStatus.CANCELLED if cancelled else RecordStatus.ACTIVE,
+        "type": kind,
+        "source": source,
+    }
 
 
 ToEvent = Callable[[Row, int, datetime, bool], IncidentEvent]
