@@ -234,7 +234,8 @@ async def _run_parallel(
         starts: dict[int, int] = {}
         context = multiprocessing.get_context("spawn")
         own, *others = groups  # this process rebuilds the first share itself
-        with ProcessPoolExecutor(max_workers=len(others), mp_context=context) as pool:
+        # (no other share: more processes asked for than partitions; the pool stays idle)
+        with ProcessPoolExecutor(max_workers=max(1, len(others)), mp_context=context) as pool:
             for phase in range(3):
                 if phase == 2:
                     await redis.set(coordinator.keys.generation_pointer, generation)

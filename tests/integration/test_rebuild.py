@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kafka import KafkaProducer
 from redis import Redis
 
 from feeds.publisher import RawPublisher
@@ -19,9 +20,11 @@ from safer.geography import load_areas
 from safer.settings import Settings, child_env
 from store.keys import Keys
 from store.reader import StoreReader
-from streams.rebuild import Rebuild
+from streams.admin import ensure_topics
+from streams.rebuild import Rebuild, run_rebuild
 from streams.topics import Topics
-from tests.builders import count_cell
+from tests.builders import count_cell, encode, make_police_incident
+from tests.conftest import Infra, isolated_settings, new_namespace
 from tests.integration.test_end_to_end import expected_counts
 from tests.integration.worker import running_worker, wait_for
 
@@ -129,3 +132,20 @@ def test_rebuild_beside_running_worker_under_traffic(
         )
     assert not seen_empty, "the live view went blank during the rebuild"
     assert rebuild.events >= 2000
+
+
+def test_more_processes_than_partitions(infra: Infra, tmp_path: Path) -> None:
+    """`--processes 2` on a one-partition canonical topic: this process rebuilds it alone."""
+    settings = isolated_settings(infra, new_namespace(), tmp_path, partitions=1)
+    topics = Topics(settings.topic_prefix)
+    ensure_topics(settings.require_kafka(), topics, 1)
+    events = [make_police_incident(record_key=f"police:test:{i}") for i in range(5)]
+    producer = KafkaProducer(bootstrap_servers=settings.require_kafka(), acks="all")
+    for event in events:
+        producer.send(topics.incidents.name, key=event["record_key"].encode(), value=encode(event))
+    producer.flush()
+    producer.close()
+    report = run_rebuild(settings, processes=2)
+    assert (report.events, report.invalid) == (5, 0)
+    reader = StoreReader(Redis.from_url(settings.require_redis()), Keys(settings.redis_prefix))
+    assert reader.live_snapshot().total == 5
