@@ -6,11 +6,14 @@ import argparse
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from safer.errors import SaferError
 
 if TYPE_CHECKING:
     from feeds.importer import ImportSummary
@@ -39,8 +42,8 @@ def _feed(args: argparse.Namespace) -> int:
     adapter = adapters(settings.pseudonym_key.get_secret_value().encode())[args.source]
     replay = Replay(args.replay_speed) if args.replay_speed else None
     path = Path(args.path)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if args.follow and not path.is_dir():
+        raise SaferError(f"--follow needs a folder, not {path}")
     with (
         Ledger.open(settings.state_dir, cluster_id(bootstrap)) as ledger,
         BulkPublisher(bootstrap, topics, client_id=f"safer-feed-{args.source}") as publisher,
@@ -64,13 +67,21 @@ def _feed(args: argparse.Namespace) -> int:
             return 1 if summary.rejected else 0
 
         if not args.follow:
+            # SIGTERM keeps its default (stop now): what was not acknowledged is not in the
+            # ledger, so the next run publishes it
             return run(input_files(path, adapter.pattern))
-        if not path.is_dir():
-            raise SystemExit(f"safer feed: --follow needs a folder, not {path}")
+        stop = threading.Event()  # --follow: SIGTERM ends the watch between imports
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         return _follow(path, adapter.pattern, args.poll_seconds, run, stop)
 
 
-def _follow(folder: Path, pattern: str, poll_s: float, run: Any, stop: threading.Event) -> int:
+def _follow(
+    folder: Path,
+    pattern: str,
+    poll_s: float,
+    run: Callable[[list[Path]], int],
+    stop: threading.Event,
+) -> int:
     """Import every file once it has stopped changing (same size and time for one poll),
     and again whenever it changes; until SIGINT/SIGTERM. Re-imports publish only changes."""
     from feeds.importer import input_files

@@ -144,3 +144,32 @@ def test_replay_of_a_folder_with_a_reissue_versions_it(settings: Settings, tmp_p
         json.loads(v)["version"] for v in raw if json.loads(v)["record_key"].endswith(":235138081")
     )
     assert versions == [1, 2]
+
+
+def test_a_slow_replay_stops_at_once_on_sigterm(settings: Settings) -> None:
+    """A one-shot import keeps SIGTERM's default: a stack stopping it does not wait for
+    its grace period (what was not acknowledged is published by the next run)."""
+    ensure_topics(settings.require_kafka(), Topics(settings.topic_prefix), settings.partitions)
+    replay = subprocess.Popen(
+        [sys.executable, "-m", "safer.cli", "feed", "fire", str(SAMPLE), "--replay-speed", "1"],
+        env=child_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    raw_topic = Topics(settings.topic_prefix).raw(Source.FIRE).name
+    assert read_topic(settings, raw_topic, 1), "the replay has started publishing"
+    replay.send_signal(signal.SIGTERM)
+    assert replay.wait(timeout=5) == -signal.SIGTERM
+
+
+def test_follow_needs_a_folder(settings: Settings) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "safer.cli", "feed", "fire", str(SAMPLE), "--follow"],
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "--follow needs a folder" in done.stderr
