@@ -112,14 +112,10 @@ def home(span: Span) -> Bucket:
     return LONG_BUCKET
 
 
-def rollup(span: Span) -> tuple[Bucket, ...]:
-    """Buckets whose totals include an event with this span: its home and larger ones."""
-    return rollup_of(home(span))
-
-
 @lru_cache(maxsize=16384)
 def rollup_of(own: Bucket) -> tuple[Bucket, ...]:
-    """A home bucket and the larger buckets containing it, up to ``all``."""
+    """An event's rollup: its home bucket and the larger buckets containing it, up to
+    ``all`` (the buckets whose totals include the event)."""
     if own.grain == HOUR:
         hour = int(own.id)
         return own, Bucket(DAY, day_of(hour)), Bucket(MONTH, month_of(hour)), ALL_BUCKET

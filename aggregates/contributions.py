@@ -36,10 +36,6 @@ def _values(dims: dict[str, tuple[str, ...]], breakdown: str) -> tuple[str, ...]
     return tuple("/".join(combo) for combo in product(*parts))
 
 
-def field(area: str, category: str, value: str) -> str:
-    return f"{area}|{category}|{value}" if value else f"{area}|{category}"
-
-
 Group = tuple[str, str, str]
 """Keys (without prefix) that receive the same field deltas, not yet spelled out:
 ``("a", home bucket, suffix)`` is the bucket totals of that home and of every larger

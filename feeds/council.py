@@ -38,7 +38,7 @@ from pathlib import Path
 
 from feeds.police import slug
 from feeds.pseudonyms import pseudonym
-from feeds.rows import Adapter, Row, RowError, envelope
+from feeds.rows import WITHHELD, Adapter, Row, RowError, envelope
 from schemas.calendar import LONDON
 from schemas.categories import (
     ASB_TYPE_CATEGORY,
@@ -71,7 +71,6 @@ COLUMNS = (
     "partner",
 )
 REFERENCES = ("caller_ref", "address_ref")
-WITHHELD = "[withheld]"
 CANCELLED = {"cancelled", "withdrawn"}
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,60}$")
 _UK = re.compile(r"^(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2})$")

@@ -14,7 +14,8 @@ The time of call (UK local time) is the event's instant; the ward code is the se
 assignment; coordinates are the published point, or the grid reference rounded to 50 m
 where the point is withheld (converted from the British National Grid). Deliberate or
 accidental is taken from a ``Cause``/``Motive`` column where a service publishes one, and is
-``unknown`` otherwise. Postcodes, UPRNs, USRNs and address qualifiers are never carried.
+``unknown`` otherwise. Postcodes, UPRNs, USRNs and address qualifiers are never carried, not
+even in the dead-letter copy of a refused row.
 Exports are incremental: an incident missing from a later export is not cancelled.
 """
 
@@ -29,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from feeds.police import slug
-from feeds.rows import Adapter, Row, RowError, envelope
+from feeds.rows import WITHHELD, Adapter, Row, RowError, envelope
 from safer.bng import to_wgs84
 from schemas.calendar import LONDON
 from schemas.categories import (
@@ -75,6 +76,7 @@ SHAPES: dict[str, dict[str, str]] = {
 }
 DEFAULT_SERVICE = {INCIDENTS: "fire", ANIMALS: "london"}  # animal rescues: LFB's own file
 CAUSE_COLUMNS = ("Cause", "Motive", "cause", "motive")
+IDENTIFYING = {"Postcode_full", "UPRN", "USRN", "AddressQualifier", "uprn", "usrn"}
 STOP_CODES = {
     "primary fire": FireCategory.PRIMARY_FIRE,
     "secondary fire": FireCategory.SECONDARY_FIRE,
@@ -98,7 +100,6 @@ _NULL = {"", "NULL", "null", "NA", "N/A"}
 def read_fire_csv(path: Path) -> Iterator[Row | RowError]:
     """Every row of an incident-records or animal-rescues export, adapted or rejected."""
     text = path.read_text(encoding="utf-8-sig", errors="replace")
-    lines = text.splitlines()
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None) or []
     shape = next((name for name, cols in SHAPES.items() if set(cols.values()) <= set(header)), "")
@@ -109,14 +110,27 @@ def read_fire_csv(path: Path) -> Iterator[Row | RowError]:
     index = {name: header.index(name) for name in wanted}
     for values in reader:
         line = reader.line_num
-        raw = (lines[line - 1] if line <= len(lines) else "").encode()
         if len(values) != len(header):
-            reason = f"expected {len(header)} columns, found {len(values)}"
-            yield RowError(str(path), line, reason, raw)
+            reason = f"expected {len(header)} columns, found {len(values)} (row withheld)"
+            yield RowError(str(path), line, reason, b"")
             continue
         picked = {name: values[i].strip() for name, i in index.items()}
         row = _adapt(shape, picked, line)
-        yield RowError(str(path), line, row, raw) if isinstance(row, str) else row
+        if isinstance(row, str):
+            yield RowError(str(path), line, row, _withheld(header, values))
+        else:
+            yield row
+
+
+def _withheld(header: list[str], values: list[str]) -> bytes:
+    """A refused row as the dead-letter topic may carry it: postcode, UPRN, USRN and the
+    address qualifier blanked (as for every event, they are never passed on)."""
+    kept = [
+        WITHHELD if name in IDENTIFYING and v else v for name, v in zip(header, values, strict=True)
+    ]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(kept)
+    return out.getvalue().encode()
 
 
 def _adapt(shape: str, picked: dict[str, str], line: int) -> Row | str:

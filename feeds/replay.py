@@ -43,32 +43,22 @@ class Replay:
         A gap between consecutive events longer than ``max_gap_s`` after scaling is cut to
         it (a month-long lull is not waited out)."""
         ordered = sorted(items, key=lambda item: item.at)
-        if not ordered:
-            return 0
-        waves, offset, previous = 0, 0.0, ordered[0].at
+        offsets: list[float] = []  # seconds after the first event at which each is due
+        offset = 0.0
+        for previous, item in zip(ordered[:1] + ordered, ordered, strict=False):
+            offset += min((item.at - previous.at).total_seconds() / self.speed, self.max_gap_s)
+            offsets.append(offset)
         start = self._clock()
-        i = 0
+        waves = i = 0
         while i < len(ordered):
-            gap = (ordered[i].at - previous).total_seconds() / self.speed
-            offset += min(gap, self.max_gap_s)
-            previous = ordered[i].at
-            wait = start + offset - self._clock()
+            wait = start + offsets[i] - self._clock()
             if wait > 0:
                 self._sleep(wait)
-            due = [ordered[i]]
-            i += 1
-            while i < len(ordered) and ordered[i].at == previous:
-                due.append(ordered[i])
-                i += 1
-            now = self._clock() - start
-            while i < len(ordered):  # everything else already due by now goes with it
-                gap = (ordered[i].at - previous).total_seconds() / self.speed
-                if offset + min(gap, self.max_gap_s) > now:
-                    break
-                offset += min(gap, self.max_gap_s)
-                previous = ordered[i].at
-                due.append(ordered[i])
-                i += 1
-            send(due)
+            due_by = max(self._clock() - start, offsets[i])  # everything due by now goes too
+            j = i + 1
+            while j < len(ordered) and offsets[j] <= due_by:
+                j += 1
+            send(list(ordered[i:j]))
             waves += 1
+            i = j
         return waves

@@ -12,6 +12,9 @@ from pathlib import Path
 from schemas.categories import EventKind, RecordStatus, Source
 from schemas.events import IncidentEvent
 
+WITHHELD = "[withheld]"
+"""Stands in for an identifying value in the dead-letter copy of a refused row."""
+
 
 @dataclass(frozen=True, slots=True)
 class Row:

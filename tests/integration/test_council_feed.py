@@ -6,27 +6,19 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from safer.settings import Settings, child_env
+from safer.settings import Settings
 from schemas.categories import Source
 from schemas.deadletter import DeadLetter
 from streams.topics import Topics
-from tests.integration.worker import read_topic
+from tests.integration.worker import read_topic, safer_cli
 
 SAMPLE = Path(__file__).resolve().parents[2] / "feeds" / "samples" / "council_export_sample.csv"
 
 
 def _feed(settings: Settings, path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "safer.cli", "feed", "council", str(path)],
-        env=child_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return safer_cli(settings, "feed", "council", str(path))
 
 
 def test_council_export_is_pseudonymised_and_published_once(

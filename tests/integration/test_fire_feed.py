@@ -17,20 +17,13 @@ from schemas.categories import Source
 from streams.admin import ensure_topics
 from streams.topics import Topics
 from tests.data_files import data_file
-from tests.integration.worker import read_topic
+from tests.integration.worker import read_topic, safer_cli
 
 SAMPLE = data_file("lfb_incident_records_sample.csv")
 
 
 def _feed(settings: Settings) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "safer.cli", "feed", "fire", str(SAMPLE)],
-        env=child_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = safer_cli(settings, "feed", "fire", str(SAMPLE))
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
@@ -92,23 +85,7 @@ def test_replay_publishes_in_event_time_order(settings: Settings, tmp_path: Path
     backwards = tmp_path / "backwards.csv"
     backwards.write_text("\n".join([header, *reversed(rows)]) + "\n", encoding="utf-8")
     started = time.monotonic()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "safer.cli",
-            "feed",
-            "fire",
-            str(backwards),
-            "--replay-speed",
-            "600",
-        ],
-        env=child_env(one),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = safer_cli(one, "feed", "fire", str(backwards), "--replay-speed", "600")
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     raw = read_topic(one, Topics(one.topic_prefix).raw(Source.FIRE).name, 20)
@@ -129,14 +106,7 @@ def test_replay_of_a_folder_with_a_reissue_versions_it(settings: Settings, tmp_p
     changed = first.replace("Special Service,Special Service,RTC", "Fire,Secondary Fire,", 1)
     assert changed != first
     (folder / "b.csv").write_text("\n".join([header, changed]) + "\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "safer.cli", "feed", "fire", str(folder), "--replay-speed", "1e6"],
-        env=child_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = safer_cli(settings, "feed", "fire", str(folder), "--replay-speed", "1e6")
     assert done.returncode == 0, done.stderr
     assert "published 21 (20 new, 1 changed, 0 cancelled)" in done.stdout
     raw = read_topic(settings, Topics(settings.topic_prefix).raw(Source.FIRE).name, 21)
@@ -163,13 +133,6 @@ def test_a_slow_replay_stops_at_once_on_sigterm(settings: Settings) -> None:
 
 
 def test_follow_needs_a_folder(settings: Settings) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "safer.cli", "feed", "fire", str(SAMPLE), "--follow"],
-        env=child_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = safer_cli(settings, "feed", "fire", str(SAMPLE), "--follow", timeout_s=60)
     assert done.returncode == 2
     assert "--follow needs a folder" in done.stderr

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import subprocess
-import sys
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from aggregates.config import AggregationConfig
 from feeds.police import month_interval, read_street_csv, to_event
 from feeds.rows import Row
 from safer.geography import load_areas
-from safer.settings import Settings, child_env
+from safer.settings import Settings
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
@@ -36,7 +35,7 @@ from streams.topics import Topics
 from streams.validation import Rejection, classify
 from tests.conftest import Infra
 from tests.data_files import pandas_counts, police_months
-from tests.integration.worker import read_topic, running_worker, wait_for
+from tests.integration.worker import read_topic, running_worker, safer_cli, wait_for
 
 MONTHS_2018 = police_months(2018)
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -99,14 +98,7 @@ def test_every_2018_month_counts_exactly_like_pandas(
 
 
 def _feed(settings: Settings, path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "safer.cli", "feed", "police", str(path)],
-        env=child_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return safer_cli(settings, "feed", "police", str(path), timeout_s=300)
 
 
 def _summary(result: subprocess.CompletedProcess[str]) -> str:

@@ -1,7 +1,9 @@
-"""Helpers to run the real stream worker (``safer worker``) and to read topics in tests."""
+"""Helpers to run the real stream worker (``safer worker``) and other ``safer`` commands, and
+to read topics in tests."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -79,3 +81,17 @@ def wait_for(
         time.sleep(0.25)
     tail = log.read_text()[-3000:] if log and log.exists() else ""
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}\n{tail}")
+
+
+def safer_cli(
+    settings: Settings, *args: str, timeout_s: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m safer.cli ARGS`` with these settings; output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "safer.cli", *args],
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )

@@ -110,3 +110,21 @@ def test_exports_are_incremental_a_missing_incident_is_not_cancelled(tmp_path: P
     a, b = Issue("a", "h-a", ("a",)), Issue("b", "h-b", ("b",))
     ledger.record("fire", "london/2009-01", ledger.plan("fire", "london/2009-01", [a, b], False))
     assert ledger.plan("fire", "london/2009-01", [a], complete=False) == []
+
+
+def test_a_refused_row_keeps_no_postcode_or_uprn(tmp_path: Path) -> None:
+    """The dead-letter copy of a refused incident blanks postcode, UPRN and USRN."""
+    header, first, *_ = SAMPLE.read_text(encoding="utf-8").splitlines()
+    row = next(csv.DictReader([header, first]))
+    row |= {"TimeOfCall": "25:99", "Postcode_full": "SW11 4LB", "UPRN": "100021491527"}
+    path = tmp_path / "export.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=header.split(","), lineterminator="\n")
+        writer.writeheader()
+        writer.writerow(row)
+    (error,) = list(read_fire_csv(path))
+    assert isinstance(error, RowError)
+    assert error.reason.startswith("time of call")
+    assert b"SW11 4LB" not in error.raw
+    assert b"100021491527" not in error.raw
+    assert b"[withheld]" in error.raw
