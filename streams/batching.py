@@ -5,6 +5,8 @@ whose processing raised is acknowledged (and its offsets committed) anyway — a
 would be lost. Jobs therefore take events with ``noack_take`` and acknowledge a batch only
 after its effects are stored; when processing raises, nothing is acknowledged, the agent
 crashes the worker (``CrashingSupervisor``), and the batch is delivered again on restart.
+Commits follow what was processed, never faust's acknowledgements alone (see
+``streams.transport``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from safer.settings import Settings
+from streams.transport import mark_processed
 
 Handler = Callable[[Sequence[Any]], Awaitable[None]]
 
@@ -23,3 +26,4 @@ async def process_batches(stream: Any, settings: Settings, handle: Handler) -> N
         await handle(events)
         for event in events:
             await stream.ack(event)
+        mark_processed(stream.app.consumer, (event.message for event in events))

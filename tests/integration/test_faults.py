@@ -24,7 +24,7 @@ from store.reader import StoreReader
 from streams.topics import Topics
 from tests.builders import count_cell
 from tests.integration.test_end_to_end import expected_counts
-from tests.integration.worker import read_topic, running_worker, wait_for
+from tests.integration.worker import counter_difference, read_topic, running_worker, wait_for
 
 
 def _traffic(n: int, seed: int) -> list[RawMessage]:
@@ -71,7 +71,13 @@ def test_sigkill_mid_stream_neither_loses_nor_double_counts(
         assert killed_at < len(messages) - len(malformed), "the kill came too late to prove a thing"
         worker.start()
         expected = expected_counts(messages)
-        wait_for(lambda: _cells(reader) == expected, 120, "exact counts", worker.log_path)
+        wait_for(
+            lambda: _cells(reader) == expected,
+            120,
+            "exact counts",
+            worker.log_path,
+            lambda: counter_difference(_cells(reader), expected),
+        )
         wait_for(lambda: _validated(reader) == len(messages) - len(malformed), 30, "outcomes")
         dead = read_topic(settings, Topics(settings.topic_prefix).deadletter.name, len(malformed))
     assert {DeadLetter.model_validate_json(v).original_value for v in dead} == set(malformed)
@@ -108,11 +114,16 @@ def test_redis_outage_mid_stream_neither_loses_nor_double_counts(
             time.sleep(3)  # the worker meets the outage
             server = redis_server()
 
+            expected = expected_counts(first + second)
+
             def settled() -> bool:
                 _keep_alive(worker)
-                return _cells(reader) == expected_counts(first + second)
+                return _cells(reader) == expected
 
-            wait_for(settled, 120, "exact counts after the outage", worker.log_path)
+            def explain() -> str:
+                return counter_difference(_cells(reader), expected)
+
+            wait_for(settled, 120, "exact counts after the outage", worker.log_path, explain)
     finally:
         client.close()
         server.stop(10)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,15 +73,29 @@ def read_records(
 
 
 def wait_for(
-    check: Callable[[], bool], timeout_s: float, what: str, log: Path | None = None
+    check: Callable[[], bool],
+    timeout_s: float,
+    what: str,
+    log: Path | None = None,
+    explain: Callable[[], str] | None = None,
 ) -> None:
+    """Poll ``check`` until true; on timeout fail with ``explain()`` (what differs) and the
+    tail of the log."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(0.25)
+    detail = explain() if explain else ""
     tail = log.read_text()[-3000:] if log and log.exists() else ""
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}\n{tail}")
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}\n{detail}\n{tail}")
+
+
+def counter_difference(got: Counter[str], expected: Counter[str]) -> str:
+    """The cells whose counts differ, as ``cell: got (expected)``, with both totals."""
+    cells = sorted(c for c in set(got) | set(expected) if got[c] != expected[c])
+    rows = ", ".join(f"{c}: {got[c]} ({expected[c]})" for c in cells)
+    return f"total {sum(got.values())} (expected {sum(expected.values())}); {rows}"
 
 
 def safer_cli(
