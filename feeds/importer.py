@@ -44,9 +44,11 @@ class ImportSummary:
 
 
 def input_files(path: Path, pattern: str) -> list[Path]:
-    """``path`` itself, or the files in it matching ``pattern`` (sorted by name)."""
+    """``path`` itself, or the files in it matching ``pattern`` (a glob, or several
+    separated by ``|``; each file once, sorted by name)."""
     if path.is_dir():
-        return sorted(p for p in path.glob(pattern) if p.is_file())
+        globs = pattern.split("|")
+        return sorted({p for glob in globs for p in path.glob(glob) if p.is_file()})
     if path.is_file():
         return [path]
     raise SaferError(f"no such file or folder: {path}")

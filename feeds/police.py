@@ -1,6 +1,8 @@
-"""Adapter: data.police.uk street-level crime CSVs (``*-street.csv``) -> ``police.crime``.
+"""Adapter: police.uk street-level crime, CSV (``*-street.csv``) or API JSON -> ``police.crime``.
 
-Rows go in exactly as forces publish them (12 columns, month-only dates, 2011 LSOA codes):
+Rows go in exactly as forces publish them (12 columns, month-only dates, 2011 LSOA codes).
+The police.uk API's ``crimes-street`` JSON (``*-street.json``, ``feeds.police_api``) is read
+into the same 12 columns, so both formats share the keys, periods and events below:
 
 * ``record_key``: ``police:{force}:{Crime ID}``. Anti-social behaviour rows have no Crime ID
   and identical ASB rows are separate incidents, so their key is a hash of the row's content
@@ -49,13 +51,22 @@ COLUMNS = (
 )
 CRIME_TYPES: dict[str, CrimeType] = {CATEGORY_NAMES[c.value]: c for c in CrimeType}
 """The CSV's crime type names (data.police.uk's display names) -> API slugs."""
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=1024)
 def slug(text: str) -> str:
     return _NOT_SLUG.sub("-", text.lower()).strip("-")[:63]
+
+
+def read_street(path: Path) -> Iterator[Row | RowError]:
+    """A street-level export: the API's JSON if its name ends ``.json``, else the CSV."""
+    if path.suffix.lower() == ".json":
+        from feeds.police_api import read_street_json  # which builds on this module
+
+        return read_street_json(path)
+    return read_street_csv(path)
 
 
 def read_street_csv(path: Path) -> Iterator[Row | RowError]:
@@ -71,11 +82,14 @@ def read_street_csv(path: Path) -> Iterator[Row | RowError]:
     for values in reader:
         line = reader.line_num
         raw = (lines[line - 1] if line <= len(lines) else "").encode()
-        row = _adapt(values, line, seen)
+        row = adapt(values, line, seen)
         yield RowError(str(path), line, row, raw) if isinstance(row, str) else row
 
 
-def _adapt(values: list[str], line: int, seen: Counter[tuple[str, ...]]) -> Row | str:
+def adapt(values: list[str], line: int, seen: Counter[tuple[str, ...]]) -> Row | str:
+    """One export row's 12 columns (the CSV's, or an API record's read into them) as a row
+    with its record key and period, or why it cannot be one. ``seen`` counts identical ASB
+    rows of the file so far (their keys' occurrence number)."""
     if len(values) != len(COLUMNS):
         return f"expected {len(COLUMNS)} columns, found {len(values)}"
     row = dict(zip(COLUMNS, (v.strip() for v in values), strict=True))
@@ -145,8 +159,8 @@ def to_event(
 
 POLICE_STREET = Adapter(
     source=Source.POLICE,
-    pattern="*-street.csv",
-    read=read_street_csv,
+    pattern="*-street.csv|*-street.json",
+    read=read_street,
     to_event=to_event,
     complete_periods=True,
 )

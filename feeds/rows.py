@@ -78,7 +78,8 @@ class Adapter:
 
     source: Source
     pattern: str
-    """Which files of a folder are exports of this kind."""
+    """Which files of a folder are exports of this kind: a glob, or several separated by
+    ``|`` (police: ``*-street.csv|*-street.json``)."""
     read: Callable[[Path], Iterator[Row | RowError]]
     to_event: ToEvent
     complete_periods: bool

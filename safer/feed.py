@@ -154,8 +154,8 @@ def register_feed(sub: Any) -> None:
     p.add_argument("source", choices=SOURCES, help="whose export format")
     p.add_argument(
         "path",
-        help="a file, or a folder (police: every *-street.csv in it; council, fire: every "
-        "*.csv), taken in name order",
+        help="a file, or a folder (police: every *-street.csv and *-street.json in it; "
+        "council, fire: every *.csv), taken in name order",
     )
     p.add_argument(
         "--follow",
