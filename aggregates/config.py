@@ -28,7 +28,6 @@ ALL_BREAKDOWNS = ("cat", *DIMENSIONS)
 
 @dataclass(frozen=True, slots=True)
 class AggregationConfig:
-    borough_code: str = "E08000015"
     breakdowns: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: {
             "borough": ALL_BREAKDOWNS,
@@ -58,7 +57,6 @@ class AggregationConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> AggregationConfig:
         return cls(
-            borough_code=settings.borough_code,
             crosses=settings.crosses,
             hourly_retention_days=settings.hourly_retention_days,
             daily_retention_days=settings.daily_retention_days,

@@ -67,7 +67,7 @@ def canonical_doc(event: IncidentEvent) -> Doc:
     return doc
 
 
-def from_canonical(doc: Doc, areas: Areas, borough_code: str) -> AggInput:
+def from_canonical(doc: Doc, areas: Areas) -> AggInput:
     """The aggregation input of a canonical event. The live worker and ``safer rebuild`` both
     derive it from the canonical JSON, so they cannot disagree."""
     data = doc["data"]
@@ -77,7 +77,7 @@ def from_canonical(doc: Doc, areas: Areas, borough_code: str) -> AggInput:
         source=doc["source"],
         category=data["category"],
         span=span_of(parse_time(occurred["start"]), parse_time(end) if end else None),
-        areas=_areas(data.get("location", {}), areas, borough_code),
+        areas=_areas(data.get("location", {}), areas),
         dims=_dims(data),
         refs=tuple(
             (kind, data[f"{kind}_ref"]) for kind in ("caller", "address") if data.get(f"{kind}_ref")
@@ -89,16 +89,20 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _areas(loc: Doc, areas: Areas, borough_code: str) -> tuple[tuple[str, str], ...]:
-    """The record's own LSOA code is authoritative; without one, its point places it
-    (point-in-polygon); its ward is its own ward code, else its LSOA's best-fit ward."""
-    lsoa = loc.get("lsoa_code")
+def _areas(loc: Doc, areas: Areas) -> tuple[tuple[str, str], ...]:
+    """The record's own LSOA code is authoritative (a 2021 code as its 2011 LSOA); without
+    one, its point places it (point-in-polygon); its ward is its own ward code, else its
+    LSOA's ward; the borough level is the local authority of that ward (else of the LSOA)."""
+    lsoa = areas.lsoa(loc["lsoa_code"]) if loc.get("lsoa_code") else None
     if not lsoa and loc.get("lat") is not None and loc.get("lon") is not None:
         lsoa = areas.locate(loc["lat"], loc["lon"])
     ward = loc.get("ward_code") or areas.lsoa_ward.get(lsoa or "")
     if ward not in areas.ward_names and (lsoa or "") not in areas.lsoa_ward:
         return ()
-    found: list[tuple[str, str]] = [("borough", borough_code)]
+    authority = (
+        areas.ward_authority.get(ward or "") or areas.ward_authority[areas.lsoa_ward[lsoa or ""]]
+    )
+    found: list[tuple[str, str]] = [("borough", authority)]
     if ward:
         found.append(("ward", ward))
     if lsoa:

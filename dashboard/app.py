@@ -53,8 +53,11 @@ def source_filter() -> list[str]:
         from_url = data.parse_sources(st.query_params.get_all(SOURCE_PARAM))
         st.session_state[SOURCE_STATE] = from_url or list(data.ALL_SOURCES)
     selected = st.sidebar.multiselect(
-        "Sources shown", options=list(data.ALL_SOURCES), format_func=data.source_label,
-        key=SOURCE_STATE, help="Filters the ward table, category chart and latest incidents.",
+        "Sources shown",
+        options=list(data.ALL_SOURCES),
+        format_func=data.source_label,
+        key=SOURCE_STATE,
+        help="Filters the ward table, category chart and latest incidents.",
     )
     sources = data.parse_sources(selected)
     if sources and len(sources) < len(data.ALL_SOURCES):
@@ -102,8 +105,12 @@ def show_categories(snapshot: LiveSnapshot, sources: Sequence[str]) -> None:
     summary = data.category_summary(table)
     if not table.empty:
         st.bar_chart(
-            table, x=data.CATEGORY_COLUMN, y=data.INCIDENTS_COLUMN, horizontal=True,
-            sort=f"-{data.INCIDENTS_COLUMN}", alt=summary,
+            table,
+            x=data.CATEGORY_COLUMN,
+            y=data.INCIDENTS_COLUMN,
+            horizontal=True,
+            sort=f"-{data.INCIDENTS_COLUMN}",
+            alt=summary,
         )
     st.caption(summary)
 
@@ -123,8 +130,10 @@ def live_panel(settings: Settings, sources: list[str], ward_names: WardNames) ->
     if snapshot is None:
         return
     now = datetime.now(UTC)
-    st.caption(f"Updated {data.clock_time(now)} UK time; refreshes every "
-               f"{settings.dashboard_refresh_s:g} s.")
+    st.caption(
+        f"Updated {data.clock_time(now)} UK time; refreshes every "
+        f"{settings.dashboard_refresh_s:g} s."
+    )
     if not data.has_data(snapshot):
         st.info(NO_DATA_MESSAGE)
         return
@@ -145,7 +154,7 @@ def main() -> None:
     settings = load_settings()
     st.title(PAGE_TITLE)
     sources = source_filter()
-    ward_names = load_areas().ward_names
+    ward_names = load_areas(settings.partnership).ward_names
     panel = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
     panel(settings, sources, ward_names)
 

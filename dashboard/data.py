@@ -169,7 +169,12 @@ def ticker_table(
 
 
 _TICKER_COLUMNS = (
-    "Occurred (UK time)", "Source", "Category", "Ward", "Place", "Location type",
+    "Occurred (UK time)",
+    "Source",
+    "Category",
+    "Ward",
+    "Place",
+    "Location type",
     "Received (UK time)",
 )
 

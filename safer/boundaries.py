@@ -9,12 +9,14 @@ polygons per point; each is tested by ray casting, holes included. A point on no
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from math import floor
 from pathlib import Path
+from typing import Any
 
 Ring = tuple[tuple[float, float], ...]
 CELL_DEG = 0.01
@@ -60,9 +62,12 @@ class Locator:
 
     @classmethod
     def from_geojson(cls, path: Path, code_property: str = "LSOA11CD") -> Locator:
-        collection = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_features(json.loads(read_text(path))["features"], code_property)
+
+    @classmethod
+    def from_features(cls, features: list[dict[str, Any]], code_property: str) -> Locator:
         shapes = []
-        for feature in collection["features"]:
+        for feature in features:
             geometry = feature["geometry"]
             parts = (
                 [geometry["coordinates"]]
@@ -88,6 +93,40 @@ class Locator:
             if shape.contains(lon, lat):
                 return shape.code
         return None
+
+
+def read_text(path: Path) -> str:
+    """A text file's content (UTF-8, BOM dropped); ``.gz`` files are decompressed."""
+    if path.suffix == ".gz":
+        return gzip.decompress(path.read_bytes()).decode("utf-8-sig")
+    return path.read_text(encoding="utf-8-sig")
+
+
+def interior_point(shape: Shape) -> tuple[float, float]:
+    """A point (lon, lat) strictly inside the shape's largest polygon: the middle of the
+    widest inside stretch of a horizontal line through the middle of its extent, the line
+    placed between vertices so that it crosses edges cleanly (a centroid can fall outside a
+    concave or holed polygon; this cannot)."""
+    polygon = max(shape.polygons, key=_extent)
+    ys = sorted({y for ring in polygon for _, y in ring})
+    middle = (ys[0] + ys[-1]) / 2
+    below = max((y for y in ys if y <= middle), default=ys[0])
+    above = min((y for y in ys if y > middle), default=ys[-1])
+    line = (below + above) / 2
+    crossings = sorted(
+        xa + (line - ya) * (xb - xa) / (yb - ya)
+        for ring in polygon
+        for (xa, ya), (xb, yb) in zip(ring, ring[1:] + ring[:1], strict=True)
+        if (ya > line) != (yb > line)
+    )
+    start, end = max(zip(crossings[::2], crossings[1::2], strict=True), key=lambda s: s[1] - s[0])
+    return (start + end) / 2, line
+
+
+def _extent(polygon: tuple[Ring, ...]) -> float:
+    xs = [x for x, _ in polygon[0]]
+    ys = [y for _, y in polygon[0]]
+    return (max(xs) - min(xs)) * (max(ys) - min(ys))
 
 
 @lru_cache(maxsize=65536)

@@ -37,7 +37,6 @@ YEAR_EARLIER = timedelta(days=364)  # as store.reader: 52 weeks, weekdays align
 WINDOWS = ("1h", "24h", "7d", "28d", "ytd", "fytd")
 GROUPS = ("category", "source", "kind")
 FORMATS = ("json", "csv", "table")
-BOROUGH_NAMES = {"E08000015": "Wirral"}
 
 
 class QueryError(SaferError):
@@ -236,16 +235,6 @@ def grouped(
     return out
 
 
-def area_name(level: str, code: str, ward_names: dict[str, str], lsoa_names: dict[str, str]) -> str:
-    if level == "borough":
-        return BOROUGH_NAMES.get(code, code)
-    if level == "ward":
-        return ward_names.get(code, code)
-    if level == "lsoa":
-        return lsoa_names.get(code, code)
-    return code
-
-
 @dataclass(frozen=True, slots=True)
 class Query:
     level: str
@@ -263,12 +252,14 @@ def shape_rows(
     year_earlier: Iterable[Figure],
     now: datetime,
     config: AggregationConfig,
-    names: tuple[dict[str, str], dict[str, str]] = ({}, {}),
+    names: dict[str, str] | None = None,
     population: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Output objects sorted by area then key; all-zero rows are left out (with
-    ``compare_year`` a row stays when its year-earlier figures are not zero). With the
+    ``compare_year`` a row stays when its year-earlier figures are not zero). ``names``: the
+    level's area names (an unnamed area, a grid cell, is named by its code). With the
     areas' ``population``, each row has its rate per 1,000 residents (None: unknown)."""
+    known = names or {}
     residents = population or {}
     filters = (query.sources, query.categories, query.areas)
     now_rows = grouped(rows, query.by, *filters)
@@ -281,7 +272,7 @@ def shape_rows(
             continue
         row: dict[str, Any] = {
             "area": area,
-            "area_name": area_name(query.level, area, *names),
+            "area_name": known.get(area, area),
             query.by: key,
             "count": count,
             "unplaced": unplaced,
@@ -300,14 +291,25 @@ def rate_per_1000(count: int, residents: int | None) -> float | None:
     return round(count * 1000 / residents, 2) if residents else None
 
 
-def population_of(level: str, areas: Areas, borough_code: str) -> dict[str, int]:
+def population_of(level: str, areas: Areas) -> dict[str, int]:
     """Usual residents per area code of a level (cells have none)."""
     if level == "lsoa":
         return {lsoa.code: lsoa.population for lsoa in areas.lsoas}
     if level == "ward":
         return areas.ward_population()
     if level == "borough":
-        return {borough_code: sum(lsoa.population for lsoa in areas.lsoas)}
+        return areas.authority_population()
+    return {}
+
+
+def names_of(level: str, areas: Areas) -> dict[str, str]:
+    """Area names per area code of a level (cells have none)."""
+    if level == "lsoa":
+        return {lsoa.code: lsoa.name for lsoa in areas.lsoas}
+    if level == "ward":
+        return dict(areas.ward_names)
+    if level == "borough":
+        return dict(areas.authority_names)
     return {}
 
 
@@ -404,8 +406,7 @@ def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
         raise QueryError(f"cannot reach Redis at {url}: {exc}") from exc
     finally:
         redis.close()
-    areas = load_areas()
-    names = dict(areas.ward_names), {lsoa.code: lsoa.name for lsoa in areas.lsoas}
+    areas = load_areas(settings.partnership)
     rows = shape_rows(
         query,
         window,
@@ -413,8 +414,8 @@ def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
         (Figure(r.area, r.category, r.count, r.unplaced) for r in figures.year_earlier),
         now,
         config,
-        names,
-        population_of(args.level, areas, config.borough_code),
+        names_of(args.level, areas),
+        population_of(args.level, areas),
     )
     sys.stderr.write(f"safer query: {window.describe()}\n")
     if args.format == "json":

@@ -78,8 +78,10 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(
         default=15.0, gt=0, description="Grace before a component that ignores SIGTERM is killed."
     )
-    borough_code: str = Field(
-        default="E08000015", description="Local authority code of the partnership's borough."
+    partnership: Path | None = Field(
+        default=None,
+        description="Partnership file (TOML: boundary, lookup and population files; see "
+        "`safer areas`). Default: Wirral.",
     )
     grace_hours: dict[str, float] = Field(
         default_factory=lambda: {"police": 24.0 * 62, "council": 48.0, "fire": 24.0},

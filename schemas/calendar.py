@@ -39,4 +39,3 @@ def financial_year(ts: datetime) -> str:
     lt = local(ts)
     first = lt.year if lt.month >= 4 else lt.year - 1
     return f"{first}/{(first + 1) % 100:02d}"
-

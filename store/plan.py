@@ -116,7 +116,7 @@ class Planner:
             plan.outcomes["duplicate" if old.version == version else "stale", source] += 1
             return
         cancelled = doc.get("status") == RecordStatus.CANCELLED.value
-        new = None if cancelled else from_canonical(doc, self.areas, self.config.borough_code)
+        new = None if cancelled else from_canonical(doc, self.areas)
         before = old.contribution if old else None
         add_change(plan.changes, before, new, self.config)
         self._repeats(plan, record_key, before, new)

@@ -43,7 +43,7 @@ def writer_for(redis: Redis, settings: Settings) -> AggregateWriter:
         redis,
         Keys(settings.redis_prefix),
         AggregationConfig.from_settings(settings),
-        load_areas(),
+        load_areas(settings.partnership),
         settings.latest_incidents,
     )
 

@@ -12,7 +12,7 @@ unacknowledged head is off by one (a single unprocessed message at the committed
 is committed over) and absent before the first commit. A crash while a batch was being
 stored could therefore commit past that batch, and its events were lost. This consumer
 commits what the jobs marked as processed (``mark_processed``, after a batch's effects are
-stored) and nothing else.
+stored) and nothing else: a job on this transport that never marks commits nothing.
 
 Registered under the URL scheme ``safer-kafka``; everything else is faust's own transport.
 """

@@ -525,7 +525,7 @@ def test_windows_and_counts_equal_a_brute_force_recount(engine: Engine, scenario
     """Whatever the redeliveries, corrections, cancellations and arrival order, every window
     count, unplaced figure and all-time count equals a recount of each record's last version."""
     note(_describe(scenario))
-    reader, borough = engine.reader, engine.settings.borough_code
+    reader, (borough,) = engine.reader, AREAS.authority_names
     _settle(engine)  # nothing of an earlier example may still be on its way
     queries = [
         (level, start, end, breakdown)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aggregates.config import AggregationConfig
 from aggregates.inputs import from_canonical
 from safer.geography import load_areas
 
@@ -33,10 +32,10 @@ def test_a_record_without_lsoa_is_placed_by_its_point() -> None:
             "location": {"lat": target.lat, "lon": target.lon},
         },
     }
-    placed = dict(from_canonical(doc, areas, AggregationConfig().borough_code).areas)
+    placed = dict(from_canonical(doc, areas).areas)
     assert placed["lsoa"] == target.code
     assert placed["ward"] == target.ward_code
     other = areas.lsoas[100].code
     doc["data"]["location"]["lsoa_code"] = other  # type: ignore[index]
-    coded = dict(from_canonical(doc, areas, AggregationConfig().borough_code).areas)
+    coded = dict(from_canonical(doc, areas).areas)
     assert coded["lsoa"] == other

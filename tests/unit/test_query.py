@@ -226,7 +226,7 @@ def test_rows_are_shaped_sorted_and_zero_rows_left_out() -> None:
         [],
         NOW,
         CONFIG,
-        ({"E05000956": "Birkenhead"}, {}),
+        {"E05000956": "Birkenhead"},
         {"E05000956": 15_000},
     )
     assert [(r["area"], r["category"]) for r in rows] == [
@@ -260,7 +260,7 @@ def test_compare_year_adds_year_earlier_figures() -> None:
     before = [Figure("E08000015", "burglary", 9, 1), Figure("E08000015", "drugs", 2, 0)]
     now_rows = [Figure("E08000015", "burglary", 4, 0)]
     query = Query(level="borough", by="source", compare_year=True)
-    rows = shape_rows(query, window, now_rows, before, NOW, CONFIG)
+    rows = shape_rows(query, window, now_rows, before, NOW, CONFIG, {"E08000015": "Wirral"})
     assert len(rows) == 1
     assert rows[0]["area_name"] == "Wirral"
     assert (rows[0]["source"], rows[0]["count"], rows[0]["count_year_earlier"]) == (
@@ -341,13 +341,15 @@ def test_hour_start_round_trip_for_effective_bounds() -> None:
 def test_populations_per_level_add_up() -> None:
     """Ward populations are sums of their LSOAs', the borough's the sum of all."""
     from safer.geography import load_areas
-    from safer.query import population_of
+    from safer.query import names_of, population_of
 
     areas = load_areas()
-    lsoa = population_of("lsoa", areas, "E08000015")
-    ward = population_of("ward", areas, "E08000015")
-    borough = population_of("borough", areas, "E08000015")
+    lsoa = population_of("lsoa", areas)
+    ward = population_of("ward", areas)
+    borough = population_of("borough", areas)
     assert len(lsoa) == 206
     assert len(ward) == 22
     assert sum(lsoa.values()) == sum(ward.values()) == borough["E08000015"] > 300_000
-    assert population_of("cell", areas, "E08000015") == {}
+    assert population_of("cell", areas) == {}
+    assert names_of("borough", areas) == {"E08000015": "Wirral"}
+    assert names_of("ward", areas)["E05000956"] == "Birkenhead and Tranmere"

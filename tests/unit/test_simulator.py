@@ -457,6 +457,7 @@ def make_other_areas() -> Areas:
         lsoas=lsoas,
         ward_names={"E05000000": "North", "E05000001": "South"},
         lsoa_ward={lsoa.code: lsoa.ward_code for lsoa in lsoas},
+        boundaries=Path("elsewhere.geojson"),  # never read: the simulator places by LSOA
     )
 
 

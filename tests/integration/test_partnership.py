@@ -1,0 +1,113 @@
+"""Another partnership by configuration alone: with the Liverpool City Region partnership
+file (boundary and population files, no code change), a shared Merseyside month fed through
+``safer feed police``, the real broker and worker lands in that region's wards: every
+record with an LSOA code of the region is in a ward of its own local authority, ward totals
+add up to the authority totals, and both equal an independent pandas count."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+from redis import Redis
+
+from feeds.police import month_interval
+from safer.geography import load_areas
+from safer.settings import Settings
+from store.keys import Keys
+from store.reader import StoreReader
+from tests.data_files import DATA, police_months
+from tests.integration.worker import counter_difference, running_worker, safer_cli, wait_for
+
+LCR = DATA / "liverpool_city_region.toml"
+
+
+def _properties(name: str, code: str) -> dict[str, dict[str, str]]:
+    features = json.loads(gzip.decompress((DATA / name).read_bytes()))["features"]
+    return {f["properties"][code]: f["properties"] for f in features}
+
+
+def _query(settings: Settings, level: str, month: str) -> list[dict[str, object]]:
+    start, end = month_interval(month)
+    done = safer_cli(
+        settings,
+        "query",
+        "counts",
+        "--level",
+        level,
+        "--start",
+        start.isoformat(),
+        "--end",
+        end.isoformat(),
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    rows: list[dict[str, object]] = json.loads(done.stdout)
+    return rows
+
+
+def test_liverpool_city_region_by_configuration_alone(
+    settings: Settings, redis_client: Redis, tmp_path: Path
+) -> None:
+    settings = settings.model_copy(update={"partnership": LCR})
+    source = police_months(2018)[0]
+    month = source.name[:7]
+    lsoa_lad = {
+        code: p["LADCD_ACTIVE"]
+        for code, p in _properties("liverpool_city_region_lsoa_2011.geojson.gz", "LSOA11CD").items()
+    }
+    ward_properties = _properties("liverpool_city_region_wards_2025.geojson.gz", "WD25CD")
+    ward_lad = {code: p["LAD25CD"] for code, p in ward_properties.items()}
+    lad_names = {p["LAD25CD"]: p["LAD25NM"] for p in ward_properties.values()}
+    # independently: the CSV's rows per authority of their LSOA (the publisher's assignment)
+    crimes = pd.read_csv(source, dtype=str)
+    in_region = crimes[crimes["LSOA code"].isin(lsoa_lad.keys())]
+    expected = Counter(dict(in_region["LSOA code"].map(lsoa_lad).value_counts().items()))
+    assert len(expected) >= 5, "Merseyside Police covers five of the region's six authorities"
+    outside = len(crimes) - len(in_region)
+
+    areas = load_areas(LCR)
+    for lsoa in in_region["LSOA code"].unique():  # every record's ward is of its authority
+        assert ward_lad[areas.lsoa_ward[lsoa]] == lsoa_lad[lsoa], lsoa
+
+    fed = safer_cli(settings, "feed", "police", str(source), timeout_s=300)
+    assert fed.returncode == 0, fed.stderr
+    reader = StoreReader(redis_client, Keys(settings.redis_prefix))
+
+    def authorities() -> Counter[str]:
+        start, end = (int(t.timestamp()) // 3600 for t in month_interval(month))
+        found = Counter[str]()
+        for row in reader.window("borough", start, end).rows:
+            found[row.area] += row.count
+        return found
+
+    with running_worker(settings, tmp_path) as worker:
+        wait_for(
+            lambda: authorities() == expected,
+            180,
+            "the month's counts per authority",
+            worker.log_path,
+            lambda: counter_difference(authorities(), expected),
+        )
+        outcomes = reader.live_snapshot().outcomes
+    assert outcomes.get("out-of-area|police") == outside, "kept, tagged, counted nowhere"
+
+    boroughs = _query(settings, "borough", month)
+    by_authority = Counter[str]()
+    for row in boroughs:
+        by_authority[str(row["area"])] += int(str(row["count"]))
+    assert by_authority == expected
+    assert {(row["area"], row["area_name"]) for row in boroughs} == {
+        (code, lad_names[code]) for code in expected
+    }
+    wards = _query(settings, "ward", month)
+    ward_totals = Counter[str]()
+    for row in wards:
+        ward_totals[ward_lad[str(row["area"])]] += int(str(row["count"]))
+        assert row["area_name"] == areas.ward_names[str(row["area"])]
+        assert row["rate_per_1000"] is not None
+    assert ward_totals == expected, "ward totals add up to the authority totals"
