@@ -24,6 +24,10 @@ DIMENSIONS = (
     "flag",
 )
 ALL_BREAKDOWNS = ("cat", *DIMENSIONS)
+SEARCH = "search"
+"""Breakdown of police activity (stop and search, ``schemas.categories.ACTIVITY_KINDS``)
+by category: its own keys, so no incident total includes it. ``search.youth`` crosses it
+with youth/adult (the person searched)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,14 @@ class AggregationConfig:
         }
     )
     crosses: tuple[str, ...] = ("youth+loctype",)
+    activity_breakdowns: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "borough": (SEARCH, f"{SEARCH}.youth"),
+            "ward": (SEARCH, f"{SEARCH}.youth"),
+            "lsoa": (SEARCH,),
+            "cell": (SEARCH,),
+        }
+    )
     profile_levels: tuple[str, ...] = ("borough", "ward")
     cross_levels: tuple[str, ...] = ("borough", "ward")
     hourly_retention_days: int = 400
@@ -46,6 +58,7 @@ class AggregationConfig:
         default_factory=lambda: {"police": 24 * 62, "council": 48, "fire": 24}
     )
     _suffixes: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False, compare=False)
+    _activity: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         suffixes = {
@@ -53,6 +66,11 @@ class AggregationConfig:
             for level in LEVELS
         }
         object.__setattr__(self, "_suffixes", suffixes)
+        activity = {
+            level: tuple((b, f":{level}:{b}") for b in self.activity_breakdowns.get(level, ()))
+            for level in LEVELS
+        }
+        object.__setattr__(self, "_activity", activity)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AggregationConfig:
@@ -68,9 +86,10 @@ class AggregationConfig:
         extra = self.crosses if level in self.cross_levels else ()
         return (*self.breakdowns.get(level, ()), *extra)
 
-    def suffixes_for(self, level: str) -> tuple[tuple[str, str], ...]:
-        """(breakdown, key suffix ``:{level}:{breakdown}``) of a level, computed once."""
-        return self._suffixes.get(level, ())
+    def suffixes_for(self, level: str, activity: bool = False) -> tuple[tuple[str, str], ...]:
+        """(breakdown, key suffix ``:{level}:{breakdown}``) of a level, computed once; of
+        police activity (stop and search) with ``activity``."""
+        return (self._activity if activity else self._suffixes).get(level, ())
 
     def grace_s(self, source: str) -> float:
         return self.grace_hours.get(source, 24.0) * 3600

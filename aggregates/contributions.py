@@ -14,9 +14,10 @@ from functools import lru_cache
 from itertools import product
 
 from aggregates.buckets import ALL_BUCKET, HOUR, MONTH, Bucket, home, rollup_of
-from aggregates.config import AggregationConfig
+from aggregates.config import SEARCH, AggregationConfig
 from aggregates.inputs import AggInput
 from aggregates.profiles import aoristic
+from schemas.categories import ACTIVITY_CATEGORIES
 
 PROFILE = "how"  # breakdown name of hour-of-week profiles
 Cell = tuple[str, str]  # (key without prefix, hash field)
@@ -28,8 +29,9 @@ def breakdown_values(inp: AggInput, breakdown: str) -> tuple[str, ...]:
 
 
 def _values(dims: dict[str, tuple[str, ...]], breakdown: str) -> tuple[str, ...]:
-    if breakdown == "cat":
+    if breakdown in ("cat", SEARCH):
         return ("",)
+    breakdown = breakdown.removeprefix(f"{SEARCH}.")
     if "+" not in breakdown:
         return dims.get(breakdown, ())
     parts = [dims.get(name, ()) for name in breakdown.split("+")]
@@ -45,7 +47,7 @@ batch touches few groups, so keys are built once per batch (``expand``), not per
 Changes = dict[Group, dict[str, int]]
 """Net deltas of a batch per group and hash field, accumulated in place by ``add_change``."""
 
-_WITH_ALL = (":cat", f":{PROFILE}")
+_WITH_ALL = (":cat", f":{PROFILE}", f":{SEARCH}")
 
 
 def add_change(
@@ -73,9 +75,10 @@ def _add(into: Changes, inp: AggInput, config: AggregationConfig, sign: int) -> 
     detail = "" if own.grain == HOUR else f"|{inp.span.start}-{inp.span.end}"
     dims = dict(inp.dims)
     cache: dict[str, tuple[str, ...]] = {}
+    activity = inp.category in ACTIVITY_CATEGORIES  # its own keys; no profile
     for level, area in inp.areas:
         base = f"{area}|{inp.category}"
-        for breakdown, suffix in config.suffixes_for(level):
+        for breakdown, suffix in config.suffixes_for(level, activity):
             values = cache.get(breakdown)
             if values is None:
                 values = cache[breakdown] = _values(dims, breakdown)
@@ -89,7 +92,7 @@ def _add(into: Changes, inp: AggInput, config: AggregationConfig, sign: int) -> 
                 if details is not None:
                     name += detail
                     details[name] = details.get(name, 0) + sign
-        if level in config.profile_levels:
+        if level in config.profile_levels and not activity:
             suffix = f":{level}:{PROFILE}"
             prefix = f"{base}|"
             month_of_fields = ""

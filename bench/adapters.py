@@ -5,7 +5,8 @@ encoding it (no broker); (2) the whole ``safer feed <source> FILE`` command agai
 embedded Tansu broker — interpreter start, reading, the ledger, publishing and waiting for
 the broker's acknowledgements — timed from launch to exit, on a fresh log (everything is
 new), then again (nothing to publish). Target: a police month (~15,000 rows) in under 2 s.
-Fire: LFB's incident-records sample and the 7,544 animal rescues (2009-2021).
+Fire: LFB's incident-records sample and the 7,544 animal rescues (2009-2021). Stop and
+search: every shared month; police API JSON: the packaged sample.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from schemas.codec import encode_incident
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TARGET_MONTH_S = 2.0
+API_SAMPLE = (
+    Path(__file__).resolve().parents[1] / "feeds" / "samples" / "2018-03-merseyside-street.json"
+)
 FIRE_FILES = ("lfb_incident_records_sample.csv", "lfb_animal_rescues_2009_2021.csv")
 console = Console()
 
@@ -73,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = [("police", p) for p in (args.files or sorted(DATA.glob("*-street.csv")))]
     if not args.files:
+        work += [("police", API_SAMPLE)]
+        work += [("stop-search", p) for p in sorted(DATA.glob("*-stop-and-search.csv"))]
         work += [("fire", DATA / name) for name in FIRE_FILES]
     table = Table(title="adapter throughput")
     columns = (

@@ -6,6 +6,7 @@ from feeds.council import council_adapter
 from feeds.fire import FIRE_INCIDENTS
 from feeds.police import POLICE_STREET
 from feeds.rows import Adapter
+from feeds.stop_search import POLICE_STOP_SEARCH
 
 
 def adapters(pseudonym_key: bytes) -> dict[str, Adapter]:
@@ -13,6 +14,7 @@ def adapters(pseudonym_key: bytes) -> dict[str, Adapter]:
     and address references with ``pseudonym_key`` as it reads)."""
     return {
         "police": POLICE_STREET,
+        "stop-search": POLICE_STOP_SEARCH,
         "council": council_adapter(pseudonym_key),
         "fire": FIRE_INCIDENTS,
     }

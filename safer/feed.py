@@ -19,7 +19,12 @@ if TYPE_CHECKING:
     from feeds.importer import ImportSummary
 
 MAX_LISTED = 20
-SOURCES = ("police", "council", "fire")  # feeds.adapters (not imported at start: fast --help)
+SOURCES = (
+    "police",
+    "stop-search",
+    "council",
+    "fire",
+)  # feeds.adapters (not imported at start: fast --help)
 err = Console(stderr=True)
 
 
@@ -142,8 +147,8 @@ def _positive(text: str) -> float:
 def register_feed(sub: Any) -> None:
     p = sub.add_parser(
         "feed",
-        help="publish a partner's export files (police street-level crime, council calls and "
-        "ASB reports, fire incidents)",
+        help="publish a partner's export files (police street-level crime and stop and "
+        "search, council calls and ASB reports, fire incidents)",
         description="Adapt a partner's export files to the event contract and publish "
         "them to the source's raw topic, event times preserved. A re-issued period "
         "replaces the earlier issue: new records are added, changed ones corrected, "
@@ -155,7 +160,8 @@ def register_feed(sub: Any) -> None:
     p.add_argument(
         "path",
         help="a file, or a folder (police: every *-street.csv and *-street.json in it; "
-        "council, fire: every *.csv), taken in name order",
+        "stop-search: every *-stop-and-search.csv; council, fire: every *.csv), taken in "
+        "name order",
     )
     p.add_argument(
         "--follow",

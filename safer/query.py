@@ -25,7 +25,7 @@ from math import ceil
 from typing import Any, TextIO
 
 from aggregates.buckets import HOUR_S, day_bounds, day_of, epoch_hour, hour_start, month_bounds
-from aggregates.config import LEVELS, AggregationConfig
+from aggregates.config import LEVELS, SEARCH, AggregationConfig
 from safer.errors import SaferError
 from safer.geography import Areas
 from schemas.calendar import LONDON
@@ -41,6 +41,10 @@ FORMATS = ("json", "csv", "table")
 
 class QueryError(SaferError):
     """The query cannot be answered as asked (bad window, unknown name); exit code 2."""
+
+
+MEASURES = {"incidents": "cat", "stop-searches": SEARCH}
+"""``--of``: the breakdown each measure is read from (stop and search has keys of its own)."""
 
 
 # --- times and windows ----------------------------------------------------------------
@@ -400,7 +404,7 @@ def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
     redis = Redis.from_url(url, socket_timeout=10)
     try:
         figures = StoreReader(redis, Keys(settings.redis_prefix)).window(
-            args.level, window.start, window.end, breakdown="cat"
+            args.level, window.start, window.end, breakdown=MEASURES[args.of]
         )
     except RedisConnectionError as exc:
         raise QueryError(f"cannot reach Redis at {url}: {exc}") from exc
@@ -468,6 +472,13 @@ def register_query(sub: Subparsers) -> None:
     when.add_argument("--start", type=parse_time, metavar="ISO", help="window start (inclusive)")
     c.add_argument("--end", type=parse_time, metavar="ISO", help="window end (exclusive)")
     c.add_argument("--by", choices=GROUPS, default="category", help="row key (default category)")
+    c.add_argument(
+        "--of",
+        choices=list(MEASURES),
+        default="incidents",
+        help="what is counted: incidents (default) or police stop and search (activity, "
+        "never in incident totals)",
+    )
     c.add_argument(
         "--source",
         action="append",

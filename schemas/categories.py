@@ -27,6 +27,7 @@ class EventKind(StrEnum):
     COUNCIL_ASB = "council.asb"
     COUNCIL_CALL = "council.call"
     FIRE_INCIDENT = "fire.incident"
+    POLICE_STOP_SEARCH = "police.stop-search"
 
 
 class RecordStatus(StrEnum):
@@ -100,6 +101,27 @@ ASB_TYPE_CATEGORY: dict[AsbType, AsbCategory] = {
 }
 
 
+class StopSearchCategory(StrEnum):
+    """A stop and search by its object (data.police.uk "Object of search")."""
+
+    DRUGS = "search-drugs"
+    GOING_EQUIPPED = "search-going-equipped"
+    EVIDENCE = "search-evidence"
+    OFFENSIVE_WEAPONS = "search-offensive-weapons"
+    STOLEN_GOODS = "search-stolen-goods"
+    FIREARMS = "search-firearms"
+    FIREWORKS = "search-fireworks"
+    CRIMINAL_DAMAGE = "search-criminal-damage"
+    OTHER = "search-other"
+    NOT_RECORDED = "search-not-recorded"
+
+
+class SearchType(StrEnum):
+    PERSON = "person"
+    VEHICLE = "vehicle"
+    PERSON_AND_VEHICLE = "person-and-vehicle"
+
+
 class CallCategory(StrEnum):
     """What a council emergency control-room call was about."""
 
@@ -164,6 +186,7 @@ class AgeBand(StrEnum):
     AGE_10_17 = "10-17"
     AGE_18_24 = "18-24"
     AGE_25_34 = "25-34"
+    AGE_35_PLUS = "35+"  # stop and search publishes "over 34"
     AGE_35_44 = "35-44"
     AGE_45_54 = "45-54"
     AGE_55_64 = "55-64"
@@ -224,6 +247,10 @@ CATEGORY_NAMES: dict[str, str] = {
         for c in CallCategory
     },
     **{c.value: _title(c.value) for c in FireCategory},
+    **{
+        c.value: "Stop and search – " + c.value.removeprefix("search-").replace("-", " ")
+        for c in StopSearchCategory
+    },
 }
 """Display name of every category slug, for the dashboard and exports."""
 
@@ -232,6 +259,7 @@ CATEGORY_KIND: dict[str, EventKind] = {
     **{c.value: EventKind.COUNCIL_ASB for c in AsbCategory},
     **{c.value: EventKind.COUNCIL_CALL for c in CallCategory},
     **{c.value: EventKind.FIRE_INCIDENT for c in FireCategory},
+    **{c.value: EventKind.POLICE_STOP_SEARCH for c in StopSearchCategory},
 }
 """Category slugs are unique across kinds, so a category determines its kind and source."""
 
@@ -240,7 +268,13 @@ KIND_SOURCE: dict[EventKind, Source] = {
     EventKind.COUNCIL_ASB: Source.COUNCIL,
     EventKind.COUNCIL_CALL: Source.COUNCIL,
     EventKind.FIRE_INCIDENT: Source.FIRE,
+    EventKind.POLICE_STOP_SEARCH: Source.POLICE,
 }
+
+ACTIVITY_KINDS = frozenset({EventKind.POLICE_STOP_SEARCH})
+"""Police activity, not incidents: counted in aggregates of their own (breakdown ``search``),
+never in incident totals, the latest-incidents ticker or hot-spot profiles."""
+ACTIVITY_CATEGORIES = frozenset(c.value for c in StopSearchCategory)
 
 CATEGORY_SOURCE: dict[str, Source] = {
     slug: KIND_SOURCE[kind] for slug, kind in CATEGORY_KIND.items()

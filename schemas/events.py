@@ -35,7 +35,9 @@ from schemas.categories import (
     PropertyCategory,
     RecordStatus,
     Relationship,
+    SearchType,
     Source,
+    StopSearchCategory,
     WeaponKind,
 )
 
@@ -123,6 +125,10 @@ class People(Contract):
     offender_gender: Gender | None = None
     youth: bool | None = Field(default=None, description="Youth-related (under 18) where recorded.")
     relationship: Relationship | None = None
+    subject_age_band: AgeBand | None = Field(
+        default=None, description="The person stopped and searched (stop and search only)."
+    )
+    subject_gender: Gender | None = None
 
 
 class Flags(Contract):
@@ -186,6 +192,24 @@ class FireIncident(IncidentCore):
     property_category: PropertyCategory | None = None
 
 
+class StopSearch(IncidentCore):
+    """A police stop and search as data.police.uk publishes it (its object as category).
+    Police activity, not an incident: kept out of incident totals. The operation's name is
+    free text and not carried; ethnicity is not carried."""
+
+    category: StopSearchCategory
+    search_type: SearchType
+    legislation: Slug | None = None
+    outcome: Slug | None = None
+    outcome_linked: bool | None = Field(
+        default=None, description="Whether the outcome was linked to the object of search."
+    )
+    clothing_removed: bool | None = Field(
+        default=None, description="Removal of more than just outer clothing."
+    )
+    operation: bool = Field(default=False, description="Part of a policing operation.")
+
+
 class Envelope(Contract):
     """CloudEvents-shaped envelope fields common to every event kind."""
 
@@ -226,8 +250,18 @@ class FireIncidentEvent(Envelope):
     data: FireIncident
 
 
+class PoliceStopSearchEvent(Envelope):
+    type: Literal[EventKind.POLICE_STOP_SEARCH]
+    source: Literal[Source.POLICE]
+    data: StopSearch
+
+
 IncidentEvent = Annotated[
-    PoliceCrimeEvent | CouncilAsbEvent | ControlRoomCallEvent | FireIncidentEvent,
+    PoliceCrimeEvent
+    | CouncilAsbEvent
+    | ControlRoomCallEvent
+    | FireIncidentEvent
+    | PoliceStopSearchEvent,
     Field(discriminator="type"),
 ]
 """Any v1 incident event; ``type`` selects the payload model."""

@@ -15,7 +15,7 @@ from aggregates.contributions import Changes, add_change
 from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
 from aggregates.repeats import day_entries, memberships
 from safer.geography import Areas
-from schemas.categories import RecordStatus
+from schemas.categories import ACTIVITY_KINDS, RecordStatus
 from store.keys import Keys
 
 DAY_S = 86400
@@ -157,7 +157,9 @@ class Planner:
         source, data = doc["source"], doc["data"]
         received = parse_time(data["received_at"])
         received_ms = _ms(received)
-        if new is None:
+        if doc["type"] in ACTIVITY_KINDS:  # police activity is not an incident
+            pass
+        elif new is None:
             plan.ticker.append((doc["record_key"], received_ms, ""))
         elif received_ms >= plan.ticker_from_ms:
             row = orjson.dumps(ticker_row(doc, dict(new.areas).get("ward"))).decode()
