@@ -15,6 +15,7 @@ from safer import logs
 from safer.feed import register_feed
 from safer.query import register_query
 from safer.settings import Settings, load_settings
+from schemas.categories import Source
 
 Subparsers = Any  # argparse's private _SubParsersAction
 
@@ -99,16 +100,20 @@ def register_worker(sub: Subparsers) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from feeds.incidents import DEFAULT_KIND_SHARES
     from feeds.publisher import RawPublisher, run_live
     from feeds.simulator import Simulator
     from safer.geography import load_areas
+    from schemas.categories import KIND_SOURCE
     from streams.topics import Topics
 
     settings = _settings(args, "simulator")
+    sources = set(args.sources or [s.value for s in Source])
     simulator = Simulator(
         load_areas(settings.partnership),
         seed=args.seed,
         pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
+        kind_shares={k: v for k, v in DEFAULT_KIND_SHARES.items() if KIND_SOURCE[k] in sources},
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -138,6 +143,13 @@ def register_simulate(sub: Subparsers) -> None:
     p.add_argument("--rate", type=float, help="messages per second (default SAFER_SIMULATOR_RATE)")
     p.add_argument("--count", type=int, help="publish this many messages now, then exit")
     p.add_argument("--seed", type=int, help="random seed, for reproducible traffic")
+    p.add_argument(
+        "--sources",
+        nargs="+",
+        choices=[s.value for s in Source],
+        help="simulate only these partners (default all; `safer up --police-data` leaves "
+        "police to the real files)",
+    )
     p.set_defaults(handler=_simulate)
 
 

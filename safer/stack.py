@@ -94,7 +94,9 @@ class Stack:
         self._spawn("worker", ["worker"], extra={"SAFER_WORKER_WEB_PORT": str(free_port())})
         if self.options.simulator:
             rate = str(self.options.rate or settings.simulator_rate)
-            self._spawn("simulator", ["simulate", "--rate", rate])
+            real_police = self.options.police_data is not None  # replayed, not simulated
+            sources = ["--sources", "council", "fire"] if real_police else []
+            self._spawn("simulator", ["simulate", "--rate", rate, *sources])
         if self.options.police_data is not None:
             speed = str(self.options.replay_speed)
             self._spawn(

@@ -120,9 +120,10 @@ def test_external_kafka_and_redis_are_used_and_left_running(
 
 
 def test_live_stack_replays_real_police_data(tmp_path: Path, namespace: str) -> None:
-    """`safer up --police-data DIR` replays a real police month beside (here: instead of)
-    the simulator; once done, Redis counts every Wirral record of that month, the replay is
-    not restarted and the stack keeps running."""
+    """`safer up --police-data DIR` replays a real police month beside simulated council and
+    fire traffic (no simulated police); once done, Redis counts every Wirral record of that
+    month and nothing else from the police, the replay is not restarted and the stack keeps
+    running."""
     month = data_file("2018-03-merseyside-street.csv")
     folder = tmp_path / "police"
     folder.mkdir()
@@ -131,7 +132,7 @@ def test_live_stack_replays_real_police_data(tmp_path: Path, namespace: str) -> 
     stack = LiveStack(
         tmp_path / "state",
         namespace,
-        ["--no-simulator", "--no-dashboard", "--police-data", str(folder)],
+        ["--rate", "20", "--no-dashboard", "--police-data", str(folder)],
     )
     stack.start()
     try:
@@ -140,11 +141,18 @@ def test_live_stack_replays_real_police_data(tmp_path: Path, namespace: str) -> 
             120,
             f"all {wirral_rows} Wirral records of 2018-03 counted",
         )
+        stack.wait_until(
+            lambda: {"council", "fire"} <= set(stack.snapshot().total_by("source")),
+            60,
+            "simulated council and fire traffic",
+        )
         replay_log = stack.settings.state_dir / "logs" / "police-replay.log"
         assert replay_log.exists()
         time.sleep(2)  # the supervisor sees the replay's clean exit and leaves it be
+        assert stack.snapshot().total_by("source")["police"] == wirral_rows, "none simulated"
         names = " ".join(stack.command_lines().values())
         assert "safer.cli feed police" not in names
+        assert "--sources council fire" in names
         assert "safer.cli worker" in names
         assert stack.stop(signal.SIGTERM) == 0
     finally:
