@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         work += [("fire", DATA / name) for name in FIRE_FILES]
     table = Table(title="adapter throughput")
     columns = (
+        "source",
         "file",
         "rows",
         "adapt rows/s",
