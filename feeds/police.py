@@ -20,9 +20,7 @@ into the same 12 columns, so both formats share the keys, periods and events bel
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -30,7 +28,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from feeds.rows import Adapter, Row, RowError, envelope
+from feeds.rows import Adapter, Row, RowError, envelope, read_csv
 from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_NAMES, CrimeType, EventKind, Source
 from schemas.events import PoliceCrimeEvent
@@ -71,19 +69,10 @@ def read_street(path: Path) -> Iterator[Row | RowError]:
 
 def read_street_csv(path: Path) -> Iterator[Row | RowError]:
     """Every row of a street-level crime CSV, adapted or rejected, in file order."""
-    text = path.read_text(encoding="utf-8-sig")
-    lines = text.splitlines()
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or tuple(header) != COLUMNS:
-        yield RowError(str(path), 1, f"not a street-level crime CSV: header {header}", b"")
-        return
     seen: Counter[tuple[str, ...]] = Counter()
-    for values in reader:
-        line = reader.line_num
-        raw = (lines[line - 1] if line <= len(lines) else "").encode()
-        row = adapt(values, line, seen)
-        yield RowError(str(path), line, row, raw) if isinstance(row, str) else row
+    yield from read_csv(
+        path, COLUMNS, "street-level crime CSV", lambda values, line: adapt(values, line, seen)
+    )
 
 
 def adapt(values: list[str], line: int, seen: Counter[tuple[str, ...]]) -> Row | str:

@@ -3,7 +3,9 @@ errors naming file and line."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +45,26 @@ class RowError:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
+
+
+def read_csv(
+    path: Path, columns: tuple[str, ...], kind: str, adapt: Callable[[list[str], int], Row | str]
+) -> Iterator[Row | RowError]:
+    """Every row of a CSV published with exactly these columns, adapted (``adapt``: the
+    row's values and line -> a row, or why not) or rejected with its line and bytes, in file
+    order; a file with other columns is one error."""
+    text = path.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or tuple(header) != columns:
+        yield RowError(str(path), 1, f"not a {kind}: header {header}", b"")
+        return
+    for values in reader:
+        line = reader.line_num
+        raw = (lines[line - 1] if line <= len(lines) else "").encode()
+        row = adapt(values, line)
+        yield RowError(str(path), line, row, raw) if isinstance(row, str) else row
 
 
 def envelope(

@@ -23,9 +23,7 @@ none, no identifier):
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -34,7 +32,7 @@ from pathlib import Path
 
 from feeds.police import slug
 from feeds.police_api import FORCE_NAMES
-from feeds.rows import Adapter, Row, RowError, envelope
+from feeds.rows import Adapter, Row, RowError, envelope, read_csv
 from schemas.categories import (
     AgeBand,
     EventKind,
@@ -120,19 +118,13 @@ def read_stop_search_csv(path: Path) -> Iterator[Row | RowError]:
         return
     month, force_name = named
     force = slug(force_name).removesuffix("-police")
-    text = path.read_text(encoding="utf-8-sig")
-    lines = text.splitlines()
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or tuple(header) != COLUMNS:
-        yield RowError(str(path), 1, f"not a stop and search CSV: header {header}", b"")
-        return
     seen: Counter[tuple[str, ...]] = Counter()
-    for values in reader:
-        line = reader.line_num
-        raw = (lines[line - 1] if line <= len(lines) else "").encode()
-        row = _adapt(values, line, seen, force, force_name, month)
-        yield RowError(str(path), line, row, raw) if isinstance(row, str) else row
+    yield from read_csv(
+        path,
+        COLUMNS,
+        "stop and search CSV",
+        lambda values, line: _adapt(values, line, seen, force, force_name, month),
+    )
 
 
 def _adapt(

@@ -52,9 +52,6 @@ class Areas:
     def ward_name(self, code: str) -> str:
         return self.ward_names.get(code, code)
 
-    def authority_name(self, code: str) -> str:
-        return self.authority_names.get(code, code)
-
     def ward_population(self) -> dict[str, int]:
         totals: dict[str, int] = {}
         for lsoa in self.lsoas:
