@@ -8,6 +8,7 @@ may own the partition during a rebalance). Replaying any event changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,13 +104,24 @@ class AggregateWriter:
         raise ConcurrentUpdateError(f"batch of {len(latest)} records kept conflicting")
 
     async def _plan(self, latest: dict[str, Doc], generation: int | None) -> BatchPlan:
+        live_generation, stored = await self._states(latest, generation)
+        return self._planner.plan(latest, stored, live_generation, live=generation is None)
+
+    async def _states(
+        self, latest: dict[str, Doc], generation: int | None
+    ) -> tuple[str, dict[str, Stored | None]]:
+        """The live generation and the stored state of each record (of ``generation``)."""
         names = list(latest)
         k = self._keys
         wanted = "" if generation is None else str(generation)
         reply = await self._read_states(args=[k.generation_pointer, k.prefix, wanted, *names])
         live_generation, raw = _text(reply[0]), reply[1:]
         stored = {name: Stored.parse(value or None) for name, value in zip(names, raw, strict=True)}
-        return self._planner.plan(latest, stored, live_generation, live=generation is None)
+        return live_generation, stored
+
+    def ahead(self, generation: int) -> AheadApplier:
+        """A rebuild's applier that plans each chunk while Redis applies the previous one."""
+        return AheadApplier(self, generation)
 
     async def _execute(self, plan: BatchPlan, live: bool) -> bool:
         result = await self._apply(args=self._arguments(plan, live))
@@ -173,3 +185,47 @@ class AggregateWriter:
             keys=[k.offsets(stage), k.outcomes, k.deadletters], args=[orjson.dumps(rows)]
         )
         return int(result)
+
+
+class AheadApplier:
+    """Rebuild only, before its generation goes live: each record then has one writer (the
+    process rebuilding its partition; the worker writes the live generation), so a chunk can
+    be planned against the states read before the previous chunk's apply, with that chunk's
+    planned states laid over them, while Redis applies it. Planning (Python) and applying
+    (Redis) overlap instead of taking turns. A state that changed anyway is a loud error,
+    never a wrong count (the apply script checks every record's expected version)."""
+
+    def __init__(self, writer: AggregateWriter, generation: int) -> None:
+        self._writer = writer
+        self._generation = generation
+        self._record_prefix = writer._keys.record("", generation)
+        self._queued: BatchPlan | None = None
+
+    async def add(self, docs: Sequence[Doc]) -> None:
+        latest, _ = latest_versions(list(docs))
+        if not latest:
+            return
+        _, stored = await self._writer._states(latest, self._generation)
+        queued, self._queued = self._queued, None
+        applying = asyncio.ensure_future(self._apply(queued)) if queued else None
+        if queued:  # what the chunk being applied leaves behind
+            cut = len(self._record_prefix)
+            for key, _, state in queued.records:
+                name = key[cut:]
+                if name in latest:
+                    stored[name] = Stored.parse(state)
+        # planned in a thread so that the loop sends the previous chunk to Redis meanwhile
+        plan_batch = self._writer._planner.plan
+        plan = await asyncio.to_thread(plan_batch, latest, stored, str(self._generation), False)
+        if applying:
+            await applying
+        self._queued = plan
+
+    async def flush(self) -> None:
+        queued, self._queued = self._queued, None
+        if queued:
+            await self._apply(queued)
+
+    async def _apply(self, plan: BatchPlan) -> None:
+        if not await self._writer._execute(plan, live=False):
+            raise ConcurrentUpdateError("a record of the rebuild changed under it")

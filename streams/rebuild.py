@@ -29,13 +29,10 @@ from aggregates.inputs import Doc
 from safer.runtime import tune_gc
 from safer.settings import Settings
 from store.keys import Keys
-from store.writer import AggregateWriter, writer_for
+from store.writer import AggregateWriter, AheadApplier, writer_for
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
-# Events applied per Redis call: their deltas merge in memory first (fewer, larger calls are
-# faster), but each call holds Redis (about 0.3 s at 5,000 on 2 cores) and memory grows with it.
-CHUNK_EVENTS = 5_000
 DRAIN_WAIT_MS = 300  # an empty fetch this long means the log is drained
 _REQUIRED = {"record_key", "version", "source", "type", "data"}
 _REQUIRED_DATA = {"category", "occurred", "received_at"}
@@ -70,8 +67,9 @@ class Rebuild:
         try:
             writer = writer_for(redis, self.settings)
             previous, generation = await self._new_generation(redis)
-            await self._catch_up(consumer, writer, generation)
-            await self._catch_up(consumer, writer, generation)
+            ahead = writer.ahead(generation)  # the sole writer of the new generation until live
+            await self._catch_up(consumer, writer, generation, ahead=ahead)
+            await self._catch_up(consumer, writer, generation, ahead=ahead)
             await redis.set(self.keys.generation_pointer, generation)
             log.info("generation swapped", extra={"generation": generation, "previous": previous})
             await self._catch_up(consumer, writer, generation)
@@ -125,10 +123,12 @@ class Rebuild:
         writer: AggregateWriter,
         generation: int,
         targets: dict[TopicPartition, int] | None = None,
+        ahead: AheadApplier | None = None,
     ) -> None:
         """Apply everything up to ``targets`` (default: the end offsets as they are now), then
         go on until a fetch comes back empty: the embedded broker reports end offsets short
-        of the true end (the start of the last record batch), so they are a lower bound."""
+        of the true end (the start of the last record batch), so they are a lower bound.
+        ``ahead``: plan each chunk while the previous one is applied (before the swap only)."""
         assigned = list(consumer.assignment())
         if not assigned:
             return
@@ -136,31 +136,42 @@ class Rebuild:
         total = sum(targets.values())
         positions = {tp: await consumer.position(tp) for tp in assigned}
         while any(positions[tp] < end for tp, end in targets.items()):
-            await self._apply_fetch(consumer, writer, generation, timeout_ms=1000)
+            await self._apply_fetch(consumer, writer, generation, 1000, ahead)
             positions = {tp: await consumer.position(tp) for tp in assigned}
             self.progress(sum(positions.values()), max(total, sum(positions.values())))
-        while await self._apply_fetch(consumer, writer, generation, timeout_ms=DRAIN_WAIT_MS):
+        while await self._apply_fetch(consumer, writer, generation, DRAIN_WAIT_MS, ahead):
             pass
+        if ahead:
+            await ahead.flush()
 
     async def _apply_fetch(
-        self, consumer: AIOKafkaConsumer, writer: AggregateWriter, generation: int, timeout_ms: int
+        self,
+        consumer: AIOKafkaConsumer,
+        writer: AggregateWriter,
+        generation: int,
+        timeout_ms: int,
+        ahead: AheadApplier | None = None,
     ) -> int:
-        """Apply up to ``CHUNK_EVENTS`` fetched records at once (whatever the first fetch brings,
-        then what is already buffered); returns how many records it held. A big chunk is
-        what makes a bulk rebuild cheap: its events' deltas to day, month and all-time
-        totals merge in memory, so Redis sees each field once per chunk, not once per event."""
+        """Apply up to ``SAFER_REBUILD_CHUNK_EVENTS`` fetched records at once (whatever the
+        first fetch brings, then what is already buffered); returns how many records it held.
+        A big chunk is what makes a bulk rebuild cheap: its events' deltas to day, month and
+        all-time totals merge in memory, so Redis sees each field once per chunk, not once per
+        event."""
         docs: list[Doc] = []
         fetched = 0
-        while fetched < CHUNK_EVENTS:
+        chunk = self.settings.rebuild_chunk_events
+        while fetched < chunk:
             batch = await consumer.getmany(
-                timeout_ms=0 if fetched else timeout_ms, max_records=CHUNK_EVENTS - fetched
+                timeout_ms=0 if fetched else timeout_ms, max_records=chunk - fetched
             )
             got = sum(len(records) for records in batch.values())
             if not got:
                 break
             fetched += got
             docs += [doc for records in batch.values() for doc in self._decode(records)]
-        if docs:
+        if docs and ahead:
+            await ahead.add(docs)
+        elif docs:
             await writer.apply_canonical(docs, generation=generation)
         self.events += fetched
         return fetched
@@ -246,12 +257,13 @@ async def _run_parallel(
                             _rebuild_share,
                             _portable(settings),
                             generation,
+                            phase < 2,
                             *_share_args(g, starts, targets),
                         )
                     )
                     for g in others
                 ]
-                mine = _share(settings, generation, *_share_args(own, starts, targets))
+                mine = _share(settings, generation, phase < 2, *_share_args(own, starts, targets))
                 results = await asyncio.gather(mine, *jobs)
                 for positions, events, invalid in results:
                     starts.update(positions)
@@ -289,28 +301,36 @@ def _portable(settings: Settings) -> dict[str, Any]:
 def _rebuild_share(
     values: dict[str, Any],
     generation: int,
+    before_swap: bool,
     partitions: list[int],
     starts: dict[int, int],
     targets: dict[int, int],
 ) -> tuple[dict[int, int], int, int]:
     """In a child process: apply ``partitions`` from ``starts`` up to ``targets``."""
     tune_gc()
-    return asyncio.run(_share(Settings(**values), generation, partitions, starts, targets))
+    return asyncio.run(
+        _share(Settings(**values), generation, before_swap, partitions, starts, targets)
+    )
 
 
 async def _share(
     settings: Settings,
     generation: int,
+    before_swap: bool,
     partitions: list[int],
     starts: dict[int, int],
     targets: dict[int, int],
 ) -> tuple[dict[int, int], int, int]:
+    """Apply ``partitions`` from ``starts`` up to ``targets`` (planning ahead before the
+    generation swap, while this process is the only writer of its records there)."""
     rebuild = Rebuild(settings, partitions=partitions)
     redis: Redis = Redis.from_url(settings.require_redis())
     consumer = await rebuild._consumer(starts)
     try:
         goal = {tp: targets[tp.partition] for tp in consumer.assignment()}
-        await rebuild._catch_up(consumer, writer_for(redis, settings), generation, goal)
+        writer = writer_for(redis, settings)
+        ahead = writer.ahead(generation) if before_swap else None
+        await rebuild._catch_up(consumer, writer, generation, goal, ahead)
         positions = {tp.partition: await consumer.position(tp) for tp in consumer.assignment()}
         return positions, rebuild.events, rebuild.invalid
     finally:

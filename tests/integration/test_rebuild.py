@@ -68,8 +68,9 @@ def generation_dump(redis: Redis, keys: Keys) -> tuple[int, dict[str, Any]]:
 def test_rebuild_equals_live_aggregates_key_by_key(
     settings: Settings, redis_client: Redis, tmp_path: Path
 ) -> None:
-    """After `safer rebuild` (two processes sharing the partitions), every aggregate and
-    record state is byte-identical to live."""
+    """After `safer rebuild` (two processes sharing the partitions, each planning a chunk
+    while Redis applies the previous one; chunks of 200 events, so corrections and repeats
+    span chunks), every aggregate and record state is byte-identical to live."""
     messages = _traffic(3000, seed=31)
     keys = Keys(settings.redis_prefix)
     reader = StoreReader(redis_client, keys)
@@ -81,7 +82,7 @@ def test_rebuild_equals_live_aggregates_key_by_key(
     assert len(live) > 1000
     result = subprocess.run(
         [sys.executable, "-m", "safer.cli", "rebuild", "--processes", "2"],
-        env=child_env(settings),
+        env=child_env(settings.model_copy(update={"rebuild_chunk_events": 200})),
         capture_output=True,
         text=True,
         timeout=300,
