@@ -87,16 +87,25 @@ FORCE_NAMES: dict[str, str] = {
 }
 """data.police.uk force ids (its file names and ``/api/forces``) -> the published names the
 CSV's "Reported by" carries."""
-FILE_NAME = re.compile(r"^\d{4}-\d{2}-(?P<force>[a-z0-9]+(?:-[a-z0-9]+)*)-street\.json$")
+_DATED_FORCE = r"(?P<month>\d{4}-(0[1-9]|1[0-2]))-(?P<force>[a-z0-9]+(?:-[a-z0-9]+)*)-"
 REQUIRED = ("category", "location", "persistent_id", "month")
 """What every record has (``outcome_status`` and ``context`` may be absent or null)."""
 CRIME_SLUGS = frozenset(c.value for c in CrimeType)
 
 
+def month_and_force(path: Path, ending: str) -> tuple[str, str] | None:
+    """(month, the force's published name) from a data.police.uk file name
+    ``YYYY-MM-{force id}-{ending}``, or None (the files' contents name no force)."""
+    named = re.fullmatch(_DATED_FORCE + re.escape(ending), path.name)
+    if not named or named["force"] not in FORCE_NAMES:
+        return None
+    return named["month"], FORCE_NAMES[named["force"]]
+
+
 def force_of(path: Path) -> str | None:
-    """The published name of the force a data.police.uk file name says, or None."""
-    named = FILE_NAME.match(path.name)
-    return FORCE_NAMES.get(named["force"]) if named else None
+    """The published name of the force a ``*-street.json`` file name says, or None."""
+    named = month_and_force(path, "street.json")
+    return named[1] if named else None
 
 
 def read_street_json(path: Path) -> Iterator[Row | RowError]:

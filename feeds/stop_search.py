@@ -24,14 +24,13 @@ none, no identifier):
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 from feeds.police import slug
-from feeds.police_api import FORCE_NAMES
+from feeds.police_api import month_and_force
 from feeds.rows import Adapter, Row, RowError, envelope, read_csv
 from schemas.categories import (
     AgeBand,
@@ -62,9 +61,6 @@ COLUMNS = (
 )
 CARRIED = tuple(c for c in COLUMNS if "ethnicity" not in c and c != "Policing operation")
 """What a row is compared and keyed on (ethnicity and the operation's name are not carried)."""
-FILE_NAME = re.compile(
-    r"^(?P<month>\d{4}-(0[1-9]|1[0-2]))-(?P<force>[a-z0-9]+(?:-[a-z0-9]+)*)-stop-and-search\.csv$"
-)
 OBJECTS: dict[str, StopSearchCategory] = {
     "controlled drugs": StopSearchCategory.DRUGS,
     "article for use in theft": StopSearchCategory.GOING_EQUIPPED,
@@ -95,17 +91,9 @@ GENDERS = {"male": Gender.MALE, "female": Gender.FEMALE, "other": Gender.OTHER}
 _YES_NO = {"true": True, "false": False, "": None}
 
 
-def month_and_force(path: Path) -> tuple[str, str] | None:
-    """(month, the force's published name) from a data.police.uk file name, or None."""
-    named = FILE_NAME.match(path.name)
-    if not named or named["force"] not in FORCE_NAMES:
-        return None
-    return named["month"], FORCE_NAMES[named["force"]]
-
-
 def read_stop_search_csv(path: Path) -> Iterator[Row | RowError]:
     """Every row of a stop and search CSV, adapted or rejected, in file order."""
-    named = month_and_force(path)
+    named = month_and_force(path, "stop-and-search.csv")
     if named is None:
         yield RowError(
             str(path),

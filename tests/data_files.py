@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import tempfile
@@ -52,3 +53,9 @@ def pandas_counts(path: Path) -> dict[tuple[str, str], int]:
     wirral = joined[joined["LAD19CD"] == WIRRAL]
     counts = wirral.groupby(["WD19CD", wirral["Crime type"].map(slugs)]).size()
     return {(ward, category): int(n) for (ward, category), n in counts.items()}
+
+
+def geojson_properties(name: str, code: str) -> dict[str, dict[str, str]]:
+    """The properties of every feature of a gzipped GeoJSON kept here, by its ``code``."""
+    features = json.loads(gzip.decompress((DATA / name).read_bytes()))["features"]
+    return {f["properties"][code]: f["properties"] for f in features}

@@ -6,7 +6,6 @@ add up to the authority totals, and both equal an independent pandas count."""
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections import Counter
 from pathlib import Path
@@ -19,15 +18,11 @@ from safer.geography import load_areas
 from safer.settings import Settings
 from store.keys import Keys
 from store.reader import StoreReader
-from tests.data_files import DATA, police_months
+from tests.data_files import DATA, geojson_properties, police_months
+from tests.integration.test_police_feed import month_window
 from tests.integration.worker import counter_difference, running_worker, safer_cli, wait_for
 
 LCR = DATA / "liverpool_city_region.toml"
-
-
-def _properties(name: str, code: str) -> dict[str, dict[str, str]]:
-    features = json.loads(gzip.decompress((DATA / name).read_bytes()))["features"]
-    return {f["properties"][code]: f["properties"] for f in features}
 
 
 def _query(settings: Settings, level: str, month: str) -> list[dict[str, object]]:
@@ -58,9 +53,11 @@ def test_liverpool_city_region_by_configuration_alone(
     month = source.name[:7]
     lsoa_lad = {
         code: p["LADCD_ACTIVE"]
-        for code, p in _properties("liverpool_city_region_lsoa_2011.geojson.gz", "LSOA11CD").items()
+        for code, p in geojson_properties(
+            "liverpool_city_region_lsoa_2011.geojson.gz", "LSOA11CD"
+        ).items()
     }
-    ward_properties = _properties("liverpool_city_region_wards_2025.geojson.gz", "WD25CD")
+    ward_properties = geojson_properties("liverpool_city_region_wards_2025.geojson.gz", "WD25CD")
     ward_lad = {code: p["LAD25CD"] for code, p in ward_properties.items()}
     lad_names = {p["LAD25CD"]: p["LAD25NM"] for p in ward_properties.values()}
     # independently: the CSV's rows per authority of their LSOA (the publisher's assignment)
@@ -79,9 +76,8 @@ def test_liverpool_city_region_by_configuration_alone(
     reader = StoreReader(redis_client, Keys(settings.redis_prefix))
 
     def authorities() -> Counter[str]:
-        start, end = (int(t.timestamp()) // 3600 for t in month_interval(month))
         found = Counter[str]()
-        for row in reader.window("borough", start, end).rows:
+        for row in reader.window("borough", *month_window(month)).rows:
             found[row.area] += row.count
         return found
 

@@ -14,22 +14,17 @@ from safer.boundaries import Locator, Shape, interior_point
 from safer.errors import ConfigError
 from safer.geography import DEFAULT_PARTNERSHIP, load_areas
 from safer.partnership import PartnershipConfig, derive_rows, load, read_table
-from tests.data_files import DATA
+from tests.data_files import DATA, geojson_properties
 
 LCR = DATA / "liverpool_city_region.toml"
 PACKAGED = DEFAULT_PARTNERSHIP.parent
 
 
-def _properties(name: str, code: str) -> dict[str, dict[str, str]]:
-    features = json.loads(gzip.decompress((DATA / name).read_bytes()))["features"]
-    return {f["properties"][code]: f["properties"] for f in features}
-
-
 def test_liverpool_city_region_is_derived_from_its_files() -> None:
     """Every LSOA gets a ward of its own local authority (the ward containing its interior
     point), a population, and the region's six authorities; nothing is left out."""
-    lsoas = _properties("liverpool_city_region_lsoa_2011.geojson.gz", "LSOA11CD")
-    wards = _properties("liverpool_city_region_wards_2025.geojson.gz", "WD25CD")
+    lsoas = geojson_properties("liverpool_city_region_lsoa_2011.geojson.gz", "LSOA11CD")
+    wards = geojson_properties("liverpool_city_region_wards_2025.geojson.gz", "WD25CD")
     areas = load_areas(LCR)
     assert areas.name == "Liverpool City Region"
     assert len(areas.lsoas) == len(lsoas) == 989
