@@ -891,6 +891,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also py-spy the rebuild and the worker's full job into DIR and "
         "print their hottest functions (slows both down)",
     )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        choices=["rebuild", "latency"],
+        default=[],
+        help="leave a phase out (repeatable), for quicker runs while working on the other",
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -942,10 +949,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 update={"topic_prefix": "bench.", "redis_prefix": f"rb{uuid.uuid4().hex[:6]}:"}
             )
             infra = {"broker": local.broker_pid, "redis": local.redis_pid}
-            rows.append(
-                measure_rebuild(rebuild_settings, args.events, reference, logs, args.profile, infra)
-            )
-            console.print(f"rebuild: {rows[-1].rate:,.0f} events/s")
+            if "rebuild" not in args.skip:
+                rows.append(
+                    measure_rebuild(
+                        rebuild_settings, args.events, reference, logs, args.profile, infra
+                    )
+                )
+                console.print(f"rebuild: {rows[-1].rate:,.0f} events/s")
 
             # 3. worker, full job
             run = uuid.uuid4().hex[:6]
@@ -971,11 +981,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.print(f"worker full job: {full.rate:,.0f} events/s")
 
             # 4. latency
-            latency = measure_latency(
-                worker, settings, redis, keys, args.rate, args.latency_seconds, args.seed + 1
-            )
-            rows.append(latency)
-            full.peak_rss_bytes = max(full.peak_rss_bytes or 0, latency.peak_rss_bytes or 0)
+            if "latency" not in args.skip:
+                latency = measure_latency(
+                    worker, settings, redis, keys, args.rate, args.latency_seconds, args.seed + 1
+                )
+                rows.append(latency)
+                full.peak_rss_bytes = max(full.peak_rss_bytes or 0, latency.peak_rss_bytes or 0)
             rows.append(_rss_row(full))
         finally:
             if worker is not None:

@@ -1,29 +1,89 @@
-"""At-least-once batches for faust agents.
+"""At-least-once batches for faust agents, in two overlapping phases.
 
-faust's ``Stream.take_events`` acknowledges a batch in a ``finally`` clause, so a batch
-whose processing raised is acknowledged (and its offsets committed) anyway — an event
-would be lost. Jobs therefore take events with ``noack_take`` and acknowledge a batch only
-after its effects are stored; when processing raises, nothing is acknowledged, the agent
-crashes the worker (``CrashingSupervisor``), and the batch is delivered again on restart.
-Commits follow what was processed, never faust's acknowledgements alone (see
-``streams.transport``).
+A job takes its topics' records as the consumer fetched them (``streams.transport``:
+faust's per-message stream machinery would cost more than the processing) and marks a
+batch processed only after its effects are stored; commits follow what was marked, never
+faust's acknowledgements. When processing raises, nothing more is marked, the agent
+crashes the worker (``CrashingSupervisor``), and what was not marked is delivered again on
+restart.
+
+A batch goes through two phases: ``route`` (work that depends on nothing stored, e.g.
+validating and publishing) and ``store`` (effects that must follow the previous batch's).
+The next batch is routed while the previous one is being stored, so the CPU work of one
+overlaps the broker and Redis round trips of the other; ``store`` calls never overlap and
+run in the order the batches were taken.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from safer.settings import Settings
-from streams.transport import mark_processed
+from streams.transport import FetchedBatches
 
-Handler = Callable[[Sequence[Any]], Awaitable[None]]
+Routed = TypeVar("Routed")
 
 
-async def process_batches(stream: Any, settings: Settings, handle: Handler) -> None:
-    """Run ``handle`` on each batch of events, then acknowledge the batch (for ever)."""
-    async for events in stream.noack_take(settings.batch_size, within=settings.batch_within_s):
-        await handle(events)
-        for event in events:
-            await stream.ack(event)
-        mark_processed(stream.app.consumer, (event.message for event in events))
+async def process_batches(
+    batches: FetchedBatches,
+    batch_size: int,
+    route: Callable[[Sequence[Any]], Awaitable[Routed]],
+    store: Callable[[Routed], Awaitable[None]],
+) -> None:
+    """For ever: take a batch of faust ``Message``s, ``route`` it, then ``store`` what
+    routing returned (in the background, while the next batch is routed). Every batch taken
+    ends processed or, when anything fails, abandoned (a rebalance or shutdown waits for
+    that)."""
+    storing: asyncio.Future[None] | None = None
+    try:
+        while True:
+            messages = await _take(batches, batch_size, storing)
+            try:
+                routed = await route(messages)
+                if storing is not None:
+                    await storing  # the previous batch's effects first (raises if they failed)
+            except BaseException:
+                batches.abandoned()
+                raise
+            storing = asyncio.ensure_future(_store(batches, messages, store, routed))
+    finally:
+        if storing is not None and not storing.done():
+            storing.cancel()
+
+
+async def _store(
+    batches: FetchedBatches,
+    messages: Sequence[Any],
+    store: Callable[[Routed], Awaitable[None]],
+    routed: Routed,
+) -> None:
+    try:
+        await store(routed)
+    except BaseException:
+        batches.abandoned()
+        raise
+    batches.processed(messages)
+
+
+async def _take(
+    batches: FetchedBatches, max_messages: int, storing: asyncio.Future[None] | None
+) -> list[Any]:
+    """The next batch; a failure of the batch being stored is raised at once, not when the
+    next batch arrives (there may be none for a long time)."""
+    if storing is None or storing.done():
+        if storing is not None:
+            storing.result()
+        return await batches.take(max_messages)
+    taking = asyncio.ensure_future(batches.take(max_messages))
+    await asyncio.wait((taking, storing), return_when=asyncio.FIRST_COMPLETED)
+    if storing.done() and storing.exception() is not None:
+        taking.cancel()  # safe: a take changes nothing until its queue wait returns
+        try:
+            await taking
+        except asyncio.CancelledError:
+            pass
+        else:
+            batches.abandoned()  # it had a batch already: put it down unprocessed
+        storing.result()
+    return await taking

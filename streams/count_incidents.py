@@ -2,7 +2,7 @@
 
 Runs inside the ``validate_incidents`` agent on the same batch, after the batch's
 canonical messages are delivered (so the log always holds what Redis counts, and Redis
-can be rebuilt from it), and before the batch is acknowledged. Idempotent by
+can be rebuilt from it), and before the batch is marked processed. Idempotent by
 construction (see ``store.writer``): a redelivered version changes nothing, a higher
 version retracts the old contribution and adds the new one everywhere, a lower version
 arriving late changes nothing.

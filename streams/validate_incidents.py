@@ -1,7 +1,7 @@
 """Job ``validate_incidents``: raw partner topics -> canonical incident topic / dead letters,
 then the batch's valid events are counted (``streams.count_incidents``) in the same pass.
 
-At-least-once (see ``streams.batching``): a batch is acknowledged only after its
+At-least-once (see ``streams.batching``): a batch is marked processed only after its
 canonical and dead-letter messages are delivered and its outcome counters are stored.
 Counters are guarded by offset, so a replayed batch changes no count (the canonical
 topic may carry a duplicate, which the counting job recognises by record_key and
@@ -27,6 +27,7 @@ from store.writer import StageOutcome
 from streams import count_incidents
 from streams.batching import process_batches
 from streams.produce import BatchSender, aiokafka_of
+from streams.transport import fetched_batches
 from streams.validation import Rejection, classify
 
 if TYPE_CHECKING:
@@ -43,26 +44,31 @@ def register(app: faust.App, ctx: JobContext) -> None:
 
     @app.agent(ctx.raw, name=STAGE, supervisor_strategy=CrashingSupervisor)
     async def validate_incidents(stream: Any) -> None:
-        async def handle(batch: Sequence[Any]) -> None:
-            outcomes, valid, arrivals = await _route(batch, ctx, source_of)
+        async def route(batch: Sequence[Any]) -> Routed:
+            return await _route(batch, ctx, source_of)
+
+        async def store(routed: Routed) -> None:
+            outcomes, valid, arrivals = routed
             await count_incidents.count(ctx, valid, arrivals)
             await ctx.writer.record_outcomes(STAGE, outcomes)
             _observe(ctx, outcomes)
 
-        await process_batches(stream, ctx.settings, handle)
+        batches = fetched_batches(stream)
+        await process_batches(batches, ctx.settings.batch_size, route, store)
 
 
-async def _route(
-    batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Source]
-) -> tuple[list[StageOutcome], list[Doc], list[float]]:
+Routed = tuple[list[StageOutcome], list[Doc], list[float]]
+"""A routed batch: each message's outcome, the valid events as canonical JSON, arrivals."""
+
+
+async def _route(batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Source]) -> Routed:
     """Send every message of a batch on; once all are delivered, returns each one's outcome,
     the valid events as canonical JSON (what the log now holds) and their arrival times."""
     out = BatchSender(aiokafka_of(ctx.producer))
     outcomes = []
     valid: list[Doc] = []
     arrivals: list[float] = []
-    for event in batch:
-        msg = event.message
+    for msg in batch:
         expected = source_of.get(msg.topic)
         result = classify(msg.key, msg.value, expected)
         source = expected.value if expected else "unknown"
@@ -78,7 +84,7 @@ async def _route(
             outcomes.append(_outcome(msg, source, "validated"))
             valid.append(orjson.loads(value))
             arrivals.append(msg.timestamp)
-    await out.flush()  # every message delivered before the batch is acknowledged
+    await out.flush()  # every message delivered before the batch is marked processed
     return outcomes, valid, arrivals
 
 

@@ -3,7 +3,7 @@
 Content faults (not JSON, schema violations including personal-data fields, a Kafka key
 that is not the record_key, an event on another source's raw topic) are the message's
 fault: it is dead-lettered and the stream goes on. Infrastructure faults (Kafka or Redis
-unavailable) are raised: the batch is not acknowledged and is retried after a restart.
+unavailable) are raised: the batch is not marked processed and is retried after a restart.
 """
 
 from __future__ import annotations
