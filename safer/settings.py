@@ -63,7 +63,6 @@ class Settings(BaseSettings):
     batch_size: int = Field(
         default=500, ge=1, description="Most events a stream agent handles at once."
     )
-    batch_within_s: float = Field(default=0.05, gt=0, description="Longest wait to fill a batch.")
     rebuild_chunk_events: int = Field(
         default=4000,
         ge=1,

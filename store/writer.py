@@ -49,6 +49,17 @@ def writer_for(redis: Redis, settings: Settings) -> AggregateWriter:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A batch of canonical events and its effects, planned but not yet stored."""
+
+    docs: Sequence[Doc]
+    generation: int | None
+    latest: dict[str, Doc]  # per record, the batch's highest version
+    superseded: Counter[tuple[str, str]]  # the batch's other versions, as outcomes
+    plan: BatchPlan | None  # None: nothing to store
+
+
 class ConcurrentUpdateError(SaferError):
     """Records kept changing under this batch (another worker owns them)."""
 
@@ -93,15 +104,26 @@ class AggregateWriter:
         Live (``generation=None``): into the live generation, with the ticker, freshness and
         outcome counters. Rebuild: into the given generation, aggregates and records only.
         """
+        return await self.execute(await self.plan_canonical(docs, generation))
+
+    async def plan_canonical(self, docs: Sequence[Doc], generation: int | None = None) -> Planned:
+        """Step one of ``apply_canonical``: the batch's effects against the stored states."""
         latest, superseded = latest_versions(list(docs))
-        if not latest:
-            return superseded
+        plan = await self._plan(latest, generation) if latest else None
+        return Planned(docs, generation, latest, superseded, plan)
+
+    async def execute(self, planned: Planned) -> Counter[tuple[str, str]]:
+        """Step two: store a planned batch atomically; planned again (and again) if a record
+        or the live generation changed since it was read."""
+        plan, generation = planned.plan, planned.generation
         for _ in range(MAX_ATTEMPTS):
-            plan = await self._plan(latest, generation)
-            plan.outcomes.update(superseded)
+            if plan is None:
+                return planned.superseded
+            plan.outcomes.update(planned.superseded)  # stored with the batch's other counters
             if await self._execute(plan, live=generation is None):
                 return plan.outcomes
-        raise ConcurrentUpdateError(f"batch of {len(latest)} records kept conflicting")
+            plan = await self._plan(planned.latest, generation)
+        raise ConcurrentUpdateError(f"batch of {len(planned.latest)} records kept conflicting")
 
     async def _plan(self, latest: dict[str, Doc], generation: int | None) -> BatchPlan:
         live_generation, stored = await self._states(latest, generation)

@@ -7,11 +7,13 @@ faust's acknowledgements. When processing raises, nothing more is marked, the ag
 crashes the worker (``CrashingSupervisor``), and what was not marked is delivered again on
 restart.
 
-A batch goes through two phases: ``route`` (work that depends on nothing stored, e.g.
-validating and publishing) and ``store`` (effects that must follow the previous batch's).
-The next batch is routed while the previous one is being stored, so the CPU work of one
-overlaps the broker and Redis round trips of the other; ``store`` calls never overlap and
-run in the order the batches were taken.
+A batch goes through three steps: ``route`` (work that depends on nothing stored, e.g.
+validating and publishing), ``prepare`` (work that reads what the previous batches stored,
+e.g. planning Redis effects from the records' states: it starts once the previous batch is
+stored) and ``store`` (writing the effects, in the background). The next batch is routed
+while the previous one is being stored, so the CPU work of one overlaps the Redis round
+trip of the other; ``prepare`` and ``store`` run in the order the batches were taken, and a
+batch is prepared only after every earlier batch is stored.
 """
 
 from __future__ import annotations
@@ -23,18 +25,20 @@ from typing import Any, TypeVar
 from streams.transport import FetchedBatches
 
 Routed = TypeVar("Routed")
+Prepared = TypeVar("Prepared")
 
 
 async def process_batches(
     batches: FetchedBatches,
     batch_size: int,
     route: Callable[[Sequence[Any]], Awaitable[Routed]],
-    store: Callable[[Routed], Awaitable[None]],
+    prepare: Callable[[Routed], Awaitable[Prepared]],
+    store: Callable[[Prepared], Awaitable[None]],
 ) -> None:
-    """For ever: take a batch of faust ``Message``s, ``route`` it, then ``store`` what
-    routing returned (in the background, while the next batch is routed). Every batch taken
-    ends processed or, when anything fails, abandoned (a rebalance or shutdown waits for
-    that)."""
+    """For ever: take a batch of faust ``Message``s, ``route`` it, ``prepare`` what routing
+    returned once the previous batch is stored, then ``store`` that in the background while
+    the next batch is routed. Every batch taken ends processed or, when anything fails,
+    abandoned (a rebalance or shutdown waits for that)."""
     storing: asyncio.Future[None] | None = None
     try:
         while True:
@@ -43,10 +47,11 @@ async def process_batches(
                 routed = await route(messages)
                 if storing is not None:
                     await storing  # the previous batch's effects first (raises if they failed)
+                prepared = await prepare(routed)
             except BaseException:
                 batches.abandoned()
                 raise
-            storing = asyncio.ensure_future(_store(batches, messages, store, routed))
+            storing = asyncio.ensure_future(_store(batches, messages, store, prepared))
     finally:
         if storing is not None and not storing.done():
             storing.cancel()
@@ -55,11 +60,11 @@ async def process_batches(
 async def _store(
     batches: FetchedBatches,
     messages: Sequence[Any],
-    store: Callable[[Routed], Awaitable[None]],
-    routed: Routed,
+    store: Callable[[Prepared], Awaitable[None]],
+    prepared: Prepared,
 ) -> None:
     try:
-        await store(routed)
+        await store(prepared)
     except BaseException:
         batches.abandoned()
         raise

@@ -2,10 +2,12 @@
 
 Runs inside the ``validate_incidents`` agent on the same batch, after the batch's
 canonical messages are delivered (so the log always holds what Redis counts, and Redis
-can be rebuilt from it), and before the batch is marked processed. Idempotent by
-construction (see ``store.writer``): a redelivered version changes nothing, a higher
-version retracts the old contribution and adds the new one everywhere, a lower version
-arriving late changes nothing.
+can be rebuilt from it), and before the batch is marked processed. In two steps: ``plan``
+reads the records' stored states and works out the batch's effects (after the previous
+batch's are stored), ``count`` stores them (while the next batch is being validated).
+Idempotent by construction (see ``store.writer``): a redelivered version changes nothing,
+a higher version retracts the old contribution and adds the new one everywhere, a lower
+version arriving late changes nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from aggregates.inputs import Doc, parse_time
 from store.plan import OUT_OF_AREA
+from store.writer import Planned
 
 if TYPE_CHECKING:
     from streams.app import JobContext
@@ -23,12 +26,17 @@ if TYPE_CHECKING:
 STAGE = "count_incidents"
 
 
-async def count(ctx: JobContext, events: Sequence[Doc], arrivals: Sequence[float]) -> None:
-    """Apply a batch of valid canonical events; ``arrivals`` are their raw messages' broker
-    times (s)."""
-    outcomes = await ctx.writer.apply_canonical(events)
+async def plan(ctx: JobContext, events: Sequence[Doc]) -> Planned:
+    """The effects of a batch of valid canonical events, against what Redis holds now."""
+    return await ctx.writer.plan_canonical(events)
+
+
+async def count(ctx: JobContext, planned: Planned, arrivals: Sequence[float]) -> None:
+    """Store a planned batch; ``arrivals`` are its raw messages' broker times (s)."""
+    outcomes = await ctx.writer.execute(planned)
     now = time.time()
     metrics = ctx.metrics
+    events = planned.docs
     metrics.observe_batch_size(STAGE, len(events))
     for (outcome, source), n in outcomes.items():
         if outcome == "late":
@@ -38,7 +46,10 @@ async def count(ctx: JobContext, events: Sequence[Doc], arrivals: Sequence[float
         else:
             metrics.events(STAGE, source, outcome, n)
     metrics.observe_latencies(STAGE, (now - arrival for arrival in arrivals))
+    ages: dict[str, list[float]] = {}
     for event in events:
         occurred = event["data"]["occurred"]
         end = parse_time(occurred.get("end") or occurred["start"])
-        metrics.observe_event_age(event["source"], now - end.timestamp())
+        ages.setdefault(event["source"], []).append(now - end.timestamp())
+    for source, seconds in ages.items():
+        metrics.observe_event_ages(source, seconds)

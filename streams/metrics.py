@@ -152,6 +152,12 @@ class WorkerMetrics:
         """Record an event's age (now - its end time, event time) when processed."""
         self._event_age.labels(source=source).observe(max(seconds, 0.0))
 
+    def observe_event_ages(self, source: str, seconds: Iterable[float]) -> None:
+        """Record the ages of a batch's events of ``source``."""
+        child = self._event_age.labels(source=source)
+        for value in seconds:
+            child.observe(max(value, 0.0))
+
     def observe_batch_size(self, stage: str, events: int) -> None:
         """Record the number of events in one batch handled by ``stage``."""
         self._batch_size.labels(stage=stage).observe(events)

@@ -1,5 +1,6 @@
 """Job ``validate_incidents``: raw partner topics -> canonical incident topic / dead letters,
-then the batch's valid events are counted (``streams.count_incidents``) in the same pass.
+then the batch's valid events are counted (``streams.count_incidents``) in the same pass
+(planned once the previous batch is stored, stored while the next batch is validated).
 
 At-least-once (see ``streams.batching``): a batch is marked processed only after its
 canonical and dead-letter messages are delivered and its outcome counters are stored.
@@ -12,6 +13,7 @@ visible in Redis.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,7 @@ from aggregates.inputs import Doc
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
-from store.writer import StageOutcome
+from store.writer import Planned, StageOutcome
 from streams import count_incidents
 from streams.batching import process_batches
 from streams.produce import BatchSender, aiokafka_of
@@ -47,14 +49,17 @@ def register(app: faust.App, ctx: JobContext) -> None:
         async def route(batch: Sequence[Any]) -> Routed:
             return await _route(batch, ctx, source_of)
 
-        async def store(routed: Routed) -> None:
-            outcomes, valid, arrivals = routed
-            await count_incidents.count(ctx, valid, arrivals)
+        async def prepare(routed: Routed) -> tuple[Routed, Planned]:
+            return routed, await count_incidents.plan(ctx, routed[1])
+
+        async def store(prepared: tuple[Routed, Planned]) -> None:
+            (outcomes, _, arrivals), planned = prepared
+            await count_incidents.count(ctx, planned, arrivals)
             await ctx.writer.record_outcomes(STAGE, outcomes)
             _observe(ctx, outcomes)
 
         batches = fetched_batches(stream)
-        await process_batches(batches, ctx.settings.batch_size, route, store)
+        await process_batches(batches, ctx.settings.batch_size, route, prepare, store)
 
 
 Routed = tuple[list[StageOutcome], list[Doc], list[float]]
@@ -89,11 +94,14 @@ async def _route(batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Sou
 
 
 def _observe(ctx: JobContext, outcomes: list[StageOutcome]) -> None:
-    ctx.metrics.observe_batch_size(STAGE, len(outcomes))
-    for o in outcomes:
-        ctx.metrics.events(STAGE, o.source, o.outcome)
-        if o.reason:
-            ctx.metrics.dead_lettered(o.source, o.reason)
+    """The batch's outcomes in the metrics (one increment per label set, not per message)."""
+    metrics = ctx.metrics
+    metrics.observe_batch_size(STAGE, len(outcomes))
+    for (source, outcome), n in Counter((o.source, o.outcome) for o in outcomes).items():
+        metrics.events(STAGE, source, outcome, n)
+    reasons = Counter((o.source, o.reason) for o in outcomes if o.reason)
+    for (source, reason), n in reasons.items():
+        metrics.dead_lettered(source, reason, n)
 
 
 def _outcome(msg: Any, source: str, outcome: str, reason: str | None = None) -> StageOutcome:

@@ -195,7 +195,11 @@ async def _fetch(
     await consumer._wait_next_records(1.0)
 
 
-async def test_the_next_batch_is_routed_while_the_previous_is_stored_in_order(
+async def _as_is(routed: object) -> object:
+    return routed
+
+
+async def test_the_next_batch_is_routed_while_the_previous_is_stored_and_planned_after(
     consumer: transport._Consumer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batches = _diverting(consumer)
@@ -209,6 +213,10 @@ async def test_the_next_batch_is_routed_while_the_previous_is_stored_in_order(
         log.append(f"route {messages[0].offset}")
         return [m.offset for m in messages]
 
+    async def prepare(offsets: list[int]) -> list[int]:
+        log.append(f"plan {offsets[0]}")
+        return offsets
+
     async def store(offsets: list[int]) -> None:
         log.append(f"store {offsets[0]}")
         if offsets[0] == 0:
@@ -217,9 +225,10 @@ async def test_the_next_batch_is_routed_while_the_previous_is_stored_in_order(
         if offsets[0] == 4:
             done.set()
 
-    job = asyncio.ensure_future(batching.process_batches(batches, 2, route, store))
+    job = asyncio.ensure_future(batching.process_batches(batches, 2, route, prepare, store))
     await asyncio.sleep(0.05)
-    assert log == ["route 0", "store 0", "route 2"]  # routed while batch 0 is being stored
+    # batch 2-3 is routed while batch 0-1 is being stored, but not planned before it is stored
+    assert log == ["route 0", "plan 0", "store 0", "route 2"]
     assert consumer._positions == {}  # nothing committable before its effects are stored
     release.set()
     await asyncio.wait_for(done.wait(), 5)
@@ -227,7 +236,16 @@ async def test_the_next_batch_is_routed_while_the_previous_is_stored_in_order(
     job.cancel()
     with pytest.raises(asyncio.CancelledError):
         await job
-    assert log[3:] == ["stored 0", "store 2", "stored 2", "route 4", "store 4", "stored 4"]
+    assert log[4:] == [
+        "stored 0",
+        "plan 2",
+        "store 2",
+        "stored 2",
+        "route 4",
+        "plan 4",
+        "store 4",
+        "stored 4",
+    ]
     assert consumer._positions == {TP0: 6}
 
 
@@ -249,7 +267,7 @@ async def test_a_failed_store_ends_the_job_with_nothing_in_hand_or_marked(
             raise ConnectionError("Redis went away")
 
     with pytest.raises(ConnectionError):
-        await asyncio.wait_for(batching.process_batches(batches, 2, route, store), 5)
+        await asyncio.wait_for(batching.process_batches(batches, 2, route, _as_is, store), 5)
     await asyncio.wait_for(batches.wait_idle(), 1)
     assert consumer._positions == {TP0: 2}
 
@@ -268,6 +286,6 @@ async def test_a_failed_store_is_raised_without_waiting_for_more_traffic(
         raise ConnectionError("Redis went away")
 
     with pytest.raises(ConnectionError):  # no further batch ever arrives
-        await asyncio.wait_for(batching.process_batches(batches, 10, route, store), 5)
+        await asyncio.wait_for(batching.process_batches(batches, 10, route, _as_is, store), 5)
     await asyncio.wait_for(batches.wait_idle(), 1)
     assert consumer._positions == {}

@@ -106,7 +106,7 @@ def test_event_age_buckets_span_a_minute_to_120_days(
     assert EVENT_AGE_BUCKETS_S[0] == 60.0
     assert EVENT_AGE_BUCKETS_S[-1] == 120 * 86400.0
     metrics.observe_event_age("police", -5.0)
-    metrics.observe_event_age("police", 90 * 86400.0)
+    metrics.observe_event_ages("police", [90 * 86400.0])  # a batch's ages, the same way
     value = registry.get_sample_value
     police = {"source": "police"}
     assert value("safer_event_age_seconds_bucket", {**police, "le": "60.0"}) == 1
