@@ -81,14 +81,24 @@ async def _take(
             storing.result()
         return await batches.take(max_messages)
     taking = asyncio.ensure_future(batches.take(max_messages))
-    await asyncio.wait((taking, storing), return_when=asyncio.FIRST_COMPLETED)
+    try:
+        await asyncio.wait((taking, storing), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # the job is stopping: no take may outlive it holding a batch
+        _put_back(batches, taking)
+        raise
     if storing.done() and storing.exception() is not None:
-        taking.cancel()  # safe: a take changes nothing until its queue wait returns
-        try:
-            await taking
-        except asyncio.CancelledError:
-            pass
-        else:
-            batches.abandoned()  # it had a batch already: put it down unprocessed
+        _put_back(batches, taking)
         storing.result()
     return await taking
+
+
+def _put_back(batches: FetchedBatches, taking: asyncio.Future[list[Any]]) -> None:
+    """Cancel a take; if it already had a batch, put that down unprocessed (a take changes
+    nothing until its queue wait returns, so a cancelled one holds nothing)."""
+    taking.cancel()
+
+    def settle(future: asyncio.Future[list[Any]]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            batches.abandoned()
+
+    taking.add_done_callback(settle)

@@ -289,3 +289,28 @@ async def test_a_failed_store_is_raised_without_waiting_for_more_traffic(
         await asyncio.wait_for(batching.process_batches(batches, 10, route, _as_is, store), 5)
     await asyncio.wait_for(batches.wait_idle(), 1)
     assert consumer._positions == {}
+
+
+async def test_a_job_stopped_while_storing_holds_no_batch_after(
+    consumer: transport._Consumer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shutdown cancels the job while it waits for the next batch: nothing it started may
+    take a batch later and hold it (faust's shutdown waits for the batches in hand)."""
+    batches = _diverting(consumer)
+    await _fetch(consumer, monkeypatch, range(2))
+
+    async def route(messages: Sequence[Message]) -> None:
+        return None
+
+    async def store(_: None) -> None:
+        await asyncio.sleep(30)  # Redis is slow
+
+    job = asyncio.ensure_future(batching.process_batches(batches, 10, route, _as_is, store))
+    await asyncio.sleep(0.05)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    await _fetch(consumer, monkeypatch, range(2, 4))  # arrives after the job stopped
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(batches.wait_idle(), 1)
+    assert consumer._positions == {}
