@@ -894,7 +894,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--skip",
         action="append",
-        choices=["rebuild", "latency"],
+        choices=["rebuild", "worker", "latency"],
         default=[],
         help="leave a phase out (repeatable), for quicker runs while working on the other",
     )
@@ -923,26 +923,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             # 1. yardsticks
             topic = Topics("bench.").incidents.name
             preload(local.bootstrap, topic, args.events, PARTITIONS)
-            with console.status("bare faust agent (group join first, ~5 s)"):
-                faust_default = measure_faust_agent(local.bootstrap, topic, args.events)
-            with console.status("bare faust agent with the worker's GC tuning"):
-                faust_tuned = measure_faust_agent(
-                    local.bootstrap, topic, args.events, tuned_gc=True
-                )
-            # The worker is held to the faster floor: its GC tuning is not a free pass.
-            faust = max(faust_default, faust_tuned, key=lambda m: m.rate)
             with console.status("reference loop (aiokafka + orjson + Redis)"):
                 reference = measure_reference_loop(local.bootstrap, redis_url, topic, args.events)
-            rows += [
-                _yardstick_row(faust_default, faust, "bare faust"),
-                _yardstick_row(faust_tuned, faust, "bare faust"),
-                _yardstick_row(reference, faust, "bare faust"),
-            ]
-            console.print(
-                f"yardsticks: bare faust {faust_default.rate:,.0f}/s "
-                f"({faust_tuned.rate:,.0f}/s with the worker's GC tuning), "
-                f"reference loop {reference.rate:,.0f}/s"
+            faust = reference  # the worker's floor, measured below unless the worker is skipped
+            if "worker" not in args.skip:
+                with console.status("bare faust agent (group join first, ~5 s)"):
+                    faust_default = measure_faust_agent(local.bootstrap, topic, args.events)
+                with console.status("bare faust agent with the worker's GC tuning"):
+                    faust_tuned = measure_faust_agent(
+                        local.bootstrap, topic, args.events, tuned_gc=True
+                    )
+                # The worker is held to the faster floor: its GC tuning is not a free pass.
+                faust = max(faust_default, faust_tuned, key=lambda m: m.rate)
+                rows += [
+                    _yardstick_row(faust_default, faust, "bare faust"),
+                    _yardstick_row(faust_tuned, faust, "bare faust"),
+                ]
+                console.print(
+                    f"yardsticks: bare faust {faust_default.rate:,.0f}/s "
+                    f"({faust_tuned.rate:,.0f}/s with the worker's GC tuning)"
+                )
+            rows.append(
+                _yardstick_row(
+                    reference, faust, "bare faust" if faust is not reference else "reference loop"
+                )
             )
+            console.print(f"yardstick: reference loop {reference.rate:,.0f}/s")
 
             # 2. rebuild
             rebuild_settings = base.model_copy(
@@ -957,37 +963,44 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 console.print(f"rebuild: {rows[-1].rate:,.0f} events/s")
 
-            # 3. worker, full job
-            run = uuid.uuid4().hex[:6]
-            settings = base.model_copy(
-                update={
-                    "topic_prefix": f"engine{run}.",
-                    "redis_prefix": f"engine{run}:",
-                    "consumer_group": f"engine-{run}",
-                    "worker_web_port": free_port(),
-                }
-            )
-            prepare(settings)
-            (settings.state_dir / "faust" / settings.consumer_group).mkdir(parents=True)
-            keys = Keys(settings.redis_prefix)
-            labels = preload_raw(
-                local.bootstrap, Topics(settings.topic_prefix), args.events, args.seed * 1000
-            )
-            worker = Worker(settings, logs)
-            full = measure_full_job(
-                worker, redis, keys, args.events, labels, faust, args.profile, infra
-            )
-            rows.append(full)
-            console.print(f"worker full job: {full.rate:,.0f} events/s")
-
-            # 4. latency
-            if "latency" not in args.skip:
-                latency = measure_latency(
-                    worker, settings, redis, keys, args.rate, args.latency_seconds, args.seed + 1
+            # 3. worker, full job (and 4. latency, on the same worker)
+            if "worker" not in args.skip:
+                run = uuid.uuid4().hex[:6]
+                settings = base.model_copy(
+                    update={
+                        "topic_prefix": f"engine{run}.",
+                        "redis_prefix": f"engine{run}:",
+                        "consumer_group": f"engine-{run}",
+                        "worker_web_port": free_port(),
+                    }
                 )
-                rows.append(latency)
-                full.peak_rss_bytes = max(full.peak_rss_bytes or 0, latency.peak_rss_bytes or 0)
-            rows.append(_rss_row(full))
+                prepare(settings)
+                (settings.state_dir / "faust" / settings.consumer_group).mkdir(parents=True)
+                keys = Keys(settings.redis_prefix)
+                labels = preload_raw(
+                    local.bootstrap, Topics(settings.topic_prefix), args.events, args.seed * 1000
+                )
+                worker = Worker(settings, logs)
+                full = measure_full_job(
+                    worker, redis, keys, args.events, labels, faust, args.profile, infra
+                )
+                rows.append(full)
+                console.print(f"worker full job: {full.rate:,.0f} events/s")
+
+                # 4. latency
+                if "latency" not in args.skip:
+                    latency = measure_latency(
+                        worker,
+                        settings,
+                        redis,
+                        keys,
+                        args.rate,
+                        args.latency_seconds,
+                        args.seed + 1,
+                    )
+                    rows.append(latency)
+                    full.peak_rss_bytes = max(full.peak_rss_bytes or 0, latency.peak_rss_bytes or 0)
+                rows.append(_rss_row(full))
         finally:
             if worker is not None:
                 worker.stop()
