@@ -925,7 +925,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             preload(local.bootstrap, topic, args.events, PARTITIONS)
             with console.status("reference loop (aiokafka + orjson + Redis)"):
                 reference = measure_reference_loop(local.bootstrap, redis_url, topic, args.events)
-            faust = reference  # the worker's floor, measured below unless the worker is skipped
+            faust: Measurement | None = None  # the worker's floor (not needed without it)
             if "worker" not in args.skip:
                 with console.status("bare faust agent (group join first, ~5 s)"):
                     faust_default = measure_faust_agent(local.bootstrap, topic, args.events)
@@ -945,7 +945,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             rows.append(
                 _yardstick_row(
-                    reference, faust, "bare faust" if faust is not reference else "reference loop"
+                    reference, faust or reference, "bare faust" if faust else "reference loop"
                 )
             )
             console.print(f"yardstick: reference loop {reference.rate:,.0f}/s")
@@ -964,7 +964,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 console.print(f"rebuild: {rows[-1].rate:,.0f} events/s")
 
             # 3. worker, full job (and 4. latency, on the same worker)
-            if "worker" not in args.skip:
+            if faust is not None:  # the worker, unless skipped
                 run = uuid.uuid4().hex[:6]
                 settings = base.model_copy(
                     update={

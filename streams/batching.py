@@ -1,4 +1,4 @@
-"""At-least-once batches for faust agents, in two overlapping phases.
+"""At-least-once batches for faust agents, in overlapping steps.
 
 A job takes its topics' records as the consumer fetched them (``streams.transport``:
 faust's per-message stream machinery would cost more than the processing) and marks a

@@ -148,12 +148,8 @@ class WorkerMetrics:
         for value in seconds:
             child.observe(max(value, 0.0))
 
-    def observe_event_age(self, source: str, seconds: float) -> None:
-        """Record an event's age (now - its end time, event time) when processed."""
-        self._event_age.labels(source=source).observe(max(seconds, 0.0))
-
     def observe_event_ages(self, source: str, seconds: Iterable[float]) -> None:
-        """Record the ages of a batch's events of ``source``."""
+        """Record the ages (now - end time, event time) of a batch's events of ``source``."""
         child = self._event_age.labels(source=source)
         for value in seconds:
             child.observe(max(value, 0.0))

@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from mode import CrashingSupervisor
@@ -50,20 +50,24 @@ def register(app: faust.App, ctx: JobContext) -> None:
             return await _route(batch, ctx, source_of)
 
         async def prepare(routed: Routed) -> tuple[Routed, Planned]:
-            return routed, await count_incidents.plan(ctx, routed[1])
+            return routed, await count_incidents.plan(ctx, routed.valid)
 
         async def store(prepared: tuple[Routed, Planned]) -> None:
-            (outcomes, _, arrivals), planned = prepared
-            await count_incidents.count(ctx, planned, arrivals)
-            await ctx.writer.record_outcomes(STAGE, outcomes)
-            _observe(ctx, outcomes)
+            routed, planned = prepared
+            await count_incidents.count(ctx, planned, routed.arrivals)
+            await ctx.writer.record_outcomes(STAGE, routed.outcomes)
+            _observe(ctx, routed.outcomes)
 
         batches = fetched_batches(stream)
         await process_batches(batches, ctx.settings.batch_size, route, prepare, store)
 
 
-Routed = tuple[list[StageOutcome], list[Doc], list[float]]
-"""A routed batch: each message's outcome, the valid events as canonical JSON, arrivals."""
+class Routed(NamedTuple):
+    """A routed batch (its messages delivered to the canonical or dead-letter topic)."""
+
+    outcomes: list[StageOutcome]  # each message's
+    valid: list[Doc]  # the valid events as canonical JSON (what the log now holds)
+    arrivals: list[float]  # their raw messages' broker times (s)
 
 
 async def _route(batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Source]) -> Routed:
@@ -90,7 +94,7 @@ async def _route(batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Sou
             valid.append(orjson.loads(value))
             arrivals.append(msg.timestamp)
     await out.flush()  # every message delivered before the batch is marked processed
-    return outcomes, valid, arrivals
+    return Routed(outcomes, valid, arrivals)
 
 
 def _observe(ctx: JobContext, outcomes: list[StageOutcome]) -> None:

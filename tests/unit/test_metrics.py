@@ -41,7 +41,7 @@ def test_metric_names_types_and_labels(metrics: WorkerMetrics, registry: Collect
     metrics.late("fire")
     metrics.out_of_area("police")
     metrics.observe_latency("count_incidents", 0.2)
-    metrics.observe_event_age("council", 120.0)
+    metrics.observe_event_ages("council", [120.0])
     metrics.set_lag("safer.raw.police", 0, 3)
     metrics.observe_batch_size("validate_incidents", 10)
     assert _families(registry) == {
@@ -105,8 +105,7 @@ def test_event_age_buckets_span_a_minute_to_120_days(
     """Event ages from seconds to months are bucketed; a negative age (skew) counts as 0."""
     assert EVENT_AGE_BUCKETS_S[0] == 60.0
     assert EVENT_AGE_BUCKETS_S[-1] == 120 * 86400.0
-    metrics.observe_event_age("police", -5.0)
-    metrics.observe_event_ages("police", [90 * 86400.0])  # a batch's ages, the same way
+    metrics.observe_event_ages("police", [-5.0, 90 * 86400.0])
     value = registry.get_sample_value
     police = {"source": "police"}
     assert value("safer_event_age_seconds_bucket", {**police, "le": "60.0"}) == 1
