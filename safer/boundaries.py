@@ -18,6 +18,8 @@ from math import floor
 from pathlib import Path
 from typing import Any
 
+from safer.bng import POINT_CACHE
+
 Ring = tuple[tuple[float, float], ...]
 CELL_DEG = 0.01
 
@@ -129,6 +131,6 @@ def _extent(polygon: tuple[Ring, ...]) -> float:
     return (max(xs) - min(xs)) * (max(ys) - min(ys))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=POINT_CACHE)
 def _cached_locate(locator: Locator, lat: float, lon: float) -> str | None:
     return locator._locate(lat, lon)
