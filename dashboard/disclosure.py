@@ -1,0 +1,149 @@
+"""Statistical disclosure control for figures that leave the analyst role (pure).
+
+Who sees what:
+
+- **analyst**: exact counts, any window, restricted panels (repeat callers and locations).
+- **partner** and **public**: a count from 1 to 4 shows as "fewer than 5"; 0 stays 0; other
+  counts are rounded to the nearest 5 (5k+1, 5k+2 down; 5k+3, 5k+4 up). Rounding alone does
+  not protect a small count once totals are shown beside their parts: two parts of 4 make
+  8, shown as 10, and only 4 + 4 fits (the attack test below found exactly this). So a
+  figure made of several cells — a total, a margin, a multi-value filter — is disclosed
+  from its *protected* sum (``disclose_sum``): cells of 5 or more at their exact value,
+  every cell from 1 to 4 as ``IMPUTED`` (2), then suppressed and rounded like a cell. No
+  figure a partner sees depends on the exact value of a count under 5, so no combination of
+  figures can recover one; a total is off by at most 2 per small cell it holds (plus the
+  rounding), and says so (``SUM_CAVEAT``).
+  Windows are the fixed ones of ``FIXED_WINDOWS`` only and end at the last local midnight,
+  so a refresh changes a partner's figures only when a day closes or late records arrive,
+  never one event at a time as they come in.
+- **public**: additionally sees the map only as concentrations (banded, no numbers).
+
+``tests/unit/test_disclosure.py`` plays an attacker who combines every figure a partner can
+see — each cell, every margin and the total, before and after late records — and checks
+that no count from 1 to 4 can be pinned down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from schemas.calendar import LONDON
+
+THRESHOLD = 5
+"""Counts from 1 to THRESHOLD - 1 are suppressed; others rounded to a multiple of ROUNDING."""
+ROUNDING = 5
+IMPUTED = 2
+"""What a count from 1 to 4 adds to a partner's total (never its exact value)."""
+FEWER = f"fewer than {THRESHOLD}"
+SMALL = "small numbers"
+"""A partner's total whose protected sum is under THRESHOLD: its cells are all small (its
+true value may exceed 4, so "fewer than 5" would not be true)."""
+SUM_CAVEAT = (
+    f'Counts from 1 to {THRESHOLD - 1} are shown as "{FEWER}" and others rounded to the '
+    f"nearest {ROUNDING}; totals count each of those small counts as {IMPUTED}, so that no "
+    "small count can be worked out by subtraction."
+)
+
+
+class Role(StrEnum):
+    ANALYST = "analyst"
+    PARTNER = "partner"
+    PUBLIC = "public"
+
+    @property
+    def exact(self) -> bool:
+        """Whether this role sees exact counts (and arbitrary windows)."""
+        return self is Role.ANALYST
+
+    @property
+    def restricted(self) -> bool:
+        """Whether this role may see restricted panels and exact times and places of
+        sensitive incidents (domestic abuse, sexual offences)."""
+        return self is Role.ANALYST
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Shown:
+    """A count as a role may see it: ``value`` for sorting, charts and exports (None when
+    suppressed), ``text`` for display."""
+
+    value: int | None
+    text: str
+
+    @property
+    def suppressed(self) -> bool:
+        return self.value is None
+
+
+def round_to(count: int, step: int = ROUNDING) -> int:
+    """Nearest multiple of ``step`` (integers: never a tie when step is odd)."""
+    return ((count + step // 2) // step) * step
+
+
+def disclose(count: int, role: Role) -> Shown:
+    """``count`` as ``role`` may see it."""
+    if role.exact or count == 0:
+        return Shown(count, f"{count:,}")
+    if count < 0:
+        raise ValueError(f"a count cannot be negative: {count}")
+    if count < THRESHOLD:
+        return Shown(None, FEWER)
+    rounded = round_to(count)
+    return Shown(rounded, f"{rounded:,}")
+
+
+def protected(count: int) -> int:
+    """A cell's share of a partner's total: exact from THRESHOLD up, IMPUTED below it."""
+    return count if count >= THRESHOLD or count == 0 else IMPUTED
+
+
+def disclose_sum(cells: Iterable[int], role: Role) -> Shown:
+    """A figure made of several cells (the finest the role can see), as ``role`` may see
+    it: the exact sum for the analyst, else the protected sum, suppressed and rounded."""
+    if role.exact:
+        return disclose(sum(cells), role)
+    counts = list(cells)
+    if any(c < 0 for c in counts):
+        raise ValueError(f"a count cannot be negative: {min(counts)}")
+    shown = disclose(sum(protected(c) for c in counts), role)
+    return Shown(None, SMALL) if shown.suppressed and len(counts) > 1 else shown
+
+
+def change_text(now: int, before: int, role: Role) -> str | None:
+    """The change against an earlier window, as a role may see it: exact for the analyst;
+    for others the difference of the two disclosed figures, and nothing when either is
+    suppressed (a difference of rounded counts reveals no more than the counts)."""
+    a, b = disclose(now, role), disclose(before, role)
+    if a.value is None or b.value is None:
+        return None
+    return f"{a.value - b.value:+,}"
+
+
+@dataclass(frozen=True, slots=True)
+class FixedWindow:
+    """A preset window ending at the last local midnight (``days`` whole local days)."""
+
+    slug: str
+    label: str
+    days: int
+
+    def bounds(self, now: datetime) -> tuple[datetime, datetime]:
+        """[start, end) as UTC-aware datetimes: whole local days up to today's midnight."""
+        today = now.astimezone(LONDON).date()
+        return _midnight(today - timedelta(days=self.days)), _midnight(today)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=LONDON)
+
+
+FIXED_WINDOWS: tuple[FixedWindow, ...] = (
+    FixedWindow("yesterday", "Yesterday", 1),
+    FixedWindow("7d", "Last 7 days", 7),
+    FixedWindow("28d", "Last 28 days", 28),
+    FixedWindow("365d", "Last 365 days", 365),
+)
+FIXED_BY_SLUG = {w.slug: w for w in FIXED_WINDOWS}
