@@ -8,24 +8,31 @@ URL (``?source=police&source=fire``) so a view is a shareable link; all sources 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import pandas as pd
 import streamlit as st
 from redis import Redis
 from redis.exceptions import RedisError
 
-from dashboard import data
+from dashboard import data, figures
+from dashboard.disclosure import SUM_CAVEAT, Role
+from dashboard.session import Viewer, record_view, viewer
 from safer.errors import ConfigError
 from safer.geography import load_areas
 from safer.settings import Settings, load_settings
 from store.keys import Keys
-from store.reader import LiveSnapshot, StoreReader
+from store.reader import LiveSnapshot, StoreReader, WindowRow
 
 WardNames = Mapping[str, str]
 PAGE_TITLE = "safer-tracker — live"
 SOURCE_PARAM = "source"
 SOURCE_STATE = "sources"
+WINDOW_PARAM = "window"
+WINDOW_STATE = "window"
+DEFAULT_WINDOW = {True: "24h", False: "7d"}  # analyst (exact) / partner and public
+PAGE = "live"
 # Shorter than any sensible refresh period: concurrent viewers share one Redis read.
 SNAPSHOT_TTL_S = 1.0
 REDIS_TIMEOUT_S = 2.0
@@ -45,6 +52,36 @@ def redis_client(url: str) -> Redis:
 @st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
 def read_snapshot(url: str, prefix: str, latest: int) -> LiveSnapshot:
     return StoreReader(redis_client(url), Keys(prefix)).live_snapshot(latest=latest)
+
+
+@st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
+def read_windows(
+    url: str, prefix: str, spans: tuple[tuple[int, int], ...]
+) -> list[tuple[WindowRow, ...]]:
+    """Ward-level (ward, category) rows of each span, in one round trip."""
+    return StoreReader(redis_client(url), Keys(prefix)).windows("ward", list(spans))
+
+
+def window_filter(role: Role) -> str:
+    """Sidebar choice of the window of the tables, seeded from and mirrored into ?window=;
+    partner and public choose among the fixed windows only."""
+    slugs = [w.slug for w in figures.windows_for(role, datetime.now(UTC))]
+    labels = {w.slug: w.label for w in figures.windows_for(role, datetime.now(UTC))}
+    default = DEFAULT_WINDOW[role.exact]
+    state_key = f"{WINDOW_STATE}-{role.value}"
+    if state_key not in st.session_state:
+        wanted = st.query_params.get(WINDOW_PARAM)
+        st.session_state[state_key] = wanted if wanted in slugs else default
+    chosen = st.sidebar.selectbox(
+        "Window",
+        options=slugs,
+        format_func=labels.__getitem__,
+        key=state_key,
+        help="Window of the ward table and category chart"
+        + ("" if role.exact else " (whole days up to last midnight)"),
+    )
+    st.query_params[WINDOW_PARAM] = chosen  # always: a link keeps its window across sign-in
+    return str(chosen)
 
 
 def source_filter() -> list[str]:
@@ -85,27 +122,38 @@ def show_freshness(snapshot: LiveSnapshot, now: datetime) -> None:
 
 
 def show_kpis(snapshot: LiveSnapshot) -> None:
+    """All-time totals and dead letters (analyst: operational, exact)."""
     values = data.kpis(snapshot)
     for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
         column.metric(label, f"{value:,}", border=True)
 
 
-def show_wards(snapshot: LiveSnapshot, ward_names: WardNames, sources: Sequence[str]) -> None:
-    st.subheader("Incidents by ward")
-    table = data.ward_table(snapshot, ward_names, sources)
+def show_window_kpis(kpis: list[figures.Kpi]) -> None:
+    st.subheader("Recent windows")
+    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+        # more incidents is the bad direction: red up, green down (the arrow is the non-colour cue)
+        column.metric(
+            kpi.label, kpi.value, delta=kpi.delta, delta_color="inverse", border=True, help=kpi.help
+        )
+        column.caption(kpi.help)
+
+
+def show_wards(table: pd.DataFrame, window: figures.Window) -> None:
+    st.subheader(f"Incidents by ward — {window.label.lower()}")
+    st.caption(figures.window_caption(window))
     if table.empty:
-        st.info("No incidents for the selected sources.")
+        st.info("No incidents for the selected sources in this window.")
         return
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-def show_categories(snapshot: LiveSnapshot, sources: Sequence[str]) -> None:
-    st.subheader("Incidents by category")
-    table = data.category_table(snapshot, sources)
-    summary = data.category_summary(table)
-    if not table.empty:
+def show_categories(table: pd.DataFrame, window: figures.Window) -> None:
+    st.subheader(f"Incidents by category — {window.label.lower()}")
+    summary = figures.category_text(table)
+    charted = table.dropna(subset=[data.INCIDENTS_COLUMN])
+    if not charted.empty:
         st.bar_chart(
-            table,
+            charted,
             x=data.CATEGORY_COLUMN,
             y=data.INCIDENTS_COLUMN,
             horizontal=True,
@@ -115,48 +163,77 @@ def show_categories(snapshot: LiveSnapshot, sources: Sequence[str]) -> None:
     st.caption(summary)
 
 
-def show_ticker(snapshot: LiveSnapshot, ward_names: WardNames, sources: Sequence[str]) -> None:
+def show_ticker(table: pd.DataFrame) -> None:
     st.subheader(f"Latest incidents (newest first, up to {data.TICKER_ROWS})")
-    table = data.ticker_table(snapshot, ward_names, sources)
     if table.empty:
         st.info("No recent incidents for the selected sources.")
         return
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-def live_panel(settings: Settings, sources: list[str], ward_names: WardNames) -> None:
+def live_panel(
+    settings: Settings, who: Viewer, sources: list[str], window_slug: str, ward_names: WardNames
+) -> None:
     """Everything read from Redis; rerun by itself every refresh period."""
+    role = who.role
     snapshot = load_snapshot(settings)
     if snapshot is None:
         return
     now = datetime.now(UTC)
     st.caption(
         f"Updated {data.clock_time(now)} UK time; refreshes every "
-        f"{settings.dashboard_refresh_s:g} s."
+        f"{settings.dashboard_refresh_s:g} s. Viewing as {role.value}."
     )
     if not data.has_data(snapshot):
         st.info(NO_DATA_MESSAGE)
         return
     show_freshness(snapshot, now)
-    show_kpis(snapshot)
+    if role.exact:
+        show_kpis(snapshot)
     if not sources:
         st.warning("No source selected: choose at least one in the sidebar.")
         return
+    windows = {w.slug: w for w in figures.windows_for(role, now)}
+    kpi_windows = [windows[slug] for slug in figures.kpi_slugs(role)]
+    spans = [span for w in kpi_windows for span in figures.comparison_spans(w)]
+    selected = windows[window_slug]
+    spans.append((selected.start, selected.end))
+    try:
+        rows = read_windows(settings.require_redis(), settings.redis_prefix, tuple(spans))
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    cells = [figures.cells_of(r, sources) for r in rows]
+    show_window_kpis(
+        [
+            figures.kpi(w.label, cells[3 * i], cells[3 * i + 1], cells[3 * i + 2], role)
+            for i, w in enumerate(kpi_windows)
+        ]
+    )
+    if not role.exact:
+        st.caption(SUM_CAVEAT)
     if len(sources) < len(data.ALL_SOURCES):
         st.caption("Filtered to: " + ", ".join(data.source_label(s) for s in sources))
-    show_wards(snapshot, ward_names, sources)
-    show_categories(snapshot, sources)
-    show_ticker(snapshot, ward_names, sources)
+    chosen = cells[-1]
+    show_wards(figures.ward_window_table(chosen, ward_names, sources, role), selected)
+    show_categories(figures.category_window_table(chosen, role), selected)
+    show_ticker(figures.ticker_frame(snapshot.latest, ward_names, sources, role, data.TICKER_ROWS))
 
 
 def main() -> None:
     st.set_page_config(page_title=PAGE_TITLE, layout="wide")
     settings = load_settings()
+    who = viewer(settings)
     st.title(PAGE_TITLE)
+    if who is None:
+        st.info("Sign in to see the live view (the public view is switched off).")
+        return
     sources = source_filter()
+    window_slug = window_filter(who.role)
+    record_view(settings, who, PAGE, {"source": sources, "window": window_slug})
     ward_names = load_areas(settings.partnership).ward_names
     panel = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
-    panel(settings, sources, ward_names)
+    panel(settings, who, sources, window_slug, ward_names)
 
 
 if __name__ == "__main__":

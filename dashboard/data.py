@@ -6,16 +6,12 @@ Times: ``datetime`` values are UTC-aware; what users read is Europe/London local
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from schemas.categories import CATEGORY_NAMES, Source
-from store.reader import CountRow, LiveSnapshot
+from store.reader import LiveSnapshot
 
 UNASSIGNED_WARD = "unassigned"  # ticker rows of incidents without a ward
 
@@ -104,90 +100,3 @@ def freshness_lines(snapshot: LiveSnapshot, now: datetime) -> list[str]:
         at = fresh.latest_received.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
         lines.append(f"{label}: latest arrival {at} ({ago_text(fresh.latest_received, now)})")
     return lines
-
-
-def _selected(rows: Iterable[CountRow], sources: Sequence[str]) -> list[CountRow]:
-    return [row for row in rows if row.source in sources]
-
-
-def ward_table(
-    snapshot: LiveSnapshot, ward_names: Mapping[str, str], sources: Sequence[str]
-) -> pd.DataFrame:
-    """Counts by ward: one column per selected source plus Total, sorted by Total descending."""
-    columns = [source_label(s) for s in parse_sources(sources)]
-    cells: dict[str, Counter[str]] = {}
-    for row in _selected(snapshot.counts, sources):
-        cells.setdefault(row.ward, Counter())[source_label(row.source)] += row.count
-    records = [
-        {WARD_COLUMN: ward_label(ward, ward_names), **{c: counts[c] for c in columns}}
-        for ward, counts in cells.items()
-    ]
-    frame = pd.DataFrame(records, columns=[WARD_COLUMN, *columns])
-    frame[TOTAL_COLUMN] = frame[columns].sum(axis=1).astype(int)
-    return _sorted_desc(frame, TOTAL_COLUMN, WARD_COLUMN)
-
-
-def category_table(snapshot: LiveSnapshot, sources: Sequence[str]) -> pd.DataFrame:
-    """Counts by category display name, sorted by count descending."""
-    totals: Counter[str] = Counter()
-    for row in _selected(snapshot.counts, sources):
-        totals[category_label(row.category)] += row.count
-    frame = pd.DataFrame(list(totals.items()), columns=[CATEGORY_COLUMN, INCIDENTS_COLUMN])
-    return _sorted_desc(frame, INCIDENTS_COLUMN, CATEGORY_COLUMN)
-
-
-def category_summary(table: pd.DataFrame) -> str:
-    """Text alternative of the category chart: every category with its count, largest first."""
-    if table.empty:
-        return "No incidents for the selected sources."
-    parts = [f"{r[CATEGORY_COLUMN]}: {r[INCIDENTS_COLUMN]}" for r in table.to_dict("records")]
-    return "Incidents by category, largest first — " + "; ".join(parts) + "."
-
-
-def _sorted_desc(frame: pd.DataFrame, count: str, label: str) -> pd.DataFrame:
-    ordered = frame.sort_values([count, label], ascending=[False, True], kind="stable")
-    return ordered.reset_index(drop=True)
-
-
-def _pretty(slug: Any) -> str:
-    return str(slug).replace("-", " ").capitalize() if slug else MISSING
-
-
-def ticker_table(
-    snapshot: LiveSnapshot,
-    ward_names: Mapping[str, str],
-    sources: Sequence[str],
-    limit: int = TICKER_ROWS,
-) -> pd.DataFrame:
-    """Latest incidents of the selected sources, newest arrival first, at most ``limit`` rows.
-
-    'Occurred' is the event time (start) in UK local time; 'Received' explains the order.
-    """
-    rows = [r for r in snapshot.latest if r.get("source") in sources][:limit]
-    records = [_ticker_record(row, ward_names) for row in rows]
-    return pd.DataFrame(records, columns=list(_TICKER_COLUMNS))
-
-
-_TICKER_COLUMNS = (
-    "Occurred (UK time)",
-    "Source",
-    "Category",
-    "Ward",
-    "Place",
-    "Location type",
-    "Received (UK time)",
-)
-
-
-def _ticker_record(row: Mapping[str, Any], ward_names: Mapping[str, str]) -> dict[str, str]:
-    ward = row.get("ward") or UNASSIGNED_WARD
-    values = (
-        local_time(row["occurred_start"]),
-        source_label(str(row["source"])),
-        category_label(str(row["category"])),
-        ward_label(ward, ward_names),
-        row.get("place") or MISSING,
-        _pretty(row.get("location_type")),
-        local_time(row["received_at"]),
-    )
-    return dict(zip(_TICKER_COLUMNS, values, strict=True))

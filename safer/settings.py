@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     )
     dashboard_port: int = Field(default=8501, ge=0, description="Dashboard port (0: a free port).")
     dashboard_refresh_s: float = Field(default=3.0, gt=0, description="Live panel refresh period.")
+    dashboard_accounts: Path | None = Field(
+        default=None,
+        description="Dashboard accounts file (default <state_dir>/dashboard-accounts.json; "
+        "`safer accounts add`).",
+    )
+    dashboard_public: bool = Field(
+        default=True, description="Visitors who do not sign in see the public view."
+    )
+    audit_log: Path | None = Field(
+        default=None, description="Dashboard audit log (default <state_dir>/audit.jsonl)."
+    )
     worker_web_port: int = Field(
         default=6066, ge=0, description="Worker's web port (0: a free port)."
     )
@@ -114,6 +125,14 @@ class Settings(BaseSettings):
     @property
     def stack_file(self) -> Path:
         return self.state_dir / STACK_FILE_NAME
+
+    @property
+    def accounts_path(self) -> Path:
+        return self.dashboard_accounts or self.state_dir / "dashboard-accounts.json"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.audit_log or self.state_dir / "audit.jsonl"
 
     def require_kafka(self) -> str:
         if not self.kafka_bootstrap:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from dashboard.access import Accounts
+from dashboard.disclosure import Role
 from tests.stack import LiveStack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,6 +51,17 @@ def page() -> Iterator[Page]:
             browser.close()
 
 
+ANALYST = ("ana", "browser-test-password")
+
+
+def sign_in(page: Page, name: str, password: str) -> None:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("textbox", name="Account name").fill(name)
+    sidebar.get_by_role("textbox", name="Password").fill(password)
+    sidebar.get_by_role("button", name="Sign in").click()
+    sidebar.get_by_text(f"Signed in as {name}").wait_for(timeout=30_000)
+
+
 def metric_value(page: Page, label: str) -> int:
     metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     text = metric.locator('[data-testid="stMetricValue"]').inner_text(timeout=30_000)
@@ -66,7 +79,11 @@ def test_live_numbers_render_and_change(live_stack: LiveStack, page: Page) -> No
         60,
         "counts for all three sources",
     )
+    Accounts(live_stack.settings.accounts_path).add(ANALYST[0], Role.ANALYST, ANALYST[1])
     page.goto(url)
+    page.get_by_text("Viewing as public").first.wait_for(timeout=60_000)
+    assert page.get_by_text("All incidents").count() == 0  # analyst-only figures
+    sign_in(page, *ANALYST)
     page.get_by_text("All incidents").first.wait_for(timeout=60_000)
     first = metric_value(page, "All incidents")
     assert first > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,11 @@ import streamlit as st
 from redis.asyncio import Redis as AsyncRedis
 from streamlit.testing.v1 import AppTest
 
+from dashboard.access import Accounts, AuditLog
+from dashboard.disclosure import FEWER, SUM_CAVEAT, Role
 from safer.procs import free_port
 from safer.settings import Settings
+from schemas.calendar import LONDON
 from schemas.codec import decode_incident
 from store.writer import StageOutcome, writer_for
 from tests.builders import encode, make_council_asb, make_fire_incident, make_police_incident
@@ -25,23 +29,47 @@ BIRKENHEAD = "E05000956"
 
 
 BROMBOROUGH_LSOA = "E01007141"
+ANALYST_PASSWORD = "analyst-password-1"
+PARTNER_PASSWORD = "partner-password-1"
+ACCOUNTS = {Role.ANALYST: ("ana", ANALYST_PASSWORD), Role.PARTNER: ("pat", PARTNER_PASSWORD)}
 
 
-def seeded_events() -> list[dict[str, Any]]:
-    """3 police, 2 council, 1 fire (no ward: its LSOA's ward); every place name distinct."""
+def _at(moment: datetime) -> dict[str, Any]:
+    """Event time (an instant) and arrival of a seeded event."""
+    return {
+        "occurred": {"start": moment.isoformat(), "end": None},
+        "received_at": moment.isoformat(),
+    }
 
-    def loc(ward: str | None, place: str, lsoa: str | None = None, **data: Any) -> dict[str, Any]:
-        where = {"ward_code": ward, "place": place} | ({"lsoa_code": lsoa} if lsoa else {})
-        return {"data": {"location": where, **data}}
 
-    return [
-        make_police_incident(**loc(BIRKENHEAD, "On or near Grange Road")),
-        make_police_incident(**loc(BIRKENHEAD, "On or near Argyle Street")),
-        make_police_incident(**loc(BEBINGTON, "On or near Bolton Road", category="drugs")),
-        make_council_asb(**loc(BEBINGTON, "Mayer Park")),
-        make_council_asb(**loc(BEBINGTON, "Kings Road Playing Field")),
-        make_fire_incident(**loc(None, "Bidston Hill", lsoa=BROMBOROUGH_LSOA)),
+def seeded_events(now: datetime) -> list[dict[str, Any]]:
+    """Yesterday (local noon): 7 burglaries in Birkenhead, 2 drugs offences in Bebington, 1
+    secondary fire in Bromborough (no ward: its LSOA's); today (now): 3 council ASB reports
+    in Bebington. Every place name distinct."""
+    noon = datetime.combine(
+        now.astimezone(LONDON).date() - timedelta(days=1), time(12), tzinfo=LONDON
+    ).astimezone(UTC)
+
+    def loc(ward: str | None, place: str, lsoa: str | None = None) -> dict[str, Any]:
+        return {
+            "location": {"ward_code": ward, "place": place} | ({"lsoa_code": lsoa} if lsoa else {})
+        }
+
+    burglaries = [
+        make_police_incident(data={**loc(BIRKENHEAD, f"On or near Street {i}"), **_at(noon)})
+        for i in range(7)
     ]
+    drugs = [
+        make_police_incident(
+            data={**loc(BEBINGTON, f"On or near Road {i}"), "category": "drugs", **_at(noon)}
+        )
+        for i in range(2)
+    ]
+    fire = make_fire_incident(
+        data={**loc(None, "Bidston Hill", lsoa=BROMBOROUGH_LSOA), **_at(noon)}
+    )
+    asb = [make_council_asb(data={**loc(BEBINGTON, f"Park {i}"), **_at(now)}) for i in range(3)]
+    return [*burglaries, *drugs, fire, *asb]
 
 
 async def _seed(settings: Settings, events: list[dict[str, Any]], dead: int) -> None:
@@ -65,25 +93,37 @@ def app_env(
     """Point the app at this test's Redis namespace; start with empty Streamlit caches."""
     monkeypatch.setenv("SAFER_REDIS_URL", settings.require_redis())
     monkeypatch.setenv("SAFER_REDIS_PREFIX", settings.redis_prefix)
-    monkeypatch.setenv("SAFER_STATE_DIR", str(tmp_path / "app-state"))
+    state = tmp_path / "app-state"
+    monkeypatch.setenv("SAFER_STATE_DIR", str(state))
     st.cache_resource.clear()
     st.cache_data.clear()
-    yield settings
+    yield settings.model_copy(update={"state_dir": state})  # the app's accounts and audit log
     st.cache_resource.clear()
     st.cache_data.clear()
 
 
 @pytest.fixture
 def seeded(app_env: Settings) -> Settings:
-    asyncio.run(_seed(app_env, seeded_events(), dead=2))
+    asyncio.run(_seed(app_env, seeded_events(datetime.now(UTC)), dead=2))
+    accounts = Accounts(app_env.accounts_path)
+    accounts.add("ana", Role.ANALYST, ANALYST_PASSWORD)
+    accounts.add("pat", Role.PARTNER, PARTNER_PASSWORD)
     return app_env
 
 
-def run_app(query: dict[str, Any] | None = None) -> AppTest:
+def run_app(query: dict[str, Any] | None = None, role: Role | None = None) -> AppTest:
+    """The page as a visitor (public), or signed in with ``role`` through the sign-in form."""
     at = AppTest.from_file(str(APP), default_timeout=30)
     at.query_params.update(query or {})
     at.run()
     assert not at.exception
+    if role is not None:
+        name, password = ACCOUNTS[role]
+        at.sidebar.text_input[0].input(name)
+        at.sidebar.text_input[1].input(password)
+        at.sidebar.button[0].click().run()
+        assert not at.exception
+        assert any(f"Signed in as **{name}**" in m.value for m in at.sidebar.markdown)
     return at
 
 
@@ -97,71 +137,177 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
     return frames[0]
 
 
-def test_metrics_show_seeded_totals(seeded: Settings) -> None:
-    """The KPI metrics show the exact seeded totals per source and the dead-letter count."""
-    at = run_app()
+def page_text(at: AppTest) -> str:
+    """Every metric, table cell, caption and markdown of the page, as one text."""
+    parts = [f"{m.label} {m.value} {m.delta or ''}" for m in at.metric]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [c.value for c in at.caption] + [m.value for m in at.markdown]
+    return "\n".join(parts)
+
+
+def test_analyst_sees_exact_figures(seeded: Settings) -> None:
+    """The analyst sees exact all-time totals, dead letters and exact window figures."""
+    at = run_app({"window": "7d"}, role=Role.ANALYST)
     assert at.title[0].value == "safer-tracker — live"
-    assert metrics(at) == {
-        "All incidents": "6",
-        "Police": "3",
-        "Council": "2",
+    shown = metrics(at)
+    assert {
+        k: shown[k] for k in ("All incidents", "Police", "Council", "Fire", "Dead-lettered")
+    } == {
+        "All incidents": "13",
+        "Police": "9",
+        "Council": "3",
         "Fire": "1",
         "Dead-lettered": "2",
     }
-
-
-def test_ward_table_names_and_counts(seeded: Settings) -> None:
-    """The ward table shows seeded wards by name and code with per-source counts and totals."""
-    table = table_with(run_app(), "Total")
-    assert table.to_dict("records") == [
-        {"Ward": "Bebington (E05000954)", "Police": 1, "Council": 2, "Fire": 0, "Total": 3},
+    assert shown["Last 7 days"] == "13"
+    assert set(shown) >= {"Last hour", "Last 24 hours"}
+    assert table_with(at, "Total").to_dict("records") == [
         {
             "Ward": "Birkenhead and Tranmere (E05000956)",
-            "Police": 2,
+            "Police": 7,
             "Council": 0,
             "Fire": 0,
-            "Total": 2,
+            "Total": 7,
         },
+        {"Ward": "Bebington (E05000954)", "Police": 2, "Council": 3, "Fire": 0, "Total": 5},
         {"Ward": "Bromborough (E05000957)", "Police": 0, "Council": 0, "Fire": 1, "Total": 1},
     ]
-
-
-def test_ticker_lists_seeded_incidents(seeded: Settings) -> None:
-    """The latest-incidents ticker lists every seeded incident with display names."""
-    at = run_app()
-    ticker = table_with(at, "Place")
-    assert sorted(ticker["Place"]) == sorted(
-        [
-            "On or near Grange Road",
-            "On or near Argyle Street",
-            "On or near Bolton Road",
-            "Mayer Park",
-            "Kings Road Playing Field",
-            "Bidston Hill",
-        ]
-    )
-    fire = ticker[ticker["Source"] == "Fire"].iloc[0]
-    assert (fire["Category"], fire["Ward"]) == ("Secondary fire", "Bromborough (E05000957)")
-    police = ticker[ticker["Source"] == "Police"]
-    assert set(police["Occurred (UK time)"]) == {"2026-11-20 18:30"}  # builders: 21:30 UTC - 3 h
-
-
-def test_freshness_and_category_text(seeded: Settings) -> None:
-    """Each source has a freshness line, and the category chart has a text alternative."""
-    at = run_app()
-    freshness = at.markdown[0].value
-    for source in ("Police", "Council", "Fire"):
-        assert f"{source}: latest arrival 2026-11-20 21:30:00" in freshness
     summaries = [c.value for c in at.caption if c.value.startswith("Incidents by category")]
     assert summaries == [
-        "Incidents by category, largest first — ASB – nuisance: 2; Burglary: 2; Drugs: 1; "
+        "Incidents by category, largest first — Burglary: 7; ASB – nuisance: 3; Drugs: 2; "
         "Secondary fire: 1."
     ]
 
 
+@pytest.mark.parametrize("role", [Role.PARTNER, Role.PUBLIC])
+def test_partner_and_public_see_suppressed_rounded_fixed_windows(
+    seeded: Settings, role: Role
+) -> None:
+    """Partner (signed in) and public (not signed in) see fixed windows to last midnight,
+    counts under 5 suppressed, others rounded; no all-time or dead-letter figures."""
+    at = run_app(role=role if role is Role.PARTNER else None)
+    assert f"Viewing as {role.value}" in page_text(at)
+    shown = metrics(at)
+    assert "All incidents" not in shown
+    assert "Dead-lettered" not in shown
+    # yesterday: 7 burglaries + 2 drugs (as 2) + 1 fire (as 2) = 11 -> 10; today's 3 ASB
+    # reports are in no fixed window yet
+    assert {k: shown[k] for k in ("Yesterday", "Last 7 days", "Last 28 days")} == {
+        "Yesterday": "10",
+        "Last 7 days": "10",
+        "Last 28 days": "10",
+    }
+    assert table_with(at, "Total").to_dict("records") == [
+        {
+            "Ward": "Birkenhead and Tranmere (E05000956)",
+            "Police": "5",
+            "Council": "0",
+            "Fire": "0",
+            "Total": "5",
+        },
+        {
+            "Ward": "Bebington (E05000954)",
+            "Police": FEWER,
+            "Council": "0",
+            "Fire": "0",
+            "Total": FEWER,
+        },
+        {
+            "Ward": "Bromborough (E05000957)",
+            "Police": "0",
+            "Council": "0",
+            "Fire": FEWER,
+            "Total": FEWER,
+        },
+    ]
+    text = page_text(at)
+    assert SUM_CAVEAT in text
+    summaries = [c.value for c in at.caption if c.value.startswith("Incidents by category")]
+    assert summaries == [
+        f"Incidents by category, largest first — Burglary: 5; Drugs: {FEWER}; "
+        f"Secondary fire: {FEWER}."
+    ]
+    for exact in ("Burglary: 7", "Drugs: 2", ",7,", ",13,", "13 "):
+        assert exact not in text
+
+
+def test_partner_windows_are_fixed_even_from_a_link(seeded: Settings) -> None:
+    """A shared analyst link (?window=24h) opens on a fixed window for a partner."""
+    at = run_app({"window": "24h"}, role=Role.PARTNER)
+    box = at.sidebar.selectbox[0]
+    assert box.options == ["Yesterday", "Last 7 days", "Last 28 days", "Last 365 days"]
+    assert box.value == "7d"
+    assert at.query_params["window"] == "7d"
+
+
+def test_window_choice_is_mirrored_in_the_url(seeded: Settings) -> None:
+    at = run_app(role=Role.ANALYST)
+    assert at.sidebar.selectbox[0].value == at.query_params["window"]
+    at.sidebar.selectbox[0].set_value("28d").run()
+    assert not at.exception
+    assert at.query_params["window"] == "28d"
+    assert any("Last 28 days:" in c.value for c in at.caption)
+
+
+def test_wrong_password_keeps_the_public_view(seeded: Settings) -> None:
+    at = run_app()
+    at.sidebar.text_input[0].input("ana")
+    at.sidebar.text_input[1].input("not-the-password")
+    at.sidebar.button[0].click().run()
+    assert any("wrong password" in e.value for e in at.error)
+    assert "Viewing as public" in page_text(at)
+
+
+def test_views_and_sign_ins_are_audited(seeded: Settings) -> None:
+    """Who looked at what, when: the sign-in and each distinct view, not every refresh."""
+    at = run_app(role=Role.PARTNER)
+    at.sidebar.multiselect[0].set_value(["police"]).run()
+    at.run()  # a rerun of the same view is not a new view
+    entries = AuditLog(seeded.audit_path).entries()
+    assert [(e["user"], e["role"], e["action"]) for e in entries] == [
+        ("anonymous", "public", "view"),
+        ("pat", "partner", "sign-in"),
+        ("pat", "partner", "view"),
+        ("pat", "partner", "view"),
+    ]
+    assert entries[-1]["page"] == "live"
+    assert entries[-1]["filters"] == {"source": ["police"], "window": "7d"}
+    assert all(e["at"].endswith("+00:00") for e in entries)
+
+
+def test_public_view_can_be_switched_off(seeded: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFER_DASHBOARD_PUBLIC", "false")
+    at = run_app()
+    assert any("Sign in to see the live view" in i.value for i in at.info)
+    assert not at.metric
+    assert not at.dataframe
+
+
+def test_ticker_lists_seeded_incidents(seeded: Settings) -> None:
+    """The latest-incidents ticker lists the seeded incidents with display names."""
+    at = run_app(role=Role.ANALYST)
+    ticker = table_with(at, "Place")
+    assert "Bidston Hill" in set(ticker["Place"])
+    assert {f"Park {i}" for i in range(3)} <= set(ticker["Place"])
+    fire = ticker[ticker["Source"] == "Fire"].iloc[0]
+    assert (fire["Category"], fire["Ward"]) == ("Secondary fire", "Bromborough (E05000957)")
+    noon = fire["Occurred (UK time)"]
+    assert noon.endswith(" 12:00")
+
+
+def test_freshness_lines(seeded: Settings) -> None:
+    """Each source has a freshness line with its latest arrival in UK time."""
+    at = run_app()
+    lines = next(m.value for m in at.markdown if "latest arrival" in m.value)
+    yesterday = datetime.now(LONDON).date() - timedelta(days=1)
+    for source in ("Police", "Fire"):
+        assert f"{source}: latest arrival {yesterday.isoformat()} 12:00:00" in lines
+    assert "Council: latest arrival" in lines
+
+
 def test_source_filter_narrows_view_and_is_mirrored(seeded: Settings) -> None:
     """Choosing one source narrows ward table and ticker and writes ?source=... to the URL."""
-    at = run_app()
+    at = run_app({"window": "7d"}, role=Role.ANALYST)
     at.sidebar.multiselect[0].set_value(["police"]).run()
     assert not at.exception
     assert at.query_params["source"] == "police"
@@ -169,7 +315,8 @@ def test_source_filter_narrows_view_and_is_mirrored(seeded: Settings) -> None:
     assert list(wards.columns) == ["Ward", "Police", "Total"]
     assert set(wards["Ward"]) == {"Bebington (E05000954)", "Birkenhead and Tranmere (E05000956)"}
     assert set(table_with(at, "Place")["Source"]) == {"Police"}
-    assert metrics(at)["All incidents"] == "6"  # KPIs stay whole-picture
+    assert metrics(at)["All incidents"] == "13"  # all-time KPIs stay whole-picture
+    assert metrics(at)["Last 7 days"] == "9"
 
 
 def test_source_filter_read_from_query_params(seeded: Settings) -> None:
@@ -186,7 +333,7 @@ def test_selecting_all_sources_clears_the_parameter(seeded: Settings) -> None:
     at.sidebar.multiselect[0].set_value(["police", "council", "fire"]).run()
     assert not at.exception
     assert "source" not in at.query_params
-    assert len(table_with(at, "Place")) == 6
+    assert len(table_with(at, "Place")) == 13
 
 
 def test_empty_namespace_shows_no_data_message(app_env: Settings) -> None:

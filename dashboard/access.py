@@ -1,0 +1,151 @@
+"""Dashboard accounts and the audit log (no Streamlit here).
+
+Accounts live in a JSON file (``SAFER_DASHBOARD_ACCOUNTS``, default
+``<state_dir>/dashboard-accounts.json``, written with mode 0600): per user name a role and a
+salted PBKDF2-HMAC-SHA256 hash of the password — never the password. ``safer accounts add``
+manages it. Visitors who do not sign in get the public role, unless
+``SAFER_DASHBOARD_PUBLIC=false``.
+
+The audit log (``SAFER_AUDIT_LOG``, default ``<state_dir>/audit.jsonl``) gets one JSON line
+per view and per export: when (UTC), who, with which role, what (page, filters, format).
+Lines are appended with a single ``write`` on a file opened in append mode, so concurrent
+dashboard sessions do not interleave them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dashboard.disclosure import Role
+from safer.errors import SaferError
+
+ITERATIONS = 240_000
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+MIN_PASSWORD = 10
+
+
+class AccountError(SaferError):
+    """A bad account name, role, password or accounts file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    name: str
+    role: Role
+    salt: str
+    digest: str
+    iterations: int = ITERATIONS
+
+    def check(self, password: str) -> bool:
+        return hmac.compare_digest(_digest(password, self.salt, self.iterations), self.digest)
+
+
+def _digest(password: str, salt: str, iterations: int) -> str:
+    raw = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), iterations)
+    return raw.hex()
+
+
+class Accounts:
+    """The accounts file: read on every sign-in (so changes apply without a restart)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, Account]:
+        if not self.path.exists():
+            return {}
+        try:
+            raw = json.loads(self.path.read_text())
+            return {
+                name: Account(name, Role(v["role"]), v["salt"], v["digest"], int(v["iterations"]))
+                for name, v in raw["accounts"].items()
+            }
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AccountError(f"unreadable accounts file {self.path}: {exc}") from exc
+
+    def add(self, name: str, role: Role, password: str) -> Account:
+        """Create or replace an account."""
+        if not NAME.fullmatch(name):
+            raise AccountError(
+                f"account name {name!r}: lower-case letters, digits, '.', '_' or '-' (max 64)"
+            )
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"password too short: at least {MIN_PASSWORD} characters")
+        salt = secrets.token_hex(16)
+        account = Account(name, role, salt, _digest(password, salt, ITERATIONS))
+        accounts = self.load()
+        accounts[name] = account
+        self._save(accounts)
+        return account
+
+    def remove(self, name: str) -> bool:
+        accounts = self.load()
+        if accounts.pop(name, None) is None:
+            return False
+        self._save(accounts)
+        return True
+
+    def sign_in(self, name: str, password: str) -> Account | None:
+        """The account if the password is right, else None (same work either way)."""
+        account = self.load().get(name.strip().lower())
+        if account is None:
+            _digest(password, "00" * 16, ITERATIONS)  # no timing hint that the name is unknown
+            return None
+        return account if account.check(password) else None
+
+    def _save(self, accounts: dict[str, Account]) -> None:
+        body = {
+            "accounts": {
+                a.name: {
+                    "role": a.role.value,
+                    "salt": a.salt,
+                    "digest": a.digest,
+                    "iterations": a.iterations,
+                }
+                for a in sorted(accounts.values(), key=lambda a: a.name)
+            }
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(body, out, indent=2)
+        tmp.replace(self.path)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class AuditLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, user: str, role: Role, action: str, **what: Any) -> dict[str, Any]:
+        """Append one entry: ``action`` is 'view', 'export', 'sign-in' or 'sign-out'."""
+        entry = {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "user": user,
+            "role": role.value,
+            "action": action,
+            **what,
+        }
+        line = json.dumps(entry, sort_keys=True, default=str) + "\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(line)
+        return entry
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line]

@@ -1,0 +1,257 @@
+"""Window figures of the dashboard as each role may see them (pure: no Streamlit, no Redis).
+
+The finest cells any role can see are (ward, category) counts of a window, read through
+``store.reader.StoreReader.windows``. Every figure shown — a KPI, a ward's total, a source
+column, a category — is a sum of such cells, disclosed with ``dashboard.disclosure``: exact
+for the analyst, protected (small cells imputed, then suppressed and rounded) for partner
+and public, so that no combination of figures recovers a count under 5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from aggregates.buckets import epoch_hour
+from dashboard.data import (
+    CATEGORY_COLUMN,
+    INCIDENTS_COLUMN,
+    MISSING,
+    TOTAL_COLUMN,
+    WARD_COLUMN,
+    category_label,
+    local_time,
+    parse_sources,
+    source_label,
+    ward_label,
+)
+from dashboard.disclosure import FIXED_WINDOWS, FixedWindow, Role, Shown, disclose_sum
+from schemas.categories import CATEGORY_SOURCE
+from store.reader import WEEK_HOURS, YEAR_EARLIER_HOURS, WindowRow
+
+Cells = dict[tuple[str, str], int]
+"""(ward, category) -> exact count in a window."""
+SENSITIVE_CATEGORIES = frozenset({"violent-crime"})
+"""police.uk's 'Violence and sexual offences': shown to partner and public like domestic
+abuse, by ward and day only."""
+WITHHELD = "withheld"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A window of the Live page: epoch-hour bounds [start, end) and how it is labelled."""
+
+    slug: str
+    label: str
+    start: int
+    end: int
+
+    def shifted(self, hours: int) -> Window:
+        return Window(self.slug, self.label, self.start - hours, self.end - hours)
+
+
+ROLLING_HOURS = {"1h": ("Last hour", 1), "24h": ("Last 24 hours", 24), "7d": ("Last 7 days", 168)}
+ROLLING_28D = ("28d", "Last 28 days", 28 * 24)
+
+
+def rolling_windows(now: datetime) -> list[Window]:
+    """The analyst's live windows: the last 1 h, 24 h, 7 d and 28 d up to the end of the
+    current clock hour (the current hour is included as it fills)."""
+    end = epoch_hour(now) + 1
+    specs = [(slug, label, hours) for slug, (label, hours) in ROLLING_HOURS.items()]
+    return [Window(slug, label, end - hours, end) for slug, label, hours in [*specs, ROLLING_28D]]
+
+
+def fixed_windows(now: datetime) -> list[Window]:
+    """Partner and public windows: whole local days up to the last midnight."""
+    return [_fixed(w, now) for w in FIXED_WINDOWS]
+
+
+def _fixed(window: FixedWindow, now: datetime) -> Window:
+    start, end = window.bounds(now)
+    return Window(window.slug, window.label, epoch_hour(start), epoch_hour(end))
+
+
+def windows_for(role: Role, now: datetime) -> list[Window]:
+    return rolling_windows(now) if role.exact else fixed_windows(now)
+
+
+KPI_WINDOWS = {Role.ANALYST: ("1h", "24h", "7d"), "shared": ("yesterday", "7d", "28d")}
+
+
+def kpi_slugs(role: Role) -> tuple[str, ...]:
+    return KPI_WINDOWS[Role.ANALYST] if role.exact else KPI_WINDOWS["shared"]
+
+
+def comparison_spans(window: Window) -> list[tuple[int, int]]:
+    """The window, a week earlier and 364 days earlier (weekdays align), as epoch hours."""
+    return [
+        (w.start, w.end)
+        for w in (window, window.shifted(WEEK_HOURS), window.shifted(YEAR_EARLIER_HOURS))
+    ]
+
+
+def cells_of(rows: Iterable[WindowRow], sources: Sequence[str]) -> Cells:
+    """(ward, category) counts of the selected sources (the rows of a ward-level window)."""
+    wanted = set(sources)
+    cells: Cells = {}
+    for row in rows:
+        if row.count and row.source in wanted:
+            key = (row.area, row.category)
+            cells[key] = cells.get(key, 0) + row.count
+    return cells
+
+
+def total(cells: Cells, role: Role) -> Shown:
+    return disclose_sum(cells.values(), role)
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    label: str
+    value: str
+    delta: str | None
+    help: str
+
+
+def kpi(label: str, now: Cells, week: Cells, year: Cells, role: Role) -> Kpi:
+    """A window's total with its change against a week and a year earlier; a change is only
+    shown between two figures that are shown themselves."""
+    shown, before, earlier = total(now, role), total(week, role), total(year, role)
+    week_change = _change(shown, before)
+    year_change = _change(shown, earlier)
+    parts = [
+        f"a week earlier: {before.text}" + (f" ({week_change})" if week_change else ""),
+        f"a year earlier (364 days): {earlier.text}" + (f" ({year_change})" if year_change else ""),
+    ]
+    return Kpi(
+        label,
+        shown.text,
+        f"{week_change} vs a week earlier" if week_change else None,
+        "; ".join(parts),
+    )
+
+
+def _change(now: Shown, before: Shown) -> str | None:
+    if now.value is None or before.value is None:
+        return None
+    return f"{now.value - before.value:+,}"
+
+
+def _shown_sort_key(shown: Shown) -> int:
+    return -1 if shown.value is None else shown.value
+
+
+def ward_window_table(
+    cells: Cells, ward_names: Mapping[str, str], sources: Sequence[str], role: Role
+) -> pd.DataFrame:
+    """Per ward: one column per selected source and the total, as ``role`` may see them
+    (numbers for the analyst, text for others), largest total first."""
+    columns = [source_label(s) for s in parse_sources(sources)]
+    by_ward: dict[str, dict[str, list[int]]] = {}
+    for (ward, category), n in cells.items():
+        source = (
+            source_label(CATEGORY_SOURCE[category].value) if category in CATEGORY_SOURCE else ""
+        )
+        by_ward.setdefault(ward, {}).setdefault(source, []).append(n)
+    records: list[dict[str, Any]] = []
+    order: list[tuple[int, str]] = []
+    for ward, per_source in by_ward.items():
+        label = ward_label(ward, ward_names)
+        everything = [n for counts in per_source.values() for n in counts]
+        whole = disclose_sum(everything, role)
+        record: dict[str, Any] = {WARD_COLUMN: label}
+        for column in columns:
+            part = disclose_sum(per_source.get(column, []), role)
+            record[column] = part.value if role.exact else part.text
+        record[TOTAL_COLUMN] = whole.value if role.exact else whole.text
+        records.append(record)
+        order.append((-_shown_sort_key(whole), label))
+    ranked = [r for _, r in sorted(zip(order, records, strict=True), key=lambda p: p[0])]
+    return pd.DataFrame(ranked, columns=[WARD_COLUMN, *columns, TOTAL_COLUMN])
+
+
+def category_window_table(cells: Cells, role: Role) -> pd.DataFrame:
+    """Per category: the count as ``role`` may see it ('Incidents': a number, or None when
+    suppressed) and its text ('Shown'), largest first."""
+    per_category: dict[str, list[int]] = {}
+    for (_, category), n in cells.items():
+        per_category.setdefault(category, []).append(n)
+    rows = []
+    for category, counts in per_category.items():
+        shown = disclose_sum(counts, role)
+        rows.append((category_label(category), shown))
+    rows.sort(key=lambda r: (-_shown_sort_key(r[1]), r[0]))
+    return pd.DataFrame(
+        [{CATEGORY_COLUMN: label, INCIDENTS_COLUMN: s.value, "Shown": s.text} for label, s in rows],
+        columns=[CATEGORY_COLUMN, INCIDENTS_COLUMN, "Shown"],
+    )
+
+
+def category_text(table: pd.DataFrame) -> str:
+    """Text alternative of the category chart."""
+    if table.empty:
+        return "No incidents for the selected sources in this window."
+    parts = [f"{r[CATEGORY_COLUMN]}: {r['Shown']}" for r in table.to_dict("records")]
+    return "Incidents by category, largest first — " + "; ".join(parts) + "."
+
+
+def sensitive(row: Mapping[str, Any]) -> bool:
+    return bool(row.get("domestic_abuse")) or row.get("category") in SENSITIVE_CATEGORIES
+
+
+def ticker_record(
+    row: Mapping[str, Any], ward_names: Mapping[str, str], role: Role
+) -> dict[str, str]:
+    """A latest-incidents row as ``role`` may see it: for roles other than analyst, domestic
+    abuse and violence and sexual offences show only their ward and day."""
+    ward = ward_label(row.get("ward") or "unassigned", ward_names)
+    hidden = not role.restricted and sensitive(row)
+    occurred = local_time(row["occurred_start"])
+    received = local_time(row["received_at"])
+    return {
+        "Occurred (UK time)": occurred[:10] if hidden else occurred,
+        "Source": source_label(str(row["source"])),
+        "Category": category_label(str(row["category"])),
+        "Ward": ward,
+        "Place": WITHHELD if hidden else (row.get("place") or MISSING),
+        "Location type": WITHHELD
+        if hidden
+        else (str(row.get("location_type") or "").replace("-", " ").capitalize() or MISSING),
+        "Received (UK time)": received[:10] if hidden else received,
+    }
+
+
+def ticker_frame(
+    rows: Sequence[Mapping[str, Any]],
+    ward_names: Mapping[str, str],
+    sources: Sequence[str],
+    role: Role,
+    limit: int,
+) -> pd.DataFrame:
+    chosen = [r for r in rows if r.get("source") in sources][:limit]
+    records = [ticker_record(r, ward_names, role) for r in chosen]
+    columns = [
+        "Occurred (UK time)",
+        "Source",
+        "Category",
+        "Ward",
+        "Place",
+        "Location type",
+        "Received (UK time)",
+    ]
+    return pd.DataFrame(records, columns=columns)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def window_caption(window: Window) -> str:
+    start = datetime.fromtimestamp(window.start * 3600, UTC)
+    end = datetime.fromtimestamp(window.end * 3600, UTC) - timedelta(minutes=1)
+    return f"{window.label}: {local_time(start)} to {local_time(end)} UK time"
