@@ -8,7 +8,7 @@ URL (``?source=police&source=fire``) so a view is a shareable link; all sources 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -17,7 +17,9 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from dashboard import data, figures
+from dashboard.access import AuditLog
 from dashboard.disclosure import SUM_CAVEAT, Role
+from dashboard.exports import FORMATS, ExportView, render
 from dashboard.session import Viewer, record_view, viewer
 from safer.errors import ConfigError
 from safer.geography import load_areas
@@ -204,20 +206,66 @@ def live_panel(
         st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
         return
     cells = [figures.cells_of(r, sources) for r in rows]
-    show_window_kpis(
-        [
-            figures.kpi(w.label, cells[3 * i], cells[3 * i + 1], cells[3 * i + 2], role)
-            for i, w in enumerate(kpi_windows)
-        ]
-    )
+    kpis = [
+        figures.kpi(w.label, cells[3 * i], cells[3 * i + 1], cells[3 * i + 2], role)
+        for i, w in enumerate(kpi_windows)
+    ]
+    show_window_kpis(kpis)
     if not role.exact:
         st.caption(SUM_CAVEAT)
     if len(sources) < len(data.ALL_SOURCES):
         st.caption("Filtered to: " + ", ".join(data.source_label(s) for s in sources))
     chosen = cells[-1]
-    show_wards(figures.ward_window_table(chosen, ward_names, sources, role), selected)
-    show_categories(figures.category_window_table(chosen, role), selected)
-    show_ticker(figures.ticker_frame(snapshot.latest, ward_names, sources, role, data.TICKER_ROWS))
+    wards = figures.ward_window_table(chosen, ward_names, sources, role)
+    categories = figures.category_window_table(chosen, role)
+    ticker = figures.ticker_frame(snapshot.latest, ward_names, sources, role, data.TICKER_ROWS)
+    show_wards(wards, selected)
+    show_categories(categories, selected)
+    show_ticker(ticker)
+    export = ExportView(
+        "Live",
+        role,
+        {
+            "sources": ", ".join(data.source_label(s) for s in sources),
+            "window": figures.window_caption(selected),
+        },
+        now,
+        [
+            ("Recent windows", figures.kpi_frame(kpis)),
+            ("Incidents by ward", wards),
+            ("Incidents by category", figures.category_export(categories, role)),
+            ("Latest incidents", ticker),
+        ],
+        figures.caveats(role),
+    )
+    show_exports(settings, who, export, {"source": sources, "window": window_slug})
+
+
+def show_exports(
+    settings: Settings, who: Viewer, export: ExportView, filters: dict[str, object]
+) -> None:
+    """Download buttons; each file is made (and audited) only when its button is clicked."""
+    st.subheader("Export this view")
+    audit = AuditLog(settings.audit_path)
+
+    def make(fmt: str) -> Callable[[], bytes]:
+        def build() -> bytes:
+            audit.write(who.name, who.role, "export", page=PAGE, format=fmt, filters=filters)
+            return render(export, fmt)
+
+        return build
+
+    for column, (fmt, (label, mime)) in zip(st.columns(len(FORMATS)), FORMATS.items(), strict=True):
+        column.download_button(
+            f"Download {label}",
+            data=make(fmt),
+            file_name=export.filename(fmt),
+            mime=mime,
+            key=f"export-{fmt}",
+            on_click="ignore",
+            help=f"The figures on this page as {label}, with the filters, the time of "
+            "extraction and the caveats",
+        )
 
 
 def main() -> None:

@@ -29,7 +29,14 @@ from dashboard.data import (
     source_label,
     ward_label,
 )
-from dashboard.disclosure import FIXED_WINDOWS, FixedWindow, Role, Shown, disclose_sum
+from dashboard.disclosure import (
+    FIXED_WINDOWS,
+    SUM_CAVEAT,
+    FixedWindow,
+    Role,
+    Shown,
+    disclose_sum,
+)
 from schemas.categories import CATEGORY_SOURCE
 from store.reader import WEEK_HOURS, YEAR_EARLIER_HOURS, WindowRow
 
@@ -136,6 +143,27 @@ def kpi(label: str, now: Cells, week: Cells, year: Cells, role: Role) -> Kpi:
     )
 
 
+def kpi_frame(kpis: Sequence[Kpi]) -> pd.DataFrame:
+    """The recent-window figures as a table (exports)."""
+    return pd.DataFrame(
+        [{"Window": k.label, "Incidents": k.value, "Compared with": k.help} for k in kpis],
+        columns=["Window", "Incidents", "Compared with"],
+    )
+
+
+def caveats(role: Role) -> list[str]:
+    """What a reader of these figures must know (shown with exports)."""
+    notes = [
+        "A window counts an event whose time lies wholly inside it; police.uk records give "
+        "only a month, so they appear in month-long and longer windows only.",
+        "Police records arrive weeks to months after the event: recent police figures are "
+        "provisional and grow.",
+    ]
+    if not role.exact:
+        notes.insert(0, SUM_CAVEAT)
+    return notes
+
+
 def _change(now: Shown, before: Shown) -> str | None:
     if now.value is None or before.value is None:
         return None
@@ -190,6 +218,13 @@ def category_window_table(cells: Cells, role: Role) -> pd.DataFrame:
         [{CATEGORY_COLUMN: label, INCIDENTS_COLUMN: s.value, "Shown": s.text} for label, s in rows],
         columns=[CATEGORY_COLUMN, INCIDENTS_COLUMN, "Shown"],
     )
+
+
+def category_export(table: pd.DataFrame, role: Role) -> pd.DataFrame:
+    """The category table as the role sees it: numbers for the analyst, text for others."""
+    column = INCIDENTS_COLUMN if role.exact else "Shown"
+    out = table[[CATEGORY_COLUMN, column]]
+    return out.rename(columns={column: INCIDENTS_COLUMN}).reset_index(drop=True)
 
 
 def category_text(table: pd.DataFrame) -> str:

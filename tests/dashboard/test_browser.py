@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Page, sync_playwright
+from pypdf import PdfReader
 
-from dashboard.access import Accounts
-from dashboard.disclosure import Role
+from dashboard.access import Accounts, AuditLog
+from dashboard.disclosure import FEWER, SMALL, Role
 from tests.stack import LiveStack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,6 +54,7 @@ def page() -> Iterator[Page]:
 
 
 ANALYST = ("ana", "browser-test-password")
+PARTNER = ("pat", "browser-partner-password")
 
 
 def sign_in(page: Page, name: str, password: str) -> None:
@@ -97,4 +100,40 @@ def test_live_numbers_render_and_change(live_stack: LiveStack, page: Page) -> No
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
     assert later > first, "the live numbers did not change without a page reload"
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.browser
+def test_exports_download_and_open(live_stack: LiveStack, page: Page, tmp_path: Path) -> None:
+    """A partner downloads the Excel and PDF exports of the Live page: they open, carry the
+    role, filters and caveats, and each download is in the audit log."""
+    Accounts(live_stack.settings.accounts_path).add(PARTNER[0], Role.PARTNER, PARTNER[1])
+    page.goto(live_stack.info["dashboard_url"] + "/?source=police&source=council")
+    sign_in(page, *PARTNER)
+    page.get_by_text("Export this view").wait_for(timeout=60_000)
+    files = {}
+    for label in ("Excel", "PDF"):
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=f"Download {label}").click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        files[label] = path
+    assert files["Excel"].name.startswith("safer-live-partner-")
+    book = load_workbook(files["Excel"])
+    assert book.sheetnames[:3] == ["About", "Recent windows", "Incidents by ward"]
+    about = {row[0]: row[1] for row in book["About"].iter_rows(min_row=2, values_only=True)}
+    assert about["Disclosed for role"] == "partner"
+    assert about["Filter: sources"] == "Police, Council"
+    wards = list(book["Incidents by ward"].iter_rows(values_only=True))
+    assert wards[0] == ("Ward", "Police", "Council", "Total")
+    shown = {cell for row in wards[1:] for cell in row[1:]}
+    assert all(cell in (FEWER, SMALL) or int(cell) % 5 == 0 for cell in shown)
+    text = " ".join(p.extract_text() for p in PdfReader(files["PDF"]).pages)
+    assert "Disclosed for role: partner" in " ".join(text.split())
+    exports = [
+        e for e in AuditLog(live_stack.settings.audit_path).entries() if e["action"] == "export"
+    ]
+    assert {(e["user"], e["format"]) for e in exports} >= {("pat", "xlsx"), ("pat", "pdf")}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "live-partner.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -229,6 +229,7 @@ def test_partner_and_public_see_suppressed_rounded_fixed_windows(
     ]
     for exact in ("Burglary: 7", "Drugs: 2", ",7,", ",13,", "13 "):
         assert exact not in text
+    assert len(at.get("download_button")) == 3  # CSV, Excel, PDF of this view
 
 
 def test_partner_windows_are_fixed_even_from_a_link(seeded: Settings) -> None:
