@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 from playwright.sync_api import Page, sync_playwright
 from pypdf import PdfReader
@@ -65,6 +66,15 @@ def sign_in(page: Page, name: str, password: str) -> None:
     sidebar.get_by_text(f"Signed in as {name}").wait_for(timeout=30_000)
 
 
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def assert_accessible(page: Page, view: str) -> None:
+    """No WCAG 2.2 A/AA violation that axe-core finds on the page as it is now."""
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    assert results.violations_count == 0, f"{view}: {results.generate_report()[:4000]}"
+
+
 def metric_value(page: Page, label: str) -> int:
     metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     text = metric.locator('[data-testid="stMetricValue"]').inner_text(timeout=30_000)
@@ -86,6 +96,8 @@ def test_live_numbers_render_and_change(live_stack: LiveStack, page: Page) -> No
     page.goto(url)
     page.get_by_text("Viewing as public").first.wait_for(timeout=60_000)
     assert page.get_by_text("All incidents").count() == 0  # analyst-only figures
+    page.get_by_text("Export this view").wait_for(timeout=60_000)
+    assert_accessible(page, "live, public")
     sign_in(page, *ANALYST)
     page.get_by_text("All incidents").first.wait_for(timeout=60_000)
     first = metric_value(page, "All incidents")
@@ -100,6 +112,8 @@ def test_live_numbers_render_and_change(live_stack: LiveStack, page: Page) -> No
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
     assert later > first, "the live numbers did not change without a page reload"
+    page.get_by_text("Export this view").wait_for(timeout=60_000)
+    assert_accessible(page, "live, analyst")
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
@@ -136,4 +150,5 @@ def test_exports_download_and_open(live_stack: LiveStack, page: Page, tmp_path: 
     assert {(e["user"], e["format"]) for e in exports} >= {("pat", "xlsx"), ("pat", "pdf")}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "live-partner.png"), full_page=True)
+    assert_accessible(page, "live, partner")
     assert page.locator('[data-testid="stException"]').count() == 0
