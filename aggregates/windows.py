@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from aggregates.buckets import Decomposition, Span, placement
+from aggregates.buckets import Bucket, Decomposition, Span, placement
 
 
 @dataclass(slots=True)
@@ -18,8 +18,13 @@ class Tally:
     unplaced: int = 0
 
 
+def total_key(bucket: Bucket, level: str, breakdown: str) -> str:
+    """The bucket-totals hash of a bucket: events whose home lies inside it."""
+    return f"a:{bucket}:{level}:{breakdown}"
+
+
 def total_keys(dec: Decomposition, level: str, breakdown: str) -> list[str]:
-    return [f"a:{piece}:{level}:{breakdown}" for piece in dec.pieces]
+    return [total_key(piece, level, breakdown) for piece in dec.pieces]
 
 
 def detail_keys(dec: Decomposition, level: str, breakdown: str) -> list[str]:

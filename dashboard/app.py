@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from redis import Redis
 from redis.exceptions import RedisError
 
-from dashboard import data, figures
+from aggregates.buckets import Bucket
+from dashboard import data, figures, trends
 from dashboard.access import AuditLog
 from dashboard.disclosure import SUM_CAVEAT, Role
 from dashboard.exports import FORMATS, ExportView, render
@@ -28,13 +30,16 @@ from store.keys import Keys
 from store.reader import LiveSnapshot, StoreReader, WindowRow
 
 WardNames = Mapping[str, str]
-PAGE_TITLE = "safer-tracker — live"
+APP_NAME = "safer-tracker"
 SOURCE_PARAM = "source"
 SOURCE_STATE = "sources"
 WINDOW_PARAM = "window"
 WINDOW_STATE = "window"
 DEFAULT_WINDOW = {True: "24h", False: "7d"}  # analyst (exact) / partner and public
-PAGE = "live"
+PAGE_PARAM = "page"
+PAGES = {"live": "Live", "trends": "Trends"}
+TRENDS_TTL_S = 30.0  # whole past days and months: a slower refresh is plenty
+GRAIN_PARAM = "grain"
 # Shorter than any sensible refresh period: concurrent viewers share one Redis read.
 SNAPSHOT_TTL_S = 1.0
 REDIS_TIMEOUT_S = 2.0
@@ -238,11 +243,11 @@ def live_panel(
         ],
         figures.caveats(role),
     )
-    show_exports(settings, who, export, {"source": sources, "window": window_slug})
+    show_exports(settings, who, export, "live", {"source": sources, "window": window_slug})
 
 
 def show_exports(
-    settings: Settings, who: Viewer, export: ExportView, filters: dict[str, object]
+    settings: Settings, who: Viewer, export: ExportView, page: str, filters: dict[str, object]
 ) -> None:
     """Download buttons; each file is made (and audited) only when its button is clicked."""
     st.subheader("Export this view")
@@ -250,7 +255,7 @@ def show_exports(
 
     def make(fmt: str) -> Callable[[], bytes]:
         def build() -> bytes:
-            audit.write(who.name, who.role, "export", page=PAGE, format=fmt, filters=filters)
+            audit.write(who.name, who.role, "export", page=page, format=fmt, filters=filters)
             return render(export, fmt)
 
         return build
@@ -268,20 +273,108 @@ def show_exports(
         )
 
 
+@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+def read_bucket_totals(
+    url: str, prefix: str, buckets: tuple[Bucket, ...]
+) -> list[tuple[WindowRow, ...]]:
+    """Ward-level (ward, category) rows of each day or month bucket, in one round trip."""
+    return StoreReader(redis_client(url), Keys(prefix)).bucket_totals("ward", list(buckets))
+
+
+def query_choice(param: str, label: str, options: dict[str, str], default: str) -> str:
+    """A sidebar choice seeded from and mirrored into ``?param=``."""
+    if param not in st.session_state:
+        wanted = st.query_params.get(param)
+        st.session_state[param] = wanted if wanted in options else default
+    chosen = str(
+        st.sidebar.radio(label, options=list(options), format_func=options.__getitem__, key=param)
+    )
+    st.query_params[param] = chosen
+    return chosen
+
+
+def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str) -> None:
+    role = who.role
+    now = datetime.now(UTC)
+    series = trends.periods(grain, now, to_today=role.exact)
+    buckets = trends.buckets_to_read(series)
+    try:
+        read = read_bucket_totals(settings.require_redis(), settings.redis_prefix, tuple(buckets))
+    except (RedisError, ConfigError) as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    frame = trends.series_frame(series, dict(zip(buckets, read, strict=True)), sources, role)
+    st.subheader(f"{trends.GRAINS[grain]} incidents and the year before")
+    st.caption(trends.NOTE[grain] + ("" if role.exact else " " + SUM_CAVEAT))
+    text = trends.summary(frame, grain)
+    long = trends.long_frame(frame)
+    if not long.empty:
+        chart = (
+            alt.Chart(long)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X(f"{trends.PERIOD}:O", sort=None, title=None),
+                y=alt.Y("n:Q", title="Incidents"),
+                color=alt.Color(
+                    "Series:N",
+                    scale=alt.Scale(
+                        domain=[trends.INCIDENTS, trends.YEAR_EARLIER],
+                        range=["#1d4f91", "#b35806"],  # blue and orange: colour-blind safe
+                    ),
+                ),
+                strokeDash=alt.StrokeDash(  # a non-colour cue: the year before is dashed
+                    "Series:N",
+                    scale=alt.Scale(
+                        domain=[trends.INCIDENTS, trends.YEAR_EARLIER], range=[[1, 0], [6, 4]]
+                    ),
+                ),
+                tooltip=[trends.PERIOD, "Series", "n"],
+            )
+            .properties(height=320)
+        )
+        st.altair_chart(chart, width="stretch")
+    st.caption(text)
+    shown = frame.drop(columns=[trends.INCIDENTS, trends.YEAR_EARLIER])
+    st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch")
+    export = ExportView(
+        "Trends",
+        role,
+        {
+            "sources": ", ".join(data.source_label(s) for s in sources),
+            "series": trends.GRAINS[grain],
+        },
+        now,
+        [(f"{trends.GRAINS[grain]} series", shown)],
+        [trends.NOTE[grain], *figures.caveats(role)],
+    )
+    show_exports(settings, who, export, "trends", {"source": sources, "grain": grain})
+
+
 def main() -> None:
-    st.set_page_config(page_title=PAGE_TITLE, layout="wide")
+    st.set_page_config(page_title=APP_NAME, layout="wide")
     settings = load_settings()
     who = viewer(settings)
-    st.title(PAGE_TITLE)
     if who is None:
-        st.info("Sign in to see the live view (the public view is switched off).")
+        st.title(APP_NAME)
+        st.info("Sign in to see the dashboard (the public view is switched off).")
         return
+    page = query_choice(PAGE_PARAM, "Page", PAGES, "live")
+    st.title(f"{APP_NAME} — {PAGES[page].lower()}")
     sources = source_filter()
+    if page == "trends":
+        grain = query_choice(GRAIN_PARAM, "Series", trends.GRAINS, "month")
+        record_view(settings, who, page, {"source": sources, "grain": grain})
+        if not sources:
+            st.warning("No source selected: choose at least one in the sidebar.")
+            return
+        panel = st.fragment(trends_panel, run_every=TRENDS_TTL_S)
+        panel(settings, who, sources, grain)
+        return
     window_slug = window_filter(who.role)
-    record_view(settings, who, PAGE, {"source": sources, "window": window_slug})
+    record_view(settings, who, page, {"source": sources, "window": window_slug})
     ward_names = load_areas(settings.partnership).ward_names
-    panel = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
-    panel(settings, who, sources, window_slug, ward_names)
+    live = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
+    live(settings, who, sources, window_slug, ward_names)
 
 
 if __name__ == "__main__":

@@ -152,3 +152,24 @@ def test_exports_download_and_open(live_stack: LiveStack, page: Page, tmp_path: 
     page.screenshot(path=str(ARTIFACTS / "live-partner.png"), full_page=True)
     assert_accessible(page, "live, partner")
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.browser
+def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> None:
+    """Each page, signed in as the analyst: no error, no empty panel, no axe violation, and
+    a screenshot (artifacts/screenshots/, git-ignored)."""
+    Accounts(live_stack.settings.accounts_path).add(ANALYST[0], Role.ANALYST, ANALYST[1])
+    url = live_stack.info["dashboard_url"]
+    page.goto(url)
+    sign_in(page, *ANALYST)
+    for slug, label, heading in (("trends", "Trends", "Monthly incidents and the year before"),):
+        # in-app navigation: a new page load would be a new, signed-out session
+        page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
+        page.get_by_text(heading).wait_for(timeout=60_000)
+        page.get_by_text("Export this view").wait_for(timeout=60_000)
+        assert f"page={slug}" in page.url
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_text("Signed in as ana").count() == 1
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
+        assert_accessible(page, slug)

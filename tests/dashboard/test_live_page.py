@@ -279,7 +279,7 @@ def test_views_and_sign_ins_are_audited(seeded: Settings) -> None:
 def test_public_view_can_be_switched_off(seeded: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAFER_DASHBOARD_PUBLIC", "false")
     at = run_app()
-    assert any("Sign in to see the live view" in i.value for i in at.info)
+    assert any("Sign in to see the dashboard" in i.value for i in at.info)
     assert not at.metric
     assert not at.dataframe
 
@@ -350,3 +350,34 @@ def test_unreachable_redis_shows_error(app_env: Settings, monkeypatch: pytest.Mo
     monkeypatch.setenv("SAFER_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     at = run_app()
     assert any("Redis is unreachable" in err.value for err in at.error)
+
+
+@pytest.mark.parametrize(
+    ("role", "total", "police", "fire"),
+    [
+        (Role.ANALYST, "10", "9", "1"),
+        (Role.PARTNER, "10", "10", FEWER),
+        (Role.PUBLIC, "10", "10", FEWER),
+    ],
+)
+def test_trends_page_per_role(
+    seeded: Settings, role: Role, total: str, police: str, fire: str
+) -> None:
+    """The daily trend's latest point is yesterday: exact for the analyst (7 + 2 + 1),
+    protected for partner and public (7 + 2 + 2 = 11 -> 10; police 9 -> 10; fire 1)."""
+    at = run_app({"page": "trends", "grain": "day"}, role=None if role is Role.PUBLIC else role)
+    assert at.title[0].value == "safer-tracker — trends"
+    table = table_with(at, "Period")
+    yesterday = (datetime.now(LONDON).date() - timedelta(days=1)).isoformat()
+    latest = table[table["Period"] == yesterday].iloc[0]
+    assert (latest["Incidents (shown)"], latest["Police"], latest["Fire"]) == (total, police, fire)
+    assert latest["Council"] == "0"  # the ASB reports are today's
+    if role is Role.ANALYST:  # today so far, newest first: the 3 ASB reports
+        assert table.iloc[0]["Period"].endswith("(so far)")
+        assert (table.iloc[0]["Incidents (shown)"], table.iloc[0]["Council"]) == ("3", "3")
+    else:  # whole days up to last midnight only
+        assert table.iloc[0]["Period"] == yesterday
+    assert len(table) == 90 + role.exact
+    assert any("police.uk records give only a month" in c.value for c in at.caption)
+    assert at.query_params["page"] == "trends"
+    assert len(at.get("download_button")) == 3
