@@ -18,7 +18,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from aggregates.buckets import Bucket
-from dashboard import data, figures, trends
+from dashboard import data, figures, hotspots, trends
 from dashboard.access import AuditLog
 from dashboard.disclosure import SUM_CAVEAT, Role
 from dashboard.exports import FORMATS, ExportView, render
@@ -37,9 +37,12 @@ WINDOW_PARAM = "window"
 WINDOW_STATE = "window"
 DEFAULT_WINDOW = {True: "24h", False: "7d"}  # analyst (exact) / partner and public
 PAGE_PARAM = "page"
-PAGES = {"live": "Live", "trends": "Trends"}
+PAGES = {"live": "Live", "trends": "Trends", "hotspots": "Hot-spot times"}
 TRENDS_TTL_S = 30.0  # whole past days and months: a slower refresh is plenty
 GRAIN_PARAM = "grain"
+SPAN_PARAM = "span"
+AREA_PARAM = "area"
+ALL_AREAS = "all"
 # Shorter than any sensible refresh period: concurrent viewers share one Redis read.
 SNAPSHOT_TTL_S = 1.0
 REDIS_TIMEOUT_S = 2.0
@@ -350,6 +353,111 @@ def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str
     show_exports(settings, who, export, "trends", {"source": sources, "grain": grain})
 
 
+@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+def read_profile(
+    url: str, prefix: str, level: str, start: int, end: int
+) -> dict[tuple[str, str], tuple[float, ...]]:
+    return StoreReader(redis_client(url), Keys(prefix)).profile(level, start, end)
+
+
+def area_filter(ward_names: WardNames) -> str:
+    """The borough (all wards) or one ward, seeded from and mirrored into ``?area=``."""
+    options = {ALL_AREAS: "Whole borough", **dict(sorted(ward_names.items(), key=lambda w: w[1]))}
+    if AREA_PARAM not in st.session_state:
+        wanted = st.query_params.get(AREA_PARAM)
+        st.session_state[AREA_PARAM] = wanted if wanted in options else ALL_AREAS
+    chosen = str(
+        st.sidebar.selectbox("Area", list(options), format_func=options.__getitem__, key=AREA_PARAM)
+    )
+    st.query_params[AREA_PARAM] = chosen
+    return chosen
+
+
+def hotspots_panel(
+    settings: Settings,
+    who: Viewer,
+    sources: list[str],
+    span_slug: str,
+    area: str,
+    ward_names: WardNames,
+) -> None:
+    role = who.role
+    now = datetime.now(UTC)
+    span = hotspots.span_for(span_slug, now, role)
+    level = "borough" if area == ALL_AREAS else "ward"
+    try:
+        profiles = read_profile(
+            settings.require_redis(), settings.redis_prefix, level, span.start, span.end
+        )
+    except (RedisError, ConfigError) as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    weights, counts = hotspots.selected_weights(
+        profiles, None if area == ALL_AREAS else [area], sources
+    )
+    place = "the whole borough" if area == ALL_AREAS else data.ward_label(area, ward_names)
+    st.subheader(f"When incidents happen — {place}")
+    st.caption(
+        f"{span.label}. Incidents known only as a time range are spread evenly over its "
+        "hours (aoristic), never put at the midpoint."
+    )
+    if not hotspots.enough(counts, role):
+        st.info(
+            "Too few incidents here for a pattern"
+            + (
+                "."
+                if role.exact
+                else f" that can be shown outside the analyst role "
+                f"(fewer than {hotspots.MIN_EVENTS})."
+            )
+        )
+        return
+    if role.exact:
+        table = hotspots.grid(weights)
+        colour = alt.Color("Incidents:Q", scale=alt.Scale(scheme="viridis"), title="Incidents")
+        tooltip = ["Day", "Hour", "Incidents"]
+    else:
+        table = hotspots.banded(weights)
+        colour = alt.Color(
+            "Level:O", scale=alt.Scale(domain=list(hotspots.BANDS), scheme="viridis"), title="Level"
+        )
+        tooltip = ["Day", "Hour", "Level"]
+    text = hotspots.busiest_text(weights, role)
+    chart = (
+        alt.Chart(table)
+        .mark_rect()
+        .encode(
+            x=alt.X("Hour:O", title="Hour of day (UK time)"),
+            y=alt.Y("Day:O", sort=list(hotspots.DAYS), title=None),
+            color=colour,
+            tooltip=tooltip,
+        )
+        .properties(height=260)
+    )
+    st.altair_chart(chart, width="stretch")
+    st.caption(text)
+    wide = table.pivot(index="Day", columns="Hour", values=table.columns[-1]).reindex(
+        list(hotspots.DAYS)
+    )
+    with st.expander("The same as a table"):
+        st.dataframe(wide, width="stretch")
+    export = ExportView(
+        "Hot-spot times",
+        role,
+        {
+            "sources": ", ".join(data.source_label(s) for s in sources),
+            "area": place,
+            "period": span.label,
+        },
+        now,
+        [("Hour of day by day of week", wide.reset_index())],
+        [text] if role.exact else [text, hotspots.SHARED_CAVEAT],
+    )
+    show_exports(
+        settings, who, export, "hotspots", {"source": sources, "span": span_slug, "area": area}
+    )
+
+
 def main() -> None:
     st.set_page_config(page_title=APP_NAME, layout="wide")
     settings = load_settings()
@@ -370,9 +478,20 @@ def main() -> None:
         panel = st.fragment(trends_panel, run_every=TRENDS_TTL_S)
         panel(settings, who, sources, grain)
         return
+    ward_names = load_areas(settings.partnership).ward_names
+    if page == "hotspots":
+        spans = {slug: label for slug, (label, _) in hotspots.SPANS.items()}
+        span_slug = query_choice(SPAN_PARAM, "Period", spans, "12m")
+        area = area_filter(ward_names)
+        record_view(settings, who, page, {"source": sources, "span": span_slug, "area": area})
+        if not sources:
+            st.warning("No source selected: choose at least one in the sidebar.")
+            return
+        spots = st.fragment(hotspots_panel, run_every=TRENDS_TTL_S)
+        spots(settings, who, sources, span_slug, area, ward_names)
+        return
     window_slug = window_filter(who.role)
     record_view(settings, who, page, {"source": sources, "window": window_slug})
-    ward_names = load_areas(settings.partnership).ward_names
     live = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
     live(settings, who, sources, window_slug, ward_names)
 

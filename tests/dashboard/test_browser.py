@@ -162,11 +162,19 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
     url = live_stack.info["dashboard_url"]
     page.goto(url)
     sign_in(page, *ANALYST)
-    for slug, label, heading in (("trends", "Trends", "Monthly incidents and the year before"),):
+    for slug, label, heading in (
+        ("trends", "Trends", "Monthly incidents and the year before"),
+        ("hotspots", "Hot-spot times", "When incidents happen"),
+    ):
         # in-app navigation: a new page load would be a new, signed-out session
         page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
-        page.get_by_text(heading).wait_for(timeout=60_000)
-        page.get_by_text("Export this view").wait_for(timeout=60_000)
+        page.get_by_text(heading).first.wait_for(timeout=60_000)
+        # the previous page's elements linger for a moment while the new page renders
+        exports = page.get_by_text("Export this view")
+        deadline = time.monotonic() + 30
+        while exports.count() != 1 and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+        assert exports.count() == 1
         assert f"page={slug}" in page.url
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.get_by_text("Signed in as ana").count() == 1

@@ -381,3 +381,25 @@ def test_trends_page_per_role(
     assert any("police.uk records give only a month" in c.value for c in at.caption)
     assert at.query_params["page"] == "trends"
     assert len(at.get("download_button")) == 3
+
+
+def test_hotspot_times_for_the_analyst(seeded: Settings) -> None:
+    """Yesterday's ten incidents at local noon make that weekday's 12:00 the busiest hour."""
+    at = run_app({"page": "hotspots"}, role=Role.ANALYST)
+    assert at.title[0].value == "safer-tracker — hot-spot times"
+    weekday = (datetime.now(LONDON).date() - timedelta(days=1)).strftime("%A")
+    text = next(c.value for c in at.caption if c.value.startswith("Busiest hours"))
+    assert text.startswith(f"Busiest hours of the week, busiest first — {weekday} 12:00 (10.0)")
+    table = next(d.value for d in at.dataframe if "12" in d.value.columns)
+    assert table.loc[weekday, "12"] == 10.0
+    assert table.to_numpy().sum() == pytest.approx(13.0)  # and today's three ASB reports
+    assert len(at.get("download_button")) == 3
+
+
+@pytest.mark.parametrize("role", [Role.PARTNER, Role.PUBLIC])
+def test_hotspot_times_are_withheld_for_few_incidents(seeded: Settings, role: Role) -> None:
+    """Outside the analyst role a pattern of a handful of incidents is not shown at all."""
+    at = run_app({"page": "hotspots"}, role=None if role is Role.PUBLIC else role)
+    assert any("Too few incidents here for a pattern" in i.value for i in at.info)
+    assert not at.dataframe
+    assert not at.get("download_button")

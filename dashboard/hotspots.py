@@ -1,0 +1,120 @@
+"""Hot-spot times: hour of day × day of week, aoristic (pure: no Streamlit, no Redis).
+
+``StoreReader.profile`` gives per (area, category) 168 hour-of-week weights in events: an
+event known only as an interval is spread evenly over its hours, never put at its
+midpoint. The analyst sees expected incidents per hour. Partner and public see only how a
+pattern is distributed (five bands from "quietest" to "busiest", no numbers), and only when
+the pattern rests on enough incidents (``MIN_EVENTS``, after disclosure); a pattern of a
+few incidents would point at those incidents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+from aggregates.buckets import epoch_hour
+from aggregates.profiles import HOURS_PER_WEEK
+from dashboard.disclosure import Role, disclose_sum
+from schemas.calendar import LONDON
+from schemas.categories import CATEGORY_SOURCE
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MIN_EVENTS = 20
+BANDS = ("quietest", "quieter", "middle", "busier", "busiest")
+SHARED_CAVEAT = (
+    f"Outside the analyst role hot-spot times show five bands, not numbers, and only for "
+    f"patterns of at least {MIN_EVENTS} incidents in whole months."
+)
+SPANS = {"3m": ("Last 3 months", 3), "12m": ("Last 12 months", 12)}
+Profiles = Mapping[tuple[str, str], tuple[float, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    label: str
+    start: int  # epoch hours
+    end: int
+
+
+def span_for(slug: str, now: datetime, role: Role) -> Span:
+    """Whole months: the last N complete months, plus (analyst) the current month so far."""
+    label, months = SPANS[slug]
+    today = now.astimezone(LONDON).date()
+    index = today.year * 12 + today.month - 1
+    year, month = divmod(index - months, 12)
+    start = _month_start(year, month + 1)
+    this_month = _month_start(today.year, today.month)
+    if role.exact:
+        return Span(f"{label} and this month so far", epoch_hour(start), epoch_hour(now) + 1)
+    return Span(f"{label} (whole months)", epoch_hour(start), epoch_hour(this_month))
+
+
+def _month_start(year: int, month: int) -> datetime:
+    return datetime.combine(date(year, month, 1), datetime.min.time(), tzinfo=LONDON)
+
+
+def selected_weights(
+    profiles: Profiles, areas: Sequence[str] | None, sources: Sequence[str]
+) -> tuple[list[float], dict[tuple[str, str], int]]:
+    """The summed 168 weights of the chosen areas (None: all) and sources' categories, and
+    each (area, category)'s number of incidents (weights sum to one per incident)."""
+    wanted = set(sources)
+    total = [0.0] * HOURS_PER_WEEK
+    counts: dict[tuple[str, str], int] = {}
+    for (area, category), weights in profiles.items():
+        owner = CATEGORY_SOURCE.get(category)
+        if owner is None or owner.value not in wanted:
+            continue
+        if areas is not None and area not in areas:
+            continue
+        for i, w in enumerate(weights):
+            total[i] += w
+        counts[area, category] = round(sum(weights))
+    return total, counts
+
+
+def grid(weights: Sequence[float]) -> pd.DataFrame:
+    """Long table: Day, Hour ('00'..'23'), Incidents (expected, one decimal)."""
+    return pd.DataFrame(
+        [
+            {"Day": DAYS[i // 24], "Hour": f"{i % 24:02d}", "Incidents": round(w, 1)}
+            for i, w in enumerate(weights)
+        ]
+    )
+
+
+def banded(weights: Sequence[float]) -> pd.DataFrame:
+    """Long table: Day, Hour and the band of the cell among all 168 (by rank, no numbers)."""
+    order = sorted(range(len(weights)), key=lambda i: (weights[i], i))
+    band = {}
+    for rank, i in enumerate(order):
+        band[i] = BANDS[min(rank * len(BANDS) // len(weights), len(BANDS) - 1)]
+    return pd.DataFrame(
+        [
+            {"Day": DAYS[i // 24], "Hour": f"{i % 24:02d}", "Level": band[i]}
+            for i in range(len(weights))
+        ]
+    )
+
+
+def enough(counts: Mapping[tuple[str, str], int], role: Role) -> bool:
+    """Whether a pattern may be shown: always to the analyst; to others when the disclosed
+    number of incidents it rests on is at least ``MIN_EVENTS``."""
+    if role.exact:
+        return sum(counts.values()) > 0
+    shown = disclose_sum(counts.values(), role)
+    return shown.value is not None and shown.value >= MIN_EVENTS
+
+
+def busiest_text(weights: Sequence[float], role: Role, top: int = 5) -> str:
+    """Text alternative of the heatmap: the busiest hours of the week, largest first."""
+    order = sorted(range(len(weights)), key=lambda i: (-weights[i], i))[:top]
+    if role.exact:
+        parts = [f"{DAYS[i // 24]} {i % 24:02d}:00 ({weights[i]:.1f})" for i in order]
+    else:
+        parts = [f"{DAYS[i // 24]} {i % 24:02d}:00" for i in order]
+    return "Busiest hours of the week, busiest first — " + "; ".join(parts) + "."
