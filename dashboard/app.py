@@ -27,7 +27,7 @@ from safer.errors import ConfigError
 from safer.geography import load_areas
 from safer.settings import Settings, load_settings
 from store.keys import Keys
-from store.reader import LiveSnapshot, StoreReader, WindowRow
+from store.reader import BASELINE_WEEKS, Baseline, LiveSnapshot, StoreReader, WindowRow
 
 WardNames = Mapping[str, str]
 APP_NAME = "safer-tracker"
@@ -70,6 +70,12 @@ def read_windows(
 ) -> list[tuple[WindowRow, ...]]:
     """Ward-level (ward, category) rows of each span, in one round trip."""
     return StoreReader(redis_client(url), Keys(prefix)).windows("ward", list(spans))
+
+
+@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+def read_baseline(url: str, prefix: str, start: int, end: int) -> dict[tuple[str, str], Baseline]:
+    """Ward-level baselines of a window (the same window in each of the previous weeks)."""
+    return StoreReader(redis_client(url), Keys(prefix)).baseline("ward", start, end)
 
 
 def window_filter(role: Role) -> str:
@@ -148,6 +154,35 @@ def show_window_kpis(kpis: list[figures.Kpi]) -> None:
         column.caption(kpi.help)
 
 
+def show_above_normal(
+    settings: Settings,
+    window: figures.Window,
+    now: figures.Cells,
+    sources: list[str],
+    ward_names: WardNames,
+    role: Role,
+) -> pd.DataFrame:
+    """Wards furthest above their normal level in the window (the KPI's second window)."""
+    st.subheader(f"Areas above normal — {window.label.lower()}")
+    try:
+        baselines = read_baseline(
+            settings.require_redis(), settings.redis_prefix, window.start, window.end
+        )
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return pd.DataFrame()
+    table = figures.above_normal(now, baselines, sources, ward_names, role)
+    st.caption(
+        f"Compared with the same hours in each of the previous {BASELINE_WEEKS} weeks; "
+        "'above normal' is more than one spread above the usual level, 'well' two, 'far' three."
+    )
+    if table.empty:
+        st.info("No ward is above its normal level in this window.")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
+    return table
+
+
 def show_wards(table: pd.DataFrame, window: figures.Window) -> None:
     st.subheader(f"Incidents by ward — {window.label.lower()}")
     st.caption(figures.window_caption(window))
@@ -223,6 +258,7 @@ def live_panel(
         st.caption(SUM_CAVEAT)
     if len(sources) < len(data.ALL_SOURCES):
         st.caption("Filtered to: " + ", ".join(data.source_label(s) for s in sources))
+    unusual = show_above_normal(settings, kpi_windows[1], cells[3], sources, ward_names, role)
     chosen = cells[-1]
     wards = figures.ward_window_table(chosen, ward_names, sources, role)
     categories = figures.category_window_table(chosen, role)
@@ -240,6 +276,7 @@ def live_panel(
         now,
         [
             ("Recent windows", figures.kpi_frame(kpis)),
+            ("Areas above normal", unusual),
             ("Incidents by ward", wards),
             ("Incidents by category", figures.category_export(categories, role)),
             ("Latest incidents", ticker),

@@ -9,6 +9,7 @@ and public, so that no combination of figures recovers a count under 5.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,7 @@ from dashboard.disclosure import (
     disclose_sum,
 )
 from schemas.categories import CATEGORY_SOURCE
-from store.reader import WEEK_HOURS, YEAR_EARLIER_HOURS, WindowRow
+from store.reader import WEEK_HOURS, YEAR_EARLIER_HOURS, Baseline, WindowRow
 
 Cells = dict[tuple[str, str], int]
 """(ward, category) -> exact count in a window."""
@@ -290,3 +291,64 @@ def window_caption(window: Window) -> str:
     start = datetime.fromtimestamp(window.start * 3600, UTC)
     end = datetime.fromtimestamp(window.end * 3600, UTC) - timedelta(minutes=1)
     return f"{window.label}: {local_time(start)} to {local_time(end)} UK time"
+
+
+ABOVE_NORMAL_ROWS = 8
+UNUSUAL = ((3.0, "far above normal"), (2.0, "well above normal"), (1.0, "above normal"))
+
+
+def above_normal(
+    now: Cells,
+    baselines: Mapping[tuple[str, str], Baseline],
+    sources: Sequence[str],
+    ward_names: Mapping[str, str],
+    role: Role,
+    rows: int = ABOVE_NORMAL_ROWS,
+) -> pd.DataFrame:
+    """Wards furthest above their normal for this window: the window against the same
+    hour-of-week window in each of the previous weeks (``StoreReader.baseline``). Every
+    figure is a sum of (ward, category) cells disclosed for the role, and the verdict is
+    computed from the disclosed figures, so it reveals nothing the figures do not."""
+    wanted = set(sources)
+    weekly: dict[str, list[list[int]]] = {}
+    for (ward, category), baseline in baselines.items():
+        owner = CATEGORY_SOURCE.get(category)
+        if owner is not None and owner.value in wanted:
+            weekly.setdefault(ward, []).append(list(baseline.weeks))
+    current: dict[str, list[int]] = {}
+    for (ward, category), n in now.items():
+        owner = CATEGORY_SOURCE.get(category)
+        if owner is not None and owner.value in wanted:
+            current.setdefault(ward, []).append(n)
+    found = []
+    for ward in set(weekly) | set(current):
+        shown = disclose_sum(current.get(ward, []), role)
+        cells_by_week = list(zip(*weekly.get(ward, []), strict=True)) or [()]
+        past = [disclose_sum(week, role).value for week in cells_by_week]
+        known = [0 if v is None else v for v in past]
+        usual = Baseline.of(known)
+        value = 0 if shown.value is None else shown.value
+        if value <= usual.mean:
+            continue
+        # counts are Poisson-like: a spread below sqrt(mean) (or 1) is luck, not a rule
+        z = (value - usual.mean) / max(usual.stdev, math.sqrt(max(usual.mean, 1.0)))
+        verdict = next((label for bound, label in UNUSUAL if z >= bound), None)
+        if verdict is None:
+            continue
+        found.append(
+            (
+                -z,
+                ward_label(ward, ward_names),
+                shown.text,
+                f"{usual.mean:,.1f}",
+                verdict,
+            )
+        )
+    found.sort()
+    return pd.DataFrame(
+        [
+            {WARD_COLUMN: w, "This window": s, "Usual (mean of past weeks)": u, "Verdict": v}
+            for _, w, s, u, v in found[:rows]
+        ],
+        columns=[WARD_COLUMN, "This window", "Usual (mean of past weeks)", "Verdict"],
+    )

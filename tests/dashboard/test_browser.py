@@ -134,7 +134,12 @@ def test_exports_download_and_open(live_stack: LiveStack, page: Page, tmp_path: 
         files[label] = path
     assert files["Excel"].name.startswith("safer-live-partner-")
     book = load_workbook(files["Excel"])
-    assert book.sheetnames[:3] == ["About", "Recent windows", "Incidents by ward"]
+    assert book.sheetnames[:4] == [
+        "About",
+        "Recent windows",
+        "Areas above normal",
+        "Incidents by ward",
+    ]
     about = {row[0]: row[1] for row in book["About"].iter_rows(min_row=2, values_only=True)}
     assert about["Disclosed for role"] == "partner"
     assert about["Filter: sources"] == "Police, Council"

@@ -403,3 +403,22 @@ def test_hotspot_times_are_withheld_for_few_incidents(seeded: Settings, role: Ro
     assert any("Too few incidents here for a pattern" in i.value for i in at.info)
     assert not at.dataframe
     assert not at.get("download_button")
+
+
+def test_areas_above_normal_per_role(seeded: Settings) -> None:
+    """With no history, this window's incidents are far above normal: for the analyst
+    Bebington's ASB reports (24 h); for a partner only what disclosure lets through (7 days:
+    Birkenhead's 7 burglaries shown as 5; Bebington's 2 drugs offences are suppressed)."""
+    analyst = table_with(run_app(role=Role.ANALYST), "Verdict")
+    beb = analyst[analyst["Ward"] == "Bebington (E05000954)"].iloc[0]
+    assert beb["Verdict"] == "far above normal"
+    assert beb["Usual (mean of past weeks)"] == "0.0"
+    partner = table_with(run_app(role=Role.PARTNER), "Verdict")
+    assert partner.to_dict("records") == [
+        {
+            "Ward": "Birkenhead and Tranmere (E05000956)",
+            "This window": "5",
+            "Usual (mean of past weeks)": "0.0",
+            "Verdict": "far above normal",
+        }
+    ]
