@@ -9,7 +9,7 @@ URL (``?source=police&source=fire``) so a view is a shareable link; all sources 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 import altair as alt
 import pandas as pd
@@ -18,7 +18,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from aggregates.buckets import Bucket
-from dashboard import data, figures, hotspots, trends
+from dashboard import briefing, data, figures, hotspots, trends
 from dashboard.access import AuditLog
 from dashboard.disclosure import SUM_CAVEAT, Role
 from dashboard.exports import FORMATS, ExportView, render
@@ -26,6 +26,7 @@ from dashboard.session import Viewer, record_view, viewer
 from safer.errors import ConfigError
 from safer.geography import load_areas
 from safer.settings import Settings, load_settings
+from schemas.calendar import LONDON
 from store.keys import Keys
 from store.reader import BASELINE_WEEKS, Baseline, LiveSnapshot, StoreReader, WindowRow
 
@@ -37,7 +38,13 @@ WINDOW_PARAM = "window"
 WINDOW_STATE = "window"
 DEFAULT_WINDOW = {True: "24h", False: "7d"}  # analyst (exact) / partner and public
 PAGE_PARAM = "page"
-PAGES = {"live": "Live", "trends": "Trends", "hotspots": "Hot-spot times"}
+PAGES = {
+    "live": "Live",
+    "briefing": "Overnight briefing",
+    "trends": "Trends",
+    "hotspots": "Hot-spot times",
+}
+SINCE_PARAM = "since"
 TRENDS_TTL_S = 30.0  # whole past days and months: a slower refresh is plenty
 GRAIN_PARAM = "grain"
 SPAN_PARAM = "span"
@@ -495,6 +502,97 @@ def hotspots_panel(
     )
 
 
+SINCE_DAYS = 14
+
+
+def since_filter(now: datetime) -> datetime:
+    """The analyst's briefing start (default 18:00 yesterday), mirrored into ``?since=``: a
+    day of the last two weeks and a whole hour (select boxes: Streamlit's date and time
+    pickers have touch targets below WCAG 2.2's 24 px)."""
+    today = now.astimezone(LONDON).date()
+    days = [today - timedelta(days=i) for i in range(SINCE_DAYS)]
+    if "since-day" not in st.session_state:
+        try:
+            wanted = datetime.fromisoformat(st.query_params.get(SINCE_PARAM, ""))
+            start = wanted.replace(tzinfo=LONDON) if wanted.tzinfo is None else wanted
+        except ValueError:
+            start = briefing.default_since(now)
+        start = start.astimezone(LONDON)
+        if start.date() not in days:
+            start = briefing.default_since(now).astimezone(LONDON)
+        st.session_state["since-day"], st.session_state["since-hour"] = start.date(), start.hour
+    day = st.sidebar.selectbox(
+        "Since (day)", days, format_func=lambda d: f"{d:%a %d %b}", key="since-day"
+    )
+    hour = st.sidebar.selectbox(
+        "Since (time, UK)", list(range(24)), format_func=lambda h: f"{h:02d}:00", key="since-hour"
+    )
+    since = briefing.since_from(day, time(hour))
+    st.query_params[SINCE_PARAM] = since.strftime("%Y-%m-%dT%H:%M")
+    return since
+
+
+def briefing_panel(
+    settings: Settings,
+    who: Viewer,
+    sources: list[str],
+    since: datetime | None,
+    ward_names: WardNames,
+) -> None:
+    role = who.role
+    now = datetime.now(UTC)
+    window = briefing.briefing_window(now, role, since)
+    snapshot = load_snapshot(settings)
+    if snapshot is None:
+        return
+    try:
+        rows = read_windows(
+            settings.require_redis(), settings.redis_prefix, ((window.start, window.end),)
+        )
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    cells = figures.cells_of(rows[0], sources)
+    st.subheader(window.label)
+    st.caption(
+        f"Prepared {data.local_time(now)} UK time for {role.value} use. "
+        + ("" if role.exact else "Outside the analyst role the briefing covers yesterday. ")
+        + ("" if role.exact else SUM_CAVEAT)
+    )
+    by_source = briefing.counts_by_source(cells, role)
+    st.markdown("**" + briefing.summary_text(by_source, window) + "**")
+    left, right = st.columns(2)
+    left.markdown("**By source**")
+    left.dataframe(by_source, hide_index=True, width="stretch")
+    by_category = briefing.counts_by_category(cells, role)
+    right.markdown("**By category**")
+    right.dataframe(by_category, hide_index=True, width="stretch")
+    st.markdown(
+        "**Notable incidents** (violence, robbery, weapons, arson, crimes in progress, "
+        "welfare concerns, primary fires)"
+    )
+    notable = briefing.notable(snapshot.latest, window, ward_names, sources, role)
+    if notable.empty:
+        st.info("No notable incidents among the latest received in this window.")
+    else:
+        st.dataframe(notable, hide_index=True, width="stretch")
+    unusual = show_above_normal(settings, window, cells, sources, ward_names, role)
+    export = ExportView(
+        "Overnight briefing",
+        role,
+        {"sources": ", ".join(data.source_label(s) for s in sources), "window": window.label},
+        now,
+        [
+            ("By source", by_source),
+            ("By category", by_category),
+            ("Notable incidents", notable),
+            ("Areas above normal", unusual),
+        ],
+        figures.caveats(role),
+    )
+    show_exports(settings, who, export, "briefing", {"source": sources, "since": window.label})
+
+
 def main() -> None:
     st.set_page_config(page_title=APP_NAME, layout="wide")
     settings = load_settings()
@@ -516,6 +614,15 @@ def main() -> None:
         panel(settings, who, sources, grain)
         return
     ward_names = load_areas(settings.partnership).ward_names
+    if page == "briefing":
+        since = since_filter(datetime.now(UTC)) if who.role.exact else None
+        record_view(settings, who, page, {"source": sources, "since": str(since or "yesterday")})
+        if not sources:
+            st.warning("No source selected: choose at least one in the sidebar.")
+            return
+        brief = st.fragment(briefing_panel, run_every=TRENDS_TTL_S)
+        brief(settings, who, sources, since, ward_names)
+        return
     if page == "hotspots":
         spans = {slug: label for slug, (label, _) in hotspots.SPANS.items()}
         span_slug = query_choice(SPAN_PARAM, "Period", spans, "12m")

@@ -422,3 +422,35 @@ def test_areas_above_normal_per_role(seeded: Settings) -> None:
             "Verdict": "far above normal",
         }
     ]
+
+
+def briefing_counts(at: AppTest) -> dict[str, str]:
+    table = next(d.value for d in at.dataframe if list(d.value.columns) == ["Source", "Incidents"])
+    return dict(zip(table["Source"], table["Incidents"], strict=True))
+
+
+def test_overnight_briefing_for_the_analyst(seeded: Settings) -> None:
+    """Default: since 18:00 yesterday (only today's ASB reports); from a shared link with an
+    earlier start, yesterday's noon incidents too."""
+    at = run_app({"page": "briefing"}, role=Role.ANALYST)
+    assert at.title[0].value == "safer-tracker — overnight briefing"
+    assert briefing_counts(at) == {"Police": "0", "Council": "3", "Fire": "0", "All": "3"}
+    yesterday = datetime.now(LONDON).date() - timedelta(days=1)
+    assert at.query_params["since"] == f"{yesterday.isoformat()}T18:00"
+    early = run_app({"page": "briefing", "since": f"{yesterday.isoformat()}T11:00"}, Role.ANALYST)
+    assert briefing_counts(early) == {"Police": "9", "Council": "3", "Fire": "1", "All": "13"}
+    assert any("No notable incidents" in i.value for i in early.info)
+    assert len(early.get("download_button")) == 3
+
+
+@pytest.mark.parametrize("role", [Role.PARTNER, Role.PUBLIC])
+def test_overnight_briefing_outside_the_analyst_role_is_yesterday(
+    seeded: Settings, role: Role
+) -> None:
+    at = run_app(
+        {"page": "briefing", "since": "2020-01-01T00:00"},
+        role=None if role is Role.PUBLIC else role,
+    )
+    assert briefing_counts(at) == {"Police": "10", "Council": "0", "Fire": FEWER, "All": "10"}
+    assert len(at.sidebar.selectbox) == 0  # no start to choose outside the analyst role
+    assert any(s.value.startswith("Yesterday (") for s in at.subheader)

@@ -1,0 +1,117 @@
+"""Overnight briefing: what happened since a chosen time (pure: no Streamlit, no Redis).
+
+For the morning meeting: counts by source and category, the notable incidents and the
+areas above normal, since 18:00 yesterday by default. The analyst may choose any start;
+partner and public get the fixed window 'yesterday' (whole day, to midnight), since an
+arbitrary start could be moved hour by hour to isolate single incidents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+
+from aggregates.buckets import epoch_hour
+from dashboard.data import ALL_SOURCES, category_label, source_label
+from dashboard.disclosure import FIXED_BY_SLUG, Role, disclose_sum
+from dashboard.figures import Cells, Window, ticker_frame
+from schemas.calendar import LONDON
+from schemas.categories import CATEGORY_SOURCE
+
+DEFAULT_SINCE = time(18, 0)
+NOTABLE = frozenset(
+    {
+        "violent-crime",
+        "robbery",
+        "possession-of-weapons",
+        "criminal-damage-arson",
+        "call-crime-in-progress",
+        "call-welfare-concern",
+        "primary-fire",
+    }
+)
+"""Categories a morning meeting reads incident by incident."""
+
+
+def default_since(now: datetime) -> datetime:
+    """18:00 (UK time) yesterday."""
+    yesterday = now.astimezone(LONDON).date() - timedelta(days=1)
+    return datetime.combine(yesterday, DEFAULT_SINCE, tzinfo=LONDON)
+
+
+def briefing_window(now: datetime, role: Role, since: datetime | None = None) -> Window:
+    """The analyst's window from ``since`` (whole hours) to the end of the current hour;
+    partner and public: yesterday."""
+    if not role.exact:
+        start, end = FIXED_BY_SLUG["yesterday"].bounds(now)
+        label = f"Yesterday ({start.astimezone(LONDON):%a %d %b})"
+        return Window("yesterday", label, epoch_hour(start), epoch_hour(end))
+    begin = since or default_since(now)
+    local = begin.astimezone(LONDON)
+    return Window(
+        "since",
+        f"Since {local:%a %d %b %H:%M}",
+        epoch_hour(begin),
+        max(epoch_hour(now) + 1, epoch_hour(begin) + 1),
+    )
+
+
+def since_from(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=LONDON)
+
+
+def counts_by_source(cells: Cells, role: Role) -> pd.DataFrame:
+    rows = []
+    for source in ALL_SOURCES:
+        part = [n for (_, c), n in cells.items() if _source(c) == source]
+        rows.append({"Source": source_label(source), "Incidents": disclose_sum(part, role).text})
+    rows.append({"Source": "All", "Incidents": disclose_sum(cells.values(), role).text})
+    return pd.DataFrame(rows)
+
+
+def counts_by_category(cells: Cells, role: Role) -> pd.DataFrame:
+    per: dict[str, list[int]] = {}
+    for (_, category), n in cells.items():
+        per.setdefault(category, []).append(n)
+    shown = [(category, disclose_sum(v, role), sum(v)) for category, v in per.items()]
+    shown.sort(key=lambda r: (-(r[1].value if r[1].value is not None else -1), r[0]))
+    return pd.DataFrame(
+        [
+            {"Category": category_label(c), "Source": source_label(_source(c)), "Incidents": s.text}
+            for c, s, _ in shown
+        ],
+        columns=["Category", "Source", "Incidents"],
+    )
+
+
+def _source(category: str) -> str:
+    owner = CATEGORY_SOURCE.get(category)
+    return owner.value if owner else ""
+
+
+def notable(
+    rows: Sequence[Mapping[str, Any]],
+    window: Window,
+    ward_names: Mapping[str, str],
+    sources: Sequence[str],
+    role: Role,
+) -> pd.DataFrame:
+    """Notable incidents (``NOTABLE`` categories) of the latest-incidents list that occurred
+    in the window, newest first, as the role may see them."""
+    start = datetime.fromtimestamp(window.start * 3600, UTC)
+    end = datetime.fromtimestamp(window.end * 3600, UTC)
+    chosen = [
+        r
+        for r in rows
+        if r.get("category") in NOTABLE
+        and start <= datetime.fromisoformat(str(r["occurred_start"])) < end
+    ]
+    return ticker_frame(chosen, ward_names, sources, role, limit=len(chosen) or 1)
+
+
+def summary_text(by_source: pd.DataFrame, window: Window) -> str:
+    parts = [f"{r['Source']}: {r['Incidents']}" for r in by_source.to_dict("records")]
+    return f"{window.label} — " + "; ".join(parts) + "."
