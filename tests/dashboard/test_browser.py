@@ -169,6 +169,7 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
     sign_in(page, *ANALYST)
     for slug, label, heading in (
         ("briefing", "Overnight briefing", "Since "),
+        ("areas", "Area drill-down", "Wards"),
         ("trends", "Trends", "Monthly incidents and the year before"),
         ("hotspots", "Hot-spot times", "When incidents happen"),
     ):

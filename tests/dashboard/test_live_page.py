@@ -454,3 +454,40 @@ def test_overnight_briefing_outside_the_analyst_role_is_yesterday(
     assert briefing_counts(at) == {"Police": "10", "Council": "0", "Fire": FEWER, "All": "10"}
     assert len(at.sidebar.selectbox) == 0  # no start to choose outside the analyst role
     assert any(s.value.startswith("Yesterday (") for s in at.subheader)
+
+
+def test_area_drill_down_for_the_analyst(seeded: Settings) -> None:
+    """Borough -> ward -> LSOA, with counts and rates per 1,000 residents."""
+    at = run_app({"page": "areas", "window": "7d"}, role=Role.ANALYST)
+    assert at.title[0].value == "safer-tracker — area drill-down"
+    wards = table_with(at, "Per 1,000 residents")
+    top = wards.iloc[0]
+    assert (top["Area"], top["Incidents"]) == ("Birkenhead and Tranmere (E05000956)", "7")
+    assert top["Per 1,000 residents"] > 0
+    assert "×" in top["Compared with"]
+    assert len(wards) > 20  # every ward of the partnership, zeros included
+    ward = run_app({"page": "areas", "window": "7d", "area": BEBINGTON}, role=Role.ANALYST)
+    assert any(h.value == "Bebington: 5 incidents" for h in ward.subheader)
+    lsoas = table_with(ward, "Per 1,000 residents")
+    assert lsoas["Area"].str.contains(r"\(E010").all()
+    categories = next(d.value for d in ward.dataframe if "Category" in d.value.columns)
+    assert set(categories["Category"]) >= {"ASB – nuisance", "Drugs"}
+    assert ward.query_params["lsoa"] == "all"
+
+
+@pytest.mark.parametrize("role", [Role.PARTNER, Role.PUBLIC])
+def test_area_drill_down_stops_at_wards_outside_the_analyst_role(
+    seeded: Settings, role: Role
+) -> None:
+    at = run_app(
+        {"page": "areas", "area": BEBINGTON, "lsoa": BROMBOROUGH_LSOA},
+        role=None if role is Role.PUBLIC else role,
+    )
+    assert any(h.value == f"Bebington: {FEWER} incidents" for h in at.subheader)
+    assert any("figures stop at wards" in c.value for c in at.caption)
+    assert all(s.label != "LSOA" for s in at.sidebar.selectbox)
+    assert not any(
+        d.value["Area"].str.contains(r"\(E010").any()
+        for d in at.dataframe
+        if "Area" in d.value.columns
+    )

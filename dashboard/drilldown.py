@@ -1,0 +1,113 @@
+"""Area drill-down: borough -> ward -> LSOA, with rates per 1,000 residents (pure: no
+Streamlit, no Redis).
+
+Every count is a sum of (area, category) cells disclosed for the role; a rate is computed
+from the disclosed count, so it reveals nothing more. Partner and public stop at wards:
+their figures are protected sums of (ward, category) cells, and LSOA figures beside them
+would let small counts be worked out (an LSOA level for them would need every figure built
+from LSOA cells). Populations: Census 2011 usual residents (KS102EW) of the partnership's
+LSOAs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from dashboard.data import category_label
+from dashboard.disclosure import Role, Shown, disclose_sum
+from dashboard.figures import Cells
+
+AREA, INCIDENTS, RATE, VERSUS = "Area", "Incidents", "Per 1,000 residents", "Compared with"
+
+
+def rate(shown: Shown, population: int) -> float | None:
+    """Incidents per 1,000 residents, from the disclosed count (None when suppressed or the
+    population is unknown)."""
+    if shown.value is None or population <= 0:
+        return None
+    return round(shown.value * 1000 / population, 2)
+
+
+def by_area(cells: Cells) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for (area, _), n in cells.items():
+        out.setdefault(area, []).append(n)
+    return out
+
+
+def area_table(
+    cells: Cells,
+    areas: Sequence[str],
+    names: Mapping[str, str],
+    population: Mapping[str, int],
+    role: Role,
+    parent: tuple[str, float | None],
+) -> pd.DataFrame:
+    """One row per area (all of ``areas``, zeros included): disclosed count, rate, and the
+    rate against the parent's (``parent``: its name and rate), busiest first."""
+    parent_name, parent_rate = parent
+    per = by_area(cells)
+    rows = []
+    for area in areas:
+        shown = disclose_sum(per.get(area, []), role)
+        r = rate(shown, population.get(area, 0))
+        versus = f"{r / parent_rate:.1f}× {parent_name}" if r is not None and parent_rate else "—"
+        rows.append(
+            (
+                -(shown.value if shown.value is not None else -1),
+                names.get(area, area),
+                {
+                    AREA: f"{names.get(area, area)} ({area})",
+                    INCIDENTS: shown.text,
+                    RATE: r,
+                    VERSUS: versus,
+                },
+            )
+        )
+    rows.sort(key=lambda row: (row[0], row[1]))
+    return pd.DataFrame([r[2] for r in rows], columns=[AREA, INCIDENTS, RATE, VERSUS])
+
+
+def total(cells: Cells, area: str | None, role: Role) -> Shown:
+    """An area's (None: every area's) disclosed total."""
+    return disclose_sum([n for (a, _), n in cells.items() if area is None or a == area], role)
+
+
+def categories(
+    cells: Cells, area: str | None, parent: Cells, parent_name: str, role: Role
+) -> pd.DataFrame:
+    """Per category: the area's disclosed count and share, beside the parent's share."""
+    mine: dict[str, list[int]] = {}
+    for (a, category), n in cells.items():
+        if area is None or a == area:
+            mine.setdefault(category, []).append(n)
+    theirs: dict[str, list[int]] = {}
+    for (_, category), n in parent.items():
+        theirs.setdefault(category, []).append(n)
+    whole = total(cells, area, role).value or 0
+    parent_whole = disclose_sum(parent.values(), role).value or 0
+    rows = []
+    for category in sorted(set(mine) | set(theirs)):
+        shown = disclose_sum(mine.get(category, []), role)
+        other = disclose_sum(theirs.get(category, []), role)
+        rows.append(
+            {
+                "Category": category_label(category),
+                INCIDENTS: shown.text,
+                "Share": _share(shown, whole),
+                f"Share in {parent_name}": _share(other, parent_whole),
+                "_order": -(shown.value or 0),
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["Category", INCIDENTS, "Share", f"Share in {parent_name}", "_order"]
+    )
+    return frame.sort_values(["_order", "Category"]).drop(columns="_order").reset_index(drop=True)
+
+
+def _share(shown: Shown, whole: int) -> str:
+    if shown.value is None or not whole:
+        return "—"
+    return f"{100 * shown.value / whole:.0f}%"
