@@ -18,7 +18,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from aggregates.buckets import Bucket
-from dashboard import briefing, data, drilldown, figures, hotspots, trends
+from dashboard import briefing, data, drilldown, figures, hotspots, profiles, trends
 from dashboard.access import AuditLog
 from dashboard.disclosure import SUM_CAVEAT, Role
 from dashboard.exports import FORMATS, ExportView, render
@@ -28,7 +28,14 @@ from safer.geography import Areas, load_areas
 from safer.settings import Settings, load_settings
 from schemas.calendar import LONDON
 from store.keys import Keys
-from store.reader import BASELINE_WEEKS, Baseline, LiveSnapshot, StoreReader, WindowRow
+from store.reader import (
+    BASELINE_WEEKS,
+    Baseline,
+    LiveSnapshot,
+    RepeatCounts,
+    StoreReader,
+    WindowRow,
+)
 
 WardNames = Mapping[str, str]
 APP_NAME = "safer-tracker"
@@ -44,7 +51,9 @@ PAGES = {
     "areas": "Area drill-down",
     "trends": "Trends",
     "hotspots": "Hot-spot times",
+    "profiles": "Profiles",
 }
+BREAKDOWN_PARAM = "breakdown"
 SINCE_PARAM = "since"
 LSOA_PARAM = "lsoa"
 TRENDS_TTL_S = 30.0  # whole past days and months: a slower refresh is plenty
@@ -75,10 +84,23 @@ def read_snapshot(url: str, prefix: str, latest: int) -> LiveSnapshot:
 
 @st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
 def read_windows(
-    url: str, prefix: str, spans: tuple[tuple[int, int], ...], level: str = "ward"
+    url: str,
+    prefix: str,
+    spans: tuple[tuple[int, int], ...],
+    level: str = "ward",
+    breakdown: str = "cat",
 ) -> list[tuple[WindowRow, ...]]:
-    """(area, category) rows of each span at a level (default ward), in one round trip."""
-    return StoreReader(redis_client(url), Keys(prefix)).windows(level, list(spans))
+    """(area, category[, value]) rows of each span at a level (default ward), in one round
+    trip."""
+    return StoreReader(redis_client(url), Keys(prefix)).windows(level, list(spans), breakdown)
+
+
+@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+def read_repeats(
+    url: str, prefix: str, start: int, end: int
+) -> dict[tuple[str, str], RepeatCounts]:
+    """Restricted (analyst): repeat callers and locations per ward."""
+    return StoreReader(redis_client(url), Keys(prefix)).repeats("ward", start, end)
 
 
 @st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
@@ -709,6 +731,84 @@ def areas_panel(
     )
 
 
+def profiles_panel(
+    settings: Settings,
+    who: Viewer,
+    sources: list[str],
+    window_slug: str,
+    breakdown: str,
+    ward_names: WardNames,
+) -> None:
+    role = who.role
+    now = datetime.now(UTC)
+    window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
+    try:
+        url = settings.require_redis()
+        rows = read_windows(
+            url, settings.redis_prefix, ((window.start, window.end),), "ward", breakdown
+        )[0]
+        repeats = (
+            read_repeats(url, settings.redis_prefix, window.start, window.end)
+            if (role.restricted)
+            else {}
+        )
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    title = profiles.BREAKDOWNS[breakdown]
+    st.subheader(f"{title} — {window.label.lower()}")
+    st.caption(
+        figures.window_caption(window)
+        + ". Only what partners record; 'not recorded' values are not shown."
+        + ("" if role.exact else " " + SUM_CAVEAT)
+    )
+    table = profiles.profile_table(rows, sources, role)
+    tables: list[tuple[str, pd.DataFrame]] = []
+    if table.empty:
+        st.info("Nothing recorded for this breakdown in this window.")
+    else:
+        bars = profiles.chart_frame(table)
+        text = "; ".join(f"{v}: {n}" for v, n in zip(bars["Value"], bars["Incidents"], strict=True))
+        if not bars.empty:
+            st.bar_chart(bars, x="Value", y="Incidents", horizontal=True, alt=text)
+        st.caption(f"{title}, all categories — {text or 'every figure suppressed'}.")
+        st.dataframe(table, hide_index=True, width="stretch")
+        tables.append((title, table))
+    if role.restricted:
+        st.subheader("Repeat callers and repeat locations (restricted)")
+        st.caption(
+            "Pseudonymised caller and location references seen at least twice (and three "
+            "or more times) in the window, per ward: counts only, never the references."
+        )
+        repeat_table = profiles.repeats_table(repeats, ward_names)
+        if repeat_table.empty:
+            st.info("No repeat callers or locations in this window.")
+        else:
+            st.dataframe(repeat_table, hide_index=True, width="stretch")
+            tables.append(("Repeat callers and locations", repeat_table))
+    if not tables:
+        return
+    export = ExportView(
+        "Profiles",
+        role,
+        {
+            "sources": ", ".join(data.source_label(s) for s in sources),
+            "window": figures.window_caption(window),
+            "breakdown": title,
+        },
+        now,
+        tables,
+        figures.caveats(role),
+    )
+    show_exports(
+        settings,
+        who,
+        export,
+        "profiles",
+        {"source": sources, "window": window_slug, "breakdown": breakdown},
+    )
+
+
 def main() -> None:
     st.set_page_config(page_title=APP_NAME, layout="wide")
     settings = load_settings()
@@ -758,6 +858,18 @@ def main() -> None:
             return
         drill = st.fragment(areas_panel, run_every=TRENDS_TTL_S)
         drill(settings, who, sources, window_slug, ward, lsoa)
+        return
+    if page == "profiles":
+        window_slug = window_filter(who.role)
+        breakdown = query_choice(BREAKDOWN_PARAM, "Breakdown", profiles.BREAKDOWNS, "youth")
+        record_view(
+            settings, who, page, {"source": sources, "window": window_slug, "breakdown": breakdown}
+        )
+        if not sources:
+            st.warning("No source selected: choose at least one in the sidebar.")
+            return
+        prof = st.fragment(profiles_panel, run_every=TRENDS_TTL_S)
+        prof(settings, who, sources, window_slug, breakdown, ward_names)
         return
     if page == "hotspots":
         spans = {slug: label for slug, (label, _) in hotspots.SPANS.items()}

@@ -172,6 +172,7 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
         ("areas", "Area drill-down", "Wards"),
         ("trends", "Trends", "Monthly incidents and the year before"),
         ("hotspots", "Hot-spot times", "When incidents happen"),
+        ("profiles", "Profiles", "Youth or adult"),
     ):
         # in-app navigation: a new page load would be a new, signed-out session
         page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()

@@ -491,3 +491,21 @@ def test_area_drill_down_stops_at_wards_outside_the_analyst_role(
         for d in at.dataframe
         if "Area" in d.value.columns
     )
+
+
+def test_profiles_for_the_analyst_include_repeats(seeded: Settings) -> None:
+    """Today's three ASB reports are all recorded as youth; repeats are the analyst's."""
+    at = run_app({"page": "profiles", "breakdown": "youth", "window": "24h"}, Role.ANALYST)
+    assert at.title[0].value == "safer-tracker — profiles"
+    table = table_with(at, "Youth")
+    first = table.iloc[0].to_dict()
+    assert (first["Category"], first["Youth"]) == ("All categories", "3")
+    assert "ASB – nuisance" in set(table["Category"])
+    assert any("Repeat callers and repeat locations" in h.value for h in at.subheader)
+
+
+@pytest.mark.parametrize("role", [Role.PARTNER, Role.PUBLIC])
+def test_profiles_outside_the_analyst_role_have_no_repeats(seeded: Settings, role: Role) -> None:
+    at = run_app({"page": "profiles"}, role=None if role is Role.PUBLIC else role)
+    assert not any("Repeat" in h.value for h in at.subheader)
+    assert "Repeat callers" not in page_text(at)
