@@ -1,0 +1,257 @@
+"""Shared Streamlit pieces of the dashboard's pages: the Redis client, cached reads through
+``store.reader`` (one round trip each), filters mirrored into the URL, exports and the
+areas-above-normal panel. Settings are built once per run (``SAFER_*``); the Redis client
+lives in ``st.cache_resource`` and reads in ``st.cache_data`` with short lifetimes, so
+concurrent viewers share reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+from redis import Redis
+from redis.exceptions import RedisError
+
+from aggregates.buckets import Bucket
+from dashboard import data, figures
+from dashboard.access import AuditLog
+from dashboard.disclosure import Role
+from dashboard.exports import FORMATS, ExportView, render
+from dashboard.session import Viewer
+from safer.errors import ConfigError
+from safer.settings import Settings
+from store.keys import Keys
+from store.reader import (
+    BASELINE_WEEKS,
+    Baseline,
+    LiveSnapshot,
+    RepeatCounts,
+    StoreReader,
+    WindowRow,
+)
+
+WardNames = Mapping[str, str]
+
+SOURCE_PARAM = "source"
+
+SOURCE_STATE = "sources"
+
+WINDOW_PARAM = "window"
+
+WINDOW_STATE = "window"
+
+DEFAULT_WINDOW = {True: "24h", False: "7d"}  # analyst (exact) / partner and public
+
+TRENDS_TTL_S = 30.0  # whole past days and months: a slower refresh is plenty
+
+AREA_PARAM = "area"
+
+ALL_AREAS = "all"
+# Shorter than any sensible refresh period: concurrent viewers share one Redis read.
+
+SNAPSHOT_TTL_S = 1.0
+
+REDIS_TIMEOUT_S = 2.0
+
+NO_DATA_MESSAGE = (
+    "No data yet: nothing has been counted in this deployment. Start the local stack with "
+    "`safer up`, or check that the stream worker is running. This page refreshes by itself."
+)
+
+
+@st.cache_resource(show_spinner=False)
+def redis_client(url: str) -> Redis:
+    """One client (and connection pool) per Redis URL, shared by every session."""
+    timeout = REDIS_TIMEOUT_S
+    return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+
+
+@st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
+def read_snapshot(url: str, prefix: str, latest: int) -> LiveSnapshot:
+    return StoreReader(redis_client(url), Keys(prefix)).live_snapshot(latest=latest)
+
+
+@st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
+def read_windows(
+    url: str,
+    prefix: str,
+    spans: tuple[tuple[int, int], ...],
+    level: str = "ward",
+    breakdown: str = "cat",
+) -> list[tuple[WindowRow, ...]]:
+    """(area, category[, value]) rows of each span at a level (default ward), in one round
+    trip."""
+    return StoreReader(redis_client(url), Keys(prefix)).windows(level, list(spans), breakdown)
+
+
+@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+def read_repeats(
+    url: str, prefix: str, start: int, end: int
+) -> dict[tuple[str, str], RepeatCounts]:
+    """Restricted (analyst): repeat callers and locations per ward."""
+    return StoreReader(redis_client(url), Keys(prefix)).repeats("ward", start, end)
+
+
+@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+def read_baseline(url: str, prefix: str, start: int, end: int) -> dict[tuple[str, str], Baseline]:
+    """Ward-level baselines of a window (the same window in each of the previous weeks)."""
+    return StoreReader(redis_client(url), Keys(prefix)).baseline("ward", start, end)
+
+
+@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+def read_bucket_totals(
+    url: str, prefix: str, buckets: tuple[Bucket, ...]
+) -> list[tuple[WindowRow, ...]]:
+    """Ward-level (ward, category) rows of each day or month bucket, in one round trip."""
+    return StoreReader(redis_client(url), Keys(prefix)).bucket_totals("ward", list(buckets))
+
+
+@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+def read_profile(
+    url: str, prefix: str, level: str, start: int, end: int
+) -> dict[tuple[str, str], tuple[float, ...]]:
+    return StoreReader(redis_client(url), Keys(prefix)).profile(level, start, end)
+
+
+def query_choice(param: str, label: str, options: dict[str, str], default: str) -> str:
+    """A sidebar choice seeded from and mirrored into ``?param=``."""
+    if param not in st.session_state:
+        wanted = st.query_params.get(param)
+        st.session_state[param] = wanted if wanted in options else default
+    chosen = str(
+        st.sidebar.radio(label, options=list(options), format_func=options.__getitem__, key=param)
+    )
+    st.query_params[param] = chosen
+    return chosen
+
+
+def window_filter(role: Role) -> str:
+    """Sidebar choice of the window of the tables, seeded from and mirrored into ?window=;
+    partner and public choose among the fixed windows only."""
+    slugs = [w.slug for w in figures.windows_for(role, datetime.now(UTC))]
+    labels = {w.slug: w.label for w in figures.windows_for(role, datetime.now(UTC))}
+    default = DEFAULT_WINDOW[role.exact]
+    state_key = f"{WINDOW_STATE}-{role.value}"
+    if state_key not in st.session_state:
+        wanted = st.query_params.get(WINDOW_PARAM)
+        st.session_state[state_key] = wanted if wanted in slugs else default
+    chosen = st.sidebar.selectbox(
+        "Window",
+        options=slugs,
+        format_func=labels.__getitem__,
+        key=state_key,
+        help="Window of the ward table and category chart"
+        + ("" if role.exact else " (whole days up to last midnight)"),
+    )
+    st.query_params[WINDOW_PARAM] = chosen  # always: a link keeps its window across sign-in
+    return str(chosen)
+
+
+def source_filter() -> list[str]:
+    """Sidebar multiselect of sources, seeded from and mirrored into ``?source=...``."""
+    if SOURCE_STATE not in st.session_state:
+        from_url = data.parse_sources(st.query_params.get_all(SOURCE_PARAM))
+        st.session_state[SOURCE_STATE] = from_url or list(data.ALL_SOURCES)
+    selected = st.sidebar.multiselect(
+        "Sources shown",
+        options=list(data.ALL_SOURCES),
+        format_func=data.source_label,
+        key=SOURCE_STATE,
+        help="Filters the ward table, category chart and latest incidents.",
+    )
+    sources = data.parse_sources(selected)
+    if sources and len(sources) < len(data.ALL_SOURCES):
+        st.query_params[SOURCE_PARAM] = sources
+    elif SOURCE_PARAM in st.query_params:
+        del st.query_params[SOURCE_PARAM]
+    return sources
+
+
+def area_filter(ward_names: WardNames) -> str:
+    """The borough (all wards) or one ward, seeded from and mirrored into ``?area=``."""
+    options = {ALL_AREAS: "Whole borough", **dict(sorted(ward_names.items(), key=lambda w: w[1]))}
+    if AREA_PARAM not in st.session_state:
+        wanted = st.query_params.get(AREA_PARAM)
+        st.session_state[AREA_PARAM] = wanted if wanted in options else ALL_AREAS
+    chosen = str(
+        st.sidebar.selectbox("Area", list(options), format_func=options.__getitem__, key=AREA_PARAM)
+    )
+    st.query_params[AREA_PARAM] = chosen
+    return chosen
+
+
+def load_snapshot(settings: Settings) -> LiveSnapshot | None:
+    """The current snapshot, or None after showing why it cannot be read."""
+    try:
+        url = settings.require_redis()
+        return read_snapshot(url, settings.redis_prefix, settings.latest_incidents)
+    except ConfigError as exc:
+        st.error(f"Redis is not configured: {exc}.")
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+    return None
+
+
+def show_above_normal(
+    settings: Settings,
+    window: figures.Window,
+    now: figures.Cells,
+    sources: list[str],
+    ward_names: WardNames,
+    role: Role,
+) -> pd.DataFrame:
+    """Wards furthest above their normal level in the window (the KPI's second window)."""
+    st.subheader(f"Areas above normal — {window.label.lower()}")
+    try:
+        baselines = read_baseline(
+            settings.require_redis(), settings.redis_prefix, window.start, window.end
+        )
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return pd.DataFrame()
+    table = figures.above_normal(now, baselines, sources, ward_names, role)
+    st.caption(
+        f"Compared with the same hours in each of the previous {BASELINE_WEEKS} weeks; "
+        "'above normal' is more than one spread above the usual level, 'well' two, 'far' three."
+    )
+    if table.empty:
+        st.info("No ward is above its normal level in this window.")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
+    return table
+
+
+def show_exports(
+    settings: Settings, who: Viewer, export: ExportView, page: str, filters: dict[str, object]
+) -> None:
+    """Download buttons; each file is made (and audited) only when its button is clicked."""
+    st.subheader("Export this view")
+    audit = AuditLog(settings.audit_path)
+
+    def make(fmt: str) -> Callable[[], bytes]:
+        def build() -> bytes:
+            audit.write(who.name, who.role, "export", page=page, format=fmt, filters=filters)
+            return render(export, fmt)
+
+        return build
+
+    for column, (fmt, (label, mime)) in zip(st.columns(len(FORMATS)), FORMATS.items(), strict=True):
+        column.download_button(
+            f"Download {label}",
+            data=make(fmt),
+            file_name=export.filename(fmt),
+            mime=mime,
+            key=f"export-{fmt}",
+            on_click="ignore",
+            help=f"The figures on this page as {label}, with the filters, the time of "
+            "extraction and the caveats",
+        )
+
+
+def need_sources(sources: list[str]) -> bool:
+    """Whether any source is selected (else a warning in place of the page's panels)."""
+    if not sources:
+        st.warning("No source selected: choose at least one in the sidebar.")
+    return bool(sources)

@@ -1,0 +1,154 @@
+"""The Area drill-down page: partnership, ward, LSOA."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+from redis.exceptions import RedisError
+
+from dashboard import data, drilldown, figures
+from dashboard.disclosure import SUM_CAVEAT
+from dashboard.exports import ExportView
+from dashboard.session import Viewer, record_view
+from dashboard.ui import (
+    ALL_AREAS,
+    TRENDS_TTL_S,
+    area_filter,
+    need_sources,
+    read_windows,
+    show_exports,
+    window_filter,
+)
+from safer.geography import Areas, load_areas
+from safer.settings import Settings
+
+LSOA_PARAM = "lsoa"
+
+
+def lsoa_filter(ward: str, areas: Areas) -> str:
+    """The analyst's LSOA within the chosen ward (all: none chosen), mirrored in ``?lsoa=``."""
+    options = {ALL_AREAS: "All LSOAs of the ward"}
+    options |= {a.code: f"{a.name} ({a.code})" for a in areas.lsoas if a.ward_code == ward}
+    if st.session_state.get(LSOA_PARAM) not in options:
+        wanted = st.query_params.get(LSOA_PARAM)
+        st.session_state[LSOA_PARAM] = wanted if wanted in options else ALL_AREAS
+    chosen = str(
+        st.sidebar.selectbox("LSOA", list(options), format_func=options.__getitem__, key=LSOA_PARAM)
+    )
+    st.query_params[LSOA_PARAM] = chosen
+    return chosen
+
+
+def areas_panel(
+    settings: Settings, who: Viewer, sources: list[str], window_slug: str, ward: str, lsoa: str
+) -> None:
+    role = who.role
+    now = datetime.now(UTC)
+    areas = load_areas(settings.partnership)
+    window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
+    span = ((window.start, window.end),)
+    detail = role.exact and ward != ALL_AREAS
+    try:
+        url = settings.require_redis()
+        wards = figures.cells_of(read_windows(url, settings.redis_prefix, span)[0], sources)
+        lsoas = (
+            figures.cells_of(read_windows(url, settings.redis_prefix, span, "lsoa")[0], sources)
+            if detail
+            else {}
+        )
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    whole_name = areas.name or "the partnership"
+    ward_pop = areas.ward_population()
+    whole = drilldown.total(wards, None, role)
+    whole_rate = drilldown.rate(whole, sum(ward_pop.values()))
+    st.caption(figures.window_caption(window) + ("" if role.exact else " " + SUM_CAVEAT))
+    tables: list[tuple[str, pd.DataFrame]] = []
+    if ward == ALL_AREAS:
+        st.subheader(f"{whole_name}: {whole.text} incidents")
+        st.caption(f"{drilldown.rate(whole, sum(ward_pop.values())) or '—'} per 1,000 residents")
+        table = drilldown.area_table(
+            wards,
+            sorted(areas.ward_names),
+            areas.ward_names,
+            ward_pop,
+            role,
+            (whole_name, whole_rate),
+        )
+        tables.append(("Wards", table))
+        kinds = drilldown.categories(wards, None, wards, whole_name, role)
+    else:
+        name = areas.ward_name(ward)
+        mine = drilldown.total(wards, ward, role)
+        ward_rate = drilldown.rate(mine, ward_pop.get(ward, 0))
+        if lsoa == ALL_AREAS or not detail:
+            st.subheader(f"{name}: {mine.text} incidents")
+            st.caption(f"{ward_rate or '—'} per 1,000 residents; {whole_name}: {whole_rate or '—'}")
+            kinds = drilldown.categories(wards, ward, wards, whole_name, role)
+            if detail:
+                codes = sorted(a.code for a in areas.lsoas if a.ward_code == ward)
+                names = {a.code: a.name for a in areas.lsoas}
+                pops = {a.code: a.population for a in areas.lsoas}
+                tables.append(
+                    (
+                        "LSOAs",
+                        drilldown.area_table(lsoas, codes, names, pops, role, (name, ward_rate)),
+                    )
+                )
+            else:
+                st.caption(
+                    "Outside the analyst role figures stop at wards (smaller areas would let "
+                    "small counts be worked out)."
+                )
+        else:
+            info = next(a for a in areas.lsoas if a.code == lsoa)
+            here = drilldown.total(lsoas, lsoa, role)
+            st.subheader(f"{info.name} ({lsoa}), in {name}: {here.text} incidents")
+            st.caption(
+                f"{drilldown.rate(here, info.population) or '—'} per 1,000 residents; "
+                f"{name}: {ward_rate or '—'}; {whole_name}: {whole_rate or '—'}"
+            )
+            ward_cells = {k: n for k, n in wards.items() if k[0] == ward}
+            kinds = drilldown.categories(lsoas, lsoa, ward_cells, name, role)
+    for title, table in tables:
+        st.markdown(f"**{title}**")
+        st.dataframe(table, hide_index=True, width="stretch")
+    st.markdown("**Categories**")
+    st.dataframe(kinds, hide_index=True, width="stretch")
+    tables.append(("Categories", kinds))
+    export = ExportView(
+        "Area drill-down",
+        role,
+        {
+            "sources": ", ".join(data.source_label(s) for s in sources),
+            "window": figures.window_caption(window),
+            "ward": areas.ward_name(ward) if ward != ALL_AREAS else "all",
+            "lsoa": lsoa if detail else "all",
+        },
+        now,
+        tables,
+        figures.caveats(role),
+    )
+    show_exports(
+        settings,
+        who,
+        export,
+        "areas",
+        {"source": sources, "window": window_slug, "area": ward, "lsoa": lsoa},
+    )
+
+
+def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+    areas = load_areas(settings.partnership)
+    window_slug = window_filter(who.role)
+    ward = area_filter(areas.ward_names)
+    exact = who.role.exact and ward != ALL_AREAS
+    lsoa = lsoa_filter(ward, areas) if exact else ALL_AREAS
+    filters = {"source": sources, "window": window_slug, "area": ward, "lsoa": lsoa}
+    record_view(settings, who, "areas", filters)
+    if need_sources(sources):
+        drill = st.fragment(areas_panel, run_every=TRENDS_TTL_S)
+        drill(settings, who, sources, window_slug, ward, lsoa)

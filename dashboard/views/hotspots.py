@@ -1,0 +1,124 @@
+"""The Hot-spot times page: hour of day by day of week (aoristic)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import altair as alt
+import streamlit as st
+from redis.exceptions import RedisError
+
+from dashboard import data, hotspots
+from dashboard.exports import ExportView
+from dashboard.session import Viewer, record_view
+from dashboard.ui import (
+    ALL_AREAS,
+    TRENDS_TTL_S,
+    WardNames,
+    area_filter,
+    need_sources,
+    query_choice,
+    read_profile,
+    show_exports,
+)
+from safer.errors import ConfigError
+from safer.geography import load_areas
+from safer.settings import Settings
+
+SPAN_PARAM = "span"
+
+
+def hotspots_panel(
+    settings: Settings,
+    who: Viewer,
+    sources: list[str],
+    span_slug: str,
+    area: str,
+    ward_names: WardNames,
+) -> None:
+    role = who.role
+    now = datetime.now(UTC)
+    span = hotspots.span_for(span_slug, now, role)
+    level = "borough" if area == ALL_AREAS else "ward"
+    try:
+        profiles = read_profile(
+            settings.require_redis(), settings.redis_prefix, level, span.start, span.end
+        )
+    except (RedisError, ConfigError) as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    weights, counts = hotspots.selected_weights(
+        profiles, None if area == ALL_AREAS else [area], sources
+    )
+    place = "the whole borough" if area == ALL_AREAS else data.ward_label(area, ward_names)
+    st.subheader(f"When incidents happen — {place}")
+    st.caption(
+        f"{span.label}. Incidents known only as a time range are spread evenly over its "
+        "hours (aoristic), never put at the midpoint."
+    )
+    if not hotspots.enough(counts, role):
+        st.info(
+            "Too few incidents here for a pattern"
+            + (
+                "."
+                if role.exact
+                else f" that can be shown outside the analyst role "
+                f"(fewer than {hotspots.MIN_EVENTS})."
+            )
+        )
+        return
+    if role.exact:
+        table = hotspots.grid(weights)
+        colour = alt.Color("Incidents:Q", scale=alt.Scale(scheme="viridis"), title="Incidents")
+        tooltip = ["Day", "Hour", "Incidents"]
+    else:
+        table = hotspots.banded(weights)
+        colour = alt.Color(
+            "Level:O", scale=alt.Scale(domain=list(hotspots.BANDS), scheme="viridis"), title="Level"
+        )
+        tooltip = ["Day", "Hour", "Level"]
+    text = hotspots.busiest_text(weights, role)
+    chart = (
+        alt.Chart(table)
+        .mark_rect()
+        .encode(
+            x=alt.X("Hour:O", title="Hour of day (UK time)"),
+            y=alt.Y("Day:O", sort=list(hotspots.DAYS), title=None),
+            color=colour,
+            tooltip=tooltip,
+        )
+        .properties(height=260)
+    )
+    st.altair_chart(chart, width="stretch")
+    st.caption(text)
+    wide = table.pivot(index="Day", columns="Hour", values=table.columns[-1]).reindex(
+        list(hotspots.DAYS)
+    )
+    with st.expander("The same as a table"):
+        st.dataframe(wide, width="stretch")
+    export = ExportView(
+        "Hot-spot times",
+        role,
+        {
+            "sources": ", ".join(data.source_label(s) for s in sources),
+            "area": place,
+            "period": span.label,
+        },
+        now,
+        [("Hour of day by day of week", wide.reset_index())],
+        [text] if role.exact else [text, hotspots.SHARED_CAVEAT],
+    )
+    show_exports(
+        settings, who, export, "hotspots", {"source": sources, "span": span_slug, "area": area}
+    )
+
+
+def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+    ward_names = load_areas(settings.partnership).ward_names
+    spans = {slug: label for slug, (label, _) in hotspots.SPANS.items()}
+    span_slug = query_choice(SPAN_PARAM, "Period", spans, "12m")
+    area = area_filter(ward_names)
+    record_view(settings, who, "hotspots", {"source": sources, "span": span_slug, "area": area})
+    if need_sources(sources):
+        spots = st.fragment(hotspots_panel, run_every=TRENDS_TTL_S)
+        spots(settings, who, sources, span_slug, area, ward_names)

@@ -1,0 +1,162 @@
+"""The Live page: freshness, recent windows with comparisons, areas above normal, wards,
+categories and the latest incidents; reruns itself every ``SAFER_DASHBOARD_REFRESH_S``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+from redis.exceptions import RedisError
+
+from dashboard import data, figures
+from dashboard.disclosure import SUM_CAVEAT
+from dashboard.exports import ExportView
+from dashboard.session import Viewer, record_view
+from dashboard.ui import (
+    NO_DATA_MESSAGE,
+    WardNames,
+    load_snapshot,
+    read_windows,
+    show_above_normal,
+    show_exports,
+    window_filter,
+)
+from safer.geography import load_areas
+from safer.settings import Settings
+from store.reader import (
+    LiveSnapshot,
+)
+
+
+def show_freshness(snapshot: LiveSnapshot, now: datetime) -> None:
+    st.subheader("Feed freshness")
+    st.markdown("\n".join(f"- {line}" for line in data.freshness_lines(snapshot, now)))
+
+
+def show_kpis(snapshot: LiveSnapshot) -> None:
+    """All-time totals and dead letters (analyst: operational, exact)."""
+    values = data.kpis(snapshot)
+    for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
+        column.metric(label, f"{value:,}", border=True)
+
+
+def show_window_kpis(kpis: list[figures.Kpi]) -> None:
+    st.subheader("Recent windows")
+    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+        # more incidents is the bad direction: red up, green down (the arrow is the non-colour cue)
+        column.metric(
+            kpi.label, kpi.value, delta=kpi.delta, delta_color="inverse", border=True, help=kpi.help
+        )
+        column.caption(kpi.help)
+
+
+def show_wards(table: pd.DataFrame, window: figures.Window) -> None:
+    st.subheader(f"Incidents by ward — {window.label.lower()}")
+    st.caption(figures.window_caption(window))
+    if table.empty:
+        st.info("No incidents for the selected sources in this window.")
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def show_categories(table: pd.DataFrame, window: figures.Window) -> None:
+    st.subheader(f"Incidents by category — {window.label.lower()}")
+    summary = figures.category_text(table)
+    charted = table.dropna(subset=[data.INCIDENTS_COLUMN])
+    if not charted.empty:
+        st.bar_chart(
+            charted,
+            x=data.CATEGORY_COLUMN,
+            y=data.INCIDENTS_COLUMN,
+            horizontal=True,
+            sort=f"-{data.INCIDENTS_COLUMN}",
+            alt=summary,
+        )
+    st.caption(summary)
+
+
+def show_ticker(table: pd.DataFrame) -> None:
+    st.subheader(f"Latest incidents (newest first, up to {data.TICKER_ROWS})")
+    if table.empty:
+        st.info("No recent incidents for the selected sources.")
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def live_panel(
+    settings: Settings, who: Viewer, sources: list[str], window_slug: str, ward_names: WardNames
+) -> None:
+    """Everything read from Redis; rerun by itself every refresh period."""
+    role = who.role
+    snapshot = load_snapshot(settings)
+    if snapshot is None:
+        return
+    now = datetime.now(UTC)
+    st.caption(
+        f"Updated {data.clock_time(now)} UK time; refreshes every "
+        f"{settings.dashboard_refresh_s:g} s. Viewing as {role.value}."
+    )
+    if not data.has_data(snapshot):
+        st.info(NO_DATA_MESSAGE)
+        return
+    show_freshness(snapshot, now)
+    if role.exact:
+        show_kpis(snapshot)
+    if not sources:
+        st.warning("No source selected: choose at least one in the sidebar.")
+        return
+    windows = {w.slug: w for w in figures.windows_for(role, now)}
+    kpi_windows = [windows[slug] for slug in figures.kpi_slugs(role)]
+    spans = [span for w in kpi_windows for span in figures.comparison_spans(w)]
+    selected = windows[window_slug]
+    spans.append((selected.start, selected.end))
+    try:
+        rows = read_windows(settings.require_redis(), settings.redis_prefix, tuple(spans))
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    cells = [figures.cells_of(r, sources) for r in rows]
+    kpis = [
+        figures.kpi(w.label, cells[3 * i], cells[3 * i + 1], cells[3 * i + 2], role)
+        for i, w in enumerate(kpi_windows)
+    ]
+    show_window_kpis(kpis)
+    if not role.exact:
+        st.caption(SUM_CAVEAT)
+    if len(sources) < len(data.ALL_SOURCES):
+        st.caption("Filtered to: " + ", ".join(data.source_label(s) for s in sources))
+    unusual = show_above_normal(settings, kpi_windows[1], cells[3], sources, ward_names, role)
+    chosen = cells[-1]
+    wards = figures.ward_window_table(chosen, ward_names, sources, role)
+    categories = figures.category_window_table(chosen, role)
+    ticker = figures.ticker_frame(snapshot.latest, ward_names, sources, role, data.TICKER_ROWS)
+    show_wards(wards, selected)
+    show_categories(categories, selected)
+    show_ticker(ticker)
+    export = ExportView(
+        "Live",
+        role,
+        {
+            "sources": ", ".join(data.source_label(s) for s in sources),
+            "window": figures.window_caption(selected),
+        },
+        now,
+        [
+            ("Recent windows", figures.kpi_frame(kpis)),
+            ("Areas above normal", unusual),
+            ("Incidents by ward", wards),
+            ("Incidents by category", figures.category_export(categories, role)),
+            ("Latest incidents", ticker),
+        ],
+        figures.caveats(role),
+    )
+    show_exports(settings, who, export, "live", {"source": sources, "window": window_slug})
+
+
+def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+    window_slug = window_filter(who.role)
+    record_view(settings, who, "live", {"source": sources, "window": window_slug})
+    ward_names = load_areas(settings.partnership).ward_names
+    live = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
+    live(settings, who, sources, window_slug, ward_names)

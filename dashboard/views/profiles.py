@@ -1,0 +1,117 @@
+"""The Profiles page: category by one dimension, and repeats for the analyst."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+from redis.exceptions import RedisError
+
+from dashboard import data, figures, profiles
+from dashboard.disclosure import SUM_CAVEAT
+from dashboard.exports import ExportView
+from dashboard.session import Viewer, record_view
+from dashboard.ui import (
+    TRENDS_TTL_S,
+    WardNames,
+    need_sources,
+    query_choice,
+    read_repeats,
+    read_windows,
+    show_exports,
+    window_filter,
+)
+from safer.geography import load_areas
+from safer.settings import Settings
+
+BREAKDOWN_PARAM = "breakdown"
+
+
+def profiles_panel(
+    settings: Settings,
+    who: Viewer,
+    sources: list[str],
+    window_slug: str,
+    breakdown: str,
+    ward_names: WardNames,
+) -> None:
+    role = who.role
+    now = datetime.now(UTC)
+    window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
+    try:
+        url = settings.require_redis()
+        rows = read_windows(
+            url, settings.redis_prefix, ((window.start, window.end),), "ward", breakdown
+        )[0]
+        repeats = (
+            read_repeats(url, settings.redis_prefix, window.start, window.end)
+            if (role.restricted)
+            else {}
+        )
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    title = profiles.BREAKDOWNS[breakdown]
+    st.subheader(f"{title} — {window.label.lower()}")
+    st.caption(
+        figures.window_caption(window)
+        + ". Only what partners record; 'not recorded' values are not shown."
+        + ("" if role.exact else " " + SUM_CAVEAT)
+    )
+    table = profiles.profile_table(rows, sources, role)
+    tables: list[tuple[str, pd.DataFrame]] = []
+    if table.empty:
+        st.info("Nothing recorded for this breakdown in this window.")
+    else:
+        bars = profiles.chart_frame(table)
+        text = "; ".join(f"{v}: {n}" for v, n in zip(bars["Value"], bars["Incidents"], strict=True))
+        if not bars.empty:
+            st.bar_chart(bars, x="Value", y="Incidents", horizontal=True, alt=text)
+        st.caption(f"{title}, all categories — {text or 'every figure suppressed'}.")
+        st.dataframe(table, hide_index=True, width="stretch")
+        tables.append((title, table))
+    if role.restricted:
+        st.subheader("Repeat callers and repeat locations (restricted)")
+        st.caption(
+            "Pseudonymised caller and location references seen at least twice (and three "
+            "or more times) in the window, per ward: counts only, never the references."
+        )
+        repeat_table = profiles.repeats_table(repeats, ward_names)
+        if repeat_table.empty:
+            st.info("No repeat callers or locations in this window.")
+        else:
+            st.dataframe(repeat_table, hide_index=True, width="stretch")
+            tables.append(("Repeat callers and locations", repeat_table))
+    if not tables:
+        return
+    export = ExportView(
+        "Profiles",
+        role,
+        {
+            "sources": ", ".join(data.source_label(s) for s in sources),
+            "window": figures.window_caption(window),
+            "breakdown": title,
+        },
+        now,
+        tables,
+        figures.caveats(role),
+    )
+    show_exports(
+        settings,
+        who,
+        export,
+        "profiles",
+        {"source": sources, "window": window_slug, "breakdown": breakdown},
+    )
+
+
+def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+    ward_names = load_areas(settings.partnership).ward_names
+    window_slug = window_filter(who.role)
+    breakdown = query_choice(BREAKDOWN_PARAM, "Breakdown", profiles.BREAKDOWNS, "youth")
+    filters = {"source": sources, "window": window_slug, "breakdown": breakdown}
+    record_view(settings, who, "profiles", filters)
+    if need_sources(sources):
+        prof = st.fragment(profiles_panel, run_every=TRENDS_TTL_S)
+        prof(settings, who, sources, window_slug, breakdown, ward_names)

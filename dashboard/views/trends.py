@@ -1,0 +1,90 @@
+"""The Trends page: daily, weekly and monthly series with the year before."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import altair as alt
+import streamlit as st
+from redis.exceptions import RedisError
+
+from dashboard import data, figures, trends
+from dashboard.disclosure import SUM_CAVEAT
+from dashboard.exports import ExportView
+from dashboard.session import Viewer, record_view
+from dashboard.ui import (
+    TRENDS_TTL_S,
+    need_sources,
+    query_choice,
+    read_bucket_totals,
+    show_exports,
+)
+from safer.errors import ConfigError
+from safer.settings import Settings
+
+GRAIN_PARAM = "grain"
+
+
+def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str) -> None:
+    role = who.role
+    now = datetime.now(UTC)
+    series = trends.periods(grain, now, to_today=role.exact)
+    buckets = trends.buckets_to_read(series)
+    try:
+        read = read_bucket_totals(settings.require_redis(), settings.redis_prefix, tuple(buckets))
+    except (RedisError, ConfigError) as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    frame = trends.series_frame(series, dict(zip(buckets, read, strict=True)), sources, role)
+    st.subheader(f"{trends.GRAINS[grain]} incidents and the year before")
+    st.caption(trends.NOTE[grain] + ("" if role.exact else " " + SUM_CAVEAT))
+    text = trends.summary(frame, grain)
+    long = trends.long_frame(frame)
+    if not long.empty:
+        chart = (
+            alt.Chart(long)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X(f"{trends.PERIOD}:O", sort=None, title=None),
+                y=alt.Y("n:Q", title="Incidents"),
+                color=alt.Color(
+                    "Series:N",
+                    scale=alt.Scale(
+                        domain=[trends.INCIDENTS, trends.YEAR_EARLIER],
+                        range=["#1d4f91", "#b35806"],  # blue and orange: colour-blind safe
+                    ),
+                ),
+                strokeDash=alt.StrokeDash(  # a non-colour cue: the year before is dashed
+                    "Series:N",
+                    scale=alt.Scale(
+                        domain=[trends.INCIDENTS, trends.YEAR_EARLIER], range=[[1, 0], [6, 4]]
+                    ),
+                ),
+                tooltip=[trends.PERIOD, "Series", "n"],
+            )
+            .properties(height=320)
+        )
+        st.altair_chart(chart, width="stretch")
+    st.caption(text)
+    shown = frame.drop(columns=[trends.INCIDENTS, trends.YEAR_EARLIER])
+    st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch")
+    export = ExportView(
+        "Trends",
+        role,
+        {
+            "sources": ", ".join(data.source_label(s) for s in sources),
+            "series": trends.GRAINS[grain],
+        },
+        now,
+        [(f"{trends.GRAINS[grain]} series", shown)],
+        [trends.NOTE[grain], *figures.caveats(role)],
+    )
+    show_exports(settings, who, export, "trends", {"source": sources, "grain": grain})
+
+
+def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+    grain = query_choice(GRAIN_PARAM, "Series", trends.GRAINS, "month")
+    record_view(settings, who, "trends", {"source": sources, "grain": grain})
+    if need_sources(sources):
+        panel = st.fragment(trends_panel, run_every=TRENDS_TTL_S)
+        panel(settings, who, sources, grain)
