@@ -32,6 +32,11 @@ def source_label(source: str) -> str:
     return source.capitalize()
 
 
+def sources_text(sources: Iterable[str]) -> str:
+    """'Police, Fire': the selected sources as a filter line of exports."""
+    return ", ".join(source_label(s) for s in sources)
+
+
 def parse_sources(values: Iterable[str]) -> list[str]:
     """Known sources among ``values`` (e.g. query parameters), in canonical order, no repeats."""
     wanted = set(values)

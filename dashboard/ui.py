@@ -169,17 +169,23 @@ def source_filter() -> list[str]:
     return sources
 
 
-def area_filter(ward_names: WardNames) -> str:
-    """The borough (all wards) or one ward, seeded from and mirrored into ``?area=``."""
-    options = {ALL_AREAS: "Whole borough", **dict(sorted(ward_names.items(), key=lambda w: w[1]))}
-    if AREA_PARAM not in st.session_state:
-        wanted = st.query_params.get(AREA_PARAM)
-        st.session_state[AREA_PARAM] = wanted if wanted in options else ALL_AREAS
+def url_selectbox(param: str, label: str, options: dict[str, str], default: str) -> str:
+    """A sidebar select box seeded from ``?param=`` (else ``default``) and mirrored into it;
+    reseeded when its options change (e.g. the LSOAs of another ward)."""
+    if st.session_state.get(param) not in options:
+        wanted = st.query_params.get(param)
+        st.session_state[param] = wanted if wanted in options else default
     chosen = str(
-        st.sidebar.selectbox("Area", list(options), format_func=options.__getitem__, key=AREA_PARAM)
+        st.sidebar.selectbox(label, list(options), format_func=options.__getitem__, key=param)
     )
-    st.query_params[AREA_PARAM] = chosen
+    st.query_params[param] = chosen
     return chosen
+
+
+def area_filter(ward_names: WardNames) -> str:
+    """The borough (all wards) or one ward, in ``?area=``."""
+    options = {ALL_AREAS: "Whole borough", **dict(sorted(ward_names.items(), key=lambda w: w[1]))}
+    return url_selectbox(AREA_PARAM, "Area", options, ALL_AREAS)
 
 
 def load_snapshot(settings: Settings) -> LiveSnapshot | None:

@@ -19,6 +19,7 @@ from dashboard.ui import (
     need_sources,
     read_windows,
     show_exports,
+    url_selectbox,
     window_filter,
 )
 from safer.geography import Areas, load_areas
@@ -28,17 +29,10 @@ LSOA_PARAM = "lsoa"
 
 
 def lsoa_filter(ward: str, areas: Areas) -> str:
-    """The analyst's LSOA within the chosen ward (all: none chosen), mirrored in ``?lsoa=``."""
+    """The analyst's LSOA within the chosen ward (all: none chosen), in ``?lsoa=``."""
     options = {ALL_AREAS: "All LSOAs of the ward"}
     options |= {a.code: f"{a.name} ({a.code})" for a in areas.lsoas if a.ward_code == ward}
-    if st.session_state.get(LSOA_PARAM) not in options:
-        wanted = st.query_params.get(LSOA_PARAM)
-        st.session_state[LSOA_PARAM] = wanted if wanted in options else ALL_AREAS
-    chosen = str(
-        st.sidebar.selectbox("LSOA", list(options), format_func=options.__getitem__, key=LSOA_PARAM)
-    )
-    st.query_params[LSOA_PARAM] = chosen
-    return chosen
+    return url_selectbox(LSOA_PARAM, "LSOA", options, ALL_AREAS)
 
 
 def areas_panel(
@@ -123,7 +117,7 @@ def areas_panel(
         "Area drill-down",
         role,
         {
-            "sources": ", ".join(data.source_label(s) for s in sources),
+            "sources": data.sources_text(sources),
             "window": figures.window_caption(window),
             "ward": areas.ward_name(ward) if ward != ALL_AREAS else "all",
             "lsoa": lsoa if detail else "all",

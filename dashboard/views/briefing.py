@@ -104,7 +104,7 @@ def briefing_panel(
     export = ExportView(
         "Overnight briefing",
         role,
-        {"sources": ", ".join(data.source_label(s) for s in sources), "window": window.label},
+        {"sources": data.sources_text(sources), "window": window.label},
         now,
         [
             ("By source", by_source),

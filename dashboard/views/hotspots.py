@@ -100,7 +100,7 @@ def hotspots_panel(
         "Hot-spot times",
         role,
         {
-            "sources": ", ".join(data.source_label(s) for s in sources),
+            "sources": data.sources_text(sources),
             "area": place,
             "period": span.label,
         },

@@ -125,7 +125,7 @@ def live_panel(
     if not role.exact:
         st.caption(SUM_CAVEAT)
     if len(sources) < len(data.ALL_SOURCES):
-        st.caption("Filtered to: " + ", ".join(data.source_label(s) for s in sources))
+        st.caption("Filtered to: " + data.sources_text(sources))
     unusual = show_above_normal(settings, kpi_windows[1], cells[3], sources, ward_names, role)
     chosen = cells[-1]
     wards = figures.ward_window_table(chosen, ward_names, sources, role)
@@ -138,7 +138,7 @@ def live_panel(
         "Live",
         role,
         {
-            "sources": ", ".join(data.source_label(s) for s in sources),
+            "sources": data.sources_text(sources),
             "window": figures.window_caption(selected),
         },
         now,

@@ -89,7 +89,7 @@ def profiles_panel(
         "Profiles",
         role,
         {
-            "sources": ", ".join(data.source_label(s) for s in sources),
+            "sources": data.sources_text(sources),
             "window": figures.window_caption(window),
             "breakdown": title,
         },

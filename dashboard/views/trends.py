@@ -72,7 +72,7 @@ def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str
         "Trends",
         role,
         {
-            "sources": ", ".join(data.source_label(s) for s in sources),
+            "sources": data.sources_text(sources),
             "series": trends.GRAINS[grain],
         },
         now,
