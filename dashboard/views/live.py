@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
+import pydeck as pdk
 import streamlit as st
 from redis.exceptions import RedisError
 
-from dashboard import data, figures
-from dashboard.disclosure import SUM_CAVEAT
+from dashboard import data, figures, maps
+from dashboard.disclosure import SUM_CAVEAT, Role
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
@@ -82,6 +83,54 @@ def show_ticker(table: pd.DataFrame) -> None:
         st.info("No recent incidents for the selected sources.")
         return
     st.dataframe(table, hide_index=True, width="stretch")
+
+
+MAP_REFRESH_S = 30.0
+
+
+def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: str) -> None:
+    """Ward shading from our own boundary files, no background tiles; its own fragment with
+    a slower refresh, since the polygons are the page's heaviest payload."""
+    role = who.role
+    if not sources:
+        return
+    window = {w.slug: w for w in figures.windows_for(role, datetime.now(UTC))}[window_slug]
+    try:
+        rows = read_windows(
+            settings.require_redis(), settings.redis_prefix, ((window.start, window.end),)
+        )
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+        return
+    areas = load_areas(settings.partnership)
+    levels = maps.ward_levels(figures.cells_of(rows[0], sources), sorted(areas.ward_names), role)
+    st.subheader(f"Map — {window.label.lower()}")
+    lat, lon = maps.centre(areas)
+    layer = pdk.Layer(
+        "GeoJsonLayer",
+        maps.geojson(areas, levels, areas.ward_names),
+        pickable=True,
+        stroked=True,
+        filled=True,
+        get_fill_color="properties.fill",
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=0.5,
+    )
+    deck = pdk.Deck(
+        layers=[layer],
+        initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=10.3),
+        map_provider=None,  # no background tiles: the network may be closed
+        map_style=None,
+        tooltip={"text": "{tooltip}"},
+    )
+    st.pydeck_chart(deck, height=420)
+    legend = " → ".join(maps.BANDS)
+    st.caption(
+        f"Wards by level, light to dark: {legend} (grey: none). Refreshes every "
+        f"{MAP_REFRESH_S:g} s. "
+        + ("Concentrations only, no numbers. " if role is Role.PUBLIC else "")
+        + maps.text_alternative(levels, areas.ward_names)
+    )
 
 
 def live_panel(
@@ -160,3 +209,5 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     ward_names = load_areas(settings.partnership).ward_names
     live = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
     live(settings, who, sources, window_slug, ward_names)
+    drawn = st.fragment(map_panel, run_every=MAP_REFRESH_S)
+    drawn(settings, who, sources, window_slug)

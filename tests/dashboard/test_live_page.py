@@ -509,3 +509,27 @@ def test_profiles_outside_the_analyst_role_have_no_repeats(seeded: Settings, rol
     at = run_app({"page": "profiles"}, role=None if role is Role.PUBLIC else role)
     assert not any("Repeat" in h.value for h in at.subheader)
     assert "Repeat callers" not in page_text(at)
+
+
+def map_spec(at: AppTest) -> str:
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    return str(charts[0].proto.json)
+
+
+def test_map_per_role(seeded: Settings) -> None:
+    """Ward shading from our own boundaries: the analyst's tooltips carry exact counts, the
+    partner's disclosed ones, the public map only levels (no numbers)."""
+    analyst = map_spec(run_app({"window": "7d"}, role=Role.ANALYST))
+    assert "Birkenhead and Tranmere: busiest (7)" in analyst
+    assert '"mapProvider"' not in analyst  # no background tiles
+    assert "Bromborough: quietest (1)" in analyst
+    partner = map_spec(run_app(role=Role.PARTNER))
+    assert "Birkenhead and Tranmere: busiest (5)" in partner
+    assert "Bebington: " in partner
+    public_app = run_app()
+    public = map_spec(public_app)
+    assert "Birkenhead and Tranmere: busiest" in public
+    assert "(5)" not in public
+    assert "(7)" not in public
+    assert any("Concentrations only, no numbers" in c.value for c in public_app.caption)

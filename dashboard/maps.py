@@ -1,0 +1,110 @@
+"""The Live page's map: ward shading drawn from the partnership's own LSOA boundaries (pure:
+no Streamlit, no Redis).
+
+Each LSOA polygon is filled with its ward's level, so the map reads as ward shading with
+no background tiles (the network may be closed). The analyst's tooltip carries the exact
+count, the partner's the disclosed one; the public map shows concentrations only: five
+bands by rank, no numbers anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from dashboard.disclosure import Role, disclose_sum
+from dashboard.figures import Cells
+from safer.boundaries import read_text
+from safer.geography import Areas
+
+BANDS = ("quietest", "quieter", "middle", "busier", "busiest")
+# viridis, five steps (colour-blind safe, light to dark is quiet to busy when reversed)
+PALETTE = ((253, 231, 37), (94, 201, 98), (33, 145, 140), (59, 82, 139), (68, 1, 84))
+NONE_COLOUR = (235, 235, 235)
+
+
+@cache
+def _features(path: Path) -> tuple[dict[str, Any], ...]:
+    """The boundary features with coordinates rounded to 4 decimals (~10 m, plenty for ward
+    shading): a third of the bytes sent to every browser on every map refresh."""
+    features = json.loads(read_text(path))["features"]
+    for feature in features:
+        feature["geometry"]["coordinates"] = _rounded(feature["geometry"]["coordinates"])
+    return tuple(features)
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    return [_rounded(v) for v in value]
+
+
+def ward_levels(
+    cells: Cells, wards: Sequence[str], role: Role
+) -> dict[str, tuple[int | None, str, str]]:
+    """Per ward: (band index or None for none at all, band name, tooltip figure)."""
+    per: dict[str, list[int]] = {}
+    for (ward, _), n in cells.items():
+        per.setdefault(ward, []).append(n)
+    shown = {ward: disclose_sum(per.get(ward, []), role) for ward in wards}
+    values = {ward: s.value or 0 for ward, s in shown.items() if s.value or s.suppressed}
+    distinct = sorted(set(values.values()))
+    out: dict[str, tuple[int | None, str, str]] = {}
+    for ward, value in values.items():
+        # by level among the wards with incidents, ties alike: lowest 'quietest', top 'busiest'
+        top = len(distinct) - 1
+        band = len(BANDS) - 1 if top == 0 else round(distinct.index(value) * (len(BANDS) - 1) / top)
+        figure = "" if role is Role.PUBLIC else shown[ward].text
+        out[ward] = (band, BANDS[band], figure)
+    for ward in wards:
+        out.setdefault(ward, (None, "none", "" if role is Role.PUBLIC else "0"))
+    return out
+
+
+def geojson(
+    areas: Areas, levels: Mapping[str, tuple[int | None, str, str]], names: Mapping[str, str]
+) -> dict[str, Any]:
+    """The partnership's LSOA polygons, each with its ward's name, band, figure and fill."""
+    ward_of = areas.lsoa_ward
+    features = []
+    for feature in _features(areas.boundaries):
+        code = feature["properties"].get(areas.lsoa_code_property)
+        ward = ward_of.get(code or "")
+        if ward is None:
+            continue
+        band, label, figure = levels.get(ward, (None, "none", ""))
+        colour = NONE_COLOUR if band is None else PALETTE[band]
+        text = f"{names.get(ward, ward)}: {label}" + (f" ({figure})" if figure else "")
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": feature["geometry"],
+                "properties": {"ward": ward, "tooltip": text, "fill": [*colour, 190]},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def centre(areas: Areas) -> tuple[float, float]:
+    lats = [a.lat for a in areas.lsoas]
+    lons = [a.lon for a in areas.lsoas]
+    return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+
+
+def text_alternative(
+    levels: Mapping[str, tuple[int | None, str, str]], names: Mapping[str, str]
+) -> str:
+    """The map in words: the wards in the busiest band (and their figures if shown)."""
+    busiest = sorted(
+        (
+            names.get(w, w) + (f" ({fig})" if fig else "")
+            for w, (b, _, fig) in levels.items()
+            if b == len(BANDS) - 1
+        )
+    )
+    if not busiest:
+        return "Map of wards: no incidents in this window."
+    return "Map of wards by level; busiest: " + ", ".join(busiest) + "."

@@ -1,0 +1,40 @@
+"""The ward map's levels and features per role (``dashboard.maps``)."""
+
+from __future__ import annotations
+
+from dashboard import maps
+from dashboard.disclosure import FEWER, Role
+from safer.geography import load_areas
+
+AREAS = load_areas()  # Wirral, from the project's own boundary file
+WARDS = sorted(AREAS.ward_names)
+BIRK, BEB, BROM = "E05000956", "E05000954", "E05000957"
+CELLS = {(BIRK, "burglary"): 7, (BEB, "drugs"): 2, (BEB, "asb-nuisance"): 3, (BROM, "drugs"): 1}
+
+
+def test_levels_per_role() -> None:
+    exact = maps.ward_levels(CELLS, WARDS, Role.ANALYST)
+    assert exact[BIRK] == (4, "busiest", "7")
+    assert exact[BEB] == (2, "middle", "5")
+    assert exact[BROM] == (0, "quietest", "1")
+    assert exact["E05000955"] == (None, "none", "0")
+    partner = maps.ward_levels(CELLS, WARDS, Role.PARTNER)
+    # Birkenhead 7 -> 5; Bebington 2 + 2 (imputed) -> small numbers; Bromborough 1 -> fewer
+    assert partner[BIRK] == (4, "busiest", "5")
+    assert partner[BROM] == (0, "quietest", FEWER)
+    public = maps.ward_levels(CELLS, WARDS, Role.PUBLIC)
+    assert all(figure == "" for _, _, figure in public.values())  # no numbers at all
+
+
+def test_features_cover_the_partnership_and_carry_no_numbers_for_the_public() -> None:
+    levels = maps.ward_levels(CELLS, WARDS, Role.PUBLIC)
+    collection = maps.geojson(AREAS, levels, AREAS.ward_names)
+    features = collection["features"]
+    assert len(features) == len(AREAS.lsoas)
+    birk = [f for f in features if f["properties"]["ward"] == BIRK]
+    assert birk
+    assert {f["properties"]["tooltip"] for f in birk} == {"Birkenhead and Tranmere: busiest"}
+    assert birk[0]["properties"]["fill"][:3] == list(maps.PALETTE[4])
+    assert not any(ch.isdigit() for f in features for ch in f["properties"]["tooltip"])
+    text = maps.text_alternative(levels, AREAS.ward_names)
+    assert text == "Map of wards by level; busiest: Birkenhead and Tranmere."
