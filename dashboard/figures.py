@@ -62,16 +62,19 @@ class Window:
         return Window(self.slug, self.label, self.start - hours, self.end - hours)
 
 
-ROLLING_HOURS = {"1h": ("Last hour", 1), "24h": ("Last 24 hours", 24), "7d": ("Last 7 days", 168)}
-ROLLING_28D = ("28d", "Last 28 days", 28 * 24)
+ROLLING = (
+    ("1h", "Last hour", 1),
+    ("24h", "Last 24 hours", 24),
+    ("7d", "Last 7 days", 7 * 24),
+    ("28d", "Last 28 days", 28 * 24),
+)
 
 
 def rolling_windows(now: datetime) -> list[Window]:
     """The analyst's live windows: the last 1 h, 24 h, 7 d and 28 d up to the end of the
     current clock hour (the current hour is included as it fills)."""
     end = epoch_hour(now) + 1
-    specs = [(slug, label, hours) for slug, (label, hours) in ROLLING_HOURS.items()]
-    return [Window(slug, label, end - hours, end) for slug, label, hours in [*specs, ROLLING_28D]]
+    return [Window(slug, label, end - hours, end) for slug, label, hours in ROLLING]
 
 
 def fixed_windows(now: datetime) -> list[Window]:
@@ -281,10 +284,6 @@ def ticker_frame(
         "Received (UK time)",
     ]
     return pd.DataFrame(records, columns=columns)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def window_caption(window: Window) -> str:

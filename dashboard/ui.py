@@ -33,28 +33,18 @@ from store.reader import (
 )
 
 WardNames = Mapping[str, str]
-
 SOURCE_PARAM = "source"
-
 SOURCE_STATE = "sources"
-
 WINDOW_PARAM = "window"
-
 WINDOW_STATE = "window"
-
 DEFAULT_WINDOW = {True: "24h", False: "7d"}  # analyst (exact) / partner and public
-
-TRENDS_TTL_S = 30.0  # whole past days and months: a slower refresh is plenty
-
 AREA_PARAM = "area"
-
 ALL_AREAS = "all"
 # Shorter than any sensible refresh period: concurrent viewers share one Redis read.
-
 SNAPSHOT_TTL_S = 1.0
-
+# Past days and months, baselines, profiles: a slower refresh is plenty.
+SLOW_TTL_S = 30.0
 REDIS_TIMEOUT_S = 2.0
-
 NO_DATA_MESSAGE = (
     "No data yet: nothing has been counted in this deployment. Start the local stack with "
     "`safer up`, or check that the stream worker is running. This page refreshes by itself."
@@ -86,7 +76,7 @@ def read_windows(
     return StoreReader(redis_client(url), Keys(prefix)).windows(level, list(spans), breakdown)
 
 
-@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+@st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
 def read_repeats(
     url: str, prefix: str, start: int, end: int
 ) -> dict[tuple[str, str], RepeatCounts]:
@@ -94,13 +84,13 @@ def read_repeats(
     return StoreReader(redis_client(url), Keys(prefix)).repeats("ward", start, end)
 
 
-@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+@st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
 def read_baseline(url: str, prefix: str, start: int, end: int) -> dict[tuple[str, str], Baseline]:
     """Ward-level baselines of a window (the same window in each of the previous weeks)."""
     return StoreReader(redis_client(url), Keys(prefix)).baseline("ward", start, end)
 
 
-@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+@st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
 def read_bucket_totals(
     url: str, prefix: str, buckets: tuple[Bucket, ...]
 ) -> list[tuple[WindowRow, ...]]:
@@ -108,7 +98,7 @@ def read_bucket_totals(
     return StoreReader(redis_client(url), Keys(prefix)).bucket_totals("ward", list(buckets))
 
 
-@st.cache_data(ttl=TRENDS_TTL_S, show_spinner=False)
+@st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
 def read_profile(
     url: str, prefix: str, level: str, start: int, end: int
 ) -> dict[tuple[str, str], tuple[float, ...]]:

@@ -14,7 +14,7 @@ from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
-    TRENDS_TTL_S,
+    SLOW_TTL_S,
     area_filter,
     need_sources,
     read_windows,
@@ -144,5 +144,5 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     filters = {"source": sources, "window": window_slug, "area": ward, "lsoa": lsoa}
     record_view(settings, who, "areas", filters)
     if need_sources(sources):
-        drill = st.fragment(areas_panel, run_every=TRENDS_TTL_S)
+        drill = st.fragment(areas_panel, run_every=SLOW_TTL_S)
         drill(settings, who, sources, window_slug, ward, lsoa)

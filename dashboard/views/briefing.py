@@ -12,7 +12,7 @@ from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
-    TRENDS_TTL_S,
+    SLOW_TTL_S,
     WardNames,
     load_snapshot,
     need_sources,
@@ -25,7 +25,6 @@ from safer.settings import Settings
 from schemas.calendar import LONDON
 
 SINCE_PARAM = "since"
-
 SINCE_DAYS = 14
 
 
@@ -122,5 +121,5 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     since = since_filter(datetime.now(UTC)) if who.role.exact else None
     record_view(settings, who, "briefing", {"source": sources, "since": str(since or "yesterday")})
     if need_sources(sources):
-        brief = st.fragment(briefing_panel, run_every=TRENDS_TTL_S)
+        brief = st.fragment(briefing_panel, run_every=SLOW_TTL_S)
         brief(settings, who, sources, since, ward_names)

@@ -13,7 +13,7 @@ from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
-    TRENDS_TTL_S,
+    SLOW_TTL_S,
     WardNames,
     area_filter,
     need_sources,
@@ -120,5 +120,5 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     area = area_filter(ward_names)
     record_view(settings, who, "hotspots", {"source": sources, "span": span_slug, "area": area})
     if need_sources(sources):
-        spots = st.fragment(hotspots_panel, run_every=TRENDS_TTL_S)
+        spots = st.fragment(hotspots_panel, run_every=SLOW_TTL_S)
         spots(settings, who, sources, span_slug, area, ward_names)

@@ -1,5 +1,6 @@
 """The Live page: freshness, recent windows with comparisons, areas above normal, wards,
-categories and the latest incidents; reruns itself every ``SAFER_DASHBOARD_REFRESH_S``."""
+categories and the latest incidents, rerun every ``SAFER_DASHBOARD_REFRESH_S``; and the
+ward map, rerun every ``MAP_REFRESH_S``."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
-    TRENDS_TTL_S,
+    SLOW_TTL_S,
     WardNames,
     need_sources,
     query_choice,
@@ -113,5 +113,5 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     filters = {"source": sources, "window": window_slug, "breakdown": breakdown}
     record_view(settings, who, "profiles", filters)
     if need_sources(sources):
-        prof = st.fragment(profiles_panel, run_every=TRENDS_TTL_S)
+        prof = st.fragment(profiles_panel, run_every=SLOW_TTL_S)
         prof(settings, who, sources, window_slug, breakdown, ward_names)

@@ -13,7 +13,7 @@ from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
-    TRENDS_TTL_S,
+    SLOW_TTL_S,
     need_sources,
     query_choice,
     read_bucket_totals,
@@ -86,5 +86,5 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     grain = query_choice(GRAIN_PARAM, "Series", trends.GRAINS, "month")
     record_view(settings, who, "trends", {"source": sources, "grain": grain})
     if need_sources(sources):
-        panel = st.fragment(trends_panel, run_every=TRENDS_TTL_S)
+        panel = st.fragment(trends_panel, run_every=SLOW_TTL_S)
         panel(settings, who, sources, grain)
