@@ -178,6 +178,28 @@ def area_filter(ward_names: WardNames) -> str:
     return url_selectbox(AREA_PARAM, "Area", options, ALL_AREAS)
 
 
+@st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
+def read_live(
+    url: str, prefix: str, latest: int, spans: tuple[tuple[int, int], ...]
+) -> tuple[LiveSnapshot, list[tuple[WindowRow, ...]]]:
+    """The Live page's refresh: snapshot and ward-level windows in one round trip."""
+    return StoreReader(redis_client(url), Keys(prefix)).live_view(latest, "ward", list(spans))
+
+
+def load_live(
+    settings: Settings, spans: list[tuple[int, int]]
+) -> tuple[LiveSnapshot, list[tuple[WindowRow, ...]]] | None:
+    """The Live page's reads, or None after showing why they cannot be made."""
+    try:
+        url = settings.require_redis()
+        return read_live(url, settings.redis_prefix, settings.latest_incidents, tuple(spans))
+    except ConfigError as exc:
+        st.error(f"Redis is not configured: {exc}.")
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+    return None
+
+
 def load_snapshot(settings: Settings) -> LiveSnapshot | None:
     """The current snapshot, or None after showing why it cannot be read."""
     try:

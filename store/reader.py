@@ -143,9 +143,17 @@ class StoreReader:
 
     def live_snapshot(self, latest: int = 50) -> LiveSnapshot:
         """Counts, latest incidents, outcome counters and freshness in one round trip."""
+        return self.live_view(latest, "ward", [])[0]
+
+    def live_view(
+        self, latest: int, level: str, spans: list[tuple[int, int]], breakdown: str = "cat"
+    ) -> tuple[LiveSnapshot, list[tuple[WindowRow, ...]]]:
+        """The live snapshot and the rows of several windows (``windows``), together in one
+        round trip: what the Live page reads on every refresh."""
         k = self._keys
+        suffixes, plans = _window_suffixes(level, spans, breakdown)
         pipe = self._redis.pipeline(transaction=False)
-        self._read_hashes(args=self._hashes_args([all_time("ward")]), client=pipe)
+        self._read_hashes(args=self._hashes_args([all_time("ward"), *suffixes]), client=pipe)
         pipe.zrevrange(k.latest, 0, latest - 1)
         pipe.hgetall(k.latest_data)
         pipe.hgetall(k.outcomes)
@@ -158,7 +166,7 @@ class StoreReader:
         latest_rows = tuple(
             json.loads(data[_decode(member)]) for member in order if _decode(member) in data
         )
-        return LiveSnapshot(
+        snapshot = LiveSnapshot(
             counts=tuple(_count_rows(counts)),
             latest=latest_rows,
             outcomes=_int_map(outcomes),
@@ -168,6 +176,7 @@ class StoreReader:
                 for source, f in zip(Source, fresh, strict=True)
             ),
         )
+        return snapshot, _window_rows(plans, [_pairs(reply) for reply in hashes[2:]])
 
     def window(self, level: str, start: int, end: int, breakdown: str = "cat") -> WindowFigures:
         """Exact counts (and unplaced) per area, category and value for a window and the same
@@ -180,20 +189,8 @@ class StoreReader:
         self, level: str, spans: list[tuple[int, int]], breakdown: str = "cat"
     ) -> list[tuple[WindowRow, ...]]:
         """Rows for several windows (epoch-hour bounds) in one round trip."""
-        suffixes: list[str] = []
-        plans = []
-        for first, last in spans:
-            dec = decompose(first, last)
-            totals, details = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
-            suffixes += [*totals, *details]
-            plans.append((first, last, len(totals), len(details)))
-        replies = iter(self.hashes(suffixes)[1])
-        figures = []
-        for first, last, n_totals, n_details in plans:
-            total_maps = [next(replies) for _ in range(n_totals)]
-            detail_maps = [next(replies) for _ in range(n_details)]
-            figures.append(_rows(summarize(total_maps, detail_maps, first, last)))
-        return figures
+        suffixes, plans = _window_suffixes(level, spans, breakdown)
+        return _window_rows(plans, self.hashes(suffixes)[1])
 
     def bucket_totals(
         self, level: str, buckets: list[Bucket], breakdown: str = "cat"
@@ -284,6 +281,35 @@ class Baseline:
     def zscore(self, count: int) -> float | None:
         """How unusual ``count`` is against this baseline (None when it never varies)."""
         return None if self.stdev == 0 else (count - self.mean) / self.stdev
+
+
+WindowPlan = tuple[int, int, int, int]  # start, end, how many total and detail hashes
+
+
+def _window_suffixes(
+    level: str, spans: list[tuple[int, int]], breakdown: str
+) -> tuple[list[str], list[WindowPlan]]:
+    """The hashes (prefix-less names) several windows read, and how to split the replies."""
+    suffixes: list[str] = []
+    plans = []
+    for first, last in spans:
+        dec = decompose(first, last)
+        totals, details = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
+        suffixes += [*totals, *details]
+        plans.append((first, last, len(totals), len(details)))
+    return suffixes, plans
+
+
+def _window_rows(
+    plans: list[WindowPlan], maps: list[dict[str, int]]
+) -> list[tuple[WindowRow, ...]]:
+    replies = iter(maps)
+    figures = []
+    for first, last, n_totals, n_details in plans:
+        total_maps = [next(replies) for _ in range(n_totals)]
+        detail_maps = [next(replies) for _ in range(n_details)]
+        figures.append(_rows(summarize(total_maps, detail_maps, first, last)))
+    return figures
 
 
 def _rows(tallies: dict[str, Tally]) -> tuple[WindowRow, ...]:

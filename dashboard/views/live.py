@@ -18,7 +18,7 @@ from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     NO_DATA_MESSAGE,
     WardNames,
-    load_snapshot,
+    load_live,
     read_windows,
     show_above_normal,
     show_exports,
@@ -139,10 +139,16 @@ def live_panel(
 ) -> None:
     """Everything read from Redis; rerun by itself every refresh period."""
     role = who.role
-    snapshot = load_snapshot(settings)
-    if snapshot is None:
-        return
     now = datetime.now(UTC)
+    windows = {w.slug: w for w in figures.windows_for(role, now)}
+    kpi_windows = [windows[slug] for slug in figures.kpi_slugs(role)]
+    spans = [span for w in kpi_windows for span in figures.comparison_spans(w)]
+    selected = windows[window_slug]
+    spans.append((selected.start, selected.end))
+    read = load_live(settings, spans)  # one round trip (the baseline is read every 30 s)
+    if read is None:
+        return
+    snapshot, rows = read
     st.caption(
         f"Updated {data.clock_time(now)} UK time; refreshes every "
         f"{settings.dashboard_refresh_s:g} s. Viewing as {role.value}."
@@ -155,16 +161,6 @@ def live_panel(
         show_kpis(snapshot)
     if not sources:
         st.warning("No source selected: choose at least one in the sidebar.")
-        return
-    windows = {w.slug: w for w in figures.windows_for(role, now)}
-    kpi_windows = [windows[slug] for slug in figures.kpi_slugs(role)]
-    spans = [span for w in kpi_windows for span in figures.comparison_spans(w)]
-    selected = windows[window_slug]
-    spans.append((selected.start, selected.end))
-    try:
-        rows = read_windows(settings.require_redis(), settings.redis_prefix, tuple(spans))
-    except RedisError as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
         return
     cells = [figures.cells_of(r, sources) for r in rows]
     kpis = [

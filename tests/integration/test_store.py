@@ -286,3 +286,49 @@ def test_stage_outcomes_count_each_offset_once(infra: Infra, redis_client: Redis
         b"raw.police|0": b"2",
         b"raw.police|1": b"1",
     }
+
+
+def test_live_view_reads_snapshot_and_windows_in_one_round_trip(
+    infra: Infra, redis_client: Redis
+) -> None:
+    """``live_view`` is ``live_snapshot`` plus ``windows``, in a single pipeline."""
+    keys = Keys(f"v{uuid.uuid4().hex[:10]}:")
+    now = datetime(2026, 11, 20, 21, tzinfo=UTC)
+    events = [
+        decode_incident(
+            encode(
+                make_police_incident(
+                    data={
+                        "occurred": {"start": (now - timedelta(hours=h)).isoformat(), "end": None}
+                    }
+                )
+            )
+        )
+        for h in (1, 2, 30)
+    ]
+    _apply(infra.redis_url, keys, events)
+    reader = StoreReader(redis_client, keys)
+    end = epoch_hour(now) + 1
+    spans = [(end - 24, end), (end - 48, end)]
+    calls: list[int] = []
+    original = redis_client.pipeline
+
+    def counting_pipeline(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    redis_client.pipeline = counting_pipeline  # type: ignore[method-assign]
+    try:
+        snapshot, rows = reader.live_view(50, "ward", spans)
+    finally:
+        redis_client.pipeline = original  # type: ignore[method-assign]
+    assert len(calls) == 1
+    assert [sum(r.count for r in window) for window in rows] == [2, 3]
+    assert rows == reader.windows("ward", spans)
+    alone = reader.live_snapshot(50)
+    assert (snapshot.counts, snapshot.latest, snapshot.freshness) == (
+        alone.counts,
+        alone.latest,
+        alone.freshness,
+    )
+    assert snapshot.total == 3
