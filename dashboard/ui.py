@@ -241,25 +241,53 @@ def show_above_normal(
     return table
 
 
-def show_exports(
-    settings: Settings, who: Viewer, export: ExportView, page: str, filters: dict[str, object]
-) -> None:
-    """Download buttons; each file is made (and audited) only when its button is clicked."""
+EXPORTS_STATE = "exports"
+
+
+def _exports() -> dict[str, tuple[ExportView, dict[str, object]]]:
+    """This session's latest export per page (a plain dict, so that a download's callable,
+    which runs outside the script thread, can read it)."""
+    holder: dict[str, tuple[ExportView, dict[str, object]]] = st.session_state.setdefault(
+        EXPORTS_STATE, {}
+    )
+    return holder
+
+
+def show_exports(export: ExportView, page: str, filters: dict[str, object]) -> None:
+    """Keep the view a panel just drew as the page's export (the buttons are drawn outside
+    the auto-refreshing panel by ``export_buttons``, so a refresh never replaces a button
+    under the user's click)."""
+    _exports()[page] = (export, filters)
+
+
+def forget_export(page: str) -> None:
+    """Before a page's panel runs: no export unless the panel draws a view."""
+    _exports().pop(page, None)
+
+
+def export_buttons(settings: Settings, who: Viewer, page: str) -> None:
+    """Download buttons of the page's latest view; each file is made (and audited) only
+    when its button is clicked, from the view as it is at that moment."""
+    holder = _exports()
+    if page not in holder:
+        return
     st.subheader("Export this view")
     audit = AuditLog(settings.audit_path)
 
     def make(fmt: str) -> Callable[[], bytes]:
         def build() -> bytes:
+            export, filters = holder[page]
             audit.write(who.name, who.role, "export", page=page, format=fmt, filters=filters)
             return render(export, fmt)
 
         return build
 
+    first = holder[page][0]
     for column, (fmt, (label, mime)) in zip(st.columns(len(FORMATS)), FORMATS.items(), strict=True):
         column.download_button(
             f"Download {label}",
             data=make(fmt),
-            file_name=export.filename(fmt),
+            file_name=first.filename(fmt),
             mime=mime,
             key=f"export-{fmt}",
             on_click="ignore",

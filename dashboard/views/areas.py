@@ -16,6 +16,8 @@ from dashboard.ui import (
     ALL_AREAS,
     SLOW_TTL_S,
     area_filter,
+    export_buttons,
+    forget_export,
     need_sources,
     read_windows,
     show_exports,
@@ -127,8 +129,6 @@ def areas_panel(
         figures.caveats(role),
     )
     show_exports(
-        settings,
-        who,
         export,
         "areas",
         {"source": sources, "window": window_slug, "area": ward, "lsoa": lsoa},
@@ -144,5 +144,7 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     filters = {"source": sources, "window": window_slug, "area": ward, "lsoa": lsoa}
     record_view(settings, who, "areas", filters)
     if need_sources(sources):
+        forget_export("areas")
         drill = st.fragment(areas_panel, run_every=SLOW_TTL_S)
         drill(settings, who, sources, window_slug, ward, lsoa)
+        export_buttons(settings, who, "areas")

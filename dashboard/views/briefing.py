@@ -14,6 +14,8 @@ from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     SLOW_TTL_S,
     WardNames,
+    export_buttons,
+    forget_export,
     load_snapshot,
     need_sources,
     read_windows,
@@ -113,7 +115,7 @@ def briefing_panel(
         ],
         figures.caveats(role),
     )
-    show_exports(settings, who, export, "briefing", {"source": sources, "since": window.label})
+    show_exports(export, "briefing", {"source": sources, "since": window.label})
 
 
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
@@ -121,5 +123,7 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     since = since_filter(datetime.now(UTC)) if who.role.exact else None
     record_view(settings, who, "briefing", {"source": sources, "since": str(since or "yesterday")})
     if need_sources(sources):
+        forget_export("briefing")
         brief = st.fragment(briefing_panel, run_every=SLOW_TTL_S)
         brief(settings, who, sources, since, ward_names)
+        export_buttons(settings, who, "briefing")

@@ -16,6 +16,8 @@ from dashboard.ui import (
     SLOW_TTL_S,
     WardNames,
     area_filter,
+    export_buttons,
+    forget_export,
     need_sources,
     query_choice,
     read_profile,
@@ -108,9 +110,7 @@ def hotspots_panel(
         [("Hour of day by day of week", wide.reset_index())],
         [text] if role.exact else [text, hotspots.SHARED_CAVEAT],
     )
-    show_exports(
-        settings, who, export, "hotspots", {"source": sources, "span": span_slug, "area": area}
-    )
+    show_exports(export, "hotspots", {"source": sources, "span": span_slug, "area": area})
 
 
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
@@ -120,5 +120,7 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     area = area_filter(ward_names)
     record_view(settings, who, "hotspots", {"source": sources, "span": span_slug, "area": area})
     if need_sources(sources):
+        forget_export("hotspots")
         spots = st.fragment(hotspots_panel, run_every=SLOW_TTL_S)
         spots(settings, who, sources, span_slug, area, ward_names)
+        export_buttons(settings, who, "hotspots")

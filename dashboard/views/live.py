@@ -18,6 +18,8 @@ from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     NO_DATA_MESSAGE,
     WardNames,
+    export_buttons,
+    forget_export,
     load_live,
     read_windows,
     show_above_normal,
@@ -197,14 +199,16 @@ def live_panel(
         ],
         figures.caveats(role),
     )
-    show_exports(settings, who, export, "live", {"source": sources, "window": window_slug})
+    show_exports(export, "live", {"source": sources, "window": window_slug})
 
 
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     window_slug = window_filter(who.role)
     record_view(settings, who, "live", {"source": sources, "window": window_slug})
     ward_names = load_areas(settings.partnership).ward_names
+    forget_export("live")
     live = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
     live(settings, who, sources, window_slug, ward_names)
+    export_buttons(settings, who, "live")
     drawn = st.fragment(map_panel, run_every=MAP_REFRESH_S)
     drawn(settings, who, sources, window_slug)

@@ -15,6 +15,8 @@ from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     SLOW_TTL_S,
     WardNames,
+    export_buttons,
+    forget_export,
     need_sources,
     query_choice,
     read_repeats,
@@ -98,8 +100,6 @@ def profiles_panel(
         figures.caveats(role),
     )
     show_exports(
-        settings,
-        who,
         export,
         "profiles",
         {"source": sources, "window": window_slug, "breakdown": breakdown},
@@ -113,5 +113,7 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     filters = {"source": sources, "window": window_slug, "breakdown": breakdown}
     record_view(settings, who, "profiles", filters)
     if need_sources(sources):
+        forget_export("profiles")
         prof = st.fragment(profiles_panel, run_every=SLOW_TTL_S)
         prof(settings, who, sources, window_slug, breakdown, ward_names)
+        export_buttons(settings, who, "profiles")

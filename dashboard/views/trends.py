@@ -14,6 +14,8 @@ from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     SLOW_TTL_S,
+    export_buttons,
+    forget_export,
     need_sources,
     query_choice,
     read_bucket_totals,
@@ -79,12 +81,14 @@ def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str
         [(f"{trends.GRAINS[grain]} series", shown)],
         [trends.NOTE[grain], *figures.caveats(role)],
     )
-    show_exports(settings, who, export, "trends", {"source": sources, "grain": grain})
+    show_exports(export, "trends", {"source": sources, "grain": grain})
 
 
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     grain = query_choice(GRAIN_PARAM, "Series", trends.GRAINS, "month")
     record_view(settings, who, "trends", {"source": sources, "grain": grain})
     if need_sources(sources):
+        forget_export("trends")
         panel = st.fragment(trends_panel, run_every=SLOW_TTL_S)
         panel(settings, who, sources, grain)
+        export_buttons(settings, who, "trends")
