@@ -23,6 +23,7 @@ from dashboard.data import (
     INCIDENTS_COLUMN,
     MISSING,
     TOTAL_COLUMN,
+    UNASSIGNED_WARD,
     WARD_COLUMN,
     category_label,
     local_time,
@@ -91,11 +92,12 @@ def windows_for(role: Role, now: datetime) -> list[Window]:
     return rolling_windows(now) if role.exact else fixed_windows(now)
 
 
-KPI_WINDOWS = {Role.ANALYST: ("1h", "24h", "7d"), "shared": ("yesterday", "7d", "28d")}
+ANALYST_KPIS = ("1h", "24h", "7d")
+SHARED_KPIS = ("yesterday", "7d", "28d")  # partner and public: fixed windows
 
 
 def kpi_slugs(role: Role) -> tuple[str, ...]:
-    return KPI_WINDOWS[Role.ANALYST] if role.exact else KPI_WINDOWS["shared"]
+    return ANALYST_KPIS if role.exact else SHARED_KPIS
 
 
 def comparison_spans(window: Window) -> list[tuple[int, int]]:
@@ -248,7 +250,7 @@ def ticker_record(
 ) -> dict[str, str]:
     """A latest-incidents row as ``role`` may see it: for roles other than analyst, domestic
     abuse and violence and sexual offences show only their ward and day."""
-    ward = ward_label(row.get("ward") or "unassigned", ward_names)
+    ward = ward_label(row.get("ward") or UNASSIGNED_WARD, ward_names)
     hidden = not role.restricted and sensitive(row)
     occurred = local_time(row["occurred_start"])
     received = local_time(row["received_at"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -33,6 +34,7 @@ from store.reader import (
 )
 
 WardNames = Mapping[str, str]
+T = TypeVar("T")
 SOURCE_PARAM = "source"
 SOURCE_STATE = "sources"
 WINDOW_PARAM = "window"
@@ -56,11 +58,6 @@ def redis_client(url: str) -> Redis:
     """One client (and connection pool) per Redis URL, shared by every session."""
     timeout = REDIS_TIMEOUT_S
     return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
-
-
-@st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
-def read_snapshot(url: str, prefix: str, latest: int) -> LiveSnapshot:
-    return StoreReader(redis_client(url), Keys(prefix)).live_snapshot(latest=latest)
 
 
 @st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
@@ -186,30 +183,26 @@ def read_live(
     return StoreReader(redis_client(url), Keys(prefix)).live_view(latest, "ward", list(spans))
 
 
+def read_or_report(settings: Settings, read: Callable[[str, str], T]) -> T | None:
+    """``read(redis_url, redis_prefix)``, or None after showing why Redis cannot be read
+    (not configured, or unreachable: the panel's next refresh tries again)."""
+    try:
+        return read(settings.require_redis(), settings.redis_prefix)
+    except ConfigError as exc:
+        st.error(f"Redis is not configured: {exc}.")
+    except RedisError as exc:
+        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+    return None
+
+
 def load_live(
     settings: Settings, spans: list[tuple[int, int]]
 ) -> tuple[LiveSnapshot, list[tuple[WindowRow, ...]]] | None:
-    """The Live page's reads, or None after showing why they cannot be made."""
-    try:
-        url = settings.require_redis()
-        return read_live(url, settings.redis_prefix, settings.latest_incidents, tuple(spans))
-    except ConfigError as exc:
-        st.error(f"Redis is not configured: {exc}.")
-    except RedisError as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
-    return None
-
-
-def load_snapshot(settings: Settings) -> LiveSnapshot | None:
-    """The current snapshot, or None after showing why it cannot be read."""
-    try:
-        url = settings.require_redis()
-        return read_snapshot(url, settings.redis_prefix, settings.latest_incidents)
-    except ConfigError as exc:
-        st.error(f"Redis is not configured: {exc}.")
-    except RedisError as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
-    return None
+    """The snapshot and the ward-level windows of ``spans`` (one round trip), or None."""
+    return read_or_report(
+        settings,
+        lambda url, prefix: read_live(url, prefix, settings.latest_incidents, tuple(spans)),
+    )
 
 
 def show_above_normal(
@@ -222,12 +215,10 @@ def show_above_normal(
 ) -> pd.DataFrame:
     """Wards furthest above their normal level in the window (the KPI's second window)."""
     st.subheader(f"Areas above normal — {window.label.lower()}")
-    try:
-        baselines = read_baseline(
-            settings.require_redis(), settings.redis_prefix, window.start, window.end
-        )
-    except RedisError as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+    baselines = read_or_report(
+        settings, lambda url, prefix: read_baseline(url, prefix, window.start, window.end)
+    )
+    if baselines is None:
         return pd.DataFrame()
     table = figures.above_normal(now, baselines, sources, ward_names, role)
     st.caption(

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
-from redis.exceptions import RedisError
 
 from dashboard import data, drilldown, figures
 from dashboard.disclosure import SUM_CAVEAT
@@ -19,6 +18,7 @@ from dashboard.ui import (
     export_buttons,
     forget_export,
     need_sources,
+    read_or_report,
     read_windows,
     show_exports,
     url_selectbox,
@@ -26,6 +26,7 @@ from dashboard.ui import (
 )
 from safer.geography import Areas, load_areas
 from safer.settings import Settings
+from store.reader import WindowRow
 
 LSOA_PARAM = "lsoa"
 
@@ -46,17 +47,16 @@ def areas_panel(
     window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
     span = ((window.start, window.end),)
     detail = role.exact and ward != ALL_AREAS
-    try:
-        url = settings.require_redis()
-        wards = figures.cells_of(read_windows(url, settings.redis_prefix, span)[0], sources)
-        lsoas = (
-            figures.cells_of(read_windows(url, settings.redis_prefix, span, "lsoa")[0], sources)
-            if detail
-            else {}
-        )
-    except RedisError as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+
+    def read(url: str, prefix: str) -> list[tuple[WindowRow, ...]]:
+        found = [read_windows(url, prefix, span)[0]]
+        return found + ([read_windows(url, prefix, span, "lsoa")[0]] if detail else [])
+
+    read_rows = read_or_report(settings, read)
+    if read_rows is None:
         return
+    wards = figures.cells_of(read_rows[0], sources)
+    lsoas = figures.cells_of(read_rows[1], sources) if detail else {}
     whole_name = areas.name or "the partnership"
     ward_pop = areas.ward_population()
     whole = drilldown.total(wards, None, role)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
-from redis.exceptions import RedisError
 
 from dashboard import briefing, data, figures
 from dashboard.disclosure import SUM_CAVEAT
@@ -16,9 +15,8 @@ from dashboard.ui import (
     WardNames,
     export_buttons,
     forget_export,
-    load_snapshot,
+    load_live,
     need_sources,
-    read_windows,
     show_above_normal,
     show_exports,
 )
@@ -67,16 +65,10 @@ def briefing_panel(
     role = who.role
     now = datetime.now(UTC)
     window = briefing.briefing_window(now, role, since)
-    snapshot = load_snapshot(settings)
-    if snapshot is None:
+    read = load_live(settings, [(window.start, window.end)])  # one round trip
+    if read is None:
         return
-    try:
-        rows = read_windows(
-            settings.require_redis(), settings.redis_prefix, ((window.start, window.end),)
-        )
-    except RedisError as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
-        return
+    snapshot, rows = read
     cells = figures.cells_of(rows[0], sources)
     st.subheader(window.label)
     st.caption(

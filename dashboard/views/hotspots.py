@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import altair as alt
 import streamlit as st
-from redis.exceptions import RedisError
 
 from dashboard import data, hotspots
 from dashboard.exports import ExportView
@@ -20,10 +19,10 @@ from dashboard.ui import (
     forget_export,
     need_sources,
     query_choice,
+    read_or_report,
     read_profile,
     show_exports,
 )
-from safer.errors import ConfigError
 from safer.geography import load_areas
 from safer.settings import Settings
 
@@ -42,12 +41,10 @@ def hotspots_panel(
     now = datetime.now(UTC)
     span = hotspots.span_for(span_slug, now, role)
     level = "borough" if area == ALL_AREAS else "ward"
-    try:
-        profiles = read_profile(
-            settings.require_redis(), settings.redis_prefix, level, span.start, span.end
-        )
-    except (RedisError, ConfigError) as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+    profiles = read_or_report(
+        settings, lambda url, prefix: read_profile(url, prefix, level, span.start, span.end)
+    )
+    if profiles is None:
         return
     weights, counts = hotspots.selected_weights(
         profiles, None if area == ALL_AREAS else [area], sources

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
-from redis.exceptions import RedisError
 
 from dashboard import data, figures, maps
 from dashboard.disclosure import SUM_CAVEAT, Role
@@ -21,6 +20,7 @@ from dashboard.ui import (
     export_buttons,
     forget_export,
     load_live,
+    read_or_report,
     read_windows,
     show_above_normal,
     show_exports,
@@ -98,12 +98,10 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     if not sources:
         return
     window = {w.slug: w for w in figures.windows_for(role, datetime.now(UTC))}[window_slug]
-    try:
-        rows = read_windows(
-            settings.require_redis(), settings.redis_prefix, ((window.start, window.end),)
-        )
-    except RedisError as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+    rows = read_or_report(
+        settings, lambda url, prefix: read_windows(url, prefix, ((window.start, window.end),))
+    )
+    if rows is None:
         return
     areas = load_areas(settings.partnership)
     levels = maps.ward_levels(figures.cells_of(rows[0], sources), sorted(areas.ward_names), role)

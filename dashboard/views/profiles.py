@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
-from redis.exceptions import RedisError
 
 from dashboard import data, figures, profiles
 from dashboard.disclosure import SUM_CAVEAT
@@ -19,6 +18,7 @@ from dashboard.ui import (
     forget_export,
     need_sources,
     query_choice,
+    read_or_report,
     read_repeats,
     read_windows,
     show_exports,
@@ -26,7 +26,9 @@ from dashboard.ui import (
 )
 from safer.geography import load_areas
 from safer.settings import Settings
+from store.reader import RepeatCounts, WindowRow
 
+Repeats = dict[tuple[str, str], RepeatCounts]
 BREAKDOWN_PARAM = "breakdown"
 
 
@@ -41,19 +43,18 @@ def profiles_panel(
     role = who.role
     now = datetime.now(UTC)
     window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
-    try:
-        url = settings.require_redis()
-        rows = read_windows(
-            url, settings.redis_prefix, ((window.start, window.end),), "ward", breakdown
-        )[0]
-        repeats = (
-            read_repeats(url, settings.redis_prefix, window.start, window.end)
-            if (role.restricted)
-            else {}
-        )
-    except RedisError as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+    span = ((window.start, window.end),)
+
+    def read(url: str, prefix: str) -> tuple[tuple[WindowRow, ...], Repeats]:
+        rows = read_windows(url, prefix, span, "ward", breakdown)[0]
+        if not role.restricted:  # restricted figures are never read for other roles
+            return rows, {}
+        return rows, read_repeats(url, prefix, window.start, window.end)
+
+    found = read_or_report(settings, read)
+    if found is None:
         return
+    rows, repeats = found
     title = profiles.BREAKDOWNS[breakdown]
     st.subheader(f"{title} — {window.label.lower()}")
     st.caption(

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import altair as alt
 import streamlit as st
-from redis.exceptions import RedisError
 
 from dashboard import data, figures, trends
 from dashboard.disclosure import SUM_CAVEAT
@@ -19,9 +18,9 @@ from dashboard.ui import (
     need_sources,
     query_choice,
     read_bucket_totals,
+    read_or_report,
     show_exports,
 )
-from safer.errors import ConfigError
 from safer.settings import Settings
 
 GRAIN_PARAM = "grain"
@@ -32,10 +31,10 @@ def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str
     now = datetime.now(UTC)
     series = trends.periods(grain, now, to_today=role.exact)
     buckets = trends.buckets_to_read(series)
-    try:
-        read = read_bucket_totals(settings.require_redis(), settings.redis_prefix, tuple(buckets))
-    except (RedisError, ConfigError) as exc:
-        st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
+    read = read_or_report(
+        settings, lambda url, prefix: read_bucket_totals(url, prefix, tuple(buckets))
+    )
+    if read is None:
         return
     frame = trends.series_frame(series, dict(zip(buckets, read, strict=True)), sources, role)
     st.subheader(f"{trends.GRAINS[grain]} incidents and the year before")
