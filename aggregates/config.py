@@ -30,6 +30,12 @@ by category: its own keys, so no incident total includes it. ``search.youth`` cr
 with youth/adult (the person searched)."""
 
 
+def sharded(name: str, authority: str) -> str:
+    """The key (without prefix) of one local authority's part of an aggregate hash: every
+    total and detail hash is split by the record's authority (``aggregates.contributions``)."""
+    return f"{name}:{authority}"
+
+
 @dataclass(frozen=True, slots=True)
 class AggregationConfig:
     breakdowns: dict[str, tuple[str, ...]] = field(
@@ -59,6 +65,9 @@ class AggregationConfig:
     )
     _suffixes: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False, compare=False)
     _activity: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False, compare=False)
+    _sharded: dict[tuple[str, bool, str], tuple[tuple[str, str], ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         suffixes = {
@@ -86,10 +95,20 @@ class AggregationConfig:
         extra = self.crosses if level in self.cross_levels else ()
         return (*self.breakdowns.get(level, ()), *extra)
 
-    def suffixes_for(self, level: str, activity: bool = False) -> tuple[tuple[str, str], ...]:
+    def suffixes_for(
+        self, level: str, activity: bool = False, shard: str | None = None
+    ) -> tuple[tuple[str, str], ...]:
         """(breakdown, key suffix ``:{level}:{breakdown}``) of a level, computed once; of
-        police activity (stop and search) with ``activity``."""
-        return (self._activity if activity else self._suffixes).get(level, ())
+        police activity (stop and search) with ``activity``; with a ``shard`` (a local
+        authority), the suffixes of that authority's keys (``…:{breakdown}:{shard}``)."""
+        plain = (self._activity if activity else self._suffixes).get(level, ())
+        if shard is None:
+            return plain
+        found = self._sharded.get((level, activity, shard))
+        if found is None:
+            found = tuple((b, sharded(suffix, shard)) for b, suffix in plain)
+            self._sharded[level, activity, shard] = found
+        return found
 
     def grace_s(self, source: str) -> float:
         return self.grace_hours.get(source, 24.0) * 3600

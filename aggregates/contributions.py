@@ -2,9 +2,13 @@
 
 Pure functions over ``AggInput``; the live worker and ``safer rebuild`` both use them, so
 a rebuild is byte-identical to the live state. Keys are given without the deployment
-prefix: ``a:{grain}:{bucket}:{level}:{breakdown}`` (bucket totals) and
-``x:{grain}:{bucket}:{level}:{breakdown}`` (detail of day-, month- and long-home events,
-with their span, to settle partly covered days and months exactly).
+prefix: ``a:{grain}:{bucket}:{level}:{breakdown}:{authority}`` (bucket totals) and
+``x:{grain}:{bucket}:{level}:{breakdown}:{authority}`` (detail of day-, month- and long-home
+events, with their span, to settle partly covered days and months exactly).
+
+Every aggregate key is **sharded by local authority** (the record's borough-level area): a
+reader asks for its partnership's authorities only, so a refresh costs the same whether
+Redis holds one borough or all of England (``sharded``; ``store.reader``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from functools import lru_cache
 from itertools import product
 
 from aggregates.buckets import ALL_BUCKET, HOUR, MONTH, Bucket, home, rollup_of
-from aggregates.config import SEARCH, AggregationConfig
+from aggregates.config import SEARCH, AggregationConfig, sharded
 from aggregates.inputs import AggInput
 from aggregates.profiles import aoristic
 from schemas.categories import ACTIVITY_CATEGORIES
@@ -47,7 +51,7 @@ batch touches few groups, so keys are built once per batch (``expand``), not per
 Changes = dict[Group, dict[str, int]]
 """Net deltas of a batch per group and hash field, accumulated in place by ``add_change``."""
 
-_WITH_ALL = (":cat", f":{PROFILE}", f":{SEARCH}")
+_WITH_ALL = ("cat", PROFILE, SEARCH)  # breakdowns also totalled in the ``all`` bucket
 
 
 def add_change(
@@ -76,9 +80,10 @@ def _add(into: Changes, inp: AggInput, config: AggregationConfig, sign: int) -> 
     dims = dict(inp.dims)
     cache: dict[str, tuple[str, ...]] = {}
     activity = inp.category in ACTIVITY_CATEGORIES  # its own keys; no profile
+    shard = inp.areas[0][1] if inp.areas else ""  # the borough level comes first
     for level, area in inp.areas:
         base = f"{area}|{inp.category}"
-        for breakdown, suffix in config.suffixes_for(level, activity):
+        for breakdown, suffix in config.suffixes_for(level, activity, shard):
             values = cache.get(breakdown)
             if values is None:
                 values = cache[breakdown] = _values(dims, breakdown)
@@ -93,7 +98,7 @@ def _add(into: Changes, inp: AggInput, config: AggregationConfig, sign: int) -> 
                     name += detail
                     details[name] = details.get(name, 0) + sign
         if level in config.profile_levels and not activity:
-            suffix = f":{level}:{PROFILE}"
+            suffix = sharded(f":{level}:{PROFILE}", shard)
             prefix = f"{base}|"
             month_of_fields = ""
             fields: dict[str, int] = {}
@@ -114,7 +119,7 @@ def expand(group: Group) -> tuple[str, ...]:
     if kind == "x":
         return (f"x:{bucket_id}{suffix}",)
     grain, _, ident = bucket_id.partition(":")
-    with_all = suffix.endswith(_WITH_ALL)
+    with_all = suffix.split(":")[2] in _WITH_ALL  # ":{level}:{breakdown}:{authority}"
     return tuple(
         f"a:{b}{suffix}" for b in rollup_of(Bucket(grain, ident)) if with_all or b != ALL_BUCKET
     )

@@ -27,8 +27,13 @@ def total_keys(dec: Decomposition, level: str, breakdown: str) -> list[str]:
     return [total_key(piece, level, breakdown) for piece in dec.pieces]
 
 
+def detail_key(bucket: Bucket, level: str, breakdown: str) -> str:
+    """The detail hash of a day, month or ``long`` home: its events with their spans."""
+    return f"x:{bucket}:{level}:{breakdown}"
+
+
 def detail_keys(dec: Decomposition, level: str, breakdown: str) -> list[str]:
-    return [f"x:{bucket}:{level}:{breakdown}" for bucket in dec.partial]
+    return [detail_key(bucket, level, breakdown) for bucket in dec.partial]
 
 
 def summarize(

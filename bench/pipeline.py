@@ -32,7 +32,6 @@ from safer.geography import load_areas
 from safer.procs import Component, free_port
 from safer.settings import Settings, child_env
 from schemas.codec import decode_incident
-from store.keys import Keys
 from store.reader import StoreReader
 from store.writer import writer_for
 from streams.topics import Topics
@@ -80,7 +79,7 @@ def bench_pipeline(settings: Settings, n: int, samples: int, logs: Path) -> None
     )
     worker.start()
     redis = Redis.from_url(settings.require_redis())
-    reader = StoreReader(redis, Keys(settings.redis_prefix))
+    reader = StoreReader.of(redis, settings)
     topics = Topics(settings.topic_prefix)
     try:
         with RawPublisher(settings.require_kafka(), topics) as publisher:

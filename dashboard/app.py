@@ -12,7 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard.session import Viewer, viewer
-from dashboard.ui import query_choice, source_filter
+from dashboard.ui import query_choice, source_filter, tune_server
 from dashboard.views import areas, briefing, hotspots, live, profiles, trends
 from safer.settings import Settings, load_settings
 
@@ -41,6 +41,7 @@ def main() -> None:
     st.title(f"{APP_NAME} — {labels[page].lower()}")
     sources = source_filter()
     PAGES[page][1](settings, who, sources)
+    tune_server()  # once per process, after the first page has imported what it uses
 
 
 if __name__ == "__main__":

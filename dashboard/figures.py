@@ -353,3 +353,69 @@ def above_normal(
         ],
         columns=[WARD_COLUMN, "This window", "Usual (mean of past weeks)", "Verdict"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LivePlan:
+    """What one Live refresh reads: each KPI window with its week- and year-earlier
+    comparisons (three spans per KPI), then the chosen window."""
+
+    kpi_windows: tuple[Window, ...]
+    selected: Window
+
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        compared = [span for w in self.kpi_windows for span in comparison_spans(w)]
+        return (*compared, (self.selected.start, self.selected.end))
+
+    @property
+    def baseline_window(self) -> Window:
+        """The window compared with its normal level (the middle KPI: 24 h or 7 days)."""
+        return self.kpi_windows[1]
+
+
+def live_plan(role: Role, now: datetime, window_slug: str) -> LivePlan:
+    windows = {w.slug: w for w in windows_for(role, now)}
+    return LivePlan(tuple(windows[slug] for slug in kpi_slugs(role)), windows[window_slug])
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFigures:
+    """Everything the Live page shows from one refresh, as the role may see it."""
+
+    kpis: list[Kpi]
+    unusual: pd.DataFrame | None  # None: the baseline could not be read
+    wards: pd.DataFrame
+    categories: pd.DataFrame
+    ticker: pd.DataFrame
+
+
+def live_figures(
+    plan: LivePlan,
+    rows: Sequence[Iterable[WindowRow]],
+    latest: Sequence[Mapping[str, Any]],
+    baselines: Mapping[tuple[str, str], Baseline] | None,
+    sources: Sequence[str],
+    ward_names: Mapping[str, str],
+    role: Role,
+    ticker_rows: int,
+) -> LiveFigures:
+    """The Live page's figures from the rows of ``plan.spans`` (``StoreReader.live_view``)
+    and the baseline of ``plan.baseline_window`` (pure: what a refresh computes after its
+    one Redis read)."""
+    cells = [cells_of(r, sources) for r in rows]
+    kpis = [
+        kpi(w.label, cells[3 * i], cells[3 * i + 1], cells[3 * i + 2], role)
+        for i, w in enumerate(plan.kpi_windows)
+    ]
+    unusual = (
+        None if baselines is None else above_normal(cells[3], baselines, sources, ward_names, role)
+    )
+    chosen = cells[-1]
+    return LiveFigures(
+        kpis,
+        unusual,
+        ward_window_table(chosen, ward_names, sources, role),
+        category_window_table(chosen, role),
+        ticker_frame(latest, ward_names, sources, role, ticker_rows),
+    )

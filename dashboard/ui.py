@@ -7,6 +7,7 @@ concurrent viewers share reads."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -22,6 +23,8 @@ from dashboard.disclosure import Role
 from dashboard.exports import FORMATS, ExportView, render
 from dashboard.session import Viewer
 from safer.errors import ConfigError
+from safer.geography import load_areas
+from safer.runtime import tune_gc
 from safer.settings import Settings
 from store.keys import Keys
 from store.reader import (
@@ -34,6 +37,7 @@ from store.reader import (
 )
 
 WardNames = Mapping[str, str]
+Baselines = dict[tuple[str, str], Baseline]
 T = TypeVar("T")
 SOURCE_PARAM = "source"
 SOURCE_STATE = "sources"
@@ -44,13 +48,27 @@ AREA_PARAM = "area"
 ALL_AREAS = "all"
 # Shorter than any sensible refresh period: concurrent viewers share one Redis read.
 SNAPSHOT_TTL_S = 1.0
-# Past days and months, baselines, profiles: a slower refresh is plenty.
+# Past days and months, profiles: a slower refresh is plenty.
 SLOW_TTL_S = 30.0
+# What is normal for a window: its previous weeks change only by late records, so the
+# Live page reads them every 5 minutes, or when its window moves (a new key).
+BASELINE_TTL_S = 300.0
 REDIS_TIMEOUT_S = 2.0
 NO_DATA_MESSAGE = (
     "No data yet: nothing has been counted in this deployment. Start the local stack with "
     "`safer up`, or check that the stream worker is running. This page refreshes by itself."
 )
+
+
+@st.cache_resource(show_spinner=False)
+def tune_server() -> bool:
+    """Once per server process, after the first run has imported everything: freeze what
+    exists out of the cyclic collector and collect the young generation less often
+    (``safer.runtime.tune_gc``). Untuned, a full collection rescans Streamlit's, pandas'
+    and pyarrow's objects and stalls a refresh by 100–200 ms now and then
+    (``bench/live_refresh.py``)."""
+    tune_gc()
+    return True
 
 
 @st.cache_resource(show_spinner=False)
@@ -60,46 +78,59 @@ def redis_client(url: str) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
 
 
+@dataclass(frozen=True, slots=True)
+class Store:
+    """Where the aggregates are: Redis URL, key prefix and the partnership's authorities
+    (plain values, so the cached reads below key on them)."""
+
+    url: str
+    prefix: str
+    authorities: tuple[str, ...]
+
+    @classmethod
+    def of(cls, settings: Settings) -> Store:
+        authorities = tuple(load_areas(settings.partnership).authority_names)
+        return cls(settings.require_redis(), settings.redis_prefix, authorities)
+
+    def reader(self) -> StoreReader:
+        return StoreReader(redis_client(self.url), Keys(self.prefix), self.authorities)
+
+
 @st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
 def read_windows(
-    url: str,
-    prefix: str,
+    store: Store,
     spans: tuple[tuple[int, int], ...],
     level: str = "ward",
     breakdown: str = "cat",
 ) -> list[tuple[WindowRow, ...]]:
     """(area, category[, value]) rows of each span at a level (default ward), in one round
     trip."""
-    return StoreReader(redis_client(url), Keys(prefix)).windows(level, list(spans), breakdown)
+    return store.reader().windows(level, list(spans), breakdown, unplaced=False)
 
 
 @st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
-def read_repeats(
-    url: str, prefix: str, start: int, end: int
-) -> dict[tuple[str, str], RepeatCounts]:
+def read_repeats(store: Store, start: int, end: int) -> dict[tuple[str, str], RepeatCounts]:
     """Restricted (analyst): repeat callers and locations per ward."""
-    return StoreReader(redis_client(url), Keys(prefix)).repeats("ward", start, end)
+    return store.reader().repeats("ward", start, end)
 
 
-@st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
-def read_baseline(url: str, prefix: str, start: int, end: int) -> dict[tuple[str, str], Baseline]:
+@st.cache_data(ttl=BASELINE_TTL_S, show_spinner=False)
+def read_baseline(store: Store, start: int, end: int) -> dict[tuple[str, str], Baseline]:
     """Ward-level baselines of a window (the same window in each of the previous weeks)."""
-    return StoreReader(redis_client(url), Keys(prefix)).baseline("ward", start, end)
+    return store.reader().baseline("ward", start, end)
 
 
 @st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
-def read_bucket_totals(
-    url: str, prefix: str, buckets: tuple[Bucket, ...]
-) -> list[tuple[WindowRow, ...]]:
+def read_bucket_totals(store: Store, buckets: tuple[Bucket, ...]) -> list[tuple[WindowRow, ...]]:
     """Ward-level (ward, category) rows of each day or month bucket, in one round trip."""
-    return StoreReader(redis_client(url), Keys(prefix)).bucket_totals("ward", list(buckets))
+    return store.reader().bucket_totals("ward", list(buckets))
 
 
 @st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
 def read_profile(
-    url: str, prefix: str, level: str, start: int, end: int
+    store: Store, level: str, start: int, end: int
 ) -> dict[tuple[str, str], tuple[float, ...]]:
-    return StoreReader(redis_client(url), Keys(prefix)).profile(level, start, end)
+    return store.reader().profile(level, start, end)
 
 
 def query_choice(param: str, label: str, options: dict[str, str], default: str) -> str:
@@ -177,17 +208,17 @@ def area_filter(ward_names: WardNames) -> str:
 
 @st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
 def read_live(
-    url: str, prefix: str, latest: int, spans: tuple[tuple[int, int], ...]
+    store: Store, latest: int, spans: tuple[tuple[int, int], ...]
 ) -> tuple[LiveSnapshot, list[tuple[WindowRow, ...]]]:
     """The Live page's refresh: snapshot and ward-level windows in one round trip."""
-    return StoreReader(redis_client(url), Keys(prefix)).live_view(latest, "ward", list(spans))
+    return store.reader().live_view(latest, "ward", list(spans), unplaced=False)
 
 
-def read_or_report(settings: Settings, read: Callable[[str, str], T]) -> T | None:
-    """``read(redis_url, redis_prefix)``, or None after showing why Redis cannot be read
-    (not configured, or unreachable: the panel's next refresh tries again)."""
+def read_or_report(settings: Settings, read: Callable[[Store], T]) -> T | None:
+    """``read(store)``, or None after showing why Redis cannot be read (not configured, or
+    unreachable: the panel's next refresh tries again)."""
     try:
-        return read(settings.require_redis(), settings.redis_prefix)
+        return read(Store.of(settings))
     except ConfigError as exc:
         st.error(f"Redis is not configured: {exc}.")
     except RedisError as exc:
@@ -201,8 +232,30 @@ def load_live(
     """The snapshot and the ward-level windows of ``spans`` (one round trip), or None."""
     return read_or_report(
         settings,
-        lambda url, prefix: read_live(url, prefix, settings.latest_incidents, tuple(spans)),
+        lambda store: read_live(store, settings.latest_incidents, tuple(spans)),
     )
+
+
+def load_baselines(settings: Settings, window: figures.Window) -> Baselines | None:
+    """The ward-level baselines of a window (cached ``BASELINE_TTL_S``), or None."""
+    return read_or_report(settings, lambda store: read_baseline(store, window.start, window.end))
+
+
+def show_unusual(window: figures.Window, table: pd.DataFrame | None) -> pd.DataFrame:
+    """The areas-above-normal table (``figures.above_normal``); None: unreadable (the
+    reason is already shown)."""
+    st.subheader(f"Areas above normal — {window.label.lower()}")
+    if table is None:
+        return pd.DataFrame()
+    st.caption(
+        f"Compared with the same hours in each of the previous {BASELINE_WEEKS} weeks; "
+        "'above normal' is more than one spread above the usual level, 'well' two, 'far' three."
+    )
+    if table.empty:
+        st.info("No ward is above its normal level in this window.")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
+    return table
 
 
 def show_above_normal(
@@ -213,23 +266,14 @@ def show_above_normal(
     ward_names: WardNames,
     role: Role,
 ) -> pd.DataFrame:
-    """Wards furthest above their normal level in the window (the KPI's second window)."""
-    st.subheader(f"Areas above normal — {window.label.lower()}")
-    baselines = read_or_report(
-        settings, lambda url, prefix: read_baseline(url, prefix, window.start, window.end)
+    """Wards furthest above their normal level in the window."""
+    baselines = load_baselines(settings, window)
+    table = (
+        None
+        if baselines is None
+        else figures.above_normal(now, baselines, sources, ward_names, role)
     )
-    if baselines is None:
-        return pd.DataFrame()
-    table = figures.above_normal(now, baselines, sources, ward_names, role)
-    st.caption(
-        f"Compared with the same hours in each of the previous {BASELINE_WEEKS} weeks; "
-        "'above normal' is more than one spread above the usual level, 'well' two, 'far' three."
-    )
-    if table.empty:
-        st.info("No ward is above its normal level in this window.")
-    else:
-        st.dataframe(table, hide_index=True, width="stretch")
-    return table
+    return show_unusual(window, table)
 
 
 EXPORTS_STATE = "exports"

@@ -376,7 +376,6 @@ def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
 
     from safer.geography import load_areas
     from safer.settings import load_settings
-    from store.keys import Keys
     from store.reader import StoreReader
 
     if args.level not in LEVELS:
@@ -403,7 +402,7 @@ def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
     url = settings.require_redis()
     redis = Redis.from_url(url, socket_timeout=10)
     try:
-        figures = StoreReader(redis, Keys(settings.redis_prefix)).window(
+        figures = StoreReader.of(redis, settings).window(
             args.level, window.start, window.end, breakdown=MEASURES[args.of]
         )
     except RedisConnectionError as exc:

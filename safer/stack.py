@@ -31,7 +31,6 @@ from safer.errors import StackError
 from safer.procs import Component, free_port, port_free, wait_until
 from safer.settings import Settings, child_env
 from schemas.categories import Source
-from store.keys import Keys
 from store.reader import StoreReader
 
 log = logging.getLogger(__name__)
@@ -277,9 +276,7 @@ class FlowReport:
     """Says once when every source's counts are in Redis (the stack's end-to-end health)."""
 
     def __init__(self, settings: Settings, console: Console, expect: bool) -> None:
-        self._reader = StoreReader(
-            Redis.from_url(settings.require_redis()), Keys(settings.redis_prefix)
-        )
+        self._reader = StoreReader.of(Redis.from_url(settings.require_redis()), settings)
         self._console = console
         self._started = time.monotonic()
         self._done = not expect

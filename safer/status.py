@@ -7,7 +7,6 @@ from rich.console import Console
 from rich.table import Table
 
 from safer.settings import Settings, read_stack_file
-from store.keys import Keys
 from store.reader import StoreReader
 
 
@@ -32,7 +31,7 @@ def print_status(settings: Settings) -> int:
         table.add_row("kafka", "[red]down[/red]", str(exc))
     try:
         redis = Redis.from_url(settings.require_redis(), socket_timeout=2)
-        snapshot = StoreReader(redis, Keys(settings.redis_prefix)).live_snapshot(latest=1)
+        snapshot = StoreReader.of(redis, settings).live_snapshot(latest=1)
         by_source = snapshot.total_by("source")
         detail = ", ".join(f"{s}={n}" for s, n in sorted(by_source.items())) or "no counts yet"
         table.add_row("redis", "[green]up[/green]", f"{settings.redis_url}: {detail}")

@@ -7,8 +7,8 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}meta:broker`` | string | cluster id of the Kafka log the state was built from |
 | ``{p}meta:generation`` | string | live generation ``n`` of the derived state below |
 | ``{p}g{n}:rec:{record_key}`` | string | ``{version}`` TAB ``{AggInput JSON}`` ("" if cancelled) |
-| ``{p}g{n}:a:{grain}:{bucket}:{level}:{bd}`` | hash | ``area|category[|value]`` -> count |
-| ``{p}g{n}:x:{grain}:{bucket}:{level}:{bd}`` | hash | ``area|category[|value]|start-end`` -> n |
+| ``{p}g{n}:a:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]`` -> count |
+| ``{p}g{n}:x:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]|s-e`` -> n |
 | ``{p}g{n}:r:{kind}:{ref}`` | zset | ``record_key|level=area,…`` scored by event hour |
 | ``{p}g{n}:rd:{kind}:{day}`` | hash | pseudonym -> records that day (repeat candidates) |
 | ``{p}latest`` | zset | record_key scored by received time (ms), trimmed to N |
@@ -19,7 +19,14 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}fresh:{source}`` | hash | ``received_ms`` / ``event_ms``: latest arrival and event time |
 
 ``a:`` totals count events whose home bucket lies inside the bucket; ``x:`` details hold
-day-, month- and long-home events with their span (``bd`` is the breakdown).
+day-, month- and long-home events with their span ``s-e`` in epoch hours (``bd`` is the
+breakdown). Every ``a:`` and
+``x:`` hash is sharded by the record's local authority ``la`` (its borough-level area,
+``aggregates.config.sharded``): a reader reads its partnership's authorities only, so a
+refresh costs the same with one borough or all of England in Redis. Readers name a hash
+without its authority (``all_time``, ``aggregates.windows.total_key``) and the reader adds
+it (``store.reader``). The layout changed to sharded keys on 2026-11-23: a store written
+before holds unsharded keys, which ``safer rebuild`` replaces with a sharded generation.
 Grains: ``h`` (epoch hour, UTC), ``d`` (local day YYYYMMDD), ``m`` (local month YYYYMM),
 ``all`` and ``long`` (bucket ``-``); see ``aggregates.buckets``. Levels: borough, ward,
 lsoa, cell (British National Grid 250 m). Breakdowns: ``cat`` or a dimension (crossed
@@ -101,7 +108,7 @@ class Keys:
 
 
 def all_time(level: str, breakdown: str = "cat") -> str:
-    """Prefix-less name of the all-time totals of a level."""
+    """Prefix- and authority-less name of the all-time totals of a level."""
     return f"a:{ALL_BUCKET}:{level}:{breakdown}"
 
 

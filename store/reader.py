@@ -1,13 +1,17 @@
 """Typed read API over the Redis layout, for the dashboard, ``safer query`` and consumers.
 
-Synchronous (redis-py), never imports faust. Every method reads in one round trip.
+Synchronous (redis-py), never imports faust. Every method reads in one round trip. A reader
+is scoped to local authorities (its partnership's): aggregate hashes are sharded by
+authority, so what a read costs depends on the partnership, not on how much else Redis
+holds; the same hash of several authorities is read once each and merged.
 """
 
 from __future__ import annotations
 
 import json
-import statistics
+import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,16 +20,21 @@ from typing import Any
 from redis import Redis
 
 from aggregates.buckets import ALL_BUCKET, MONTH, Bucket, day_of, decompose, month_of
+from aggregates.config import sharded
 from aggregates.contributions import PROFILE
 from aggregates.profiles import HOURS_PER_WEEK, PROFILE_SCALE
-from aggregates.windows import Tally, detail_keys, summarize, total_key, total_keys
+from aggregates.windows import detail_keys, total_key, total_keys
+from safer.geography import load_areas
+from safer.settings import Settings
 from schemas.categories import CATEGORY_SOURCE, Source
 from store.keys import Keys, all_time, split_field
 
+_SOURCE_OF = {category: source.value for category, source in CATEGORY_SOURCE.items()}
 YEAR_EARLIER_HOURS = 364 * 24  # 52 weeks: weekdays align
 WEEK_HOURS = 7 * 24
 BASELINE_WEEKS = 8
 _READ_HASHES = (Path(__file__).parent / "read_hashes.lua").read_text()
+_READ_WINDOWS = (Path(__file__).parent / "read_windows.lua").read_text()
 _READ_REPEATS = (Path(__file__).parent / "read_repeats.lua").read_text()
 REPEAT_KINDS = ("caller", "address")
 REPEAT_WINDOW_HOURS = 28 * 24
@@ -90,7 +99,7 @@ class WindowRow:
 
     @property
     def source(self) -> str:
-        return CATEGORY_SOURCE[self.category].value if self.category in CATEGORY_SOURCE else ""
+        return _SOURCE_OF.get(self.category, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +122,11 @@ def _int_map(raw: dict[Any, Any]) -> dict[str, int]:
     return {_decode(k): int(v) for k, v in raw.items()}
 
 
-def _pairs(flat: list[Any]) -> dict[str, int]:
-    """A Lua-returned HGETALL (field, value, field, value …) as a dict."""
-    return {_decode(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+def _add_pairs(flat: list[Any], into: dict[str, int]) -> None:
+    """Add a Lua-returned HGETALL (field, value, field, value …) into a dict."""
+    for i in range(0, len(flat), 2):
+        name = _decode(flat[i])
+        into[name] = into.get(name, 0) + int(flat[i + 1])
 
 
 def _ms_time(value: Any) -> datetime | None:
@@ -123,19 +134,66 @@ def _ms_time(value: Any) -> datetime | None:
 
 
 class StoreReader:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, authorities: Sequence[str]) -> None:
+        if not authorities:
+            raise ValueError("a reader needs the local authorities it reads (none given)")
         self._redis = redis
         self._keys = keys
+        self._authorities = tuple(authorities)
         self._read_hashes = redis.register_script(_READ_HASHES)
+        self._read_windows = redis.register_script(_READ_WINDOWS)
         self._read_repeats = redis.register_script(_READ_REPEATS)
 
-    def _hashes_args(self, suffixes: list[str]) -> list[str]:
-        return [self._keys.generation_pointer, self._keys.prefix, *suffixes]
+    @classmethod
+    def of(cls, redis: Redis, settings: Settings) -> StoreReader:
+        """A reader of the configured deployment: its prefix, and its partnership's
+        authorities (``SAFER_PARTNERSHIP``)."""
+        authorities = list(load_areas(settings.partnership).authority_names)
+        return cls(redis, Keys(settings.redis_prefix), authorities)
+
+    def _hashes_args(self, suffixes: list[str]) -> tuple[list[str], list[str]]:
+        """The script's arguments for the named hashes (each read once, whatever how often
+        it is named), and the distinct names in the order read."""
+        distinct = list(dict.fromkeys(suffixes))
+        names = [sharded(s, a) for s in distinct for a in self._authorities]
+        return [self._keys.generation_pointer, self._keys.prefix, *names], distinct
+
+    def _merged(
+        self, suffixes: list[str], distinct: list[str], replies: list[Any]
+    ) -> list[dict[str, int]]:
+        """Each named hash: its authorities' parts added up (a grid cell on a boundary has
+        records of two authorities), in the order named."""
+        per = len(self._authorities)
+        merged: dict[str, dict[str, int]] = {}
+        for index, name in enumerate(distinct):
+            fields: dict[str, int] = {}
+            for reply in replies[index * per : (index + 1) * per]:
+                _add_pairs(reply, fields)
+            merged[name] = fields
+        return [merged[name] for name in suffixes]
+
+    def _windows_args(
+        self, level: str, spans: list[tuple[int, int]], breakdown: str, unplaced: bool
+    ) -> tuple[list[str | int], list[tuple[int, int]]]:
+        """``read_windows.lua``'s arguments: the authorities, then per distinct window its
+        bounds and the total and detail hashes that settle it
+        (``aggregates.buckets.decompose``); and the distinct windows, in the order read."""
+        k = self._keys
+        args: list[str | int] = [k.generation_pointer, k.prefix, int(unplaced)]
+        args += [len(self._authorities), *self._authorities]
+        distinct = list(dict.fromkeys(spans))
+        for first, last in distinct:
+            dec = decompose(first, last)
+            totals, details = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
+            args += [first, last, len(totals), len(details), *totals, *details]
+        return args, distinct
 
     def hashes(self, suffixes: list[str]) -> tuple[str, list[dict[str, int]]]:
-        """Live generation and the named derived hashes (prefix-less names), in one call."""
-        generation, *replies = self._read_hashes(args=self._hashes_args(suffixes))
-        return _decode(generation), [_pairs(reply) for reply in replies]
+        """Live generation and the named aggregate hashes (prefix- and authority-less names,
+        ``aggregates.contributions``), merged over the reader's authorities, in one call."""
+        args, distinct = self._hashes_args(suffixes)
+        generation, *replies = self._read_hashes(args=args)
+        return _decode(generation), self._merged(suffixes, distinct, replies)
 
     def counts(self) -> list[CountRow]:
         """All-time live counts per ward and category."""
@@ -146,22 +204,29 @@ class StoreReader:
         return self.live_view(latest, "ward", [])[0]
 
     def live_view(
-        self, latest: int, level: str, spans: list[tuple[int, int]], breakdown: str = "cat"
+        self,
+        latest: int,
+        level: str,
+        spans: list[tuple[int, int]],
+        breakdown: str = "cat",
+        unplaced: bool = True,
     ) -> tuple[LiveSnapshot, list[tuple[WindowRow, ...]]]:
         """The live snapshot and the rows of several windows (``windows``), together in one
         round trip: what the Live page reads on every refresh."""
         k = self._keys
-        suffixes, plans = _window_suffixes(level, spans, breakdown)
+        args, distinct = self._hashes_args([all_time("ward")])
         pipe = self._redis.pipeline(transaction=False)
-        self._read_hashes(args=self._hashes_args([all_time("ward"), *suffixes]), client=pipe)
+        self._read_hashes(args=args, client=pipe)
+        window_args, distinct_spans = self._windows_args(level, spans, breakdown, unplaced)
+        self._read_windows(args=window_args, client=pipe)
         pipe.zrevrange(k.latest, 0, latest - 1)
         pipe.hgetall(k.latest_data)
         pipe.hgetall(k.outcomes)
         pipe.hgetall(k.deadletters)
         for source in Source:
             pipe.hmget(k.freshness(source.value), "received_ms", "event_ms")
-        hashes, order, rows, outcomes, dead, *fresh = pipe.execute()
-        counts = _pairs(hashes[1])
+        hashes, windows, order, rows, outcomes, dead, *fresh = pipe.execute()
+        (counts,) = self._merged([all_time("ward")], distinct, hashes[1:])
         data = {_decode(key): value for key, value in rows.items()}
         latest_rows = tuple(
             json.loads(data[_decode(member)]) for member in order if _decode(member) in data
@@ -176,7 +241,7 @@ class StoreReader:
                 for source, f in zip(Source, fresh, strict=True)
             ),
         )
-        return snapshot, _window_rows(plans, [_pairs(reply) for reply in hashes[2:]])
+        return snapshot, _spans_rows(spans, distinct_spans, windows[1:], unplaced)
 
     def window(self, level: str, start: int, end: int, breakdown: str = "cat") -> WindowFigures:
         """Exact counts (and unplaced) per area, category and value for a window and the same
@@ -186,11 +251,18 @@ class StoreReader:
         return WindowFigures(level, breakdown, start, end, now, earlier)
 
     def windows(
-        self, level: str, spans: list[tuple[int, int]], breakdown: str = "cat"
+        self,
+        level: str,
+        spans: list[tuple[int, int]],
+        breakdown: str = "cat",
+        unplaced: bool = True,
     ) -> list[tuple[WindowRow, ...]]:
-        """Rows for several windows (epoch-hour bounds) in one round trip."""
-        suffixes, plans = _window_suffixes(level, spans, breakdown)
-        return _window_rows(plans, self.hashes(suffixes)[1])
+        """Rows for several windows (epoch-hour bounds) in one round trip, summed inside
+        Redis (``read_windows.lua``); without ``unplaced``, events that only overlap a window
+        are left out (rows with a count only: less to read when nobody shows them)."""
+        args, distinct = self._windows_args(level, spans, breakdown, unplaced)
+        _, *replies = self._read_windows(args=args)
+        return _spans_rows(spans, distinct, replies, unplaced)
 
     def bucket_totals(
         self, level: str, buckets: list[Bucket], breakdown: str = "cat"
@@ -200,7 +272,7 @@ class StoreReader:
         points of a trend series, in one round trip. Cheaper than ``windows`` for whole
         buckets: no partial-home details are read."""
         maps = self.hashes([total_key(b, level, breakdown) for b in buckets])[1]
-        return [_rows({name: Tally(n) for name, n in fields.items()}) for fields in maps]
+        return [_window_rows([x for name, n in f.items() if n for x in (name, n)], 2) for f in maps]
 
     def profile(
         self, level: str, start: int | None = None, end: int | None = None
@@ -252,7 +324,7 @@ class StoreReader:
         same hour-of-week window in each of the previous ``weeks`` weeks (one round trip)."""
         spans = [(start - w * WEEK_HOURS, end - w * WEEK_HOURS) for w in range(1, weeks + 1)]
         per_week: dict[tuple[str, str], list[int]] = {}
-        for index, rows in enumerate(self.windows(level, spans)):
+        for index, rows in enumerate(self.windows(level, spans, unplaced=False)):
             for row in rows:
                 per_week.setdefault((row.area, row.category), [0] * weeks)[index] += row.count
         return {key: Baseline.of(counts) for key, counts in per_week.items()}
@@ -276,50 +348,38 @@ class Baseline:
 
     @classmethod
     def of(cls, counts: list[int]) -> Baseline:
-        return cls(tuple(counts), statistics.fmean(counts), statistics.pstdev(counts))
+        # plain floats: ``statistics.pstdev`` is exact (fractions) and far slower, and a
+        # page computes a baseline per ward and category on every read
+        mean = sum(counts) / len(counts)
+        spread = math.sqrt(sum((n - mean) ** 2 for n in counts) / len(counts))
+        return cls(tuple(counts), mean, spread)
 
     def zscore(self, count: int) -> float | None:
         """How unusual ``count`` is against this baseline (None when it never varies)."""
         return None if self.stdev == 0 else (count - self.mean) / self.stdev
 
 
-WindowPlan = tuple[int, int, int, int]  # start, end, how many total and detail hashes
+def _window_rows(flat: list[Any], step: int = 3) -> tuple[WindowRow, ...]:
+    """A window of ``read_windows.lua`` (field, count[, unplaced], …) as sorted rows."""
+    found = []
+    for i in range(0, len(flat), step):
+        area, category, *value = split_field(_decode(flat[i]))
+        outside = int(flat[i + 2]) if step == 3 else 0
+        found.append((area, category, value[0] if value else "", int(flat[i + 1]), outside))
+    found.sort()  # by area, category, value
+    return tuple(WindowRow(*row) for row in found)
 
 
-def _window_suffixes(
-    level: str, spans: list[tuple[int, int]], breakdown: str
-) -> tuple[list[str], list[WindowPlan]]:
-    """The hashes (prefix-less names) several windows read, and how to split the replies."""
-    suffixes: list[str] = []
-    plans = []
-    for first, last in spans:
-        dec = decompose(first, last)
-        totals, details = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
-        suffixes += [*totals, *details]
-        plans.append((first, last, len(totals), len(details)))
-    return suffixes, plans
-
-
-def _window_rows(
-    plans: list[WindowPlan], maps: list[dict[str, int]]
+def _spans_rows(
+    spans: list[tuple[int, int]],
+    distinct: list[tuple[int, int]],
+    replies: list[Any],
+    unplaced: bool,
 ) -> list[tuple[WindowRow, ...]]:
-    replies = iter(maps)
-    figures = []
-    for first, last, n_totals, n_details in plans:
-        total_maps = [next(replies) for _ in range(n_totals)]
-        detail_maps = [next(replies) for _ in range(n_details)]
-        figures.append(_rows(summarize(total_maps, detail_maps, first, last)))
-    return figures
-
-
-def _rows(tallies: dict[str, Tally]) -> tuple[WindowRow, ...]:
-    rows = []
-    for name, tally in tallies.items():
-        if tally.count or tally.unplaced:
-            area, category, *value = split_field(name)
-            detail = value[0] if value else ""
-            rows.append(WindowRow(area, category, detail, tally.count, tally.unplaced))
-    return tuple(sorted(rows, key=lambda r: (r.area, r.category, r.value)))
+    """The rows of each window asked for, from the replies of the distinct ones."""
+    step = 3 if unplaced else 2
+    rows = {span: _window_rows(flat, step) for span, flat in zip(distinct, replies, strict=True)}
+    return [rows[span] for span in spans]
 
 
 def _count_rows(raw: dict[Any, Any]) -> list[CountRow]:

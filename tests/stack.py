@@ -17,7 +17,6 @@ import psutil
 from redis import Redis
 
 from safer.settings import Settings, child_env
-from store.keys import Keys
 from store.reader import LiveSnapshot, StoreReader
 
 
@@ -59,7 +58,7 @@ class LiveStack:
     def snapshot(self) -> LiveSnapshot:
         redis = Redis.from_url(self.info["redis_url"])
         try:
-            return StoreReader(redis, Keys(self.settings.redis_prefix)).live_snapshot()
+            return StoreReader.of(redis, self.settings).live_snapshot()
         finally:
             redis.close()
 

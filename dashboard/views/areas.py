@@ -14,6 +14,7 @@ from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
     SLOW_TTL_S,
+    Store,
     area_filter,
     export_buttons,
     forget_export,
@@ -48,9 +49,9 @@ def areas_panel(
     span = ((window.start, window.end),)
     detail = role.exact and ward != ALL_AREAS
 
-    def read(url: str, prefix: str) -> list[tuple[WindowRow, ...]]:
-        found = [read_windows(url, prefix, span)[0]]
-        return found + ([read_windows(url, prefix, span, "lsoa")[0]] if detail else [])
+    def read(store: Store) -> list[tuple[WindowRow, ...]]:
+        found = [read_windows(store, span)[0]]
+        return found + ([read_windows(store, span, "lsoa")[0]] if detail else [])
 
     read_rows = read_or_report(settings, read)
     if read_rows is None:

@@ -42,7 +42,7 @@ def hotspots_panel(
     span = hotspots.span_for(span_slug, now, role)
     level = "borough" if area == ALL_AREAS else "ward"
     profiles = read_or_report(
-        settings, lambda url, prefix: read_profile(url, prefix, level, span.start, span.end)
+        settings, lambda store: read_profile(store, level, span.start, span.end)
     )
     if profiles is None:
         return

@@ -19,11 +19,12 @@ from dashboard.ui import (
     WardNames,
     export_buttons,
     forget_export,
+    load_baselines,
     load_live,
     read_or_report,
     read_windows,
-    show_above_normal,
     show_exports,
+    show_unusual,
     window_filter,
 )
 from safer.geography import load_areas
@@ -99,7 +100,7 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
         return
     window = {w.slug: w for w in figures.windows_for(role, datetime.now(UTC))}[window_slug]
     rows = read_or_report(
-        settings, lambda url, prefix: read_windows(url, prefix, ((window.start, window.end),))
+        settings, lambda store: read_windows(store, ((window.start, window.end),))
     )
     if rows is None:
         return
@@ -140,12 +141,9 @@ def live_panel(
     """Everything read from Redis; rerun by itself every refresh period."""
     role = who.role
     now = datetime.now(UTC)
-    windows = {w.slug: w for w in figures.windows_for(role, now)}
-    kpi_windows = [windows[slug] for slug in figures.kpi_slugs(role)]
-    spans = [span for w in kpi_windows for span in figures.comparison_spans(w)]
-    selected = windows[window_slug]
-    spans.append((selected.start, selected.end))
-    read = load_live(settings, spans)  # one round trip (the baseline is read every 30 s)
+    plan = figures.live_plan(role, now, window_slug)
+    selected = plan.selected
+    read = load_live(settings, list(plan.spans))  # one round trip
     if read is None:
         return
     snapshot, rows = read
@@ -162,21 +160,18 @@ def live_panel(
     if not sources:
         st.warning("No source selected: choose at least one in the sidebar.")
         return
-    cells = [figures.cells_of(r, sources) for r in rows]
-    kpis = [
-        figures.kpi(w.label, cells[3 * i], cells[3 * i + 1], cells[3 * i + 2], role)
-        for i, w in enumerate(kpi_windows)
-    ]
+    baselines = load_baselines(settings, plan.baseline_window)  # its own read, every 5 min
+    shown = figures.live_figures(
+        plan, rows, snapshot.latest, baselines, sources, ward_names, role, data.TICKER_ROWS
+    )
+    kpis = shown.kpis
     show_window_kpis(kpis)
     if not role.exact:
         st.caption(SUM_CAVEAT)
     if len(sources) < len(data.ALL_SOURCES):
         st.caption("Filtered to: " + data.sources_text(sources))
-    unusual = show_above_normal(settings, kpi_windows[1], cells[3], sources, ward_names, role)
-    chosen = cells[-1]
-    wards = figures.ward_window_table(chosen, ward_names, sources, role)
-    categories = figures.category_window_table(chosen, role)
-    ticker = figures.ticker_frame(snapshot.latest, ward_names, sources, role, data.TICKER_ROWS)
+    unusual = show_unusual(plan.baseline_window, shown.unusual)
+    wards, categories, ticker = shown.wards, shown.categories, shown.ticker
     show_wards(wards, selected)
     show_categories(categories, selected)
     show_ticker(ticker)

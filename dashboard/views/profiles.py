@@ -13,6 +13,7 @@ from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     SLOW_TTL_S,
+    Store,
     WardNames,
     export_buttons,
     forget_export,
@@ -45,11 +46,11 @@ def profiles_panel(
     window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
     span = ((window.start, window.end),)
 
-    def read(url: str, prefix: str) -> tuple[tuple[WindowRow, ...], Repeats]:
-        rows = read_windows(url, prefix, span, "ward", breakdown)[0]
+    def read(store: Store) -> tuple[tuple[WindowRow, ...], Repeats]:
+        rows = read_windows(store, span, "ward", breakdown)[0]
         if not role.restricted:  # restricted figures are never read for other roles
             return rows, {}
-        return rows, read_repeats(url, prefix, window.start, window.end)
+        return rows, read_repeats(store, window.start, window.end)
 
     found = read_or_report(settings, read)
     if found is None:

@@ -31,9 +31,7 @@ def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str
     now = datetime.now(UTC)
     series = trends.periods(grain, now, to_today=role.exact)
     buckets = trends.buckets_to_read(series)
-    read = read_or_report(
-        settings, lambda url, prefix: read_bucket_totals(url, prefix, tuple(buckets))
-    )
+    read = read_or_report(settings, lambda store: read_bucket_totals(store, tuple(buckets)))
     if read is None:
         return
     frame = trends.series_frame(series, dict(zip(buckets, read, strict=True)), sources, role)

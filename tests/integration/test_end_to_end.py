@@ -15,7 +15,6 @@ from safer.settings import Settings
 from schemas.codec import decode_incident
 from schemas.deadletter import DeadLetter
 from schemas.events import IncidentEvent
-from store.keys import Keys
 from store.reader import StoreReader
 from streams.topics import Topics
 from tests.builders import count_cell
@@ -53,7 +52,7 @@ def test_simulated_traffic_counts_exactly_and_dead_letters_every_malformed_recor
     assert labels["duplicate"] > 0, labels
     assert labels["correction"] + labels["cancellation"] > 0, labels
     expected = expected_counts(messages)
-    reader = StoreReader(redis_client, Keys(settings.redis_prefix))
+    reader = StoreReader.of(redis_client, settings)
     topics = Topics(settings.topic_prefix)
     with running_worker(settings, tmp_path) as worker:
         with RawPublisher(settings.require_kafka(), topics) as publisher:

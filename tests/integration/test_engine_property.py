@@ -48,7 +48,6 @@ from schemas.categories import (
     FireCategory,
     Source,
 )
-from store.keys import Keys
 from store.reader import StoreReader
 from streams.topics import Topics
 from tests.builders import (
@@ -386,7 +385,7 @@ def engine(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E
             running_worker(settings, root) as worker,
             RawPublisher(settings.require_kafka(), topics) as publisher,
         ):
-            reader = StoreReader(redis, Keys(settings.redis_prefix))
+            reader = StoreReader.of(redis, settings)
             yield Engine(settings, reader, publisher, worker.log_path, Counter())
     finally:
         redis.close()
@@ -628,7 +627,7 @@ def test_two_workers_sharing_partitions_store_the_same_aggregates_as_one(
     )
     valid = sum(m.label != "malformed" for m in messages)
     redis = _redis(infra)
-    readers = [StoreReader(redis, Keys(s.redis_prefix)) for s in (one, two)]
+    readers = [StoreReader.of(redis, s) for s in (one, two)]
     try:
         with (
             running_worker(one, tmp_path / "one", "single") as single,

@@ -19,7 +19,6 @@ from safer.geography import load_areas
 from safer.procs import Component, free_port
 from safer.settings import Settings
 from schemas.deadletter import DeadLetter
-from store.keys import Keys
 from store.reader import StoreReader
 from streams.topics import Topics
 from tests.builders import count_cell
@@ -60,7 +59,7 @@ def test_sigkill_mid_stream_neither_loses_nor_double_counts(
     """SIGKILL the worker while it is counting; after a restart every count is exact."""
     messages = _traffic(4000, seed=7)
     malformed = [m.value for m in messages if m.label == "malformed"]
-    reader = StoreReader(redis_client, Keys(settings.redis_prefix))
+    reader = StoreReader.of(redis_client, settings)
     with running_worker(settings, tmp_path) as worker:
         _publish(settings, messages)
         wait_for(lambda: _validated(reader) >= 300, 60, "first batches", worker.log_path)
@@ -102,7 +101,7 @@ def test_redis_outage_mid_stream_neither_loses_nor_double_counts(
     settings = settings.model_copy(update={"redis_url": url})
     server = redis_server()
     client = Redis.from_url(url)
-    reader = StoreReader(client, Keys(settings.redis_prefix))
+    reader = StoreReader.of(client, settings)
     first, second = _traffic(1500, seed=11), _traffic(1500, seed=12)
     try:
         with running_worker(settings, tmp_path) as worker:

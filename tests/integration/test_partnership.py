@@ -16,7 +16,6 @@ from redis import Redis
 from feeds.police import month_interval
 from safer.geography import load_areas
 from safer.settings import Settings
-from store.keys import Keys
 from store.reader import StoreReader
 from tests.data_files import DATA, geojson_properties, police_months
 from tests.integration.test_police_feed import month_window
@@ -73,7 +72,7 @@ def test_liverpool_city_region_by_configuration_alone(
 
     fed = safer_cli(settings, "feed", "police", str(source), timeout_s=300)
     assert fed.returncode == 0, fed.stderr
-    reader = StoreReader(redis_client, Keys(settings.redis_prefix))
+    reader = StoreReader.of(redis_client, settings)
 
     def authorities() -> Counter[str]:
         found = Counter[str]()

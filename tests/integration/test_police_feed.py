@@ -34,7 +34,7 @@ from store.writer import AggregateWriter
 from streams.topics import Topics
 from streams.validation import Rejection, classify
 from tests.conftest import Infra
-from tests.data_files import pandas_counts, police_months
+from tests.data_files import WIRRAL, pandas_counts, police_months
 from tests.integration.worker import read_topic, running_worker, safer_cli, wait_for
 
 MONTHS_2018 = police_months(2018)
@@ -47,7 +47,7 @@ def month_window(month: str) -> tuple[int, int]:
 
 
 def redis_counts(redis: Redis, keys: Keys, month: str) -> dict[tuple[str, str], int]:
-    rows = StoreReader(redis, keys).window("ward", *month_window(month)).rows
+    rows = StoreReader(redis, keys, [WIRRAL]).window("ward", *month_window(month)).rows
     assert all(r.unplaced == 0 for r in rows), "a month-only record is whole in its month"
     return {(r.area, r.category): r.count for r in rows if r.count}
 
@@ -162,7 +162,7 @@ def test_feed_command_publishes_once_reissues_and_dead_letters(
         ("invalid-row", str(reissue), bad_line)
     ]
     assert dead[0].original_value == b"not,a,row"
-    outcomes = StoreReader(redis_client, keys).live_snapshot().outcomes
+    outcomes = StoreReader(redis_client, keys, [WIRRAL]).live_snapshot().outcomes
     assert outcomes.get("cancelled|police") == 1
     assert outcomes.get("corrected|police") == 1
     outside = sum(1 for f in fields[1:] if f[7] not in wirral)

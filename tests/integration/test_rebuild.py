@@ -25,6 +25,7 @@ from streams.rebuild import Rebuild, run_rebuild
 from streams.topics import Topics
 from tests.builders import count_cell, encode, make_police_incident
 from tests.conftest import Infra, isolated_settings, new_namespace
+from tests.data_files import WIRRAL
 from tests.integration.test_end_to_end import expected_counts
 from tests.integration.worker import running_worker, wait_for
 
@@ -73,7 +74,7 @@ def test_rebuild_equals_live_aggregates_key_by_key(
     span chunks), every aggregate and record state is byte-identical to live."""
     messages = _traffic(3000, seed=31)
     keys = Keys(settings.redis_prefix)
-    reader = StoreReader(redis_client, keys)
+    reader = StoreReader(redis_client, keys, [WIRRAL])
     with running_worker(settings, tmp_path) as worker:
         _publish(settings, messages)
         expected = expected_counts(messages)
@@ -106,7 +107,7 @@ def test_rebuild_beside_running_worker_under_traffic(
 ) -> None:
     """A rebuild while events keep arriving never blanks the live view and ends exact."""
     first, second = _traffic(2000, seed=41), _traffic(2000, seed=42)
-    reader = StoreReader(redis_client, Keys(settings.redis_prefix))
+    reader = StoreReader.of(redis_client, settings)
     with running_worker(settings, tmp_path) as worker:
         _publish(settings, first)
         wait_for(
@@ -148,5 +149,5 @@ def test_more_processes_than_partitions(infra: Infra, tmp_path: Path) -> None:
     producer.close()
     report = run_rebuild(settings, processes=2)
     assert (report.events, report.invalid) == (5, 0)
-    reader = StoreReader(Redis.from_url(settings.require_redis()), Keys(settings.redis_prefix))
+    reader = StoreReader.of(Redis.from_url(settings.require_redis()), settings)
     assert reader.live_snapshot().total == 5

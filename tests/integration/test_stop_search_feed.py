@@ -16,7 +16,7 @@ from safer.geography import load_areas
 from safer.settings import Settings
 from store.keys import Keys
 from store.reader import StoreReader
-from tests.data_files import data_file, pandas_counts
+from tests.data_files import WIRRAL, data_file, pandas_counts
 from tests.integration.test_police_feed import month_window, redis_counts
 from tests.integration.worker import counter_difference, running_worker, safer_cli, wait_for
 
@@ -57,7 +57,7 @@ def test_stop_search_is_counted_apart_from_incidents(
     assert "published 0 (0 new, 0 changed, 0 cancelled)" in again.stdout
 
     keys = Keys(settings.redis_prefix)
-    reader = StoreReader(redis_client, keys)
+    reader = StoreReader(redis_client, keys, [WIRRAL])
 
     def searches() -> Counter[str]:
         found = Counter[str]()

@@ -24,6 +24,7 @@ from store.reset import pair_with_log
 from store.writer import AggregateWriter, StageOutcome
 from tests.builders import count_cell, encode, make_council_asb, make_police_incident
 from tests.conftest import Infra
+from tests.data_files import WIRRAL
 
 WARDS = ["E05000956", "E05000960", "E05000970"]
 CATEGORIES = ["burglary", "robbery", "drugs"]
@@ -68,7 +69,8 @@ def _expected(events: list[IncidentEvent]) -> dict[str, int]:
 
 def _counts(redis: Redis, keys: Keys) -> dict[str, int]:
     return {
-        count_cell(r.source, r.ward, r.category): r.count for r in StoreReader(redis, keys).counts()
+        count_cell(r.source, r.ward, r.category): r.count
+        for r in StoreReader(redis, keys, [WIRRAL]).counts()
     }
 
 
@@ -119,13 +121,13 @@ def test_ticker_is_bounded_and_drops_cancelled(infra: Infra, redis_client: Redis
     events = [received(i) for i in range(8)]
     _apply(infra.redis_url, keys, events, latest=5)
     newest = sorted(events, key=lambda e: e.data.received_at, reverse=True)[:5]
-    snapshot = StoreReader(redis_client, keys).live_snapshot()
+    snapshot = StoreReader(redis_client, keys, [WIRRAL]).live_snapshot()
     assert {row["version"] for row in snapshot.latest} == {1}
     assert redis_client.zrevrange(keys.latest, 0, -1) == [e.record_key.encode() for e in newest]
     assert redis_client.hlen(keys.latest_data) == 5
     shown = int(newest[0].record_key.rsplit(":", 1)[1])
     _apply(infra.redis_url, keys, [received(shown, 2, True)], latest=5)
-    assert len(StoreReader(redis_client, keys).live_snapshot().latest) == 4
+    assert len(StoreReader(redis_client, keys, [WIRRAL]).live_snapshot().latest) == 4
 
 
 def test_new_log_resets_derived_state(redis_client: Redis) -> None:
@@ -184,7 +186,7 @@ def test_baseline_is_the_same_window_over_the_previous_eight_weeks(
     )
     _apply(infra.redis_url, keys, events)
     start = epoch_hour(now)
-    baseline = StoreReader(redis_client, keys).baseline("ward", start, start + 1)
+    baseline = StoreReader(redis_client, keys, [WIRRAL]).baseline("ward", start, start + 1)
     normal = baseline["E05000956", "burglary"]
     assert normal.weeks == (1, 2, 3, 4, 5, 6, 7, 8)
     assert normal.mean == 4.5
@@ -205,7 +207,7 @@ def test_profile_spreads_intervals_and_sums_to_event_counts(
     first = make_police_incident(record_key="police:profile:1", data=evening)
     moved = {**first, "version": 2, "data": {**first["data"], "category": "drugs"}}
     _apply(infra.redis_url, keys, [decode_incident(encode(first))])
-    reader = StoreReader(redis_client, keys)
+    reader = StoreReader(redis_client, keys, [WIRRAL])
     profile = reader.profile("ward")
     assert profile["E05000956", "burglary"][44:48] == (0.25, 0.25, 0.25, 0.25)
     assert sum(profile["E05000956", "burglary"]) == 1.0
@@ -243,7 +245,7 @@ def test_repeat_callers_and_locations_per_area(infra: Infra, redis_client: Redis
         report(5, other, 40),
     ]  # the 40-days-ago call is outside the 28-day window
     _apply(infra.redis_url, keys, events)
-    reader = StoreReader(redis_client, keys)
+    reader = StoreReader(redis_client, keys, [WIRRAL])
     end = epoch_hour(day) + 1
     found = reader.repeats("ward", end - 28 * 24, end)
     assert found[("caller", "E05000956")] == RepeatCounts(twice=1, three_times=1)
@@ -307,7 +309,7 @@ def test_live_view_reads_snapshot_and_windows_in_one_round_trip(
         for h in (1, 2, 30)
     ]
     _apply(infra.redis_url, keys, events)
-    reader = StoreReader(redis_client, keys)
+    reader = StoreReader(redis_client, keys, [WIRRAL])
     end = epoch_hour(now) + 1
     spans = [(end - 24, end), (end - 48, end)]
     calls: list[int] = []

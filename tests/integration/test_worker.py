@@ -12,7 +12,6 @@ from redis import Redis
 from safer.settings import Settings
 from schemas.categories import Source
 from schemas.deadletter import DeadLetter
-from store.keys import Keys
 from store.reader import StoreReader
 from streams.topics import Topics, partition_for
 from tests.builders import (
@@ -36,7 +35,7 @@ def _get(settings: Settings, path: str) -> tuple[int, str]:
 
 
 def _counts(redis: Redis, settings: Settings) -> dict[str, int]:
-    reader = StoreReader(redis, Keys(settings.redis_prefix))
+    reader = StoreReader.of(redis, settings)
     return {count_cell(r.source, r.ward, r.category): r.count for r in reader.counts()}
 
 
@@ -91,7 +90,7 @@ def test_valid_events_counted_and_bad_ones_dead_lettered(
     assert sorted(json.loads(v)["record_key"] for v in canonical) == sorted(
         e["record_key"] for e in (burglary, asb, fire)
     )
-    snapshot = StoreReader(redis_client, Keys(settings.redis_prefix)).live_snapshot()
+    snapshot = StoreReader.of(redis_client, settings).live_snapshot()
     assert snapshot.deadletters == {
         f"not-json|{topics.raw(Source.POLICE).name}": 1,
         f"invalid|{topics.raw(Source.COUNCIL).name}": 1,
@@ -129,7 +128,7 @@ def test_duplicates_corrections_and_cancellations(
         )
         wait_for(
             lambda: (
-                StoreReader(redis_client, Keys(settings.redis_prefix))
+                StoreReader.of(redis_client, settings)
                 .live_snapshot()
                 .outcomes.get("validated|police")
                 == 7
@@ -138,7 +137,7 @@ def test_duplicates_corrections_and_cancellations(
             "outcomes",
             worker.log_path,
         )
-        outcomes = StoreReader(redis_client, Keys(settings.redis_prefix)).live_snapshot().outcomes
+        outcomes = StoreReader.of(redis_client, settings).live_snapshot().outcomes
     assert _counts(redis_client, settings) == expected
     stage = ("counted", "corrected", "cancelled", "duplicate", "stale")
     assert sum(outcomes.get(f"{o}|police", 0) for o in stage) == len(messages)

@@ -17,7 +17,7 @@ from aggregates.buckets import (
     month_bounds,
     placement,
 )
-from aggregates.config import AggregationConfig
+from aggregates.config import AggregationConfig, sharded
 from aggregates.contributions import breakdown_values, contribution, deltas, expanded
 from aggregates.inputs import AggInput
 from aggregates.profiles import PROFILE_SCALE
@@ -25,6 +25,7 @@ from aggregates.windows import detail_keys, summarize, total_keys
 
 T0 = epoch_hour(datetime(2025, 9, 20, tzinfo=UTC))  # spans the October and March DST changes
 T1 = epoch_hour(datetime(2026, 5, 10, tzinfo=UTC))
+SHARD = "E08000015"  # the local authority: every record's first area, its keys' shard
 CONFIG = AggregationConfig(
     breakdowns={"ward": ("cat", "youth")},
     crosses=("youth+loctype",),
@@ -61,7 +62,10 @@ def inputs(draw: st.DrawFn) -> AggInput:
         source="police",
         category=draw(st.sampled_from(["burglary", "drugs"])),
         span=draw(spans()),
-        areas=(("ward", draw(st.sampled_from(["E05000956", "E05000960"]))),),
+        areas=(
+            ("borough", SHARD),
+            ("ward", draw(st.sampled_from(["E05000956", "E05000960"]))),
+        ),
         dims=dims,
     )
 
@@ -81,7 +85,7 @@ def brute_force(
     for e in events:
         where = placement(e.span, start, end)
         for value in breakdown_values(e, breakdown):
-            name = f"{e.areas[0][1]}|{e.category}" + (f"|{value}" if value else "")
+            name = f"{dict(e.areas)['ward']}|{e.category}" + (f"|{value}" if value else "")
             if where == "inside":
                 out[name][0] += 1
             elif where == "unplaced":
@@ -94,8 +98,8 @@ def read(
 ) -> dict[str, tuple[int, int]]:
     dec = decompose(start, end)
     tallies = summarize(
-        [hashes.get(k, Counter()) for k in total_keys(dec, "ward", breakdown)],
-        [hashes.get(k, Counter()) for k in detail_keys(dec, "ward", breakdown)],
+        [hashes.get(sharded(k, SHARD), Counter()) for k in total_keys(dec, "ward", breakdown)],
+        [hashes.get(sharded(k, SHARD), Counter()) for k in detail_keys(dec, "ward", breakdown)],
         start,
         end,
     )
@@ -118,7 +122,16 @@ def test_window_reads_equal_brute_force(events, start, length, breakdown):  # ty
 
 def test_month_only_record_counts_in_its_month_and_is_unplaced_in_a_day():
     """A police month-only record counts in a window covering its month, unplaced in 24 h."""
-    event = AggInput("police", "burglary", month_span("202603"), (("ward", "W"),), ())
+    event = AggInput(
+        "police",
+        "burglary",
+        month_span("202603"),
+        (
+            ("borough", SHARD),
+            ("ward", "W"),
+        ),
+        (),
+    )
     hashes = store([event])
     m0, m1 = month_bounds("202603")
     assert read(hashes, m0, m1, "cat") == {"W|burglary": (1, 0)}
@@ -154,7 +167,14 @@ def test_correction_deltas_move_everything(old, new):  # type: ignore[no-untyped
 def test_cancellation_retracts_everything():
     """Deltas from a version to nothing cancel its whole contribution."""
     event = AggInput(
-        "fire", "secondary-fire", Span(T0, T0 + 1), (("ward", "W"),), (("youth", ("youth",)),)
+        "fire",
+        "secondary-fire",
+        Span(T0, T0 + 1),
+        (
+            ("borough", SHARD),
+            ("ward", "W"),
+        ),
+        (("youth", ("youth",)),),
     )
     state = contribution(event, CONFIG)
     state.update(expanded(deltas(event, None, CONFIG)))
@@ -167,7 +187,7 @@ def test_encode_round_trip():
         "council",
         "asb-nuisance",
         Span(T0, T0 + 5),
-        (("ward", "W"), ("lsoa", "L")),
+        (("borough", SHARD), ("ward", "W"), ("lsoa", "L")),
         (("flag", ("alcohol-related", "hate-race")),),
     )
     assert AggInput.decode(event.encode()) == event
@@ -177,7 +197,7 @@ def _profile(inp: AggInput) -> dict[int, int]:
     """Hour-of-week -> weight over every month of one event's profile cells."""
     out: Counter[int] = Counter()
     for (key, name), weight in contribution(inp, CONFIG).items():
-        if key.startswith("a:m:") and key.endswith(":how"):
+        if key.startswith("a:m:") and key.endswith(sharded(":how", SHARD)):
             out[int(name.rsplit("|", 1)[1])] += weight
     return dict(out)
 
@@ -185,14 +205,32 @@ def _profile(inp: AggInput) -> dict[int, int]:
 def test_instant_puts_its_whole_weight_in_its_local_hour_of_week():
     """Monday 09:30 BST (08:30 UTC) lands wholly in Monday 09:00 local (hour 9)."""
     hour = epoch_hour(datetime(2026, 6, 1, 8, 30, tzinfo=UTC))
-    event = AggInput("fire", "secondary-fire", Span(hour, hour + 1), (("ward", "W"),), ())
+    event = AggInput(
+        "fire",
+        "secondary-fire",
+        Span(hour, hour + 1),
+        (
+            ("borough", SHARD),
+            ("ward", "W"),
+        ),
+        (),
+    )
     assert _profile(event) == {9: PROFILE_SCALE}
 
 
 def test_interval_is_spread_evenly_never_at_the_midpoint():
     """A 4-hour interval gives a quarter to each of its hours (Tuesday 20:00–24:00 local)."""
     hour = epoch_hour(datetime(2026, 6, 2, 19, tzinfo=UTC))
-    event = AggInput("council", "asb-nuisance", Span(hour, hour + 4), (("ward", "W"),), ())
+    event = AggInput(
+        "council",
+        "asb-nuisance",
+        Span(hour, hour + 4),
+        (
+            ("borough", SHARD),
+            ("ward", "W"),
+        ),
+        (),
+    )
     assert _profile(event) == {44: 250_000, 45: 250_000, 46: 250_000, 47: 250_000}
 
 

@@ -1,0 +1,96 @@
+-- Exact window figures, summed inside Redis (the same arithmetic as aggregates.windows.summarize):
+-- a reply carries one line per (area, category[, value]) and window, however many bucket
+-- hashes and authorities the windows span.
+-- ARGV: 1 generation pointer key, 2 deployment prefix, 3 '1' to report unplaced events
+--   ('0': placed counts only), 4 number of authorities A, 5 .. 4+A the authorities (each
+--   aggregate hash is sharded: name .. ':' .. authority),
+--   then per window: start, end (epoch hours), T, D, T total-hash names, D detail-hash names
+--   (names without prefix or authority).
+-- Totals count whole; a detail field 'area|category[|value]|start-end' counts when its span
+-- lies inside [start, end), and as unplaced when it only overlaps.
+-- Returns {generation, {field, count, unplaced, ...} per window, in the order asked}
+-- ({field, count, ...} without unplaced).
+local generation = redis.call('GET', ARGV[1]) or '0'
+local base = ARGV[2] .. 'g' .. generation .. ':'
+local with_unplaced = ARGV[3] == '1'
+local n_auth = tonumber(ARGV[4])
+local totals_read, details_read = {}, {}  -- each hash read (and parsed) once
+
+local function hgetall(name, each)
+  for a = 5, 4 + n_auth do
+    local flat = redis.call('HGETALL', base .. name .. ':' .. ARGV[a])
+    for i = 1, #flat, 2 do each(flat[i], tonumber(flat[i + 1])) end
+  end
+end
+
+local function totals(name)
+  local found = totals_read[name]
+  if not found then
+    found = {}
+    hgetall(name, function(field, n)
+      found[#found + 1] = field
+      found[#found + 1] = n
+    end)
+    totals_read[name] = found
+  end
+  return found
+end
+
+local function details(name)  -- {field, start, end, n, ...}
+  local found = details_read[name]
+  if not found then
+    found = {}
+    hgetall(name, function(field, n)
+      local cell, s, e = string.match(field, '^(.*)|(%d+)%-(%d+)$')
+      found[#found + 1] = cell
+      found[#found + 1] = tonumber(s)
+      found[#found + 1] = tonumber(e)
+      found[#found + 1] = n
+    end)
+    details_read[name] = found
+  end
+  return found
+end
+
+local out = {generation}
+local i = 5 + n_auth
+while i <= #ARGV do
+  local first, last = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  local n_totals, n_details = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+  i = i + 4
+  local count, unplaced, order = {}, {}, {}
+  local function add(field, n, into)
+    if count[field] == nil then
+      count[field], unplaced[field] = 0, 0
+      order[#order + 1] = field
+    end
+    into[field] = into[field] + n
+  end
+  for t = 0, n_totals - 1 do
+    local flat = totals(ARGV[i + t])
+    for f = 1, #flat, 2 do add(flat[f], flat[f + 1], count) end
+  end
+  i = i + n_totals
+  for d = 0, n_details - 1 do
+    local flat = details(ARGV[i + d])
+    for f = 1, #flat, 4 do
+      local s, e = flat[f + 1], flat[f + 2]
+      if s >= first and e <= last then
+        add(flat[f], flat[f + 3], count)
+      elseif with_unplaced and s < last and e > first then
+        add(flat[f], flat[f + 3], unplaced)
+      end
+    end
+  end
+  i = i + n_details
+  local rows = {}
+  for _, field in ipairs(order) do
+    if count[field] ~= 0 or unplaced[field] ~= 0 then
+      rows[#rows + 1] = field
+      rows[#rows + 1] = count[field]
+      if with_unplaced then rows[#rows + 1] = unplaced[field] end
+    end
+  end
+  out[#out + 1] = rows
+end
+return out
