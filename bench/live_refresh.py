@@ -21,7 +21,7 @@ refresh in a hundred at the default 3 s refresh) and ``figures.live_figures`` (e
 page shows, disclosure control included). Streamlit's own drawing is not included. Target:
 p95 under 100 ms. Prints a table; ``--json`` adds machine-readable figures.
 
-    .venv/bin/python bench/live_refresh.py                     # England-sized (about 3 min)
+    .venv/bin/python bench/live_refresh.py                     # England-sized (about 10 min)
     .venv/bin/python bench/live_refresh.py --events 500000 --authorities 40   # quick look
 """
 
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         help="partnership sizes to time, in authorities (comma-separated; Wirral first)",
     )
     parser.add_argument("--refreshes", type=int, default=200, help="timed refreshes per case")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the synthetic year")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.partnerships.split(",")]
