@@ -17,6 +17,7 @@ from typing import Any
 
 from dashboard.disclosure import Role, disclose_sum
 from dashboard.figures import Cells
+from safer.bng import cell_bounds, to_wgs84
 from safer.boundaries import read_text
 from safer.geography import Areas
 
@@ -42,6 +43,41 @@ def _rounded(value: Any) -> Any:
     return [_rounded(v) for v in value]
 
 
+def _band(value: int, distinct: Sequence[int]) -> int:
+    """By level among the areas with incidents, ties alike: lowest 'quietest', top
+    'busiest'."""
+    top = len(distinct) - 1
+    return len(BANDS) - 1 if top == 0 else round(distinct.index(value) * (len(BANDS) - 1) / top)
+
+
+GRID_M = 250
+
+
+def grid_squares(cells: Cells) -> list[dict[str, Any]]:
+    """Analyst only: each 250 m grid square (``cell`` level) with incidents, as a polygon
+    (lon, lat corners from the British National Grid), its band's fill and an exact-count
+    tooltip. Outside the analyst role squares below ward level would reopen differencing
+    against the protected ward figures, as LSOAs would."""
+    per: dict[str, int] = {}
+    for (cell, _), n in cells.items():
+        per[cell] = per.get(cell, 0) + n
+    distinct = sorted(set(per.values()))
+    squares = []
+    for cell, n in sorted(per.items()):
+        min_e, min_n, max_e, max_n = cell_bounds(cell, GRID_M)
+        corners = ((min_e, min_n), (max_e, min_n), (max_e, max_n), (min_e, max_n))
+        polygon = [[round(lon, 5), round(lat, 5)] for lat, lon in (to_wgs84(*c) for c in corners)]
+        band = _band(n, distinct)
+        squares.append(
+            {
+                "polygon": polygon,
+                "fill": [*PALETTE[band], 220],
+                "tooltip": f"{GRID_M} m square: {BANDS[band]} ({n})",
+            }
+        )
+    return squares
+
+
 def ward_levels(
     cells: Cells, wards: Sequence[str], role: Role
 ) -> dict[str, tuple[int | None, str, str]]:
@@ -54,9 +90,7 @@ def ward_levels(
     distinct = sorted(set(values.values()))
     out: dict[str, tuple[int | None, str, str]] = {}
     for ward, value in values.items():
-        # by level among the wards with incidents, ties alike: lowest 'quietest', top 'busiest'
-        top = len(distinct) - 1
-        band = len(BANDS) - 1 if top == 0 else round(distinct.index(value) * (len(BANDS) - 1) / top)
+        band = _band(value, distinct)
         figure = "" if role is Role.PUBLIC else shown[ward].text
         out[ward] = (band, BANDS[band], figure)
     for ward in wards:

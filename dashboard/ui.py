@@ -108,6 +108,14 @@ def read_windows(
     return store.reader().windows(level, list(spans), breakdown, unplaced=False)
 
 
+@st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
+def read_level_windows(
+    store: Store, requests: tuple[tuple[str, tuple[int, int]], ...]
+) -> list[tuple[WindowRow, ...]]:
+    """(area, category) rows of several (level, window) pairs, in one round trip."""
+    return store.reader().level_windows(list(requests), unplaced=False)
+
+
 @st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
 def read_repeats(store: Store, start: int, end: int) -> dict[tuple[str, str], RepeatCounts]:
     """Restricted (analyst): repeat callers and locations per ward."""

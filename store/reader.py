@@ -30,6 +30,7 @@ from schemas.categories import CATEGORY_SOURCE, Source
 from store.keys import Keys, all_time, split_field
 
 _SOURCE_OF = {category: source.value for category, source in CATEGORY_SOURCE.items()}
+Request = tuple[str, tuple[int, int]]  # (level, (start, end)) in epoch hours
 YEAR_EARLIER_HOURS = 364 * 24  # 52 weeks: weekdays align
 WEEK_HOURS = 7 * 24
 BASELINE_WEEKS = 8
@@ -173,16 +174,16 @@ class StoreReader:
         return [merged[name] for name in suffixes]
 
     def _windows_args(
-        self, level: str, spans: list[tuple[int, int]], breakdown: str, unplaced: bool
-    ) -> tuple[list[str | int], list[tuple[int, int]]]:
+        self, requests: list[Request], breakdown: str, unplaced: bool
+    ) -> tuple[list[str | int], list[Request]]:
         """``read_windows.lua``'s arguments: the authorities, then per distinct window its
         bounds and the total and detail hashes that settle it
         (``aggregates.buckets.decompose``); and the distinct windows, in the order read."""
         k = self._keys
         args: list[str | int] = [k.generation_pointer, k.prefix, int(unplaced)]
         args += [len(self._authorities), *self._authorities]
-        distinct = list(dict.fromkeys(spans))
-        for first, last in distinct:
+        distinct = list(dict.fromkeys(requests))
+        for level, (first, last) in distinct:
             dec = decompose(first, last)
             totals, details = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
             args += [first, last, len(totals), len(details), *totals, *details]
@@ -217,7 +218,8 @@ class StoreReader:
         args, distinct = self._hashes_args([all_time("ward")])
         pipe = self._redis.pipeline(transaction=False)
         self._read_hashes(args=args, client=pipe)
-        window_args, distinct_spans = self._windows_args(level, spans, breakdown, unplaced)
+        requests = [(level, span) for span in spans]
+        window_args, read_once = self._windows_args(requests, breakdown, unplaced)
         self._read_windows(args=window_args, client=pipe)
         pipe.zrevrange(k.latest, 0, latest - 1)
         pipe.hgetall(k.latest_data)
@@ -241,7 +243,7 @@ class StoreReader:
                 for source, f in zip(Source, fresh, strict=True)
             ),
         )
-        return snapshot, _spans_rows(spans, distinct_spans, windows[1:], unplaced)
+        return snapshot, _spans_rows(requests, read_once, windows[1:], unplaced)
 
     def window(self, level: str, start: int, end: int, breakdown: str = "cat") -> WindowFigures:
         """Exact counts (and unplaced) per area, category and value for a window and the same
@@ -260,9 +262,18 @@ class StoreReader:
         """Rows for several windows (epoch-hour bounds) in one round trip, summed inside
         Redis (``read_windows.lua``); without ``unplaced``, events that only overlap a window
         are left out (rows with a count only: less to read when nobody shows them)."""
-        args, distinct = self._windows_args(level, spans, breakdown, unplaced)
+        return self.level_windows([(level, span) for span in spans], breakdown, unplaced)
+
+    def level_windows(
+        self,
+        requests: list[tuple[str, tuple[int, int]]],
+        breakdown: str = "cat",
+        unplaced: bool = True,
+    ) -> list[tuple[WindowRow, ...]]:
+        """Rows of several (level, window) pairs in one round trip (``windows``)."""
+        args, distinct = self._windows_args(requests, breakdown, unplaced)
         _, *replies = self._read_windows(args=args)
-        return _spans_rows(spans, distinct, replies, unplaced)
+        return _spans_rows(requests, distinct, replies, unplaced)
 
     def bucket_totals(
         self, level: str, buckets: list[Bucket], breakdown: str = "cat"
@@ -371,15 +382,12 @@ def _window_rows(flat: list[Any], step: int = 3) -> tuple[WindowRow, ...]:
 
 
 def _spans_rows(
-    spans: list[tuple[int, int]],
-    distinct: list[tuple[int, int]],
-    replies: list[Any],
-    unplaced: bool,
+    requests: list[Request], distinct: list[Request], replies: list[Any], unplaced: bool
 ) -> list[tuple[WindowRow, ...]]:
-    """The rows of each window asked for, from the replies of the distinct ones."""
+    """The rows of each (level, window) asked for, from the replies of the distinct ones."""
     step = 3 if unplaced else 2
-    rows = {span: _window_rows(flat, step) for span, flat in zip(distinct, replies, strict=True)}
-    return [rows[span] for span in spans]
+    rows = {key: _window_rows(flat, step) for key, flat in zip(distinct, replies, strict=True)}
+    return [rows[key] for key in requests]
 
 
 def _count_rows(raw: dict[Any, Any]) -> list[CountRow]:

@@ -21,8 +21,8 @@ from dashboard.ui import (
     forget_export,
     load_baselines,
     load_live,
+    read_level_windows,
     read_or_report,
-    read_windows,
     show_exports,
     show_unusual,
     window_filter,
@@ -99,27 +99,46 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     if not sources:
         return
     window = {w.slug: w for w in figures.windows_for(role, datetime.now(UTC))}[window_slug]
-    rows = read_or_report(
-        settings, lambda store: read_windows(store, ((window.start, window.end),))
-    )
+    span = (window.start, window.end)
+    # the analyst's map adds 250 m grid squares (exact), read in the same round trip
+    requests = (("ward", span), ("cell", span)) if role.exact else (("ward", span),)
+    rows = read_or_report(settings, lambda store: read_level_windows(store, requests))
     if rows is None:
         return
     areas = load_areas(settings.partnership)
     levels = maps.ward_levels(figures.cells_of(rows[0], sources), sorted(areas.ward_names), role)
     st.subheader(f"Map — {window.label.lower()}")
     lat, lon = maps.centre(areas)
-    layer = pdk.Layer(
-        "GeoJsonLayer",
-        maps.geojson(areas, levels, areas.ward_names),
-        pickable=True,
-        stroked=True,
-        filled=True,
-        get_fill_color="properties.fill",
-        get_line_color=[255, 255, 255],
-        line_width_min_pixels=0.5,
-    )
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            maps.geojson(areas, levels, areas.ward_names),
+            pickable=True,
+            stroked=True,
+            filled=True,
+            get_fill_color="properties.fill",
+            get_line_color=[255, 255, 255],
+            line_width_min_pixels=0.5,
+        )
+    ]
+    squares = maps.grid_squares(figures.cells_of(rows[1], sources)) if role.exact else []
+    if squares:
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                squares,
+                id="grid-squares",
+                pickable=True,
+                stroked=True,
+                filled=True,
+                get_polygon="polygon",
+                get_fill_color="fill",
+                get_line_color=[17, 17, 17],
+                line_width_min_pixels=0.5,
+            )
+        )
     deck = pdk.Deck(
-        layers=[layer],
+        layers=layers,
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=10.3),
         map_provider=None,  # no background tiles: the network may be closed
         map_style=None,
@@ -128,7 +147,9 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     st.pydeck_chart(deck, height=420)
     legend = " → ".join(maps.BANDS)
     st.caption(
-        f"Wards by level, light to dark: {legend} (grey: none). Refreshes every "
+        f"Wards by level, light to dark: {legend} (grey: none)"
+        + (f"; outlined squares: the {maps.GRID_M} m grid, by the same levels" if squares else "")
+        + ". Refreshes every "
         f"{MAP_REFRESH_S:g} s. "
         + ("Concentrations only, no numbers. " if role is Role.PUBLIC else "")
         + maps.text_alternative(levels, areas.ward_names)

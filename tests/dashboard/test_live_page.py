@@ -517,6 +517,35 @@ def map_spec(at: AppTest) -> str:
     return str(charts[0].proto.json)
 
 
+def test_grid_squares_only_on_the_analysts_map(app_env: Settings) -> None:
+    """Incidents with a point give the analyst's map 250 m grid squares with exact counts;
+    the partner's and the public's maps have none (below ward level they would reopen
+    differencing), though the ward shading still counts those incidents."""
+    yesterday = datetime.combine(
+        datetime.now(UTC).astimezone(LONDON).date() - timedelta(days=1), time(12), tzinfo=LONDON
+    )
+    located = [
+        make_police_incident(
+            data={
+                "location": {"lat": 53.3900, "lon": -3.0200, "place": f"On or near Lane {i}"},
+                **_at(yesterday.astimezone(UTC)),
+            }
+        )
+        for i in range(6)
+    ]
+    asyncio.run(_seed(app_env, located, dead=0))
+    accounts = Accounts(app_env.accounts_path)
+    accounts.add("ana", Role.ANALYST, ANALYST_PASSWORD)
+    accounts.add("pat", Role.PARTNER, PARTNER_PASSWORD)
+    analyst = map_spec(run_app({"window": "7d"}, role=Role.ANALYST))
+    assert "grid-squares" in analyst
+    assert "250 m square: busiest (6)" in analyst
+    for other in (map_spec(run_app({"window": "7d"}, role=Role.PARTNER)), map_spec(run_app())):
+        assert "Birkenhead and Tranmere: busiest" in other  # the incidents are in the window
+        assert "grid-squares" not in other
+        assert "250 m square" not in other
+
+
 def test_map_per_role(seeded: Settings) -> None:
     """Ward shading from our own boundaries: the analyst's tooltips carry exact counts, the
     partner's disclosed ones, the public map only levels (no numbers)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dashboard import maps
 from dashboard.disclosure import FEWER, Role
+from safer.bng import grid_cell
 from safer.geography import load_areas
 
 AREAS = load_areas()  # Wirral, from the project's own boundary file
@@ -38,3 +39,21 @@ def test_features_cover_the_partnership_and_carry_no_numbers_for_the_public() ->
     assert not any(ch.isdigit() for f in features for ch in f["properties"]["tooltip"])
     text = maps.text_alternative(levels, AREAS.ward_names)
     assert text == "Map of wards by level; busiest: Birkenhead and Tranmere."
+
+
+def test_grid_squares_are_the_cells_own_250_m_squares_with_exact_counts() -> None:
+    """Each square is its cell's corners on the British National Grid (its centre is back in
+    the same cell), banded like the wards, with the summed count in the tooltip."""
+    here = grid_cell(53.3900, -3.0200)  # Birkenhead
+    there = grid_cell(53.3500, -3.1000)
+    squares = maps.grid_squares({(here, "burglary"): 4, (here, "drugs"): 1, (there, "arson"): 2})
+    by_tip = {s["tooltip"]: s for s in squares}
+    assert set(by_tip) == {"250 m square: busiest (5)", "250 m square: quietest (2)"}
+    polygon = by_tip["250 m square: busiest (5)"]["polygon"]
+    assert len(polygon) == 4
+    lon = sum(p[0] for p in polygon) / 4
+    lat = sum(p[1] for p in polygon) / 4
+    assert grid_cell(lat, lon) == here
+    assert max(p[1] for p in polygon) - min(p[1] for p in polygon) < 0.003  # ~250 m of latitude
+    assert by_tip["250 m square: busiest (5)"]["fill"][:3] == list(maps.PALETTE[-1])
+    assert maps.grid_squares({}) == []
