@@ -42,7 +42,9 @@ def summarize(
     start: int,
     end: int,
 ) -> dict[str, Tally]:
-    """Field ('area|category[|value]') -> count and unplaced for the window."""
+    """Field ('area|category[|value]') -> count and unplaced for the window: the reference
+    arithmetic. Readers run the same inside Redis (``store/read_windows.lua``), and a property
+    test holds the two equal (``tests/integration/test_read_windows.py``)."""
     tallies: dict[str, Tally] = {}
     for bucket in totals:
         for name, n in bucket.items():

@@ -48,16 +48,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from aggregates.buckets import (
-    ALL_BUCKET,
     DAY,
     HOUR,
     MONTH,
-    Bucket,
+    Span,
     day_bounds,
     day_of,
     epoch_hour,
+    home,
     month_bounds,
     month_of,
+    rollup_of,
 )
 from aggregates.config import sharded
 from aggregates.windows import detail_key, total_key
@@ -128,7 +129,6 @@ class Events:
     authority: np.ndarray
     ward: np.ndarray  # index into the authority's wards
     category: np.ndarray  # index into ``names``
-    home: np.ndarray  # 0 hour, 1 day, 2 month
     start: np.ndarray  # epoch hours
     end: np.ndarray
     names: list[str]
@@ -147,24 +147,24 @@ def synthesize(england: England, n: int, first: int, last: int, seed: int) -> Ev
     authority = rng.integers(0, len(england.authorities), n)
     ward_counts = np.array([len(w) for w in england.wards])
     ward = (rng.random(n) * ward_counts[authority]).astype(np.int64)
-    home = rng.choice(3, n, p=list(HOME_SHARES.values()))
+    homes = rng.choice(3, n, p=list(HOME_SHARES.values()))
     start = rng.integers(first, last, n)
     end = start + 1
     days = _local_days(first, last)
     months = sorted({month_of(h) for h in range(first, last, 24)})
     day_start = np.array([day_bounds(d)[0] for d in days])
     day_end = np.array([day_bounds(d)[1] for d in days])
-    is_day = home == 1
+    is_day = homes == 1
     pick = rng.integers(0, len(days), int(is_day.sum()))
     d0, d1 = day_start[pick], day_end[pick]
     s = d0 + rng.integers(0, 22, len(pick))
     e = np.minimum(s + rng.integers(2, 13, len(pick)), d1)
     start[is_day], end[is_day] = s, e
-    is_month = home == 2
+    is_month = homes == 2
     month_pick = rng.integers(0, len(months), int(is_month.sum()))
     m_bounds = np.array([month_bounds(m) for m in months])
     start[is_month], end[is_month] = m_bounds[month_pick, 0], m_bounds[month_pick, 1]
-    return Events(authority, ward, category, home, start, end, names)
+    return Events(authority, ward, category, start, end, names)
 
 
 def _local_days(first: int, last: int) -> list[str]:
@@ -176,65 +176,42 @@ def _local_days(first: int, last: int) -> list[str]:
     return days
 
 
-Cells = dict[tuple[str, str], dict[str, int]]  # (key, authority) -> field -> count
+Hashes = dict[tuple[str, str], dict[str, int]]  # (key, authority) -> field -> count
 
 
 def aggregate(
     events: Events, england: England, level: str
 ) -> Iterator[tuple[str, str, dict[str, int]]]:
-    """(prefix-less logical key, authority, fields) of one level's ``cat`` hashes, exactly as
-    ``aggregates.contributions`` lays them out: hour, day, month and all-time totals per home
-    rollup, and day and month details with spans."""
+    """(prefix-less logical key, authority, fields) of one level's ``cat`` hashes, laid out
+    by the engine's own rules (``aggregates.buckets.home`` and ``rollup_of``): totals in the
+    home bucket and every larger one, and day-, month- and long-home events in the home's
+    detail hash with their span."""
     area = (
         events.authority
         if level == "borough"
         else events.authority * 1000 + events.ward  # one integer per ward
     )
-    day_cache: dict[int, str] = {}
-    month_cache: dict[int, str] = {}
-
-    def day(hour: int) -> str:
-        found = day_cache.get(hour)
-        if found is None:
-            found = day_cache[hour] = day_of(hour)
-        return found
-
-    def month(hour: int) -> str:
-        found = month_cache.get(hour)
-        if found is None:
-            found = month_cache[hour] = month_of(hour)
-        return found
 
     def area_name(code: int) -> str:
         if level == "borough":
             return england.authorities[code]
         return england.wards[code // 1000][code % 1000]
 
-    hashes: Cells = {}
+    hashes: Hashes = {}
 
     def add(name: str, authority: str, field: str, n: int) -> None:
         fields: dict[str, int] = hashes.setdefault((name, authority), {})
         fields[field] = fields.get(field, 0) + n
 
-    table = np.stack([area, events.category, events.home, events.start, events.end], axis=1)
+    table = np.stack([area, events.category, events.start, events.end], axis=1)
     rows, counts = np.unique(table, axis=0, return_counts=True)
-    for (code, cat, home_code, start, end), n in zip(rows.tolist(), counts.tolist(), strict=True):
+    for (code, cat, start, end), n in zip(rows.tolist(), counts.tolist(), strict=True):
         authority = england.authorities[code if level == "borough" else code // 1000]
         field = f"{area_name(code)}|{events.names[cat]}"
-        n = int(n)
-        if home_code == 0:
-            buckets = [
-                Bucket(HOUR, str(start)),
-                Bucket(DAY, day(start)),
-                Bucket(MONTH, month(start)),
-            ]
-        elif home_code == 1:
-            buckets = [Bucket(DAY, day(start)), Bucket(MONTH, month(start))]
-            add(detail_key(buckets[0], level, "cat"), authority, f"{field}|{start}-{end}", n)
-        else:
-            buckets = [Bucket(MONTH, month(start))]
-            add(detail_key(buckets[0], level, "cat"), authority, f"{field}|{start}-{end}", n)
-        for bucket in (*buckets, ALL_BUCKET):
+        own = home(Span(start, end))
+        if own.grain != HOUR:
+            add(detail_key(own, level, "cat"), authority, f"{field}|{start}-{end}", n)
+        for bucket in rollup_of(own):
             add(total_key(bucket, level, "cat"), authority, field, n)
     for (name, authority), fields in hashes.items():
         yield name, authority, fields

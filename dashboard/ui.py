@@ -23,7 +23,6 @@ from dashboard.disclosure import Role
 from dashboard.exports import FORMATS, ExportView, render
 from dashboard.session import Viewer
 from safer.errors import ConfigError
-from safer.geography import load_areas
 from safer.runtime import tune_gc
 from safer.settings import Settings
 from store.keys import Keys
@@ -34,6 +33,7 @@ from store.reader import (
     RepeatCounts,
     StoreReader,
     WindowRow,
+    partnership_authorities,
 )
 
 WardNames = Mapping[str, str]
@@ -89,7 +89,7 @@ class Store:
 
     @classmethod
     def of(cls, settings: Settings) -> Store:
-        authorities = tuple(load_areas(settings.partnership).authority_names)
+        authorities = partnership_authorities(settings)
         return cls(settings.require_redis(), settings.redis_prefix, authorities)
 
     def reader(self) -> StoreReader:
@@ -123,7 +123,7 @@ def read_repeats(store: Store, start: int, end: int) -> dict[tuple[str, str], Re
 
 
 @st.cache_data(ttl=BASELINE_TTL_S, show_spinner=False)
-def read_baseline(store: Store, start: int, end: int) -> dict[tuple[str, str], Baseline]:
+def read_baseline(store: Store, start: int, end: int) -> Baselines:
     """Ward-level baselines of a window (the same window in each of the previous weeks)."""
     return store.reader().baseline("ward", start, end)
 

@@ -134,6 +134,12 @@ def _ms_time(value: Any) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(int(value) / 1000, UTC)
 
 
+def partnership_authorities(settings: Settings) -> tuple[str, ...]:
+    """The local authorities of the configured partnership (``SAFER_PARTNERSHIP``): the
+    aggregate shards its readers read."""
+    return tuple(load_areas(settings.partnership).authority_names)
+
+
 class StoreReader:
     def __init__(self, redis: Redis, keys: Keys, authorities: Sequence[str]) -> None:
         if not authorities:
@@ -147,10 +153,9 @@ class StoreReader:
 
     @classmethod
     def of(cls, redis: Redis, settings: Settings) -> StoreReader:
-        """A reader of the configured deployment: its prefix, and its partnership's
-        authorities (``SAFER_PARTNERSHIP``)."""
-        authorities = list(load_areas(settings.partnership).authority_names)
-        return cls(redis, Keys(settings.redis_prefix), authorities)
+        """A reader of the configured deployment: its prefix and its partnership's
+        authorities."""
+        return cls(redis, Keys(settings.redis_prefix), partnership_authorities(settings))
 
     def _hashes_args(self, suffixes: list[str]) -> tuple[list[str], list[str]]:
         """The script's arguments for the named hashes (each read once, whatever how often
@@ -266,7 +271,7 @@ class StoreReader:
 
     def level_windows(
         self,
-        requests: list[tuple[str, tuple[int, int]]],
+        requests: list[Request],
         breakdown: str = "cat",
         unplaced: bool = True,
     ) -> list[tuple[WindowRow, ...]]:
