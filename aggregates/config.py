@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from safer.settings import Settings
 
-LEVELS = ("borough", "ward", "lsoa", "cell")
+LEVELS = ("borough", "ward", "lsoa", "cell", "place")
+"""Area levels: local authority, ward, LSOA, 250 m grid cell and controlled street or place
+(``aggregates.places``)."""
 DIMENSIONS = (
     "youth",
     "age_victim",
@@ -44,6 +46,7 @@ class AggregationConfig:
             "ward": ALL_BREAKDOWNS,
             "lsoa": ("cat", "youth", "loctype", "flag"),
             "cell": ("cat",),
+            "place": ("cat",),
         }
     )
     crosses: tuple[str, ...] = ("youth+loctype",)

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from aggregates.buckets import Span, span_of
+from aggregates.places import PLACE_LEVEL, place_code
 from safer.bng import grid_cell
 from safer.geography import Areas
 from schemas.codec import encode_incident
@@ -92,7 +93,8 @@ def parse_time(text: str) -> datetime:
 def _areas(loc: Doc, areas: Areas) -> tuple[tuple[str, str], ...]:
     """The record's own LSOA code is authoritative (a 2021 code as its 2011 LSOA); without
     one, its point places it (point-in-polygon); its ward is its own ward code, else its
-    LSOA's ward; the borough level is the local authority of that ward (else of the LSOA)."""
+    LSOA's ward; the borough level is the local authority of that ward (else of the LSOA);
+    a controlled street or place name in a known LSOA is the place level."""
     lsoa = areas.lsoa(loc["lsoa_code"]) if loc.get("lsoa_code") else None
     if not lsoa and loc.get("lat") is not None and loc.get("lon") is not None:
         lsoa = areas.locate(loc["lat"], loc["lon"])
@@ -109,6 +111,8 @@ def _areas(loc: Doc, areas: Areas) -> tuple[tuple[str, str], ...]:
         found.append(("lsoa", lsoa))
     if loc.get("lat") is not None and loc.get("lon") is not None:
         found.append(("cell", grid_cell(loc["lat"], loc["lon"])))
+    if lsoa and loc.get("place"):
+        found.append((PLACE_LEVEL, place_code(lsoa, loc.get("lat"), loc.get("lon"), loc["place"])))
     return tuple(found)
 
 

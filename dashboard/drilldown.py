@@ -1,5 +1,5 @@
-"""Area drill-down: borough -> ward -> LSOA, with rates per 1,000 residents (pure: no
-Streamlit, no Redis).
+"""Area drill-down: borough -> ward -> LSOA -> street or place, with rates per 1,000 residents
+(pure: no Streamlit, no Redis).
 
 Every count is a sum of (area, category) cells disclosed for the role; a rate is computed
 from the disclosed count, so it reveals nothing more. Partner and public stop at wards:
@@ -15,9 +15,11 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from dashboard.data import category_label
+from aggregates.places import Place
+from dashboard.data import category_label, source_label
 from dashboard.disclosure import Role, Shown, disclose_sum
 from dashboard.figures import Cells
+from schemas.categories import CATEGORY_SOURCE
 
 AREA, INCIDENTS, RATE, VERSUS = "Area", "Incidents", "Per 1,000 residents", "Compared with"
 
@@ -111,3 +113,39 @@ def _share(shown: Shown, whole: int) -> str:
     if shown.value is None or not whole:
         return "—"
     return f"{100 * shown.value / whole:.0f}%"
+
+
+PLACE, LSOA, CATEGORIES, SOURCES = "Street or place", "LSOA", "Main categories", "Sources"
+
+
+def places_table(
+    cells: Cells, lsoa_names: Mapping[str, str], role: Role, top: int | None = None
+) -> pd.DataFrame:
+    """The analyst's streets and places in ``cells`` ((place code, category) counts of the
+    LSOAs wanted, ``lsoa_names``), busiest first: one row per street or place name in an
+    LSOA (police.uk points of one name count together), its exact count, its three main
+    categories and its sources. ``ValueError`` for any other role: place figures beside
+    protected ward figures would let small counts be worked out."""
+    if not role.exact:
+        raise ValueError("streets and places are shown to the analyst only")
+    per: dict[tuple[str, str], dict[str, int]] = {}
+    for (code, category), n in cells.items():
+        place = Place.parse(code)
+        if place.lsoa in lsoa_names and n:
+            kinds = per.setdefault((place.lsoa, place.name), {})
+            kinds[category] = kinds.get(category, 0) + n
+    busiest = sorted(per.items(), key=lambda item: (-sum(item[1].values()), item[0][1], item[0][0]))
+    rows = []
+    for (lsoa, name), kinds in busiest[:top]:
+        main = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))[:3]
+        sources = sorted({CATEGORY_SOURCE[c].value for c in kinds if c in CATEGORY_SOURCE})
+        rows.append(
+            {
+                PLACE: name,
+                LSOA: f"{lsoa_names[lsoa]} ({lsoa})",
+                INCIDENTS: str(sum(kinds.values())),  # text like every other drill-down count
+                CATEGORIES: ", ".join(f"{category_label(c)} ({n})" for c, n in main),
+                SOURCES: ", ".join(source_label(s) for s in sources),
+            }
+        )
+    return pd.DataFrame(rows, columns=[PLACE, LSOA, INCIDENTS, CATEGORIES, SOURCES])

@@ -10,11 +10,13 @@ bands by rank, no numbers anywhere.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aggregates.places import Place
 from dashboard.disclosure import Role, disclose_sum
 from dashboard.figures import Cells
 from safer.bng import cell_bounds, to_wgs84
@@ -51,6 +53,43 @@ def _band(value: int, distinct: Sequence[int]) -> int:
 
 
 GRID_M = 250
+POINT_M = 12.0
+"""Radius in metres of a street or place point with one incident (area grows with the count):
+under a pixel at borough zoom, a few pixels at street zoom, so the points appear as the map
+is zoomed in (deck.gl sizes ``meters`` with the zoom)."""
+
+
+def place_points(cells: Cells) -> list[dict[str, Any]]:
+    """Analyst only: each street or place point (``place`` level) with incidents, sized in
+    metres by its count, banded like the wards, with its name(s) and exact count; places
+    without a point are left out. For the reason of ``grid_squares``, none for other roles."""
+    per: dict[tuple[float, float], dict[str, int]] = {}
+    for (code, _), n in cells.items():
+        place = Place.parse(code)
+        if place.point is not None and n:
+            names = per.setdefault(place.point, {})
+            names[place.name] = names.get(place.name, 0) + n
+    distinct = sorted({sum(names.values()) for names in per.values()})
+    points = []
+    for (lat, lon), names in sorted(per.items()):
+        n = sum(names.values())
+        band = _band(n, distinct)
+        points.append(
+            {
+                "position": [lon, lat],
+                "radius": round(POINT_M * math.sqrt(n), 1),
+                "fill": [*PALETTE[band], 230],
+                "tooltip": f"{_names_text(names)}: {BANDS[band]} ({n})",
+            }
+        )
+    return points
+
+
+def _names_text(names: Mapping[str, int], shown: int = 2) -> str:
+    """The names at one point, busiest first: 'A', 'A; B' or 'A; B and 3 more'."""
+    ordered = [name for name, _ in sorted(names.items(), key=lambda item: (-item[1], item[0]))]
+    text = "; ".join(ordered[:shown])
+    return text + (f" and {len(ordered) - shown} more" if len(ordered) > shown else "")
 
 
 def grid_squares(cells: Cells) -> list[dict[str, Any]]:

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     dashboard_public: bool = Field(
         default=True, description="Visitors who do not sign in see the public view."
     )
+    map_style: str = Field(
+        default="",
+        pattern=r"^(https?://\S+)?$",
+        description="Background map: the http(s) URL of a Mapbox GL style (style.json, e.g. "
+        "of an internal tile server). Empty: no background, only our own boundaries "
+        "(the network may be closed).",
+    )
     audit_log: Path | None = Field(
         default=None, description="Dashboard audit log (default <state_dir>/audit.jsonl)."
     )

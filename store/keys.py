@@ -29,9 +29,10 @@ it (``store.reader``). The layout changed to sharded keys on 2026-11-23: a store
 before holds unsharded keys, which ``safer rebuild`` replaces with a sharded generation.
 Grains: ``h`` (epoch hour, UTC), ``d`` (local day YYYYMMDD), ``m`` (local month YYYYMM),
 ``all`` and ``long`` (bucket ``-``); see ``aggregates.buckets``. Levels: borough, ward,
-lsoa, cell (British National Grid 250 m). Breakdowns: ``cat`` or a dimension (crossed
-with category), see ``aggregates.config``. Hour keys expire after the hourly retention,
-day keys after the daily retention; months and ``all`` are kept.
+lsoa, cell (British National Grid 250 m), place (street or place, ``aggregates.places``).
+Breakdowns: ``cat`` or a dimension (crossed with category), see ``aggregates.config``. Hour
+keys expire after the hourly retention, day keys after the daily retention; months and
+``all`` are kept.
 
 Generations: record states and aggregates live under ``{p}g{n}:``; ``safer rebuild``
 builds generation n+1 from the canonical topic beside the live one and swaps the pointer

@@ -1,4 +1,4 @@
-"""The Area drill-down page: partnership, ward, LSOA."""
+"""The Area drill-down page: partnership, ward, LSOA, street or place (analyst)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
+from aggregates.places import PLACE_LEVEL
 from dashboard import data, drilldown, figures
 from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
@@ -14,22 +15,25 @@ from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
     SLOW_TTL_S,
-    Store,
     area_filter,
     export_buttons,
     forget_export,
     need_sources,
+    read_level_windows,
     read_or_report,
-    read_windows,
     show_exports,
     url_selectbox,
     window_filter,
 )
 from safer.geography import Areas, load_areas
 from safer.settings import Settings
-from store.reader import WindowRow
 
 LSOA_PARAM = "lsoa"
+TOP_PLACES = 15
+PLACES_CAVEAT = (
+    "Streets and places are the controlled place names records carry (police.uk's "
+    "anonymised 'On or near …' points); records without one count in their LSOA only."
+)
 
 
 def lsoa_filter(ward: str, areas: Areas) -> str:
@@ -46,18 +50,17 @@ def areas_panel(
     now = datetime.now(UTC)
     areas = load_areas(settings.partnership)
     window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
-    span = ((window.start, window.end),)
+    span = (window.start, window.end)
     detail = role.exact and ward != ALL_AREAS
-
-    def read(store: Store) -> list[tuple[WindowRow, ...]]:
-        found = [read_windows(store, span)[0]]
-        return found + ([read_windows(store, span, "lsoa")[0]] if detail else [])
-
-    read_rows = read_or_report(settings, read)
+    # one round trip: wards, and for the analyst in a ward its LSOAs and streets or places
+    levels = ("ward", "lsoa", PLACE_LEVEL) if detail else ("ward",)
+    requests = tuple((level, span) for level in levels)
+    read_rows = read_or_report(settings, lambda store: read_level_windows(store, requests))
     if read_rows is None:
         return
     wards = figures.cells_of(read_rows[0], sources)
     lsoas = figures.cells_of(read_rows[1], sources) if detail else {}
+    places = figures.cells_of(read_rows[2], sources) if detail else {}
     whole_name = areas.name or "the partnership"
     ward_pop = areas.ward_population()
     whole = drilldown.total(wards, None, role)
@@ -95,6 +98,13 @@ def areas_panel(
                         drilldown.area_table(lsoas, codes, names, pops, role, (name, ward_rate)),
                     )
                 )
+                in_ward = {code: names[code] for code in codes}
+                tables.append(
+                    (
+                        f"Busiest streets and places (top {TOP_PLACES})",
+                        drilldown.places_table(places, in_ward, role, TOP_PLACES),
+                    )
+                )
             else:
                 st.caption(
                     "Outside the analyst role figures stop at wards (smaller areas would let "
@@ -110,9 +120,17 @@ def areas_panel(
             )
             ward_cells = {k: n for k, n in wards.items() if k[0] == ward}
             kinds = drilldown.categories(lsoas, lsoa, ward_cells, name, role)
+            tables.append(
+                ("Streets and places", drilldown.places_table(places, {lsoa: info.name}, role))
+            )
     for title, table in tables:
         st.markdown(f"**{title}**")
-        st.dataframe(table, hide_index=True, width="stretch")
+        if table.empty:
+            st.caption("None in this window for the selected sources.")
+        else:
+            st.dataframe(table, hide_index=True, width="stretch")
+    if detail:
+        st.caption(PLACES_CAVEAT)
     st.markdown("**Categories**")
     st.dataframe(kinds, hide_index=True, width="stretch")
     tables.append(("Categories", kinds))

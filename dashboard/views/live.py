@@ -10,6 +10,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from aggregates.places import PLACE_LEVEL
 from dashboard import data, figures, maps
 from dashboard.disclosure import SUM_CAVEAT, Role
 from dashboard.exports import ExportView
@@ -93,15 +94,18 @@ MAP_REFRESH_S = 30.0
 
 
 def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: str) -> None:
-    """Ward shading from our own boundary files, no background tiles; its own fragment with
-    a slower refresh, since the polygons are the page's heaviest payload."""
+    """Ward shading from our own boundary files, over background tiles only if
+    ``SAFER_MAP_STYLE`` is set; its own fragment with a slower refresh, since the polygons
+    are the page's heaviest payload."""
     role = who.role
     if not sources:
         return
     window = {w.slug: w for w in figures.windows_for(role, datetime.now(UTC))}[window_slug]
     span = (window.start, window.end)
-    # the analyst's map adds 250 m grid squares (exact), read in the same round trip
-    requests = (("ward", span), ("cell", span)) if role.exact else (("ward", span),)
+    # the analyst's map adds 250 m grid squares and street or place points (exact), read in
+    # the same round trip
+    drawn = ("ward", "cell", PLACE_LEVEL) if role.exact else ("ward",)
+    requests = tuple((level, span) for level in drawn)
     rows = read_or_report(settings, lambda store: read_level_windows(store, requests))
     if rows is None:
         return
@@ -137,11 +141,30 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
                 line_width_min_pixels=0.5,
             )
         )
+    points = maps.place_points(figures.cells_of(rows[2], sources)) if role.exact else []
+    if points:
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                points,
+                id="places",
+                pickable=True,
+                stroked=True,
+                filled=True,
+                get_position="position",
+                get_radius="radius",
+                radius_units="meters",
+                get_fill_color="fill",
+                get_line_color=[255, 255, 255],
+                line_width_min_pixels=1,
+            )
+        )
     deck = pdk.Deck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=10.3),
-        map_provider=None,  # no background tiles: the network may be closed
-        map_style=None,
+        # background tiles only when a style is set: the network may be closed
+        map_provider="mapbox" if settings.map_style else None,
+        map_style=settings.map_style or None,
         tooltip={"text": "{tooltip}"},
     )
     st.pydeck_chart(deck, height=420)
@@ -149,6 +172,7 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     st.caption(
         f"Wards by level, light to dark: {legend} (grey: none)"
         + (f"; outlined squares: the {maps.GRID_M} m grid, by the same levels" if squares else "")
+        + ("; zoom in for streets and places: dots sized by their count" if points else "")
         + ". Refreshes every "
         f"{MAP_REFRESH_S:g} s. "
         + ("Concentrations only, no numbers. " if role is Role.PUBLIC else "")

@@ -28,6 +28,7 @@ BEBINGTON = "E05000954"
 BIRKENHEAD = "E05000956"
 
 
+BROMBOROUGH = "E05000957"
 BROMBOROUGH_LSOA = "E01007141"
 ANALYST_PASSWORD = "analyst-password-1"
 PARTNER_PASSWORD = "partner-password-1"
@@ -475,6 +476,30 @@ def test_area_drill_down_for_the_analyst(seeded: Settings) -> None:
     assert ward.query_params["lsoa"] == "all"
 
 
+def test_area_drill_down_to_streets_and_places_for_the_analyst(seeded: Settings) -> None:
+    """Ward -> LSOA -> its streets and places: the fire's controlled place name, with its
+    count, category and source; the ward lists its busiest streets and places."""
+    ward = run_app({"page": "areas", "window": "7d", "area": BROMBOROUGH}, role=Role.ANALYST)
+    busiest = table_with(ward, "Street or place")
+    assert busiest.to_dict("records") == [
+        {
+            "Street or place": "Bidston Hill",
+            "LSOA": f"Wirral 031D ({BROMBOROUGH_LSOA})",
+            "Incidents": "1",
+            "Main categories": "Secondary fire (1)",
+            "Sources": "Fire",
+        }
+    ]
+    lsoa = run_app(
+        {"page": "areas", "window": "7d", "area": BROMBOROUGH, "lsoa": BROMBOROUGH_LSOA},
+        role=Role.ANALYST,
+    )
+    assert list(table_with(lsoa, "Street or place")["Street or place"]) == ["Bidston Hill"]
+    assert any("controlled place names" in c.value for c in lsoa.caption)
+    other = run_app({"page": "areas", "window": "7d", "area": BEBINGTON}, role=Role.ANALYST)
+    assert any("None in this window" in c.value for c in other.caption)  # no places there
+
+
 @pytest.mark.parametrize("role", [Role.PARTNER, Role.PUBLIC])
 def test_area_drill_down_stops_at_wards_outside_the_analyst_role(
     seeded: Settings, role: Role
@@ -491,6 +516,8 @@ def test_area_drill_down_stops_at_wards_outside_the_analyst_role(
         for d in at.dataframe
         if "Area" in d.value.columns
     )
+    assert not any("Street or place" in d.value.columns for d in at.dataframe)
+    assert "Bidston Hill" not in page_text(at)
 
 
 def test_profiles_for_the_analyst_include_repeats(seeded: Settings) -> None:
@@ -517,10 +544,10 @@ def map_spec(at: AppTest) -> str:
     return str(charts[0].proto.json)
 
 
-def test_grid_squares_only_on_the_analysts_map(app_env: Settings) -> None:
-    """Incidents with a point give the analyst's map 250 m grid squares with exact counts;
-    the partner's and the public's maps have none (below ward level they would reopen
-    differencing), though the ward shading still counts those incidents."""
+def test_grid_squares_and_places_only_on_the_analysts_map(app_env: Settings) -> None:
+    """Incidents with a point give the analyst's map 250 m grid squares and street or place
+    dots with exact counts; the partner's and the public's maps have neither (below ward
+    level they would reopen differencing), though the ward shading still counts them."""
     yesterday = datetime.combine(
         datetime.now(UTC).astimezone(LONDON).date() - timedelta(days=1), time(12), tzinfo=LONDON
     )
@@ -540,10 +567,27 @@ def test_grid_squares_only_on_the_analysts_map(app_env: Settings) -> None:
     analyst = map_spec(run_app({"window": "7d"}, role=Role.ANALYST))
     assert "grid-squares" in analyst
     assert "250 m square: busiest (6)" in analyst
+    assert '"places"' in analyst  # the dots' layer
+    assert "On or near Lane 0; On or near Lane 1 and 4 more: busiest (6)" in analyst
     for other in (map_spec(run_app({"window": "7d"}, role=Role.PARTNER)), map_spec(run_app())):
         assert "Birkenhead and Tranmere: busiest" in other  # the incidents are in the window
         assert "grid-squares" not in other
         assert "250 m square" not in other
+        assert '"places"' not in other
+        assert "Lane" not in other
+
+
+def test_background_tiles_only_when_a_style_is_set(
+    seeded: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``SAFER_MAP_STYLE`` the map draws over that style's tiles (checked by hand in
+    Chromium against a local style.json: its raster tiles were fetched and drawn)."""
+    style = "http://tiles.council.internal/styles/basic/style.json"
+    monkeypatch.setenv("SAFER_MAP_STYLE", style)
+    spec = map_spec(run_app({"window": "7d"}, role=Role.PARTNER))
+    assert f'"mapStyle": "{style}"' in spec
+    assert '"mapProvider": "mapbox"' in spec
+    assert "Birkenhead and Tranmere: busiest (5)" in spec  # the shading is drawn over them
 
 
 def test_map_per_role(seeded: Settings) -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from safer.cli import build_parser
 from safer.settings import Settings, child_env, load_settings
@@ -96,3 +97,13 @@ def test_every_benchmark_still_imports_and_has_help(script: str):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "usage:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "style", ["file:///etc/passwd", "tiles.internal/style.json", "http://a b/style.json"]
+)
+def test_a_map_style_must_be_an_http_url(style: str) -> None:
+    with pytest.raises(ValidationError, match="map_style"):
+        Settings(map_style=style)
+    assert Settings(map_style="https://tiles.internal/style.json").map_style.startswith("https")
+    assert Settings().map_style == ""  # no background by default

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dashboard import drilldown
 from dashboard.disclosure import FEWER, Role, Shown
 
@@ -58,3 +60,46 @@ def test_categories_compare_shares_with_the_parent() -> None:
         "Share": "—",
         "Share in All": "—",
     }
+
+
+def test_places_table_lists_the_analysts_streets_busiest_first() -> None:
+    park_a = "L1/53.39315,-3.01701/On or near Park Road"
+    park_b = "L1/53.39400,-3.01800/On or near Park Road"  # another point of the same street
+    shop = "L1/53.39000,-3.02000/On or near Supermarket"
+    elsewhere = "L2/53.40000,-3.03000/On or near Market Street"
+    cells = {
+        (park_a, "drugs"): 2,
+        (park_b, "drugs"): 1,
+        (park_b, "asb-nuisance"): 2,
+        (shop, "shoplifting"): 4,
+        (shop, "secondary-fire"): 0,
+        (elsewhere, "burglary"): 9,
+    }
+    table = drilldown.places_table(cells, {"L1": "Wirral 001A"}, Role.ANALYST)
+    assert table.to_dict("records") == [
+        {
+            "Street or place": "On or near Park Road",
+            "LSOA": "Wirral 001A (L1)",
+            "Incidents": "5",
+            "Main categories": "Drugs (3), ASB – nuisance (2)",
+            "Sources": "Council, Police",
+        },
+        {
+            "Street or place": "On or near Supermarket",
+            "LSOA": "Wirral 001A (L1)",
+            "Incidents": "4",
+            "Main categories": "Shoplifting (4)",
+            "Sources": "Police",
+        },
+    ]
+    assert list(
+        drilldown.places_table(cells, {"L1": "a", "L2": "b"}, Role.ANALYST, top=1)[
+            "Street or place"
+        ]
+    ) == ["On or near Market Street"]
+
+
+def test_places_are_never_tabled_outside_the_analyst_role() -> None:
+    for role in (Role.PARTNER, Role.PUBLIC):
+        with pytest.raises(ValueError, match="analyst only"):
+            drilldown.places_table({}, {"L1": "a"}, role)

@@ -57,3 +57,26 @@ def test_grid_squares_are_the_cells_own_250_m_squares_with_exact_counts() -> Non
     assert max(p[1] for p in polygon) - min(p[1] for p in polygon) < 0.003  # ~250 m of latitude
     assert by_tip["250 m square: busiest (5)"]["fill"][:3] == list(maps.PALETTE[-1])
     assert maps.grid_squares({}) == []
+
+
+def test_place_points_are_each_point_sized_in_metres_by_its_count() -> None:
+    """One dot per point (two points of one street stay two dots), at the point's own
+    coordinates, area growing with the count; places without a point are not drawn."""
+    park = "L1/53.39315,-3.01701/On or near Park Road"
+    park_too = "L1/53.39400,-3.01800/On or near Park Road"
+    unplaced = "L1/-/On or near Nowhere"
+    points = maps.place_points(
+        {(park, "drugs"): 3, (park, "burglary"): 1, (park_too, "drugs"): 1, (unplaced, "drugs"): 7}
+    )
+    assert [(p["position"], p["tooltip"]) for p in points] == [
+        ([-3.01701, 53.39315], "On or near Park Road: busiest (4)"),
+        ([-3.018, 53.394], "On or near Park Road: quietest (1)"),
+    ]
+    assert points[0]["radius"] == 2 * points[1]["radius"] == 2 * maps.POINT_M
+    assert points[0]["fill"][:3] == list(maps.PALETTE[-1])
+    assert maps.place_points({}) == []
+    crowded = {
+        (f"L1/53.39315,-3.01701/On or near {n}", "drugs"): i + 1 for i, n in enumerate("ABCD")
+    }
+    (only,) = maps.place_points(crowded)  # several names at one point: one dot, every count
+    assert only["tooltip"] == "On or near D; On or near C and 2 more: busiest (10)"
