@@ -1,17 +1,20 @@
-"""Area drill-down: borough -> ward -> LSOA -> street or place, with rates per 1,000 residents
-(pure: no Streamlit, no Redis).
+"""Area drill-down: partnership -> local authority -> ward -> LSOA -> street or place, with
+rates per 1,000 residents (pure: no Streamlit, no Redis).
 
 Every count is a sum of (area, category) cells disclosed for the role; a rate is computed
 from the disclosed count, so it reveals nothing more. Partner and public stop at wards:
 their figures are protected sums of (ward, category) cells, and LSOA figures beside them
 would let small counts be worked out (an LSOA level for them would need every figure built
-from LSOA cells). Populations: Census 2011 usual residents (KS102EW) of the partnership's
-LSOAs.
+from LSOA cells). Streets and places (the contract's controlled ``place``,
+``aggregates.places``) are the analyst's only, for the same reason; they have no residents,
+so no rate. A partnership of several local authorities puts their level between itself and
+its wards: an authority's figure is the disclosed sum of its wards' cells, like every other
+figure. Populations: Census 2011 usual residents (KS102EW) of the partnership's LSOAs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
@@ -70,6 +73,18 @@ def area_table(
         )
     rows.sort(key=lambda row: (row[0], row[1]))
     return pd.DataFrame([r[2] for r in rows], columns=[AREA, INCIDENTS, RATE, VERSUS])
+
+
+def grouped(cells: Cells, parent_of: Mapping[str, str]) -> Cells:
+    """Ward cells keyed by each ward's parent (its local authority), each cell kept whole:
+    ``(parent, "ward|category")``. A parent's figure is then the disclosed sum of its
+    wards' cells, as every other figure is, never a sum rounded or protected anew."""
+    return {(parent_of[a], f"{a}|{c}"): n for (a, c), n in cells.items() if a in parent_of}
+
+
+def within(cells: Cells, areas: Collection[str]) -> Cells:
+    """The cells of ``areas`` only."""
+    return {key: n for key, n in cells.items() if key[0] in areas}
 
 
 def total(cells: Cells, area: str | None, role: Role) -> Shown:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -110,13 +111,19 @@ def comparison_spans(window: Window) -> list[tuple[int, int]]:
 
 def cells_of(rows: Iterable[WindowRow], sources: Sequence[str]) -> Cells:
     """(ward, category) counts of the selected sources (the rows of a ward-level window)."""
-    wanted = set(sources)
+    wanted = _categories_of(tuple(sources))
     cells: Cells = {}
     for row in rows:
-        if row.count and row.source in wanted:
+        if row.count and row.category in wanted:
             key = (row.area, row.category)
             cells[key] = cells.get(key, 0) + row.count
     return cells
+
+
+@cache
+def _categories_of(sources: tuple[str, ...]) -> frozenset[str]:
+    """The categories of the given sources (``cells_of`` runs over tens of thousands of rows)."""
+    return frozenset(c for c, source in CATEGORY_SOURCE.items() if source.value in sources)
 
 
 def total(cells: Cells, role: Role) -> Shown:

@@ -208,9 +208,9 @@ def url_selectbox(param: str, label: str, options: dict[str, str], default: str)
     return chosen
 
 
-def area_filter(ward_names: WardNames) -> str:
-    """The borough (all wards) or one ward, in ``?area=``."""
-    options = {ALL_AREAS: "Whole borough", **dict(sorted(ward_names.items(), key=lambda w: w[1]))}
+def area_filter(ward_names: WardNames, whole: str = "Whole borough") -> str:
+    """The whole area (all of ``ward_names``) or one ward, in ``?area=``."""
+    options = {ALL_AREAS: whole, **dict(sorted(ward_names.items(), key=lambda w: w[1]))}
     return url_selectbox(AREA_PARAM, "Area", options, ALL_AREAS)
 
 

@@ -296,7 +296,7 @@ def rate_per_1000(count: int, residents: int | None) -> float | None:
 
 
 def population_of(level: str, areas: Areas) -> dict[str, int]:
-    """Usual residents per area code of a level (cells have none)."""
+    """Usual residents per area code of a level (cells and places have none)."""
     if level == "lsoa":
         return {lsoa.code: lsoa.population for lsoa in areas.lsoas}
     if level == "ward":
@@ -307,7 +307,7 @@ def population_of(level: str, areas: Areas) -> dict[str, int]:
 
 
 def names_of(level: str, areas: Areas) -> dict[str, str]:
-    """Area names per area code of a level (cells have none)."""
+    """Area names per area code of a level (cells have none; a place code names itself)."""
     if level == "lsoa":
         return {lsoa.code: lsoa.name for lsoa in areas.lsoas}
     if level == "ward":

@@ -1,7 +1,9 @@
-"""The Area drill-down page: partnership, ward, LSOA, street or place (analyst)."""
+"""The Area drill-down page: partnership, local authority (a partnership of several), ward,
+LSOA, street or place (analyst)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -11,6 +13,7 @@ from aggregates.places import PLACE_LEVEL
 from dashboard import data, drilldown, figures
 from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
+from dashboard.figures import Cells
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
@@ -29,6 +32,7 @@ from safer.geography import Areas, load_areas
 from safer.settings import Settings
 
 LSOA_PARAM = "lsoa"
+AUTHORITY_PARAM = "la"
 TOP_PLACES = 15
 PLACES_CAVEAT = (
     "Streets and places are the controlled place names records carry (police.uk's "
@@ -43,8 +47,35 @@ def lsoa_filter(ward: str, areas: Areas) -> str:
     return url_selectbox(LSOA_PARAM, "LSOA", options, ALL_AREAS)
 
 
+def authority_filter(areas: Areas) -> str:
+    """A partnership of several local authorities: the whole partnership or one authority,
+    in ``?la=``."""
+    options = {ALL_AREAS: "Whole partnership"}
+    options |= dict(sorted(areas.authority_names.items(), key=lambda a: a[1]))
+    return url_selectbox(AUTHORITY_PARAM, "Local authority", options, ALL_AREAS)
+
+
+@dataclass(frozen=True, slots=True)
+class Parent:
+    """An area a ward is compared with: its name, its rate and its (ward, category) cells."""
+
+    name: str
+    rate: float | None
+    cells: Cells
+
+    @property
+    def rate_text(self) -> str:
+        return f"{self.name}: {self.rate or '—'}"
+
+
 def areas_panel(
-    settings: Settings, who: Viewer, sources: list[str], window_slug: str, ward: str, lsoa: str
+    settings: Settings,
+    who: Viewer,
+    sources: list[str],
+    window_slug: str,
+    authority: str,
+    ward: str,
+    lsoa: str,
 ) -> None:
     role = who.role
     now = datetime.now(UTC)
@@ -61,33 +92,72 @@ def areas_panel(
     wards = figures.cells_of(read_rows[0], sources)
     lsoas = figures.cells_of(read_rows[1], sources) if detail else {}
     places = figures.cells_of(read_rows[2], sources) if detail else {}
-    whole_name = areas.name or "the partnership"
     ward_pop = areas.ward_population()
-    whole = drilldown.total(wards, None, role)
-    whole_rate = drilldown.rate(whole, sum(ward_pop.values()))
+    whole_total = drilldown.total(wards, None, role)
+    whole = Parent(
+        areas.name or "the partnership",
+        drilldown.rate(whole_total, sum(ward_pop.values())),
+        wards,
+    )
+    several = len(areas.authority_names) > 1
+    if ward != ALL_AREAS:
+        authority = areas.ward_authority.get(ward, authority)
+    own: Parent | None = None  # the chosen (or the ward's) local authority, if several
+    if several and authority != ALL_AREAS:
+        own_wards = {w for w, a in areas.ward_authority.items() if a == authority}
+        own_cells = drilldown.within(wards, own_wards)
+        own = Parent(
+            areas.authority_names[authority],
+            drilldown.rate(
+                drilldown.total(own_cells, None, role), sum(ward_pop[w] for w in own_wards)
+            ),
+            own_cells,
+        )
+    parents = [p for p in (own, whole) if p is not None]  # nearest first
     st.caption(figures.window_caption(window) + ("" if role.exact else " " + SUM_CAVEAT))
     tables: list[tuple[str, pd.DataFrame]] = []
     if ward == ALL_AREAS:
-        st.subheader(f"{whole_name}: {whole.text} incidents")
-        st.caption(f"{drilldown.rate(whole, sum(ward_pop.values())) or '—'} per 1,000 residents")
+        here = own or whole
+        shown = drilldown.total(here.cells, None, role)
+        st.subheader(f"{here.name}: {shown.text} incidents")
+        st.caption(
+            "; ".join(
+                [f"{here.rate or '—'} per 1,000 residents"] + [p.rate_text for p in parents[1:]]
+            )
+        )
+        if several and own is None:
+            tables.append(
+                (
+                    "Local authorities",
+                    drilldown.area_table(
+                        drilldown.grouped(wards, areas.ward_authority),
+                        sorted(areas.authority_names),
+                        areas.authority_names,
+                        areas.authority_population(),
+                        role,
+                        (whole.name, whole.rate),
+                    ),
+                )
+            )
+        codes = sorted(_wards_of(areas, authority if own else None))  # zeros included
         table = drilldown.area_table(
-            wards,
-            sorted(areas.ward_names),
-            areas.ward_names,
-            ward_pop,
-            role,
-            (whole_name, whole_rate),
+            here.cells, codes, areas.ward_names, ward_pop, role, (here.name, here.rate)
         )
         tables.append(("Wards", table))
-        kinds = drilldown.categories(wards, None, wards, whole_name, role)
+        kinds = drilldown.categories(here.cells, None, whole.cells, whole.name, role)
     else:
         name = areas.ward_name(ward)
         mine = drilldown.total(wards, ward, role)
         ward_rate = drilldown.rate(mine, ward_pop.get(ward, 0))
+        nearest = parents[0]
         if lsoa == ALL_AREAS or not detail:
             st.subheader(f"{name}: {mine.text} incidents")
-            st.caption(f"{ward_rate or '—'} per 1,000 residents; {whole_name}: {whole_rate or '—'}")
-            kinds = drilldown.categories(wards, ward, wards, whole_name, role)
+            st.caption(
+                "; ".join(
+                    [f"{ward_rate or '—'} per 1,000 residents"] + [p.rate_text for p in parents]
+                )
+            )
+            kinds = drilldown.categories(wards, ward, nearest.cells, nearest.name, role)
             if detail:
                 codes = sorted(a.code for a in areas.lsoas if a.ward_code == ward)
                 names = {a.code: a.name for a in areas.lsoas}
@@ -112,13 +182,18 @@ def areas_panel(
                 )
         else:
             info = next(a for a in areas.lsoas if a.code == lsoa)
-            here = drilldown.total(lsoas, lsoa, role)
-            st.subheader(f"{info.name} ({lsoa}), in {name}: {here.text} incidents")
+            here_total = drilldown.total(lsoas, lsoa, role)
+            st.subheader(f"{info.name} ({lsoa}), in {name}: {here_total.text} incidents")
             st.caption(
-                f"{drilldown.rate(here, info.population) or '—'} per 1,000 residents; "
-                f"{name}: {ward_rate or '—'}; {whole_name}: {whole_rate or '—'}"
+                "; ".join(
+                    [
+                        f"{drilldown.rate(here_total, info.population) or '—'} per 1,000 residents",
+                        f"{name}: {ward_rate or '—'}",
+                    ]
+                    + [p.rate_text for p in parents]
+                )
             )
-            ward_cells = {k: n for k, n in wards.items() if k[0] == ward}
+            ward_cells = drilldown.within(wards, {ward})
             kinds = drilldown.categories(lsoas, lsoa, ward_cells, name, role)
             tables.append(
                 ("Streets and places", drilldown.places_table(places, {lsoa: info.name}, role))
@@ -140,6 +215,7 @@ def areas_panel(
         {
             "sources": data.sources_text(sources),
             "window": figures.window_caption(window),
+            "local authority": areas.authority_names.get(authority, "all"),
             "ward": areas.ward_name(ward) if ward != ALL_AREAS else "all",
             "lsoa": lsoa if detail else "all",
         },
@@ -147,23 +223,41 @@ def areas_panel(
         tables,
         figures.caveats(role),
     )
-    show_exports(
-        export,
-        "areas",
-        {"source": sources, "window": window_slug, "area": ward, "lsoa": lsoa},
-    )
+    show_exports(export, "areas", _filters(sources, window_slug, authority, ward, lsoa))
+
+
+def _wards_of(areas: Areas, authority: str | None) -> set[str]:
+    """The wards of one local authority (None: of the whole partnership)."""
+    return {
+        w for w in areas.ward_names if authority is None or areas.ward_authority[w] == authority
+    }
+
+
+def _filters(
+    sources: list[str], window_slug: str, authority: str, ward: str, lsoa: str
+) -> dict[str, object]:
+    found: dict[str, object] = {"source": sources, "window": window_slug}
+    if authority != ALL_AREAS:
+        found[AUTHORITY_PARAM] = authority
+    return found | {"area": ward, "lsoa": lsoa}
 
 
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     areas = load_areas(settings.partnership)
     window_slug = window_filter(who.role)
-    ward = area_filter(areas.ward_names)
+    authority = authority_filter(areas) if len(areas.authority_names) > 1 else ALL_AREAS
+    if authority == ALL_AREAS:
+        ward = area_filter(areas.ward_names)
+    else:
+        mine = _wards_of(areas, authority)
+        named = {w: n for w, n in areas.ward_names.items() if w in mine}
+        ward = area_filter(named, f"Whole {areas.authority_names[authority]}")
     exact = who.role.exact and ward != ALL_AREAS
     lsoa = lsoa_filter(ward, areas) if exact else ALL_AREAS
-    filters = {"source": sources, "window": window_slug, "area": ward, "lsoa": lsoa}
+    filters = _filters(sources, window_slug, authority, ward, lsoa)
     record_view(settings, who, "areas", filters)
     if need_sources(sources):
         forget_export("areas")
         drill = st.fragment(areas_panel, run_every=SLOW_TTL_S)
-        drill(settings, who, sources, window_slug, ward, lsoa)
+        drill(settings, who, sources, window_slug, authority, ward, lsoa)
         export_buttons(settings, who, "areas")

@@ -22,6 +22,7 @@ from schemas.calendar import LONDON
 from schemas.codec import decode_incident
 from store.writer import StageOutcome, writer_for
 from tests.builders import encode, make_council_asb, make_fire_incident, make_police_incident
+from tests.data_files import DATA
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 BEBINGTON = "E05000954"
@@ -606,3 +607,69 @@ def test_map_per_role(seeded: Settings) -> None:
     assert "(5)" not in public
     assert "(7)" not in public
     assert any("Concentrations only, no numbers" in c.value for c in public_app.caption)
+
+
+LCR = DATA / "liverpool_city_region.toml"
+CANNING_LSOA, CANNING = "E01006512", "E05015285"  # Liverpool
+LIVERPOOL, WIRRAL = "E08000012", "E08000015"
+
+
+@pytest.fixture
+def region(app_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The Liverpool City Region (six authorities): yesterday 12 burglaries in Canning
+    (Liverpool) and 3 drugs offences in Bebington (Wirral)."""
+    monkeypatch.setenv("SAFER_PARTNERSHIP", str(LCR))
+    settings = app_env.model_copy(update={"partnership": LCR})
+    noon = datetime.combine(
+        datetime.now(UTC).astimezone(LONDON).date() - timedelta(days=1), time(12), tzinfo=LONDON
+    ).astimezone(UTC)
+
+    def where(lsoa: str) -> dict[str, Any]:  # the LSOA alone places the record
+        return {"lsoa_code": lsoa, "ward_code": None, "lat": None, "lon": None, "place": None}
+
+    events = [
+        make_police_incident(data={"location": where(CANNING_LSOA), **_at(noon)}) for _ in range(12)
+    ] + [
+        make_police_incident(
+            data={"location": where(BROMBOROUGH_LSOA), "category": "drugs", **_at(noon)}
+        )
+        for _ in range(3)
+    ]
+    asyncio.run(_seed(settings, events, dead=0))
+    accounts = Accounts(settings.accounts_path)
+    accounts.add("ana", Role.ANALYST, ANALYST_PASSWORD)
+    accounts.add("pat", Role.PARTNER, PARTNER_PASSWORD)
+    return settings
+
+
+def test_a_partnership_of_several_authorities_drills_through_them(region: Settings) -> None:
+    """Partnership -> local authority -> ward: the authorities' table, an authority's own
+    wards, and a ward compared with its authority and with the partnership; the partner's
+    authority figures are disclosed sums of ward cells (3 is fewer than 5)."""
+    at = run_app({"page": "areas", "window": "7d"}, role=Role.ANALYST)
+    assert any(h.value == "Liverpool City Region: 15 incidents" for h in at.subheader)
+    authorities = next(d.value for d in at.dataframe if "Area" in d.value.columns)
+    assert len(authorities) == 6
+    assert authorities.iloc[0]["Area"] == f"Liverpool ({LIVERPOOL})"
+    assert authorities.iloc[0]["Incidents"] == "12"
+    assert authorities.iloc[1]["Area"] == f"Wirral ({WIRRAL})"
+    assert authorities.iloc[1]["Incidents"] == "3"
+    city = run_app({"page": "areas", "window": "7d", "la": LIVERPOOL}, role=Role.ANALYST)
+    assert any(h.value == "Liverpool: 12 incidents" for h in city.subheader)
+    (wards,) = [d.value for d in city.dataframe if "Area" in d.value.columns]
+    assert len(wards) == 64  # Liverpool's wards only, zeros included
+    assert wards.iloc[0]["Area"] == f"Canning ({CANNING})"
+    assert wards["Compared with"].iloc[0].endswith("× Liverpool")
+    assert city.query_params["la"] == LIVERPOOL
+    ward = run_app(
+        {"page": "areas", "window": "7d", "la": LIVERPOOL, "area": CANNING}, Role.ANALYST
+    )
+    assert any(h.value == "Canning: 12 incidents" for h in ward.subheader)
+    compared = next(c.value for c in ward.caption if "per 1,000 residents" in c.value)
+    assert "; Liverpool: " in compared
+    assert "; Liverpool City Region: " in compared
+    shared = run_app({"page": "areas", "la": "all"}, role=Role.PARTNER)
+    table = next(d.value for d in shared.dataframe if "Area" in d.value.columns)
+    by_area = dict(zip(table["Area"], table["Incidents"], strict=True))
+    assert by_area[f"Liverpool ({LIVERPOOL})"] == "10"
+    assert by_area[f"Wirral ({WIRRAL})"] == FEWER

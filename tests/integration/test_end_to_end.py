@@ -62,7 +62,7 @@ def test_simulated_traffic_counts_exactly_and_dead_letters_every_malformed_recor
 
         def counted() -> bool:
             return {
-                count_cell(r.source, r.ward, r.category): r.count for r in reader.counts()
+                count_cell(r.source, r.area, r.category): r.count for r in reader.counts()
             } == expected
 
         wait_for(counted, 120, "exact counts", worker.log_path)

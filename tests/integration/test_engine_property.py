@@ -472,7 +472,7 @@ def _change(before: Cells, after: Cells) -> Cells:
 
 
 def _count_cells(reader: StoreReader) -> Counter[tuple[str, str]]:
-    return Counter({(r.ward, r.category): r.count for r in reader.counts()})
+    return Counter({(r.area, r.category): r.count for r in reader.counts()})
 
 
 def _describe(scenario: Scenario) -> str:

@@ -39,7 +39,7 @@ def _publish(settings: Settings, messages: list[RawMessage]) -> None:
 
 
 def _cells(reader: StoreReader) -> Counter[str]:
-    return Counter({count_cell(r.source, r.ward, r.category): r.count for r in reader.counts()})
+    return Counter({count_cell(r.source, r.area, r.category): r.count for r in reader.counts()})
 
 
 def _validated(reader: StoreReader) -> int:

@@ -43,7 +43,7 @@ def _publish(settings: Settings, messages: list[RawMessage]) -> None:
 
 
 def _cells(reader: StoreReader) -> dict[str, int]:
-    return {count_cell(r.source, r.ward, r.category): r.count for r in reader.counts()}
+    return {count_cell(r.source, r.area, r.category): r.count for r in reader.counts()}
 
 
 def generation_dump(redis: Redis, keys: Keys) -> tuple[int, dict[str, Any]]:

@@ -69,7 +69,7 @@ def _expected(events: list[IncidentEvent]) -> dict[str, int]:
 
 def _counts(redis: Redis, keys: Keys) -> dict[str, int]:
     return {
-        count_cell(r.source, r.ward, r.category): r.count
+        count_cell(r.source, r.area, r.category): r.count
         for r in StoreReader(redis, keys, [WIRRAL]).counts()
     }
 

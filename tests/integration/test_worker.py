@@ -36,7 +36,7 @@ def _get(settings: Settings, path: str) -> tuple[int, str]:
 
 def _counts(redis: Redis, settings: Settings) -> dict[str, int]:
     reader = StoreReader.of(redis, settings)
-    return {count_cell(r.source, r.ward, r.category): r.count for r in reader.counts()}
+    return {count_cell(r.source, r.area, r.category): r.count for r in reader.counts()}
 
 
 def test_valid_events_counted_and_bad_ones_dead_lettered(

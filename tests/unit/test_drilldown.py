@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import drilldown
-from dashboard.disclosure import FEWER, Role, Shown
+from dashboard.disclosure import FEWER, SMALL, Role, Shown
 
 CELLS = {("W1", "burglary"): 12, ("W1", "drugs"): 3, ("W2", "burglary"): 2}
 NAMES = {"W1": "North", "W2": "South", "W3": "East"}
@@ -103,3 +103,25 @@ def test_places_are_never_tabled_outside_the_analyst_role() -> None:
     for role in (Role.PARTNER, Role.PUBLIC):
         with pytest.raises(ValueError, match="analyst only"):
             drilldown.places_table({}, {"L1": "a"}, role)
+
+
+def test_an_authoritys_figure_is_the_disclosed_sum_of_its_ward_cells() -> None:
+    """Two wards of 3 each: the authority shows the protected sum of the ward cells (3 and 3
+    count as 2 and 2: fewer than 5), never its own exact 6 rounded to 5, which beside the
+    wards' figures would give their small counts away."""
+    cells = {("W1", "burglary"): 3, ("W2", "burglary"): 3, ("W3", "drugs"): 9}
+    parent = {"W1": "A", "W2": "A", "W3": "B"}
+    grouped = drilldown.grouped(cells, parent)
+    assert sum(grouped.values()) == 15
+    shared = drilldown.area_table(
+        grouped, ["A", "B"], {"A": "Aa", "B": "Bb"}, {}, Role.PARTNER, ("All", None)
+    )
+    assert dict(zip(shared["Area"], shared["Incidents"], strict=True)) == {
+        "Aa (A)": SMALL,  # not "5"
+        "Bb (B)": "10",
+    }
+    exact = drilldown.area_table(
+        grouped, ["A", "B"], {"A": "Aa", "B": "Bb"}, {}, Role.ANALYST, ("All", None)
+    )
+    assert list(exact["Incidents"]) == ["9", "6"]
+    assert drilldown.within(cells, {"W3"}) == {("W3", "drugs"): 9}
