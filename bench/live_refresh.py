@@ -16,7 +16,7 @@ by the real writer.
 Then it times what a Live refresh does on the server, for a partnership of one authority
 (Wirral), of six (a combined authority's size) and optionally of more, as analyst and as
 partner: ``StoreReader.live_view`` (the one round trip: snapshot, ticker, every KPI window
-with its comparisons, the chosen window), the baseline read (cached ``BASELINE_TTL_S``: one
+with its comparisons, the chosen window), the baseline read (cached ``figures.BASELINE_TTL_S``: one
 refresh in a hundred at the default 3 s refresh) and ``figures.live_figures`` (every figure the
 page shows, disclosure control included). Streamlit's own drawing is not included. Target:
 p95 under 100 ms. Prints a table; ``--json`` adds machine-readable figures.
@@ -64,7 +64,6 @@ from aggregates.config import sharded
 from aggregates.windows import detail_key, total_key
 from dashboard import data, figures
 from dashboard.disclosure import Role
-from dashboard.ui import BASELINE_TTL_S
 from feeds.simulator import Simulator
 from safer import embedded
 from safer.geography import load_areas
@@ -292,12 +291,12 @@ def time_refreshes(
     redis: Redis, keys: Keys, england: England, size: int, role: Role, refreshes: int
 ) -> Timing:
     """``refreshes`` Live refreshes as the server runs them, uncached: the one round trip,
-    the baseline on every ``BASELINE_TTL_S / REFRESH_S``-th, then every figure."""
+    the baseline on every ``figures.BASELINE_TTL_S / REFRESH_S``-th, then every figure."""
     authorities = england.partnership(size)
     reader = StoreReader(redis, keys, authorities)
     ward_names = {w: england.ward_names[w] for a in range(size) for w in england.wards[a]}
     sources = list(data.ALL_SOURCES)
-    every = max(1, round(BASELINE_TTL_S / REFRESH_S))
+    every = max(1, round(figures.BASELINE_TTL_S / REFRESH_S))
     latest = Settings().latest_incidents
     reads, baselines, computes, totals = [], [], [], []
     baseline = None

@@ -362,6 +362,11 @@ def above_normal(
     )
 
 
+BASELINE_TTL_S = 300.0
+"""How long the Live page keeps a window's baseline: its previous weeks change only by late
+records, so it is read every 5 minutes, or when the window moves (a new cache key)."""
+
+
 @dataclass(frozen=True, slots=True)
 class LivePlan:
     """What one Live refresh reads: each KPI window with its week- and year-earlier

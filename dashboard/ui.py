@@ -23,6 +23,7 @@ from dashboard.disclosure import Role
 from dashboard.exports import FORMATS, ExportView, render
 from dashboard.session import Viewer
 from safer.errors import ConfigError
+from safer.geography import Areas
 from safer.runtime import tune_gc
 from safer.settings import Settings
 from store.keys import Keys
@@ -50,9 +51,6 @@ ALL_AREAS = "all"
 SNAPSHOT_TTL_S = 1.0
 # Past days and months, profiles: a slower refresh is plenty.
 SLOW_TTL_S = 30.0
-# What is normal for a window: its previous weeks change only by late records, so the
-# Live page reads them every 5 minutes, or when its window moves (a new key).
-BASELINE_TTL_S = 300.0
 REDIS_TIMEOUT_S = 2.0
 NO_DATA_MESSAGE = (
     "No data yet: nothing has been counted in this deployment. Start the local stack with "
@@ -122,7 +120,7 @@ def read_repeats(store: Store, start: int, end: int) -> dict[tuple[str, str], Re
     return store.reader().repeats("ward", start, end)
 
 
-@st.cache_data(ttl=BASELINE_TTL_S, show_spinner=False)
+@st.cache_data(ttl=figures.BASELINE_TTL_S, show_spinner=False)
 def read_baseline(store: Store, start: int, end: int) -> Baselines:
     """Ward-level baselines of a window (the same window in each of the previous weeks)."""
     return store.reader().baseline("ward", start, end)
@@ -208,6 +206,12 @@ def url_selectbox(param: str, label: str, options: dict[str, str], default: str)
     return chosen
 
 
+def whole_area(areas: Areas) -> str:
+    """What the partnership is to its users: 'borough' (one local authority) or
+    'partnership' (several)."""
+    return "borough" if len(areas.authority_names) <= 1 else "partnership"
+
+
 def area_filter(ward_names: WardNames, whole: str = "Whole borough") -> str:
     """The whole area (all of ``ward_names``) or one ward, in ``?area=``."""
     options = {ALL_AREAS: whole, **dict(sorted(ward_names.items(), key=lambda w: w[1]))}
@@ -245,7 +249,7 @@ def load_live(
 
 
 def load_baselines(settings: Settings, window: figures.Window) -> Baselines | None:
-    """The ward-level baselines of a window (cached ``BASELINE_TTL_S``), or None."""
+    """The ward-level baselines of a window (cached ``figures.BASELINE_TTL_S``), or None."""
     return read_or_report(settings, lambda store: read_baseline(store, window.start, window.end))
 
 

@@ -26,6 +26,7 @@ from dashboard.ui import (
     read_or_report,
     show_exports,
     url_selectbox,
+    whole_area,
     window_filter,
 )
 from safer.geography import Areas, load_areas
@@ -104,12 +105,12 @@ def areas_panel(
         authority = areas.ward_authority.get(ward, authority)
     own: Parent | None = None  # the chosen (or the ward's) local authority, if several
     if several and authority != ALL_AREAS:
-        own_wards = {w for w, a in areas.ward_authority.items() if a == authority}
+        own_wards = _wards_of(areas, authority)
         own_cells = drilldown.within(wards, own_wards)
         own = Parent(
             areas.authority_names[authority],
             drilldown.rate(
-                drilldown.total(own_cells, None, role), sum(ward_pop[w] for w in own_wards)
+                drilldown.total(own_cells, None, role), sum(ward_pop.get(w, 0) for w in own_wards)
             ),
             own_cells,
         )
@@ -229,7 +230,7 @@ def areas_panel(
 def _wards_of(areas: Areas, authority: str | None) -> set[str]:
     """The wards of one local authority (None: of the whole partnership)."""
     return {
-        w for w in areas.ward_names if authority is None or areas.ward_authority[w] == authority
+        w for w in areas.ward_names if authority is None or areas.ward_authority.get(w) == authority
     }
 
 
@@ -247,7 +248,7 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     window_slug = window_filter(who.role)
     authority = authority_filter(areas) if len(areas.authority_names) > 1 else ALL_AREAS
     if authority == ALL_AREAS:
-        ward = area_filter(areas.ward_names)
+        ward = area_filter(areas.ward_names, f"Whole {whole_area(areas)}")
     else:
         mine = _wards_of(areas, authority)
         named = {w: n for w, n in areas.ward_names.items() if w in mine}

@@ -22,6 +22,7 @@ from dashboard.ui import (
     read_or_report,
     read_profile,
     show_exports,
+    whole_area,
 )
 from safer.geography import load_areas
 from safer.settings import Settings
@@ -36,6 +37,7 @@ def hotspots_panel(
     span_slug: str,
     area: str,
     ward_names: WardNames,
+    whole: str,
 ) -> None:
     role = who.role
     now = datetime.now(UTC)
@@ -49,7 +51,7 @@ def hotspots_panel(
     weights, counts = hotspots.selected_weights(
         profiles, None if area == ALL_AREAS else [area], sources
     )
-    place = "the whole borough" if area == ALL_AREAS else data.ward_label(area, ward_names)
+    place = f"the whole {whole}" if area == ALL_AREAS else data.ward_label(area, ward_names)
     st.subheader(f"When incidents happen — {place}")
     st.caption(
         f"{span.label}. Incidents known only as a time range are spread evenly over its "
@@ -111,13 +113,14 @@ def hotspots_panel(
 
 
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
-    ward_names = load_areas(settings.partnership).ward_names
+    areas = load_areas(settings.partnership)
+    ward_names, whole = areas.ward_names, whole_area(areas)
     spans = {slug: label for slug, (label, _) in hotspots.SPANS.items()}
     span_slug = query_choice(SPAN_PARAM, "Period", spans, "12m")
-    area = area_filter(ward_names)
+    area = area_filter(ward_names, f"Whole {whole}")
     record_view(settings, who, "hotspots", {"source": sources, "span": span_slug, "area": area})
     if need_sources(sources):
         forget_export("hotspots")
         spots = st.fragment(hotspots_panel, run_every=SLOW_TTL_S)
-        spots(settings, who, sources, span_slug, area, ward_names)
+        spots(settings, who, sources, span_slug, area, ward_names, whole)
         export_buttons(settings, who, "hotspots")

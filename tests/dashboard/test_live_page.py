@@ -673,3 +673,5 @@ def test_a_partnership_of_several_authorities_drills_through_them(region: Settin
     by_area = dict(zip(table["Area"], table["Incidents"], strict=True))
     assert by_area[f"Liverpool ({LIVERPOOL})"] == "10"
     assert by_area[f"Wirral ({WIRRAL})"] == FEWER
+    times = run_app({"page": "hotspots"}, role=Role.ANALYST)
+    assert any(h.value == "When incidents happen — the whole partnership" for h in times.subheader)
