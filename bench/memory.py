@@ -34,7 +34,13 @@ from store.writer import writer_for
 
 console = Console()
 ENGLAND_EVENT_FACTOR = 175  # population of England / Wirral
-ENGLAND_AREA_FACTOR = {"ward": 7000 / 22, "lsoa": 33755 / 206, "borough": 296, "cell": 175}
+ENGLAND_AREA_FACTOR = {
+    "ward": 7000 / 22,
+    "lsoa": 33755 / 206,
+    "borough": 296,
+    "cell": 175,
+    "place": 175,  # streets and places: with the events
+}
 
 
 def apply_year(redis_url: str, events: int) -> None:
@@ -63,8 +69,8 @@ def census(redis: Redis) -> tuple[Counter[str], Counter[str], int]:
         keys[kind] += 1
         if kind == "rec":
             record_bytes += int(redis.memory_usage(raw) or 0)
-        elif kind in ("a", "x"):
-            fields[parts[-2]] += int(redis.hlen(raw))
+        elif kind in ("a", "x"):  # …:{level}:{breakdown}:{authority} (store.keys)
+            fields[parts[-3]] += int(redis.hlen(raw))
     return keys, fields, record_bytes
 
 
