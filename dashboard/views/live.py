@@ -153,7 +153,8 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
                 filled=True,
                 get_position="position",
                 get_radius="radius",
-                radius_units="meters",
+                radius_units="'meters'",  # quoted: pydeck makes a bare string an accessor
+                radius_max_pixels=30,  # zoomed right in, dots stay dots
                 get_fill_color="fill",
                 get_line_color=[255, 255, 255],
                 line_width_min_pixels=1,

@@ -569,6 +569,9 @@ def test_grid_squares_and_places_only_on_the_analysts_map(app_env: Settings) -> 
     assert "grid-squares" in analyst
     assert "250 m square: busiest (6)" in analyst
     assert '"places"' in analyst  # the dots' layer
+    # sized in metres (a bare string would reach deck.gl as an accessor, '@@=meters', and
+    # the dots would be sized in common units: each one covered the whole map)
+    assert '"radiusUnits": "meters"' in analyst
     assert "On or near Lane 0; On or near Lane 1 and 4 more: busiest (6)" in analyst
     for other in (map_spec(run_app({"window": "7d"}, role=Role.PARTNER)), map_spec(run_app())):
         assert "Birkenhead and Tranmere: busiest" in other  # the incidents are in the window
