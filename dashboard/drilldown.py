@@ -14,7 +14,7 @@ figure. Populations: Census 2011 usual residents (KS102EW) of the partnership's 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import pandas as pd
 
@@ -96,22 +96,56 @@ def categories(
     cells: Cells, area: str | None, parent: Cells, parent_name: str, role: Role
 ) -> pd.DataFrame:
     """Per category: the area's disclosed count and share, beside the parent's share."""
+    return _shares(cells, area, parent, parent_name, role, "Category", _category_of)
+
+
+def sources(
+    cells: Cells, area: str | None, parent: Cells, parent_name: str, role: Role
+) -> pd.DataFrame:
+    """Per source (police, council, fire): the area's disclosed count and share, beside the
+    parent's share; each figure the disclosed sum of that source's (area, category) cells."""
+    return _shares(cells, area, parent, parent_name, role, "Source", _source_of)
+
+
+def _category_of(category: str) -> str | None:
+    return category_label(category)
+
+
+def _source_of(category: str) -> str | None:
+    source = CATEGORY_SOURCE.get(category)
+    return None if source is None else source_label(source.value)
+
+
+def _shares(
+    cells: Cells,
+    area: str | None,
+    parent: Cells,
+    parent_name: str,
+    role: Role,
+    column: str,
+    group_of: Callable[[str], str | None],
+) -> pd.DataFrame:
+    """Per group of categories (``group_of``: its label, None to leave a category out): the
+    area's disclosed count and share, beside the parent's share, busiest first."""
     mine: dict[str, list[int]] = {}
     for (a, category), n in cells.items():
-        if area is None or a == area:
-            mine.setdefault(category, []).append(n)
+        group = group_of(category)
+        if group is not None and (area is None or a == area):
+            mine.setdefault(group, []).append(n)
     theirs: dict[str, list[int]] = {}
     for (_, category), n in parent.items():
-        theirs.setdefault(category, []).append(n)
+        group = group_of(category)
+        if group is not None:
+            theirs.setdefault(group, []).append(n)
     whole = total(cells, area, role).value or 0
     parent_whole = disclose_sum(parent.values(), role).value or 0
     rows = []
-    for category in sorted(set(mine) | set(theirs)):
-        shown = disclose_sum(mine.get(category, []), role)
-        other = disclose_sum(theirs.get(category, []), role)
+    for group in sorted(set(mine) | set(theirs)):
+        shown = disclose_sum(mine.get(group, []), role)
+        other = disclose_sum(theirs.get(group, []), role)
         rows.append(
             {
-                "Category": category_label(category),
+                column: group,
                 INCIDENTS: shown.text,
                 "Share": _share(shown, whole),
                 f"Share in {parent_name}": _share(other, parent_whole),
@@ -119,9 +153,9 @@ def categories(
             }
         )
     frame = pd.DataFrame(
-        rows, columns=["Category", INCIDENTS, "Share", f"Share in {parent_name}", "_order"]
+        rows, columns=[column, INCIDENTS, "Share", f"Share in {parent_name}", "_order"]
     )
-    return frame.sort_values(["_order", "Category"]).drop(columns="_order").reset_index(drop=True)
+    return frame.sort_values(["_order", column]).drop(columns="_order").reset_index(drop=True)
 
 
 def _share(shown: Shown, whole: int) -> str:

@@ -56,6 +56,11 @@ def authority_filter(areas: Areas) -> str:
     return url_selectbox(AUTHORITY_PARAM, "Local authority", options, ALL_AREAS)
 
 
+Compared = tuple[Cells, str | None, Cells, str]
+"""What the categories and sources tables compare: the cells, the area (None: all of them),
+the parent's cells and the parent's name."""
+
+
 @dataclass(frozen=True, slots=True)
 class Parent:
     """An area a ward is compared with: its name, its rate and its (ward, category) cells."""
@@ -145,7 +150,7 @@ def areas_panel(
             here.cells, codes, areas.ward_names, ward_pop, role, (here.name, here.rate)
         )
         tables.append(("Wards", table))
-        kinds = drilldown.categories(here.cells, None, whole.cells, whole.name, role)
+        compared: Compared = (here.cells, None, whole.cells, whole.name)
     else:
         name = areas.ward_name(ward)
         mine = drilldown.total(wards, ward, role)
@@ -158,7 +163,7 @@ def areas_panel(
                     [f"{ward_rate or '—'} per 1,000 residents"] + [p.rate_text for p in parents]
                 )
             )
-            kinds = drilldown.categories(wards, ward, nearest.cells, nearest.name, role)
+            compared = (wards, ward, nearest.cells, nearest.name)
             if detail:
                 codes = sorted(a.code for a in areas.lsoas if a.ward_code == ward)
                 names = {a.code: a.name for a in areas.lsoas}
@@ -195,7 +200,7 @@ def areas_panel(
                 )
             )
             ward_cells = drilldown.within(wards, {ward})
-            kinds = drilldown.categories(lsoas, lsoa, ward_cells, name, role)
+            compared = (lsoas, lsoa, ward_cells, name)
             tables.append(
                 ("Streets and places", drilldown.places_table(places, {lsoa: info.name}, role))
             )
@@ -208,8 +213,13 @@ def areas_panel(
     if detail:
         st.caption(PLACES_CAVEAT)
     st.markdown("**Categories**")
+    kinds = drilldown.categories(*compared, role)
     st.dataframe(kinds, hide_index=True, width="stretch")
     tables.append(("Categories", kinds))
+    st.markdown("**Sources**")
+    by_source = drilldown.sources(*compared, role)
+    st.dataframe(by_source, hide_index=True, width="stretch")
+    tables.append(("Sources", by_source))
     export = ExportView(
         "Area drill-down",
         role,

@@ -474,6 +474,9 @@ def test_area_drill_down_for_the_analyst(seeded: Settings) -> None:
     assert lsoas["Area"].str.contains(r"\(E010").all()
     categories = next(d.value for d in ward.dataframe if "Category" in d.value.columns)
     assert set(categories["Category"]) >= {"ASB – nuisance", "Drugs"}
+    by_source = next(d.value for d in ward.dataframe if "Source" in d.value.columns)
+    counts = dict(zip(by_source["Source"], by_source["Incidents"], strict=True))
+    assert counts == {"Council": "3", "Police": "2", "Fire": "0"}  # Bebington's 5
     assert ward.query_params["lsoa"] == "all"
 
 

@@ -125,3 +125,25 @@ def test_an_authoritys_figure_is_the_disclosed_sum_of_its_ward_cells() -> None:
     )
     assert list(exact["Incidents"]) == ["9", "6"]
     assert drilldown.within(cells, {"W3"}) == {("W3", "drugs"): 9}
+
+
+def test_sources_are_disclosed_sums_of_their_category_cells() -> None:
+    cells = {
+        ("W1", "burglary"): 12,
+        ("W1", "drugs"): 3,
+        ("W1", "asb-nuisance"): 6,
+        ("W2", "secondary-fire"): 4,
+    }
+    exact = drilldown.sources(cells, "W1", cells, "All", Role.ANALYST)
+    assert exact.to_dict("records") == [
+        {"Source": "Police", "Incidents": "15", "Share": "71%", "Share in All": "60%"},
+        {"Source": "Council", "Incidents": "6", "Share": "29%", "Share in All": "24%"},
+        {"Source": "Fire", "Incidents": "0", "Share": "0%", "Share in All": "16%"},
+    ]
+    shared = drilldown.sources(cells, "W1", cells, "All", Role.PARTNER)
+    # police: 12 + 3 counted as 12 + 2 = 14 -> 15; council 6 -> 5; no fire in W1
+    assert dict(zip(shared["Source"], shared["Incidents"], strict=True)) == {
+        "Police": "15",
+        "Council": "5",
+        "Fire": "0",
+    }
