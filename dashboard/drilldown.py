@@ -187,14 +187,14 @@ def places_table(
     rows = []
     for (lsoa, name), kinds in busiest[:top]:
         main = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))[:3]
-        sources = sorted({CATEGORY_SOURCE[c].value for c in kinds if c in CATEGORY_SOURCE})
+        sources = sorted({label for c in kinds if (label := _source_of(c)) is not None})
         rows.append(
             {
                 PLACE: name,
                 LSOA: f"{lsoa_names[lsoa]} ({lsoa})",
                 INCIDENTS: str(sum(kinds.values())),  # text like every other drill-down count
                 CATEGORIES: ", ".join(f"{category_label(c)} ({n})" for c, n in main),
-                SOURCES: ", ".join(source_label(s) for s in sources),
+                SOURCES: ", ".join(sources),
             }
         )
     return pd.DataFrame(rows, columns=[PLACE, LSOA, INCIDENTS, CATEGORIES, SOURCES])

@@ -209,7 +209,7 @@ def url_selectbox(param: str, label: str, options: dict[str, str], default: str)
 def whole_area(areas: Areas) -> str:
     """What the partnership is to its users: 'borough' (one local authority) or
     'partnership' (several)."""
-    return "borough" if len(areas.authority_names) <= 1 else "partnership"
+    return "partnership" if areas.combined else "borough"
 
 
 def area_filter(ward_names: WardNames, whole: str = "Whole borough") -> str:

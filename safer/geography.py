@@ -52,6 +52,19 @@ class Areas:
     def ward_name(self, code: str) -> str:
         return self.ward_names.get(code, code)
 
+    @property
+    def combined(self) -> bool:
+        """Whether the partnership spans several local authorities (a combined authority)."""
+        return len(self.authority_names) > 1
+
+    def authority_wards(self, authority: str | None) -> set[str]:
+        """The wards of one local authority (None: every ward of the partnership)."""
+        return {
+            w
+            for w in self.ward_names
+            if authority is None or self.ward_authority.get(w) == authority
+        }
+
     def ward_population(self) -> dict[str, int]:
         totals: dict[str, int] = {}
         for lsoa in self.lsoas:

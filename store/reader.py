@@ -408,7 +408,6 @@ def _count_rows(raw: dict[Any, Any]) -> list[CountRow]:
     rows = []
     for name, value in raw.items():
         area, category = split_field(_decode(name))[:2]
-        source = CATEGORY_SOURCE[category].value if category in CATEGORY_SOURCE else ""
         if int(value) > 0:
-            rows.append(CountRow(source, area, category, int(value)))
+            rows.append(CountRow(_SOURCE_OF.get(category, ""), area, category, int(value)))
     return sorted(rows, key=lambda r: (r.source, r.area, r.category))

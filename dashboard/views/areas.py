@@ -105,12 +105,11 @@ def areas_panel(
         drilldown.rate(whole_total, sum(ward_pop.values())),
         wards,
     )
-    several = len(areas.authority_names) > 1
     if ward != ALL_AREAS:
         authority = areas.ward_authority.get(ward, authority)
     own: Parent | None = None  # the chosen (or the ward's) local authority, if several
-    if several and authority != ALL_AREAS:
-        own_wards = _wards_of(areas, authority)
+    if areas.combined and authority != ALL_AREAS:
+        own_wards = areas.authority_wards(authority)
         own_cells = drilldown.within(wards, own_wards)
         own = Parent(
             areas.authority_names[authority],
@@ -131,7 +130,7 @@ def areas_panel(
                 [f"{here.rate or '—'} per 1,000 residents"] + [p.rate_text for p in parents[1:]]
             )
         )
-        if several and own is None:
+        if areas.combined and own is None:
             tables.append(
                 (
                     "Local authorities",
@@ -145,7 +144,7 @@ def areas_panel(
                     ),
                 )
             )
-        codes = sorted(_wards_of(areas, authority if own else None))  # zeros included
+        codes = sorted(areas.authority_wards(authority if own else None))  # zeros included
         table = drilldown.area_table(
             here.cells, codes, areas.ward_names, ward_pop, role, (here.name, here.rate)
         )
@@ -237,13 +236,6 @@ def areas_panel(
     show_exports(export, "areas", _filters(sources, window_slug, authority, ward, lsoa))
 
 
-def _wards_of(areas: Areas, authority: str | None) -> set[str]:
-    """The wards of one local authority (None: of the whole partnership)."""
-    return {
-        w for w in areas.ward_names if authority is None or areas.ward_authority.get(w) == authority
-    }
-
-
 def _filters(
     sources: list[str], window_slug: str, authority: str, ward: str, lsoa: str
 ) -> dict[str, object]:
@@ -256,11 +248,11 @@ def _filters(
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     areas = load_areas(settings.partnership)
     window_slug = window_filter(who.role)
-    authority = authority_filter(areas) if len(areas.authority_names) > 1 else ALL_AREAS
+    authority = authority_filter(areas) if areas.combined else ALL_AREAS
     if authority == ALL_AREAS:
         ward = area_filter(areas.ward_names, f"Whole {whole_area(areas)}")
     else:
-        mine = _wards_of(areas, authority)
+        mine = areas.authority_wards(authority)
         named = {w: n for w, n in areas.ward_names.items() if w in mine}
         ward = area_filter(named, f"Whole {areas.authority_names[authority]}")
     exact = who.role.exact and ward != ALL_AREAS

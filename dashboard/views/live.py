@@ -93,6 +93,16 @@ def show_ticker(table: pd.DataFrame) -> None:
 MAP_REFRESH_S = 30.0
 
 
+def _layer(kind: str, data: object, **props: object) -> pdk.Layer:
+    """A filled, outlined, pickable map layer whose features carry their own ``fill`` (the
+    GeoJSON features under ``properties``, unless ``props`` says otherwise)."""
+    return pdk.Layer(
+        kind,
+        data,
+        **({"pickable": True, "stroked": True, "filled": True, "get_fill_color": "fill"} | props),
+    )
+
+
 def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: str) -> None:
     """Ward shading from our own boundary files, over background tiles only if
     ``SAFER_MAP_STYLE`` is set; its own fragment with a slower refresh, since the polygons
@@ -114,12 +124,9 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     st.subheader(f"Map — {window.label.lower()}")
     lat, lon = maps.centre(areas)
     layers = [
-        pdk.Layer(
+        _layer(
             "GeoJsonLayer",
             maps.geojson(areas, levels, areas.ward_names),
-            pickable=True,
-            stroked=True,
-            filled=True,
             get_fill_color="properties.fill",
             get_line_color=[255, 255, 255],
             line_width_min_pixels=0.5,
@@ -128,15 +135,11 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     squares = maps.grid_squares(figures.cells_of(rows[1], sources)) if role.exact else []
     if squares:
         layers.append(
-            pdk.Layer(
+            _layer(
                 "PolygonLayer",
                 squares,
                 id="grid-squares",
-                pickable=True,
-                stroked=True,
-                filled=True,
                 get_polygon="polygon",
-                get_fill_color="fill",
                 get_line_color=[17, 17, 17],
                 line_width_min_pixels=0.5,
             )
@@ -144,18 +147,14 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     points = maps.place_points(figures.cells_of(rows[2], sources)) if role.exact else []
     if points:
         layers.append(
-            pdk.Layer(
+            _layer(
                 "ScatterplotLayer",
                 points,
                 id="places",
-                pickable=True,
-                stroked=True,
-                filled=True,
                 get_position="position",
                 get_radius="radius",
                 radius_units="'meters'",  # quoted: pydeck makes a bare string an accessor
                 radius_max_pixels=30,  # zoomed right in, dots stay dots
-                get_fill_color="fill",
                 get_line_color=[255, 255, 255],
                 line_width_min_pixels=1,
             )
