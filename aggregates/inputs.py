@@ -92,21 +92,19 @@ def parse_time(text: str) -> datetime:
 
 def _areas(loc: Doc, areas: Areas) -> tuple[tuple[str, str], ...]:
     """The record's own LSOA code is authoritative (a 2021 code as its 2011 LSOA); without
-    one, its point places it (point-in-polygon); its ward is its own ward code, else its
-    LSOA's ward; the borough level is the local authority of that ward (else of the LSOA);
-    a controlled street or place name in a known LSOA is the place level."""
+    one, its point places it (point-in-polygon); its ward is its LSOA's ward (a ward code
+    that disagrees — another ward, or one that does not exist — is replaced by it, so every
+    level nests: an LSOA's figures are always inside its ward's), else its own ward code;
+    the borough level is the local authority of that ward; a controlled street or place
+    name in a known LSOA is the place level. Neither a ward nor an LSOA of the partnership:
+    out of area (counted nowhere)."""
     lsoa = areas.lsoa(loc["lsoa_code"]) if loc.get("lsoa_code") else None
     if not lsoa and loc.get("lat") is not None and loc.get("lon") is not None:
         lsoa = areas.locate(loc["lat"], loc["lon"])
-    ward = loc.get("ward_code") or areas.lsoa_ward.get(lsoa or "")
-    if ward not in areas.ward_names and (lsoa or "") not in areas.lsoa_ward:
+    ward = areas.lsoa_ward.get(lsoa or "") or loc.get("ward_code")
+    if ward is None or ward not in areas.ward_names:
         return ()
-    authority = (
-        areas.ward_authority.get(ward or "") or areas.ward_authority[areas.lsoa_ward[lsoa or ""]]
-    )
-    found: list[tuple[str, str]] = [("borough", authority)]
-    if ward:
-        found.append(("ward", ward))
+    found: list[tuple[str, str]] = [("borough", areas.ward_authority[ward]), ("ward", ward)]
     if lsoa:
         found.append(("lsoa", lsoa))
     if loc.get("lat") is not None and loc.get("lon") is not None:

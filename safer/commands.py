@@ -280,7 +280,8 @@ def _rebuild(args: argparse.Namespace) -> int:
         )
     print(
         f"rebuilt generation {report.generation} from {report.events} events "
-        f"({report.invalid} invalid skipped); replaced generation {report.previous}"
+        f"({report.invalid} unreadable and {report.unaggregatable} unaggregatable skipped); "
+        f"replaced generation {report.previous}"
     )
     return 0
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,24 @@ class Settings(BaseSettings):
     grace_hours: dict[str, float] = Field(
         default_factory=lambda: {"police": 24.0 * 62, "council": 48.0, "fire": 24.0},
         description="Per source, how long after an event its figures stay provisional (JSON).",
+    )
+    earliest_event: date = Field(
+        default=date(1990, 1, 1),
+        description="Earliest plausible time in an event (occurred, reported, received, "
+        "published); anything before is dead-lettered as out-of-range.",
+    )
+    future_skew_s: float = Field(
+        default=900.0,
+        ge=0,
+        le=86_400,
+        description="How far past the worker's clock an event's time may be (partners' "
+        "clocks drift); anything later is dead-lettered as out-of-range.",
+    )
+    max_interval_days: int = Field(
+        default=400,
+        ge=1,
+        le=3660,
+        description="Longest occurrence interval accepted (a police.uk month is 31 days).",
     )
     hourly_retention_days: int = Field(
         default=400, ge=1, description="Keep hourly buckets this long."

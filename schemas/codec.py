@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from schemas.bounds import DEFAULT_BOUNDS, Bounds
 from schemas.events import IncidentEvent
 
 INCIDENT_ADAPTER: TypeAdapter[IncidentEvent] = TypeAdapter(IncidentEvent)
@@ -24,9 +25,10 @@ __all__ = [
 ]
 
 
-def decode_incident(raw: bytes) -> IncidentEvent:
-    """Parse and validate one raw message (raises ``ValidationError`` listing all faults)."""
-    return INCIDENT_ADAPTER.validate_json(raw)
+def decode_incident(raw: bytes, bounds: Bounds = DEFAULT_BOUNDS) -> IncidentEvent:
+    """Parse and validate one raw message within ``bounds`` (raises ``ValidationError``
+    listing all faults)."""
+    return INCIDENT_ADAPTER.validate_json(raw, context=bounds)
 
 
 def encode_incident(event: IncidentEvent) -> bytes:

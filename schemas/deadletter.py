@@ -9,16 +9,38 @@ from typing import Any
 
 from pydantic import Field
 
-from schemas.events import Contract, UtcDatetime
+from schemas.bounds import UtcDatetime
+from schemas.events import Contract
 
 
 class RejectReason(StrEnum):
     """Why a message was dead-lettered (a bounded set: it is also a metric label)."""
 
+    NULL_VALUE = "null-value"
+    """A Kafka message with a null value (a tombstone)."""
+    EMPTY = "empty"
+    """A message of zero bytes."""
     NOT_JSON = "not-json"
+    """Bytes that are not JSON (including not UTF-8, or a byte-order mark)."""
+    NOT_OBJECT = "not-object"
+    """JSON, but not an object (``null``, a number, a string, an array)."""
     INVALID = "invalid"
+    """Schema violations: missing, unknown or mistyped fields (all listed in ``errors``)."""
+    OUT_OF_RANGE = "out-of-range"
+    """Only bounds broken: a time before the earliest or in the future, an interval too long,
+    a version or coordinate outside its range (``schemas.bounds``)."""
+    PERSONAL_DATA = "personal-data"
+    """A field holds what looks like personal data: a phone number, e-mail address, National
+    Insurance number, postcode, house number or a person's name (``schemas.pii``)."""
+    MISSING_KEY = "missing-key"
+    """No Kafka key (it must be the record_key: per-record order depends on it)."""
     KEY_MISMATCH = "key-mismatch"
+    """A Kafka key other than the record_key."""
     SOURCE_MISMATCH = "source-mismatch"
+    """An event of one source on another source's raw topic."""
+    PROCESSING_ERROR = "processing-error"
+    """A valid event whose decoding, planning or applying raised (the exception's type and
+    message in ``detail``); a bug or a value the engine cannot handle, isolated."""
     INVALID_ROW = "invalid-row"
     """A row of a partner's export that an adapter could not turn into an event."""
 

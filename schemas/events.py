@@ -2,8 +2,12 @@
 
 Every model is frozen and forbids unknown fields, so a name, phone number, free-text
 address or narrative — which have no field — is rejected at the ingestion boundary
-instead of travelling on. Timestamps must carry a zone and are stored in UTC.
-Event time (``data.occurred``) is an instant or a half-open interval [start, end).
+instead of travelling on; every free string field (ids, keys, slugs, the place name) is
+also checked for personal data (``schemas.pii``), and a place name holds no digits but a
+road number. Every field is bounded (``schemas.bounds``): times are zoned strings within
+a plausible range, stored in UTC; an interval lasts at most 400 days (configured);
+versions fit in 64 bits. Event time (``data.occurred``) is an instant or a half-open
+interval [start, end).
 
 Identity: ``id`` is unique per message; ``record_key`` is the partner record's stable
 identity across all its versions (also the Kafka message key); ``version`` increases with
@@ -13,11 +17,12 @@ every correction; ``status="cancelled"`` withdraws the record.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
 
+from schemas.bounds import UtcDatetime, Version, check_interval
 from schemas.categories import (
     ASB_TYPE_CATEGORY,
     AgeBand,
@@ -40,36 +45,56 @@ from schemas.categories import (
     StopSearchCategory,
     WeaponKind,
 )
+from schemas.pii import find_personal_data
 
 SCHEMA_VERSION: Literal["1"] = "1"
 
 
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+PERSONAL_DATA_ERROR = "personal_data"
+"""The pydantic error type of a field holding personal data (dead-letter ``personal-data``)."""
+_ROAD_NUMBER = re.compile(r"\b[ABM]\d{1,4}(\(M\))?\b")
+"""A road number (A565, M53, B5151, A1(M)): the only digits a controlled place name has."""
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-"""A zone-aware timestamp, normalised to UTC (naive timestamps are rejected)."""
-
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-RecordKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$")]
-Pseudonym = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
-"""A keyed-hash pseudonym made at the adapter (never the reference itself)."""
-
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
-_HOUSE_NUMBER = re.compile(r"^\s*(on or near\s+)?(flat\s+)?\d+[a-z]?\b", re.IGNORECASE)
+def _no_personal_data(value: str) -> str:
+    """No phone number, e-mail address, NI number, postcode or house number (``schemas.pii``)."""
+    return _refuse_personal(value, controlled=False)
 
 
 def _controlled_place(value: str) -> str:
-    """A street or place name from a controlled source: never a postcode or house number."""
-    if _POSTCODE.search(value) or _HOUSE_NUMBER.search(value):
-        raise ValueError("looks like a postal address; only controlled street/place names allowed")
+    """A street or place name from a controlled list (police.uk's "On or near ..." points):
+    no digits but road numbers, no personal data, no person's name."""
+    _refuse_personal(value, controlled=True)
+    if any(c.isdigit() for c in _ROAD_NUMBER.sub("", value)):
+        raise PydanticCustomError(
+            PERSONAL_DATA_ERROR, "digits in a place name (only road numbers such as A565)"
+        )
     return value
 
 
+def _refuse_personal(value: str, controlled: bool) -> str:
+    kind = find_personal_data(value, controlled=controlled)
+    if kind is not None:
+        raise PydanticCustomError(
+            PERSONAL_DATA_ERROR, "looks like personal data ({kind})", {"kind": kind.value}
+        )
+    return value
+
+
+Slug = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"), AfterValidator(_no_personal_data)
+]
+RecordKey = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$"),
+    AfterValidator(_no_personal_data),
+]
+Pseudonym = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+"""A keyed-hash pseudonym made at the adapter (never the reference itself)."""
+
 PlaceName = Annotated[
     str,
-    Field(min_length=2, max_length=100, pattern=r"^[^\n\r\t]+$"),
+    Field(min_length=2, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$"),
     AfterValidator(_controlled_place),
 ]
 
@@ -81,15 +106,15 @@ class Contract(BaseModel):
 
 
 class Occurrence(Contract):
-    """When it happened: an instant (``end`` is None) or a half-open interval [start, end)."""
+    """When it happened: an instant (``end`` is None) or a half-open interval [start, end)
+    of at most 400 days (``SAFER_MAX_INTERVAL_DAYS``)."""
 
     start: UtcDatetime
     end: UtcDatetime | None = None
 
     @model_validator(mode="after")
-    def _end_after_start(self) -> Occurrence:
-        if self.end is not None and self.end <= self.start:
-            raise ValueError("occurred.end must be after occurred.start")
+    def _bounded_interval(self, info: ValidationInfo) -> Occurrence:
+        check_interval(self.start, self.end, info)
         return self
 
     @property
@@ -213,12 +238,16 @@ class StopSearch(IncidentCore):
 class Envelope(Contract):
     """CloudEvents-shaped envelope fields common to every event kind."""
 
-    id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    id: Annotated[
+        str,
+        Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$"),
+        AfterValidator(_no_personal_data),
+    ]
     schema_version: Literal["1"] = SCHEMA_VERSION
     partner: Slug = Field(description="Publishing organisation, e.g. merseyside-police.")
     time: UtcDatetime = Field(description="When this version of the record was published.")
     record_key: RecordKey
-    version: int = Field(ge=1)
+    version: Version
     status: RecordStatus = RecordStatus.ACTIVE
 
     @property

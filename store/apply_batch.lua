@@ -10,6 +10,10 @@
 --   z   [[key, member, score ("" = remove), expire_at], ...]   (expiry only ever extended)
 -- Returns {1} when applied, {0, i} when record i's stored state changed since it was read,
 -- {0, 0} when the live generation changed (a rebuild was swapped in): plan again.
+-- Every check comes before the first write, and a key of another type is refused there
+-- (WRONGTYPE): Redis does not roll a script back, so an error after a write would leave
+-- half a batch applied; an error before it leaves nothing (the writer then splits the batch
+-- to find the event at fault).
 local b = cjson.decode(ARGV[1])
 if b.g ~= '' and (redis.call('GET', b.p) or '0') ~= b.g then return {0, 0} end
 for r, rec in ipairs(b.rec) do
@@ -17,6 +21,18 @@ for r, rec in ipairs(b.rec) do
   local version = current and string.match(current, '^(%d+)') or ''
   if version ~= rec[2] then return {0, r} end
 end
+local function typed(key, want)
+  local t = redis.call('TYPE', key).ok
+  if t ~= 'none' and t ~= want then error('WRONGTYPE ' .. key .. ' is a ' .. t .. ', not a ' .. want) end
+end
+for _, h in ipairs(b.h) do
+  for k = 1, #h[1], 2 do typed(h[1][k], 'hash') end
+end
+typed(b.tk[1], 'zset')
+typed(b.tk[2], 'hash')
+for _, o in ipairs(b.o) do typed(o[1], 'hash') end
+for _, m in ipairs(b.m) do typed(m[1], 'hash') end
+for _, z in ipairs(b.z) do typed(z[1], 'zset') end
 for _, rec in ipairs(b.rec) do
   redis.call('SET', rec[1], rec[3], 'PX', rec[4])
 end

@@ -10,6 +10,8 @@
 -- lies inside [start, end), and as unplaced when it only overlaps.
 -- Returns {generation, {field, count, unplaced, ...} per window, in the order asked}
 -- ({field, count, ...} without unplaced).
+-- Total: a field whose value is not a number, or a detail field without a readable span,
+-- is skipped (one bad stored value never fails a read; the writer never stores one).
 local generation = redis.call('GET', ARGV[1]) or '0'
 local base = ARGV[2] .. 'g' .. generation .. ':'
 local with_unplaced = ARGV[3] == '1'
@@ -19,7 +21,10 @@ local totals_read, details_read = {}, {}  -- each hash read (and parsed) once
 local function hgetall(name, each)
   for a = 5, 4 + n_auth do
     local flat = redis.call('HGETALL', base .. name .. ':' .. ARGV[a])
-    for i = 1, #flat, 2 do each(flat[i], tonumber(flat[i + 1])) end
+    for i = 1, #flat, 2 do
+      local n = tonumber(flat[i + 1])
+      if n then each(flat[i], n) end
+    end
   end
 end
 
@@ -42,10 +47,12 @@ local function details(name)  -- {field, start, end, n, ...}
     found = {}
     hgetall(name, function(field, n)
       local cell, s, e = string.match(field, '^(.*)|(%d+)%-(%d+)$')
-      found[#found + 1] = cell
-      found[#found + 1] = tonumber(s)
-      found[#found + 1] = tonumber(e)
-      found[#found + 1] = n
+      if cell then
+        found[#found + 1] = cell
+        found[#found + 1] = tonumber(s)
+        found[#found + 1] = tonumber(e)
+        found[#found + 1] = n
+      end
     end)
     details_read[name] = found
   end

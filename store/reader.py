@@ -125,19 +125,42 @@ def _decode(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def _number(value: Any) -> int | None:
+    """A stored counter, or None when the stored value is not one: reads are total, so one
+    bad value (never written by safer, but a Redis is shared) is skipped, not raised."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _int_map(raw: dict[Any, Any]) -> dict[str, int]:
-    return {_decode(k): int(v) for k, v in raw.items()}
+    numbers = {_decode(k): _number(v) for k, v in raw.items()}
+    return {k: n for k, n in numbers.items() if n is not None}
 
 
 def _add_pairs(flat: list[Any], into: dict[str, int]) -> None:
     """Add a Lua-returned HGETALL (field, value, field, value …) into a dict."""
     for i in range(0, len(flat), 2):
-        name = _decode(flat[i])
-        into[name] = into.get(name, 0) + int(flat[i + 1])
+        name, n = _decode(flat[i]), _number(flat[i + 1])
+        if n is not None:
+            into[name] = into.get(name, 0) + n
 
 
 def _ms_time(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(int(value) / 1000, UTC)
+    ms = _number(value)
+    try:
+        return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _ticker_row(text: bytes | str) -> dict[str, Any] | None:
+    try:
+        row = json.loads(text)
+    except ValueError:
+        return None
+    return row if isinstance(row, dict) else None
 
 
 def partnership_authorities(settings: Settings) -> tuple[str, ...]:
@@ -242,9 +265,8 @@ class StoreReader:
         hashes, windows, order, rows, outcomes, dead, *fresh = pipe.execute()
         (counts,) = self._merged([all_time("borough")], distinct, hashes[1:])
         data = {_decode(key): value for key, value in rows.items()}
-        latest_rows = tuple(
-            json.loads(data[_decode(member)]) for member in order if _decode(member) in data
-        )
+        found = (_ticker_row(data[_decode(m)]) for m in order if _decode(m) in data)
+        latest_rows = tuple(row for row in found if row is not None)
         snapshot = LiveSnapshot(
             counts=tuple(_count_rows(counts)),
             latest=latest_rows,
@@ -310,8 +332,10 @@ class StoreReader:
         sums: dict[tuple[str, str], list[int]] = {}
         for weights in self.hashes(suffixes)[1]:
             for name, weight in weights.items():
-                area, category, how = split_field(name)
-                sums.setdefault((area, category), [0] * HOURS_PER_WEEK)[int(how)] += weight
+                area, category, how = (*split_field(name), "", "")[:3]
+                hour = _number(how)
+                if hour is not None and 0 <= hour < HOURS_PER_WEEK:
+                    sums.setdefault((area, category), [0] * HOURS_PER_WEEK)[hour] += weight
         return {key: tuple(w / PROFILE_SCALE for w in values) for key, values in sums.items()}
 
     def repeats(
@@ -407,7 +431,8 @@ def _spans_rows(
 def _count_rows(raw: dict[Any, Any]) -> list[CountRow]:
     rows = []
     for name, value in raw.items():
-        area, category = split_field(_decode(name))[:2]
-        if int(value) > 0:
-            rows.append(CountRow(_SOURCE_OF.get(category, ""), area, category, int(value)))
+        area, category = (*split_field(_decode(name)), "")[:2]
+        n = _number(value)
+        if n is not None and n > 0:
+            rows.append(CountRow(_SOURCE_OF.get(category, ""), area, category, n))
     return sorted(rows, key=lambda r: (r.source, r.area, r.category))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 from redis.asyncio import Redis
@@ -49,6 +50,26 @@ def writer_for(redis: Redis, settings: Settings) -> AggregateWriter:
     )
 
 
+Fatal = Callable[[BaseException], bool]
+"""Whether an exception means the infrastructure failed (raise: retry the batch later) rather
+than that an event cannot be processed (isolate it); the policy is ``streams.validation``'s."""
+
+
+@dataclass(frozen=True, slots=True)
+class Poison:
+    """An event whose planning or applying raised (alone, in a batch of its own)."""
+
+    doc: Doc
+    error: Exception
+
+
+class Applied(NamedTuple):
+    """What storing a batch did: (outcome, source) counts, and the events it had to skip."""
+
+    outcomes: Counter[tuple[str, str]]
+    poison: list[Poison]
+
+
 @dataclass(frozen=True, slots=True)
 class Planned:
     """A batch of canonical events and its effects, planned but not yet stored."""
@@ -57,7 +78,8 @@ class Planned:
     generation: int | None
     latest: dict[str, Doc]  # per record, the batch's highest version
     superseded: Counter[tuple[str, str]]  # the batch's other versions, as outcomes
-    plan: BatchPlan | None  # None: nothing to store
+    plan: BatchPlan | None  # None: nothing to store (or planning failed)
+    failed: Exception | None = None  # planning raised: store it event by event
 
 
 class ConcurrentUpdateError(SaferError):
@@ -106,11 +128,82 @@ class AggregateWriter:
         """
         return await self.execute(await self.plan_canonical(docs, generation))
 
-    async def plan_canonical(self, docs: Sequence[Doc], generation: int | None = None) -> Planned:
-        """Step one of ``apply_canonical``: the batch's effects against the stored states."""
+    async def plan_canonical(
+        self, docs: Sequence[Doc], generation: int | None = None, fatal: Fatal | None = None
+    ) -> Planned:
+        """Step one of ``apply_canonical``: the batch's effects against the stored states.
+        With ``fatal``, an exception it does not call fatal is kept in ``failed`` (for
+        ``execute_isolating``) instead of raised."""
         latest, superseded = latest_versions(list(docs))
-        plan = await self._plan(latest, generation) if latest else None
+        try:
+            plan = await self._plan(latest, generation) if latest else None
+        except Exception as exc:
+            if fatal is None or fatal(exc):
+                raise
+            return Planned(docs, generation, latest, superseded, None, exc)
         return Planned(docs, generation, latest, superseded, plan)
+
+    async def apply_isolating(
+        self, docs: Sequence[Doc], fatal: Fatal, generation: int | None = None
+    ) -> Applied:
+        """``apply_canonical``, but an event that cannot be planned or applied is found and
+        skipped (returned as poison) while the rest of the batch is stored."""
+        return await self.execute_isolating(
+            await self.plan_canonical(docs, generation, fatal), fatal
+        )
+
+    async def execute_isolating(self, planned: Planned, fatal: Fatal) -> Applied:
+        """``execute``; if planning or storing the batch raised (not fatally), the batch is
+        split in halves, stored half by half, until each failing event is alone: those are
+        the poison. Each half is one atomic call, so a half stored is stored once.
+        Caveat: Redis does not roll a script back, so this relies on ``apply_batch.lua``
+        raising only before its first write (decoding, checks), which bounded input and the
+        Python-side planning keep true."""
+        outcomes: Counter[tuple[str, str]] = Counter(planned.superseded)
+        if planned.failed is None:
+            try:
+                return Applied(await self.execute(planned), [])
+            except Exception as exc:
+                if fatal(exc):
+                    raise
+        poison = await self._split(planned.latest, planned.generation, fatal, outcomes)
+        return Applied(outcomes, poison)
+
+    async def _split(
+        self,
+        latest: dict[str, Doc],
+        generation: int | None,
+        fatal: Fatal,
+        outcomes: Counter[tuple[str, str]],
+    ) -> list[Poison]:
+        """Store ``latest`` (known to fail as a whole) half by half; returns the poison."""
+        if len(latest) == 1:
+            (doc,) = latest.values()
+            try:  # alone it may pass: what failed was another event's
+                outcomes.update(await self._store(latest, generation))
+            except Exception as exc:
+                if fatal(exc):
+                    raise
+                return [Poison(doc, exc)]
+            return []
+        items = list(latest.items())
+        middle = len(items) // 2
+        poison: list[Poison] = []
+        for half in (dict(items[:middle]), dict(items[middle:])):
+            try:
+                outcomes.update(await self._store(half, generation))
+            except Exception as exc:
+                if fatal(exc):
+                    raise
+                poison += await self._split(half, generation, fatal, outcomes)
+        return poison
+
+    async def _store(
+        self, latest: dict[str, Doc], generation: int | None
+    ) -> Counter[tuple[str, str]]:
+        """Plan and store records whose latest versions are known (no superseded ones)."""
+        plan = await self._plan(latest, generation)
+        return await self.execute(Planned([], generation, latest, Counter(), plan))
 
     async def execute(self, planned: Planned) -> Counter[tuple[str, str]]:
         """Step two: store a planned batch atomically; planned again (and again) if a record
@@ -141,9 +234,9 @@ class AggregateWriter:
         stored = {name: Stored.parse(value or None) for name, value in zip(names, raw, strict=True)}
         return live_generation, stored
 
-    def ahead(self, generation: int) -> AheadApplier:
+    def ahead(self, generation: int, fatal: Fatal) -> AheadApplier:
         """A rebuild's applier that plans each chunk while Redis applies the previous one."""
-        return AheadApplier(self, generation)
+        return AheadApplier(self, generation, fatal)
 
     async def _execute(self, plan: BatchPlan, live: bool) -> bool:
         result = await self._apply(args=self._arguments(plan, live))
@@ -215,13 +308,17 @@ class AheadApplier:
     be planned against the states read before the previous chunk's apply, with that chunk's
     planned states laid over them, while Redis applies it. Planning (Python) and applying
     (Redis) overlap instead of taking turns. A state that changed anyway is a loud error,
-    never a wrong count (the apply script checks every record's expected version)."""
+    never a wrong count (the apply script checks every record's expected version). A chunk
+    that cannot be planned or applied is stored event by event (``execute_isolating``); its
+    poison is collected in ``poison``."""
 
-    def __init__(self, writer: AggregateWriter, generation: int) -> None:
+    def __init__(self, writer: AggregateWriter, generation: int, fatal: Fatal) -> None:
         self._writer = writer
         self._generation = generation
+        self._fatal = fatal
         self._record_prefix = writer._keys.record("", generation)
-        self._queued: BatchPlan | None = None
+        self._queued: tuple[BatchPlan, dict[str, Doc]] | None = None
+        self.poison: list[Poison] = []
 
     async def add(self, docs: Sequence[Doc]) -> None:
         latest, _ = latest_versions(list(docs))
@@ -229,7 +326,23 @@ class AheadApplier:
             return
         _, stored = await self._writer._states(latest, self._generation)
         queued, self._queued = self._queued, None
-        applying = asyncio.ensure_future(self._apply(queued)) if queued else None
+        applying = asyncio.ensure_future(self._apply(*queued)) if queued else None
+        try:
+            plan = await self._plan(latest, stored, queued[0] if queued else None)
+        except Exception as exc:
+            if applying:
+                await applying
+            if self._fatal(exc):
+                raise
+            await self._isolate(latest)
+            return
+        if applying:
+            await applying
+        self._queued = plan, latest
+
+    async def _plan(
+        self, latest: dict[str, Doc], stored: dict[str, Stored | None], queued: BatchPlan | None
+    ) -> BatchPlan:
         if queued:  # what the chunk being applied leaves behind
             cut = len(self._record_prefix)
             for key, _, state in queued.records:
@@ -238,16 +351,25 @@ class AheadApplier:
                     stored[name] = Stored.parse(state)
         # planned in a thread so that the loop sends the previous chunk to Redis meanwhile
         plan_batch = self._writer._planner.plan
-        plan = await asyncio.to_thread(plan_batch, latest, stored, str(self._generation), False)
-        if applying:
-            await applying
-        self._queued = plan
+        return await asyncio.to_thread(plan_batch, latest, stored, str(self._generation), False)
 
     async def flush(self) -> None:
         queued, self._queued = self._queued, None
         if queued:
-            await self._apply(queued)
+            await self._apply(*queued)
 
-    async def _apply(self, plan: BatchPlan) -> None:
-        if not await self._writer._execute(plan, live=False):
+    async def _apply(self, plan: BatchPlan, latest: dict[str, Doc]) -> None:
+        try:
+            applied = await self._writer._execute(plan, live=False)
+        except Exception as exc:
+            if self._fatal(exc):
+                raise
+            await self._isolate(latest)
+            return
+        if not applied:
             raise ConcurrentUpdateError("a record of the rebuild changed under it")
+
+    async def _isolate(self, latest: dict[str, Doc]) -> None:
+        docs = list(latest.values())
+        applied = await self._writer.apply_isolating(docs, self._fatal, self._generation)
+        self.poison += applied.poison

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from safer.settings import Settings
+from schemas.bounds import Bounds
 from store.writer import AggregateWriter, writer_for
 from streams import transport, validate_incidents
 from streams.metrics import WorkerMetrics
@@ -32,6 +33,7 @@ class JobContext:
     writer: AggregateWriter
     metrics: WorkerMetrics
     settings: Settings
+    bounds: Bounds  # the contract's bounds the raw messages are validated within
 
 
 def build_app(settings: Settings) -> faust.App:
@@ -70,6 +72,9 @@ def build_app(settings: Settings) -> faust.App:
         writer=writer_for(redis, settings),
         metrics=metrics,
         settings=settings,
+        bounds=Bounds.of(
+            settings.earliest_event, settings.future_skew_s, settings.max_interval_days
+        ),
     )
     validate_incidents.register(app, ctx)
     register_web(app, metrics, registry)

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from aggregates.inputs import Doc, parse_time
 from store.plan import OUT_OF_AREA
-from store.writer import Planned
+from store.writer import Planned, Poison
+from streams.validation import is_unavailable
 
 if TYPE_CHECKING:
     from streams.app import JobContext
@@ -27,16 +28,20 @@ STAGE = "count_incidents"
 
 
 async def plan(ctx: JobContext, events: Sequence[Doc]) -> Planned:
-    """The effects of a batch of valid canonical events, against what Redis holds now."""
-    return await ctx.writer.plan_canonical(events)
+    """The effects of a batch of valid canonical events, against what Redis holds now (a
+    batch that cannot be planned is stored event by event by ``count``)."""
+    return await ctx.writer.plan_canonical(events, fatal=is_unavailable)
 
 
-async def count(ctx: JobContext, planned: Planned, arrivals: Sequence[float]) -> None:
-    """Store a planned batch; ``arrivals`` are its raw messages' broker times (s)."""
-    outcomes = await ctx.writer.execute(planned)
+async def count(ctx: JobContext, planned: Planned, arrivals: Sequence[float]) -> list[Poison]:
+    """Store a planned batch; ``arrivals`` are its raw messages' broker times (s). Returns
+    the events that could not be stored (each alone raised; the rest of the batch is
+    stored): the caller dead-letters them. Redis unavailable raises."""
+    outcomes, poison = await ctx.writer.execute_isolating(planned, is_unavailable)
     now = time.time()
     metrics = ctx.metrics
-    events = planned.docs
+    skipped = {id(p.doc) for p in poison}
+    events = [doc for doc in planned.docs if id(doc) not in skipped]
     metrics.observe_batch_size(STAGE, len(events))
     for (outcome, source), n in outcomes.items():
         if outcome == "late":
@@ -53,3 +58,4 @@ async def count(ctx: JobContext, planned: Planned, arrivals: Sequence[float]) ->
         ages.setdefault(event["source"], []).append(now - end.timestamp())
     for source, seconds in ages.items():
         metrics.observe_event_ages(source, seconds)
+    return poison

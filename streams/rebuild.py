@@ -29,14 +29,17 @@ from aggregates.inputs import Doc
 from safer.runtime import tune_gc
 from safer.settings import Settings
 from store.keys import Keys
-from store.writer import AggregateWriter, AheadApplier, writer_for
+from store.writer import AggregateWriter, AheadApplier, Poison, writer_for
 from streams.topics import Topics
+from streams.validation import is_unavailable
 
 log = logging.getLogger(__name__)
 DRAIN_WAIT_MS = 300  # an empty fetch this long means the log is drained
 _REQUIRED = {"record_key", "version", "source", "type", "data"}
 _REQUIRED_DATA = {"category", "occurred", "received_at"}
 Progress = Callable[[int, int], None]  # (done, total)
+_GIVE_BACK = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end"
+"""The generation counter back by one, if it is still at the failed rebuild's number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,8 @@ class RebuildReport:
     generation: int
     previous: int
     events: int
-    invalid: int
+    invalid: int  # unreadable on the canonical topic
+    unaggregatable: int  # readable, but planning or applying it raised (written before bounds)
 
 
 class Rebuild:
@@ -60,6 +64,7 @@ class Rebuild:
         self.progress = progress or (lambda done, total: None)
         self.events = 0
         self.invalid = 0
+        self.unaggregatable = 0
 
     async def run(self) -> RebuildReport:
         redis: Redis = Redis.from_url(self.settings.require_redis())
@@ -67,14 +72,21 @@ class Rebuild:
         try:
             writer = writer_for(redis, self.settings)
             previous, generation = await self._new_generation(redis)
-            ahead = writer.ahead(generation)  # the sole writer of the new generation until live
-            await self._catch_up(consumer, writer, generation, ahead=ahead)
-            await self._catch_up(consumer, writer, generation, ahead=ahead)
+            try:
+                # the sole writer of the new generation until live
+                ahead = writer.ahead(generation, is_unavailable)
+                await self._catch_up(consumer, writer, generation, ahead=ahead)
+                await self._catch_up(consumer, writer, generation, ahead=ahead)
+            except BaseException:
+                await self._give_back(redis, generation)
+                raise
             await redis.set(self.keys.generation_pointer, generation)
             log.info("generation swapped", extra={"generation": generation, "previous": previous})
             await self._catch_up(consumer, writer, generation)
             await self._drop_generations(redis, keep=generation)
-            return RebuildReport(generation, previous, self.events, self.invalid)
+            return RebuildReport(
+                generation, previous, self.events, self.invalid, self.unaggregatable
+            )
         finally:
             await consumer.stop()
             await redis.aclose()
@@ -116,6 +128,15 @@ class Rebuild:
             await redis.set(self.keys.generation_counter, generation)
         await self._drop_generations(redis, keep=live)
         return live, generation
+
+    async def _give_back(self, redis: Redis, generation: int) -> None:
+        """A rebuild that failed before its swap: its keys go and its number is free again
+        (unless another rebuild has taken a number since)."""
+        counter = self.keys.generation_counter
+        await redis.eval(_GIVE_BACK, 1, counter, str(generation), str(generation - 1))
+        live = int(await redis.get(self.keys.generation_pointer) or 0)
+        await self._drop_generations(redis, keep=live)
+        log.warning("rebuild failed: its generation given back", extra={"generation": generation})
 
     async def _catch_up(
         self,
@@ -170,11 +191,24 @@ class Rebuild:
             fetched += got
             docs += [doc for records in batch.values() for doc in self._decode(records)]
         if docs and ahead:
+            skipped = len(ahead.poison)
             await ahead.add(docs)
+            self._skipped(ahead.poison[skipped:])
         elif docs:
-            await writer.apply_canonical(docs, generation=generation)
+            applied = await writer.apply_isolating(docs, is_unavailable, generation=generation)
+            self._skipped(applied.poison)
         self.events += fetched
         return fetched
+
+    def _skipped(self, poison: list[Poison]) -> None:
+        """Events on the canonical topic the engine cannot aggregate: counted, logged, never a
+        crash (the worker dead-lettered each when it met it)."""
+        self.unaggregatable += len(poison)
+        for p in poison:
+            log.warning(
+                "unaggregatable event on the canonical topic skipped by rebuild",
+                extra={"record_key": p.doc.get("record_key"), "error": type(p.error).__name__},
+            )
 
     def _decode(self, records: list[Any]) -> list[Doc]:
         """Canonical JSON as the worker wrote it (validated then; a bulk path needs no second
@@ -185,6 +219,8 @@ class Rebuild:
                 doc = orjson.loads(record.value)
                 if not doc.keys() >= _REQUIRED or not doc["data"].keys() >= _REQUIRED_DATA:
                     raise ValueError("missing fields")
+                if type(doc["version"]) is not int or not isinstance(doc["record_key"], str):
+                    raise TypeError("version or record_key of the wrong type")
             except (ValueError, TypeError, AttributeError):
                 self.invalid += 1
                 log.warning(
@@ -243,37 +279,62 @@ async def _run_parallel(
         shares = [sorted(partitions)[i::processes] for i in range(processes)]
         groups = [share for share in shares if share]
         starts: dict[int, int] = {}
-        context = multiprocessing.get_context("spawn")
-        own, *others = groups  # this process rebuilds the first share itself
-        # (no other share: more processes asked for than partitions; the pool stays idle)
-        with ProcessPoolExecutor(max_workers=max(1, len(others)), mp_context=context) as pool:
-            for phase in range(3):
-                if phase == 2:
-                    await redis.set(coordinator.keys.generation_pointer, generation)
-                targets = await _end_offsets(coordinator)
-                jobs = [
-                    asyncio.wrap_future(
-                        pool.submit(
-                            _rebuild_share,
-                            _portable(settings),
-                            generation,
-                            phase < 2,
-                            *_share_args(g, starts, targets),
-                        )
-                    )
-                    for g in others
-                ]
-                mine = _share(settings, generation, phase < 2, *_share_args(own, starts, targets))
-                results = await asyncio.gather(mine, *jobs)
-                for positions, events, invalid in results:
-                    starts.update(positions)
-                    coordinator.events += events
-                    coordinator.invalid += invalid
-                coordinator.progress(sum(starts.values()), sum(targets.values()))
+        try:
+            await _phases(settings, coordinator, generation, redis, groups, starts)
+        except BaseException:
+            live = int(await redis.get(coordinator.keys.generation_pointer) or 0)
+            if live != generation:  # failed before its swap
+                await coordinator._give_back(redis, generation)
+            raise
         await coordinator._drop_generations(redis, keep=generation)
-        return RebuildReport(generation, previous, coordinator.events, coordinator.invalid)
+        return RebuildReport(
+            generation,
+            previous,
+            coordinator.events,
+            coordinator.invalid,
+            coordinator.unaggregatable,
+        )
     finally:
         await redis.aclose()
+
+
+async def _phases(
+    settings: Settings,
+    coordinator: Rebuild,
+    generation: int,
+    redis: Redis,
+    groups: list[list[int]],
+    starts: dict[int, int],
+) -> None:
+    """Catch up twice, swap, catch up once more: each phase over every share at once."""
+    own, *others = groups  # this process rebuilds the first share itself
+    # (no other share: more processes asked for than partitions; the pool stays idle)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, len(others)), mp_context=context) as pool:
+        for phase in range(3):
+            if phase == 2:
+                await redis.set(coordinator.keys.generation_pointer, generation)
+            targets = await _end_offsets(coordinator)
+            jobs = [
+                asyncio.wrap_future(
+                    pool.submit(
+                        _rebuild_share,
+                        _portable(settings),
+                        generation,
+                        phase < 2,
+                        *_share_args(g, starts, targets),
+                    )
+                )
+                for g in others
+            ]
+            mine = _share(settings, generation, phase < 2, *_share_args(own, starts, targets))
+            results = await asyncio.gather(mine, *jobs)
+            for positions, events, invalid, unaggregatable in results:
+                starts.update(positions)
+                coordinator.events += events
+                coordinator.invalid += invalid
+                coordinator.unaggregatable += unaggregatable
+            coordinator.progress(sum(starts.values()), sum(targets.values()))
 
 
 async def _end_offsets(rebuild: Rebuild) -> dict[int, int]:
@@ -305,7 +366,7 @@ def _rebuild_share(
     partitions: list[int],
     starts: dict[int, int],
     targets: dict[int, int],
-) -> tuple[dict[int, int], int, int]:
+) -> tuple[dict[int, int], int, int, int]:
     """In a child process: apply ``partitions`` from ``starts`` up to ``targets``."""
     tune_gc()
     return asyncio.run(
@@ -320,7 +381,7 @@ async def _share(
     partitions: list[int],
     starts: dict[int, int],
     targets: dict[int, int],
-) -> tuple[dict[int, int], int, int]:
+) -> tuple[dict[int, int], int, int, int]:
     """Apply ``partitions`` from ``starts`` up to ``targets`` (planning ahead before the
     generation swap, while this process is the only writer of its records there)."""
     rebuild = Rebuild(settings, partitions=partitions)
@@ -329,10 +390,10 @@ async def _share(
     try:
         goal = {tp: targets[tp.partition] for tp in consumer.assignment()}
         writer = writer_for(redis, settings)
-        ahead = writer.ahead(generation) if before_swap else None
+        ahead = writer.ahead(generation, is_unavailable) if before_swap else None
         await rebuild._catch_up(consumer, writer, generation, goal, ahead)
         positions = {tp.partition: await consumer.position(tp) for tp in consumer.assignment()}
-        return positions, rebuild.events, rebuild.invalid
+        return positions, rebuild.events, rebuild.invalid, rebuild.unaggregatable
     finally:
         await consumer.stop()
         await redis.aclose()

@@ -25,12 +25,13 @@ from aggregates.inputs import Doc
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
-from store.writer import Planned, StageOutcome
+from schemas.events import IncidentEvent
+from store.writer import Planned, Poison, StageOutcome
 from streams import count_incidents
 from streams.batching import process_batches
 from streams.produce import BatchSender, aiokafka_of
 from streams.transport import fetched_batches
-from streams.validation import Rejection, classify
+from streams.validation import Rejection, classify, processing_error
 
 if TYPE_CHECKING:
     import faust
@@ -54,9 +55,10 @@ def register(app: faust.App, ctx: JobContext) -> None:
 
         async def store(prepared: tuple[Routed, Planned]) -> None:
             routed, planned = prepared
-            await count_incidents.count(ctx, planned, routed.arrivals)
-            await ctx.writer.record_outcomes(STAGE, routed.outcomes)
-            _observe(ctx, routed.outcomes)
+            poison = await count_incidents.count(ctx, planned, routed.arrivals)
+            outcomes = await _dead_letter_poison(ctx, routed, poison) if poison else routed.outcomes
+            await ctx.writer.record_outcomes(STAGE, outcomes)
+            _observe(ctx, outcomes)
 
         batches = fetched_batches(stream)
         await process_batches(batches, ctx.settings.batch_size, route, prepare, store)
@@ -68,33 +70,72 @@ class Routed(NamedTuple):
     outcomes: list[StageOutcome]  # each message's
     valid: list[Doc]  # the valid events as canonical JSON (what the log now holds)
     arrivals: list[float]  # their raw messages' broker times (s)
+    origins: list[tuple[Any, int]]  # their raw messages and the index of their outcome
 
 
 async def _route(batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Source]) -> Routed:
     """Send every message of a batch on; once all are delivered, returns each one's outcome,
     the valid events as canonical JSON (what the log now holds) and their arrival times."""
     out = BatchSender(aiokafka_of(ctx.producer))
-    outcomes = []
-    valid: list[Doc] = []
-    arrivals: list[float] = []
+    routed = Routed([], [], [], [])
     for msg in batch:
         expected = source_of.get(msg.topic)
-        result = classify(msg.key, msg.value, expected)
         source = expected.value if expected else "unknown"
+        result = _canonical(classify(msg.key, msg.value, expected, ctx.bounds))
         if isinstance(result, Rejection):
-            value = _dead_letter(msg, result)
-            await out.add(ctx.topics.deadletter.name, msg.key, value)
-            _log_rejection(msg, result)
-            outcomes.append(_outcome(msg, source, "dead-lettered", result.reason.value))
+            await _reject(out, ctx, msg, source, result, routed.outcomes)
         else:
-            key = result.record_key.encode()
-            value = encode_incident(result)
+            key, value, doc = result
             await out.add(ctx.topics.incidents.name, key, value)
-            outcomes.append(_outcome(msg, source, "validated"))
-            valid.append(orjson.loads(value))
-            arrivals.append(msg.timestamp)
+            routed.origins.append((msg, len(routed.outcomes)))
+            routed.outcomes.append(_outcome(msg, source, "validated"))
+            routed.valid.append(doc)
+            routed.arrivals.append(msg.timestamp)
     await out.flush()  # every message delivered before the batch is marked processed
-    return Routed(outcomes, valid, arrivals)
+    return routed
+
+
+def _canonical(result: IncidentEvent | Rejection) -> tuple[bytes, bytes, Doc] | Rejection:
+    """A valid event's key, canonical JSON and its document; total like ``classify``."""
+    if isinstance(result, Rejection):
+        return result
+    try:
+        value = encode_incident(result)
+        return result.record_key.encode(), value, orjson.loads(value)
+    except Exception as exc:  # noqa: BLE001 - the policy: one message never stops the stream
+        return processing_error(exc)
+
+
+async def _reject(
+    out: BatchSender,
+    ctx: JobContext,
+    msg: Any,
+    source: str,
+    rejection: Rejection,
+    outcomes: list[StageOutcome],
+) -> None:
+    await out.add(ctx.topics.deadletter.name, msg.key, _dead_letter(msg, rejection))
+    _log_rejection(msg, rejection)
+    outcomes.append(_outcome(msg, source, "dead-lettered", rejection.reason.value))
+
+
+async def _dead_letter_poison(
+    ctx: JobContext, routed: Routed, poison: list[Poison]
+) -> list[StageOutcome]:
+    """Dead-letter the valid events the counting stage could not store (with their raw
+    message's bytes and position); returns the batch's outcomes with theirs changed."""
+    origin = {id(doc): routed.origins[i] for i, doc in enumerate(routed.valid)}
+    outcomes = list(routed.outcomes)
+    out = BatchSender(aiokafka_of(ctx.producer))
+    for p in poison:
+        msg, index = origin[id(p.doc)]
+        rejection = processing_error(p.error)
+        source = outcomes[index].source
+        outcomes[index] = _outcome(msg, source, "dead-lettered", rejection.reason.value)
+        await out.add(ctx.topics.deadletter.name, msg.key, _dead_letter(msg, rejection))
+        _log_rejection(msg, rejection)
+    await out.flush()
+    return outcomes
 
 
 def _observe(ctx: JobContext, outcomes: list[StageOutcome]) -> None:
@@ -122,7 +163,7 @@ def _dead_letter(msg: Any, rejection: Rejection) -> bytes:
         partition=msg.partition,
         offset=msg.offset,
         key=msg.key,
-        value=msg.value if isinstance(msg.value, bytes) else bytes(msg.value or b""),
+        value=msg.value if isinstance(msg.value, bytes) else b"",
         rejected_at=datetime.now(UTC),
     )
     return record.model_dump_json().encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 NOW = datetime(2026, 11, 20, 21, 30, tzinfo=UTC)
@@ -32,6 +33,33 @@ def _envelope(kind: str, source: str, partner: str, key_prefix: str) -> dict[str
     }
 
 
+DEFAULT_LSOA, DEFAULT_WARD = "E01007126", "E05000956"
+
+
+@lru_cache(maxsize=1)
+def _first_lsoa_of() -> dict[str, str]:
+    from safer.geography import load_areas
+
+    first: dict[str, str] = {}
+    for lsoa, ward in sorted(load_areas().lsoa_ward.items()):
+        first.setdefault(ward, lsoa)
+    return first
+
+
+def _consistent(event: dict[str, Any]) -> dict[str, Any]:
+    """A ward named without an LSOA gets one of its LSOAs instead of the default one (the
+    LSOA's ward wins downstream, so a default LSOA of another ward would move the record)."""
+    loc = event.get("data", {}).get("location")
+    if not isinstance(loc, dict):
+        return event
+    ward = loc.get("ward_code")
+    if ward not in (None, DEFAULT_WARD) and loc.get("lsoa_code") == DEFAULT_LSOA:
+        lsoa = _first_lsoa_of().get(ward)
+        loc = {k: v for k, v in loc.items() if k not in ("lsoa_code", "lat", "lon")}
+        event["data"]["location"] = loc | ({"lsoa_code": lsoa} if lsoa else {})
+    return event
+
+
 def _core(**location: Any) -> dict[str, Any]:
     return {
         "occurred": {
@@ -42,8 +70,8 @@ def _core(**location: Any) -> dict[str, Any]:
         "location": {
             "lat": 53.39,
             "lon": -3.02,
-            "lsoa_code": "E01007126",
-            "ward_code": "E05000956",
+            "lsoa_code": DEFAULT_LSOA,
+            "ward_code": DEFAULT_WARD,
             **location,
         },
     }
@@ -52,7 +80,7 @@ def _core(**location: Any) -> dict[str, Any]:
 def make_police_incident(**overrides: Any) -> dict[str, Any]:
     base = _envelope("police.crime", "police", "merseyside-police", "police:merseyside")
     base["data"] = {**_core(place="On or near Grange Road"), "category": "burglary"}
-    return _merge(base, overrides)
+    return _consistent(_merge(base, overrides))
 
 
 def make_council_asb(**overrides: Any) -> dict[str, Any]:
@@ -63,21 +91,21 @@ def make_council_asb(**overrides: Any) -> dict[str, Any]:
         "asb_type": "scrambler-bikes",
         "people": {"youth": True},
     }
-    return _merge(base, overrides)
+    return _consistent(_merge(base, overrides))
 
 
 def make_control_room_call(**overrides: Any) -> dict[str, Any]:
     base = _envelope("council.call", "council", "wirral-council", "council:wirral:call")
     base["data"] = {**_core(), "category": "call-asb", "channel": "cctv"}
     base["data"]["occurred"] = {"start": (NOW - timedelta(minutes=4)).isoformat()}
-    return _merge(base, overrides)
+    return _consistent(_merge(base, overrides))
 
 
 def make_fire_incident(**overrides: Any) -> dict[str, Any]:
     base = _envelope("fire.incident", "fire", "merseyside-fire", "fire:merseyside")
     base["data"] = {**_core(), "category": "secondary-fire", "cause": "deliberate"}
     base["data"]["occurred"] = {"start": (NOW - timedelta(minutes=1)).isoformat()}
-    return _merge(base, overrides)
+    return _consistent(_merge(base, overrides))
 
 
 def encode(event: dict[str, Any]) -> bytes:

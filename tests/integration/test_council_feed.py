@@ -53,4 +53,4 @@ def test_council_export_is_pseudonymised_and_published_once(
     for letter in dead:
         assert b"Acacia" not in letter.original_value
         assert b"CON-9" not in letter.original_value
-        assert "postal address" in letter.detail
+        assert "personal data (house-number)" in letter.detail

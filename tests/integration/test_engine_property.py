@@ -207,11 +207,16 @@ def occurrences(draw: st.DrawFn, era: Era, kind: str) -> tuple[int, int | None]:
 
 @st.composite
 def locations(draw: st.DrawFn) -> tuple[str | None, str | None]:
-    """(ward, lsoa): a Wirral pair, LSOA only, ward only, outside Wirral, or none."""
-    shape = draw(st.sampled_from(["pair", "pair", "lsoa", "lsoa", "ward", "outside", "none"]))
+    """(ward, lsoa): a Wirral pair, a Wirral LSOA with another or a non-existent ward code,
+    LSOA only, ward only, outside Wirral, or none."""
+    shape = draw(
+        st.sampled_from(["pair", "pair", "mismatch", "lsoa", "lsoa", "ward", "outside", "none"])
+    )
     lsoa, ward = draw(st.sampled_from(LSOA_WARD))
     if shape == "pair":
         return ward, lsoa
+    if shape == "mismatch":
+        return draw(st.sampled_from([*WARDS, "E05999999"])), lsoa
     if shape == "lsoa":
         return None, lsoa
     if shape == "ward":
@@ -303,9 +308,10 @@ def span_hours(version: Version) -> tuple[int, int]:
 
 
 def areas_of(version: Version, borough: str) -> dict[str, str]:
-    """Level -> area; the ward comes from the LSOA when missing; nothing outside Wirral."""
-    ward = version.ward or AREAS.lsoa_ward.get(version.lsoa or "")
-    if ward not in AREAS.ward_names and (version.lsoa or "") not in AREAS.lsoa_ward:
+    """Level -> area; the LSOA's ward wins over the record's own ward code (which only
+    places a record without an LSOA); nothing outside Wirral."""
+    ward = AREAS.lsoa_ward.get(version.lsoa or "") or version.ward
+    if ward not in AREAS.ward_names:
         return {}
     found = {"borough": borough}
     if ward:
@@ -427,7 +433,10 @@ def _messages(scenario: Scenario, tag: str) -> list[RawMessage]:
                     "start": _iso(version.start_s),
                     "end": None if version.end_s is None else _iso(version.end_s),
                 },
-                "received_at": _iso((version.end_s or version.start_s) + version.lag_s),
+                # never in the future (refused as out of range): weeks late, but not yet
+                "received_at": _iso(
+                    min((version.end_s or version.start_s) + version.lag_s, int(time.time()))
+                ),
                 # no point: the scenario's codes alone place it (points: test_boundaries)
                 "location": {
                     "ward_code": version.ward,

@@ -111,7 +111,11 @@ def test_duplicates_corrections_and_cancellations(
         "data": {
             **first["data"],
             "category": "robbery",
-            "location": {**first["data"]["location"], "ward_code": "E05000960"},
+            "location": {
+                **first["data"]["location"],
+                "ward_code": "E05000960",
+                "lsoa_code": "E01007164",  # an LSOA of that ward (the LSOA's ward wins)
+            },
         },
     }
     other = make_police_incident()
