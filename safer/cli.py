@@ -19,7 +19,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="safer",
         description="safer-tracker: live multi-agency community-safety tracker.",
-        epilog="Settings come from SAFER_* environment variables (see `safer settings`).",
+        epilog="Settings come from SAFER_* environment variables (see `safer settings`). "
+        "Exit codes: 0 done, 1 failed (one line; --debug for the traceback), 2 a bad command "
+        "line or setting.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="on an unexpected error, print the traceback"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in commands.REGISTRY:
@@ -41,6 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # one line for people; --debug for the traceback
+        if args.debug:
+            raise
+        print(f"safer {args.command}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

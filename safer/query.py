@@ -349,13 +349,13 @@ def write_table(rows: list[dict[str, Any]], cols: list[str], window: Window, lev
         title = "per 1,000" if col == "rate_per_1000" else col.replace("_", " ")
         table.add_column(title, justify="right" if numeric else "left", no_wrap=not numeric)
     for row in rows:
-        table.add_row(*(_cell(c, row[c]) for c in shown))
+        table.add_row(*(table_cell(c, row[c]) for c in shown))
     Console(width=max(Console().width, 120)).print(table)
 
 
-def _cell(column: str, value: Any) -> str:
+def table_cell(column: str, value: Any) -> str:
     if column == "provisional":
-        return "yes" if value else ""
+        return "yes" if value else "no"
     return "" if value is None else str(value)
 
 

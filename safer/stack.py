@@ -101,7 +101,11 @@ class Stack:
 
         prepare(settings)
         self.settings = settings
-        self._spawn("worker", ["worker"], extra={"SAFER_WORKER_WEB_PORT": str(free_port())})
+        web_port = free_port()
+        self._spawn("worker", ["worker"], extra={"SAFER_WORKER_WEB_PORT": str(web_port)})
+        metrics = f"http://127.0.0.1:{web_port}/metrics"
+        self.endpoints["worker"] = f"metrics: {metrics}, log: {self.logs / 'worker.log'}"
+        self.endpoints["worker_metrics"] = metrics
         if self.options.simulator:
             rate = str(self.options.rate or settings.simulator_rate)
             real_police = self.options.police_data is not None  # replayed, not simulated
@@ -193,6 +197,7 @@ class Stack:
             "kafka_bootstrap": self.settings.kafka_bootstrap,
             "redis_url": self.settings.redis_url,
             "dashboard_url": self.endpoints.get("dashboard"),
+            "worker_metrics_url": self.endpoints.get("worker_metrics"),
             "started_at": datetime.now(UTC).isoformat(),
             "components": {c.name: c.pid for c in self.components},
         }

@@ -37,9 +37,15 @@ def print_status(settings: Settings) -> int:
         table.add_row("redis", "[green]up[/green]", f"{settings.redis_url}: {detail}")
         dead = sum(snapshot.deadletters.values())
         table.add_row("dead letters", "", str(dead))
+        outcomes = snapshot.outcomes.items()
+        late = {k.partition("|")[2]: n for k, n in outcomes if k.startswith("late|")}
+        detail = ", ".join(f"{s}={n}" for s, n in sorted(late.items())) or "none"
+        table.add_row("late", "", f"{detail} (arrived after their source's grace period)")
     except Exception as exc:  # noqa: BLE001 - any failure means 'down', shown to the user
         healthy = False
         table.add_row("redis", "[red]down[/red]", str(exc))
+    if stack.get("worker_metrics_url"):
+        table.add_row("worker metrics", "", str(stack["worker_metrics_url"]))
     if stack.get("dashboard_url"):
         table.add_row("dashboard", "", str(stack["dashboard_url"]))
     console.print(table)

@@ -107,3 +107,23 @@ def test_a_map_style_must_be_an_http_url(style: str) -> None:
         Settings(map_style=style)
     assert Settings(map_style="https://tiles.internal/style.json").map_style.startswith("https")
     assert Settings().map_style == ""  # no background by default
+
+
+def _fail_export(*args: object, **kwargs: object) -> list[Path]:
+    raise RuntimeError("disk on fire")
+
+
+def test_an_unexpected_error_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever fails inside a command is one line on stderr and exit code 1; --debug raises
+    it with its traceback."""
+    import schemas.export
+    from safer.cli import main
+
+    monkeypatch.setattr(schemas.export, "export", _fail_export)
+    assert main(["schemas", "export"]) == 1
+    err = capsys.readouterr().err
+    assert err == "safer schemas: failed: RuntimeError: disk on fire\n"
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        main(["--debug", "schemas", "export"])

@@ -22,6 +22,7 @@ from safer.query import (
     resolve_window,
     rolling_window,
     shape_rows,
+    table_cell,
     to_hours,
     within_retention,
 )
@@ -353,3 +354,10 @@ def test_populations_per_level_add_up() -> None:
     assert population_of("cell", areas) == {}
     assert names_of("borough", areas) == {"E08000015": "Wirral"}
     assert names_of("ward", areas)["E05000956"] == "Birkenhead and Tranmere"
+
+
+def test_table_shows_provisional_as_yes_or_no() -> None:
+    """People read the table: provisional is 'yes' or 'no', never a blank."""
+    assert table_cell("provisional", True) == "yes"
+    assert table_cell("provisional", False) == "no"
+    assert table_cell("count", 3) == "3"
