@@ -159,14 +159,16 @@ class AggregateWriter:
         Caveat: Redis does not roll a script back, so this relies on ``apply_batch.lua``
         raising only before its first write (decoding, checks), which bounded input and the
         Python-side planning keep true."""
-        outcomes: Counter[tuple[str, str]] = Counter(planned.superseded)
         if planned.failed is None:
             try:
                 return Applied(await self.execute(planned), [])
             except Exception as exc:
                 if fatal(exc):
                     raise
-        poison = await self._split(planned.latest, planned.generation, fatal, outcomes)
+        outcomes: Counter[tuple[str, str]] = Counter()
+        carry = Counter(planned.superseded)  # stored with the first half that is stored
+        poison = await self._split(planned.latest, planned.generation, fatal, outcomes, carry)
+        outcomes.update(carry)  # (none was: still outcomes, though not in Redis's counters)
         return Applied(outcomes, poison)
 
     async def _split(
@@ -175,12 +177,13 @@ class AggregateWriter:
         generation: int | None,
         fatal: Fatal,
         outcomes: Counter[tuple[str, str]],
+        carry: Counter[tuple[str, str]],
     ) -> list[Poison]:
         """Store ``latest`` (known to fail as a whole) half by half; returns the poison."""
         if len(latest) == 1:
             (doc,) = latest.values()
             try:  # alone it may pass: what failed was another event's
-                outcomes.update(await self._store(latest, generation))
+                outcomes.update(await self._store(latest, generation, carry))
             except Exception as exc:
                 if fatal(exc):
                     raise
@@ -191,19 +194,22 @@ class AggregateWriter:
         poison: list[Poison] = []
         for half in (dict(items[:middle]), dict(items[middle:])):
             try:
-                outcomes.update(await self._store(half, generation))
+                outcomes.update(await self._store(half, generation, carry))
             except Exception as exc:
                 if fatal(exc):
                     raise
-                poison += await self._split(half, generation, fatal, outcomes)
+                poison += await self._split(half, generation, fatal, outcomes, carry)
         return poison
 
     async def _store(
-        self, latest: dict[str, Doc], generation: int | None
+        self, latest: dict[str, Doc], generation: int | None, carry: Counter[tuple[str, str]]
     ) -> Counter[tuple[str, str]]:
-        """Plan and store records whose latest versions are known (no superseded ones)."""
+        """Plan and store records whose latest versions are known, with ``carry`` (the
+        batch's superseded versions' outcomes, emptied once stored)."""
         plan = await self._plan(latest, generation)
-        return await self.execute(Planned([], generation, latest, Counter(), plan))
+        outcomes = await self.execute(Planned([], generation, latest, Counter(carry), plan))
+        carry.clear()
+        return outcomes
 
     async def execute(self, planned: Planned) -> Counter[tuple[str, str]]:
         """Step two: store a planned batch atomically; planned again (and again) if a record

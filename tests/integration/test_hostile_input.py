@@ -211,7 +211,7 @@ def test_an_unreadable_stored_state_dead_letters_that_event_only(
     with running_worker(settings, tmp_path) as worker:  # (it resets derived state first)
         redis_client.set(_record_key(settings, poisoned), "1e+30\t")
         pid = worker.pid
-        batch = [poisoned, *good]
+        batch = [poisoned, *good, good[0]]  # and a redelivery, in the batch or the next
         produce(settings, topic, [(key_of(e), encode(e)) for e in batch])
         expected = {count_cell("police", DEFAULT_WARD, "burglary"): len(good)}
         wait_for(lambda: _cells(redis_client, settings) == expected, 60, "good", worker.log_path)
@@ -222,8 +222,10 @@ def test_an_unreadable_stored_state_dead_letters_that_event_only(
     assert letter.detail.startswith("ValueError:")
     assert letter.original_value == encode(poisoned)
     outcomes = StoreReader.of(redis_client, settings).live_snapshot().outcomes
-    assert outcomes["validated|police"] == len(good)
+    assert outcomes["validated|police"] == len(good) + 1
     assert outcomes["dead-lettered|police"] == 1
+    assert outcomes["counted|police"] == len(good)
+    assert outcomes["duplicate|police"] == 1
 
 
 def test_a_script_error_is_isolated_to_the_event_whose_key_it_met(
