@@ -39,8 +39,9 @@ def print_status(settings: Settings) -> int:
         table.add_row("dead letters", "", str(dead))
         outcomes = snapshot.outcomes.items()
         late = {k.partition("|")[2]: n for k, n in outcomes if k.startswith("late|")}
-        detail = ", ".join(f"{s}={n}" for s, n in sorted(late.items())) or "none"
-        table.add_row("late", "", f"{detail} (arrived after their source's grace period)")
+        detail = ", ".join(f"{s}={n}" for s, n in sorted(late.items()))
+        late_text = f"{detail} (after their source's grace)" if detail else "none"
+        table.add_row("late arrivals", "", late_text)
     except Exception as exc:  # noqa: BLE001 - any failure means 'down', shown to the user
         healthy = False
         table.add_row("redis", "[red]down[/red]", str(exc))
