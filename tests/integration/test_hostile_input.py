@@ -298,3 +298,39 @@ def test_a_failed_rebuild_gives_its_generation_number_back(
     assert not list(redis_client.scan_iter(match=f"{keys.generation(1)}*"))
     monkeypatch.undo()
     assert run_rebuild(settings, processes=1).generation == 1
+
+
+def test_one_bad_stored_value_never_fails_a_read(
+    settings: Settings, redis_client: Redis, tmp_path: Path
+) -> None:
+    """A counter that is not a number, a detail field without a readable span (a negative
+    hour, as an interval from 1900 once wrote) and a ticker row that is not JSON: `safer
+    query`, the read API and the Live snapshot skip them and report the rest exactly."""
+    topic = Topics(settings.topic_prefix).raw(Source.POLICE).name
+    events = [make_police_incident() for _ in range(3)]
+    with running_worker(settings, tmp_path) as worker:
+        produce(settings, topic, [(key_of(e), encode(e)) for e in events])
+        expected = {count_cell("police", DEFAULT_WARD, "burglary"): 3}
+        wait_for(lambda: _cells(redis_client, settings) == expected, 60, "counts", worker.log_path)
+    keys = Keys(settings.redis_prefix)
+    base = keys.generation(0)
+    totals = [k.decode() for k in redis_client.scan_iter(match=f"{base}a:*")]
+    details = [k.decode() for k in redis_client.scan_iter(match=f"{base}x:*")]
+    assert totals
+    assert details, "the events' two-hour intervals are stored as details"
+    for key in totals:
+        redis_client.hset(key, f"{DEFAULT_WARD}|robbery", "not a number")
+    for key in details:
+        redis_client.hset(key, f"{DEFAULT_WARD}|robbery|-438291--438290", 1)
+    redis_client.hset(keys.latest_data, events[0]["record_key"], "{not json")
+    reader = StoreReader.of(redis_client, settings)
+    assert _cells(redis_client, settings) == expected
+    snapshot, (window,) = reader.live_view(10, "ward", [(0, 10**6)])
+    assert len(snapshot.latest) == 2  # the unreadable row skipped
+    assert {(r.area, r.category, r.count) for r in window} == {(DEFAULT_WARD, "burglary", 3)}
+    day = ("--start", "2026-11-20T00:00Z", "--end", "2026-11-21T00:00Z")  # the events' day
+    done = safer_cli(settings, "query", "counts", "--level", "ward", *day, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = [(r["area"], r["category"], r["count"]) for r in json.loads(done.stdout)]
+    assert rows == [(DEFAULT_WARD, "burglary", 3)]
+    _query_works(settings)
