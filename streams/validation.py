@@ -117,7 +117,8 @@ _UNAVAILABLE = (
     redis_errors.ClusterDownError,
     redis_errors.AuthenticationError,
     redis_errors.NoPermissionError,
-    OSError,
+    ConnectionError,  # the built-in: a socket reset, refused or broken (not every OSError:
+    TimeoutError,  # datetime raises OSError on a value out of range, which is poison)
     ConcurrentUpdateError,  # another worker owns the records (a rebalance): not their fault
 )
 _UNAVAILABLE_REPLIES = ("BUSY", "LOADING", "OOM", "READONLY", "MASTERDOWN", "NOREPLICAS")

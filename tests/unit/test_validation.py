@@ -182,3 +182,5 @@ def test_infrastructure_faults_are_told_from_poison():
     assert not is_unavailable(redis_errors.ResponseError("WRONGTYPE Operation against a key"))
     assert not is_unavailable(ValueError("invalid literal for int() with base 10: '1e+30'"))
     assert not is_unavailable(OverflowError("date value out of range"))
+    assert not is_unavailable(OSError(75, "Value too large for defined data type"))
+    assert is_unavailable(ConnectionResetError(104, "Connection reset by peer"))
