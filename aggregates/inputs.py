@@ -15,7 +15,7 @@ import orjson
 
 from aggregates.buckets import Span, span_of
 from aggregates.places import PLACE_LEVEL, place_code
-from safer.bng import grid_cell
+from safer.bng import grid_cell, on_grid
 from safer.geography import Areas
 from schemas.codec import encode_incident
 from schemas.events import IncidentEvent
@@ -97,20 +97,24 @@ def _areas(loc: Doc, areas: Areas) -> tuple[tuple[str, str], ...]:
     level nests: an LSOA's figures are always inside its ward's), else its own ward code;
     the borough level is the local authority of that ward; a controlled street or place
     name in a known LSOA is the place level. Neither a ward nor an LSOA of the partnership:
-    out of area (counted nowhere)."""
-    lsoa = areas.lsoa(loc["lsoa_code"]) if loc.get("lsoa_code") else None
-    if not lsoa and loc.get("lat") is not None and loc.get("lon") is not None:
-        lsoa = areas.locate(loc["lat"], loc["lon"])
+    out of area (counted nowhere). A point off the British National Grid (the contract's
+    lat/lon box is wider) places nothing and has no grid cell."""
+    code = areas.lsoa(loc["lsoa_code"]) if loc.get("lsoa_code") else None
+    lat, lon = loc.get("lat"), loc.get("lon")
+    point = (lat, lon) if lat is not None and lon is not None and on_grid(lat, lon) else None
+    if not code and point:
+        code = areas.locate(*point)
+    lsoa = code if code in areas.lsoa_ward else None  # an LSOA of another area is no level
     ward = areas.lsoa_ward.get(lsoa or "") or loc.get("ward_code")
     if ward is None or ward not in areas.ward_names:
         return ()
     found: list[tuple[str, str]] = [("borough", areas.ward_authority[ward]), ("ward", ward)]
     if lsoa:
         found.append(("lsoa", lsoa))
-    if loc.get("lat") is not None and loc.get("lon") is not None:
-        found.append(("cell", grid_cell(loc["lat"], loc["lon"])))
+    if point:
+        found.append(("cell", grid_cell(*point)))
     if lsoa and loc.get("place"):
-        found.append((PLACE_LEVEL, place_code(lsoa, loc.get("lat"), loc.get("lon"), loc["place"])))
+        found.append((PLACE_LEVEL, place_code(lsoa, lat, lon, loc["place"])))
     return tuple(found)
 
 

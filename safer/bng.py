@@ -83,6 +83,16 @@ def grid_cell(lat: float, lon: float, size_m: int = 250) -> str:
     return f"E{int(easting // size_m) * size_m}N{int(northing // size_m) * size_m}"
 
 
+def on_grid(lat: float, lon: float) -> bool:
+    """Whether a WGS84 point lies on the British National Grid (the contract's lat/lon box
+    is wider: its south-eastern corner is off the grid, in the Channel)."""
+    try:
+        to_bng(lat, lon)
+    except ValueError:
+        return False
+    return True
+
+
 def cell_bounds(cell: str, size_m: int = 250) -> tuple[float, float, float, float]:
     """(min_easting, min_northing, max_easting, max_northing) of a cell; max is exclusive."""
     match = _CELL.fullmatch(cell)

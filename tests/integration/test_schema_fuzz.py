@@ -16,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from redis import Redis
 
+from safer.bng import on_grid
 from safer.geography import Areas, load_areas
 from safer.settings import Settings
 from schemas.categories import ACTIVITY_KINDS, RecordStatus, Source
@@ -77,8 +78,9 @@ def recount(accepted: list[dict[str, Any]], areas: Areas) -> Counter[str]:
             continue
         loc = doc["data"].get("location", {})
         lsoa = areas.lsoa(loc["lsoa_code"]) if loc.get("lsoa_code") else None
-        if lsoa is None and loc.get("lat") is not None and loc.get("lon") is not None:
-            lsoa = areas.locate(loc["lat"], loc["lon"])
+        lat, lon = loc.get("lat"), loc.get("lon")
+        if lsoa is None and lat is not None and lon is not None and on_grid(lat, lon):
+            lsoa = areas.locate(lat, lon)  # (a point off the grid places nothing)
         ward = areas.lsoa_ward.get(lsoa or "") or loc.get("ward_code")
         if ward in areas.ward_names:
             cells[count_cell(doc["source"], ward, doc["data"]["category"])] += 1

@@ -19,9 +19,12 @@ from aggregates.buckets import (
 )
 from aggregates.config import AggregationConfig, sharded
 from aggregates.contributions import breakdown_values, contribution, deltas, expanded
-from aggregates.inputs import AggInput
+from aggregates.inputs import AggInput, canonical_doc, from_canonical
 from aggregates.profiles import PROFILE_SCALE
 from aggregates.windows import detail_keys, summarize, total_keys
+from safer.geography import load_areas
+from schemas.codec import decode_incident
+from tests.builders import encode, make_fire_incident
 
 T0 = epoch_hour(datetime(2025, 9, 20, tzinfo=UTC))  # spans the October and March DST changes
 T1 = epoch_hour(datetime(2026, 5, 10, tzinfo=UTC))
@@ -239,3 +242,26 @@ def test_every_event_weighs_exactly_one(inp):  # type: ignore[no-untyped-def]
     """Fixed-point weights of any event sum to exactly one event (no residue on retraction)."""
     assert sum(_profile(inp).values()) == PROFILE_SCALE
     assert all(0 <= how < 168 for how in _profile(inp))
+
+
+def test_a_point_off_the_grid_places_nothing_and_has_no_cell() -> None:
+    """The contract's lat/lon box reaches off the British National Grid (49 N, 0 E is in the
+    Channel): such a point is no grid cell and locates no LSOA; the ward code still counts."""
+    areas = load_areas()
+    doc = canonical_doc(
+        decode_incident(
+            encode(make_fire_incident(data={"location": {"lat": 49.0, "lon": 0.0}}))
+        )
+    )
+    doc["data"]["location"] = {"lat": 49.0, "lon": 0.0, "ward_code": "E05000954"}
+    assert from_canonical(doc, areas).areas == (("borough", "E08000015"), ("ward", "E05000954"))
+    doc["data"]["location"] = {"lat": 49.0, "lon": 0.0}
+    assert from_canonical(doc, areas).areas == ()
+
+
+def test_an_lsoa_of_another_area_is_no_level() -> None:
+    """A ward of ours with an LSOA code from elsewhere counts in the ward, not in that LSOA."""
+    doc = canonical_doc(decode_incident(encode(make_fire_incident())))
+    doc["data"]["location"] = {"lsoa_code": "E01006512", "ward_code": "E05000954"}
+    levels = dict(from_canonical(doc, load_areas()).areas)
+    assert levels == {"borough": "E08000015", "ward": "E05000954"}
