@@ -24,7 +24,8 @@ hash (``SAFER_PSEUDONYM_KEY``): the references themselves never reach the topic,
 dead-letter topic or the feed ledger on disk. The pseudonyms are restricted fields (repeat
 counts and analyst views only). A rejected row goes to the dead-letter topic with its
 references pseudonymised and its street withheld; a row that cannot even be split into the
-header's columns is reported by line only (its bytes are withheld).
+header's columns, or that holds bytes that are not UTF-8, is reported by line only (its bytes
+are withheld).
 """
 
 from __future__ import annotations
@@ -38,7 +39,16 @@ from pathlib import Path
 
 from feeds.police import slug
 from feeds.pseudonyms import pseudonym
-from feeds.rows import WITHHELD, Adapter, Row, RowError, envelope
+from feeds.rows import (
+    WITHHELD,
+    Adapter,
+    Row,
+    RowError,
+    csv_records,
+    envelope,
+    in_columns,
+    read_text,
+)
 from schemas.calendar import LONDON
 from schemas.categories import (
     ASB_TYPE_CATEGORY,
@@ -87,19 +97,18 @@ def reader(key: bytes) -> Callable[[Path], Iterator[Row | RowError]]:
 
 def read_council_csv(path: Path, key: bytes) -> Iterator[Row | RowError]:
     """Every row of a council export, adapted (references pseudonymised) or rejected."""
-    text = path.read_text(encoding="utf-8-sig")
-    rows = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(rows, [])]
+    records = csv_records(read_text(path))
+    _, first = next(records, (1, []))
+    header = [h.strip() for h in first] if isinstance(first, list) else []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         yield RowError(str(path), 1, f"not a council export: no column {missing}", b"")
         return
     index = {name: header.index(name) for name in COLUMNS if name in header}
-    for values in rows:
-        line = rows.line_num
-        if len(values) != len(header):
-            reason = f"expected {len(header)} columns, found {len(values)} (row withheld)"
-            yield RowError(str(path), line, reason, b"")
+    for line, record in records:
+        values = in_columns(record, len(header))
+        if isinstance(values, str):  # references not pseudonymised yet: nothing is kept
+            yield RowError(str(path), line, f"{values} (row withheld)", b"")
             continue
         picked = {name: values[i].strip() for name, i in index.items()}
         for name in REFERENCES:
@@ -133,25 +142,31 @@ def _adapt(picked: dict[str, str], line: int) -> Row | str:
     except ValueError as exc:
         return f"received: {exc}"
     partner = slug(picked.get("partner", "")) or "council"
-    scope = f"{partner}/{received.astimezone(LONDON):%Y-%m}"
+    scope = f"{partner}/{received.astimezone(LONDON):%Y-%m}"  # parse_local made sure it can
     fields = tuple(f"{name}={picked[name]}" for name in COLUMNS if name in picked)
     return Row(f"council:{partner}:{kind}:{reference}", scope, line, fields)
 
 
 def parse_local(text: str) -> datetime:
-    """ISO 8601 (no offset: UK local time) or DD/MM/YYYY HH:MM (UK local), in UTC."""
+    """ISO 8601 (no offset: UK local time) or DD/MM/YYYY HH:MM (UK local), in UTC; raises
+    ``ValueError``, also for a time so near year 1 or 9999 that it has no UTC or UK time."""
     uk = _UK.match(text)
     if uk:
         day, month, year, hour, minute = map(int, uk.groups())
-        local = datetime(year, month, day, hour, minute, tzinfo=LONDON)
-        return local.astimezone(UTC)
+        value = datetime(year, month, day, hour, minute, tzinfo=LONDON)
+    else:
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date and time") from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=LONDON)
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date and time") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LONDON)
-    return value.astimezone(UTC)
+        utc = value.astimezone(UTC)
+        utc.astimezone(LONDON)  # the period (scope) is the UK month
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range") from None
+    return utc
 
 
 def _youth(text: str) -> bool | None:

@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from feeds.police import slug
-from feeds.rows import WITHHELD, Adapter, Row, RowError, envelope
+from feeds.rows import WITHHELD, Adapter, Row, RowError, csv_records, envelope, in_columns
 from safer.bng import to_wgs84
 from schemas.calendar import LONDON
 from schemas.categories import (
@@ -99,20 +99,19 @@ _NULL = {"", "NULL", "null", "NA", "N/A"}
 
 def read_fire_csv(path: Path) -> Iterator[Row | RowError]:
     """Every row of an incident-records or animal-rescues export, adapted or rejected."""
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None) or []
+    records = csv_records(path.read_text(encoding="utf-8-sig", errors="replace"))
+    _, first = next(records, (1, []))
+    header = first if isinstance(first, list) else []
     shape = next((name for name, cols in SHAPES.items() if set(cols.values()) <= set(header)), "")
     if not shape:
         yield RowError(str(path), 1, "not a fire incident export: unknown header", b"")
         return
     wanted = [*SHAPES[shape].values(), *(c for c in CAUSE_COLUMNS if c in header)]
     index = {name: header.index(name) for name in wanted}
-    for values in reader:
-        line = reader.line_num
-        if len(values) != len(header):
-            reason = f"expected {len(header)} columns, found {len(values)} (row withheld)"
-            yield RowError(str(path), line, reason, b"")
+    for line, record in records:
+        values = in_columns(record, len(header))
+        if isinstance(values, str):
+            yield RowError(str(path), line, f"{values} (row withheld)", b"")
             continue
         picked = {name: values[i].strip() for name, i in index.items()}
         row = _adapt(shape, picked, line)

@@ -137,10 +137,18 @@ def read_street_json(path: Path) -> Iterator[Row | RowError]:
         except _UnreadableError as exc:
             row = str(exc)
         if isinstance(row, str):
-            raw = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
-            yield RowError(str(path), index, f"record {index}: {row}", raw)
+            yield RowError(str(path), index, f"record {index}: {row}", _raw(record))
         else:
             yield row
+
+
+def _raw(record: object) -> bytes:
+    """A record's JSON for its dead-letter copy (a lone surrogate, which JSON can escape but
+    UTF-8 cannot carry, as its escape)."""
+    try:
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:
+        return json.dumps(record, separators=(",", ":")).encode()
 
 
 class _UnreadableError(ValueError):
@@ -206,6 +214,11 @@ def _text(values: dict[str, object], key: str, where: str = "") -> str:
     value = values[key]
     if not isinstance(value, str):
         raise _UnreadableError(f"{where}{key} is {_kind(value)}, not text")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # "\ud800" in the JSON: not a character
+            raise _UnreadableError(f"{where}{key} holds a lone surrogate, not text") from None
     return value
 
 

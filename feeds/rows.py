@@ -47,23 +47,73 @@ class RowError:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
+def read_text(path: Path) -> str:
+    """A file's text: UTF-8 after an optional BOM, every line ending (CRLF, a lone CR) read
+    as LF. A byte that is not UTF-8 is kept as a lone surrogate
+    (``surrogateescape``): only the rows holding one are rejected (``not_utf8``), not the
+    whole file, and their dead-letter copy has the bytes as sent."""
+    return path.read_text(encoding="utf-8-sig", errors="surrogateescape")
+
+
+def csv_records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """Every CSV record of ``text`` (``read_text``) with its (last) line number: its values,
+    or why the csv module cannot read it (a field over its size limit), after which it goes
+    on with the next line."""
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, f"not CSV: {exc}"
+        else:
+            yield reader.line_num, values
+
+
+def csv_lines(text: str) -> list[str]:
+    """The lines of ``text`` as ``csv_records`` numbers them (line ``n`` is item ``n - 1``):
+    only LF ends a line, not the form feeds or separators ``str.splitlines`` also splits at."""
+    return text.split("\n")
+
+
+def not_utf8(values: list[str]) -> str | None:
+    """Why a row read by ``read_text`` cannot be adapted, if it holds bytes that are not UTF-8."""
+    for number, value in enumerate(values, start=1):
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return f"column {number} is not UTF-8 text"
+    return None
+
+
+def in_columns(record: list[str] | str, width: int) -> list[str] | str:
+    """A record of ``csv_records`` as the values of a header ``width`` columns wide, or why
+    it is not (unreadable, another number of columns, not UTF-8)."""
+    if isinstance(record, str):
+        return record
+    if len(record) != width:
+        return f"expected {width} columns, found {len(record)}"
+    return not_utf8(record) or record
+
+
 def read_csv(
     path: Path, columns: tuple[str, ...], kind: str, adapt: Callable[[list[str], int], Row | str]
 ) -> Iterator[Row | RowError]:
     """Every row of a CSV published with exactly these columns, adapted (``adapt``: the
     row's values and line -> a row, or why not) or rejected with its line and bytes, in file
     order; a file with other columns is one error."""
-    text = path.read_text(encoding="utf-8-sig")
-    lines = text.splitlines()
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or tuple(header) != columns:
+    text = read_text(path)
+    lines = csv_lines(text)
+    records = csv_records(text)
+    _, header = next(records, (1, None))
+    if header is None or isinstance(header, str) or tuple(header) != columns:
         yield RowError(str(path), 1, f"not a {kind}: header {header}", b"")
         return
-    for values in reader:
-        line = reader.line_num
-        raw = (lines[line - 1] if line <= len(lines) else "").encode()
-        row = adapt(values, line)
+    for line, values in records:
+        raw = (lines[line - 1] if line <= len(lines) else "").encode(errors="surrogateescape")
+        row = values if isinstance(values, str) else not_utf8(values) or adapt(values, line)
         yield RowError(str(path), line, row, raw) if isinstance(row, str) else row
 
 

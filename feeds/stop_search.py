@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from feeds.police import slug
@@ -134,6 +134,10 @@ def _adapt(
         return f"Date {row['Date']!r} is not an ISO timestamp"
     if when.tzinfo is None:
         return f"Date {row['Date']!r} has no time zone"
+    try:
+        when.astimezone(UTC)  # as the event stores it
+    except OverflowError:
+        return f"Date {row['Date']!r} is out of range"
     for column in (
         "Outcome linked to object of search",
         "Removal of more than just outer clothing",
