@@ -8,7 +8,6 @@ holds; the same hash of several authorities is read once each and merged.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from safer.geography import load_areas
 from safer.settings import Settings
 from schemas.categories import CATEGORY_SOURCE, Source
 from store.keys import CELL_SEP, Keys, all_time, split_field
+from store.replies import add_pairs, int_map, json_row, ms_time, number, text
 
 _SOURCE_OF = {category: source.value for category, source in CATEGORY_SOURCE.items()}
 Request = tuple[str, tuple[int, int]]  # (level, (start, end)) in epoch hours
@@ -121,48 +121,6 @@ class WindowFigures:
     year_earlier: tuple[WindowRow, ...]
 
 
-def _decode(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _number(value: Any) -> int | None:
-    """A stored counter, or None when the stored value is not one: reads are total, so one
-    bad value (never written by safer, but a Redis is shared) is skipped, not raised."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _int_map(raw: dict[Any, Any]) -> dict[str, int]:
-    numbers = {_decode(k): _number(v) for k, v in raw.items()}
-    return {k: n for k, n in numbers.items() if n is not None}
-
-
-def _add_pairs(flat: list[Any], into: dict[str, int]) -> None:
-    """Add a Lua-returned HGETALL (field, value, field, value …) into a dict."""
-    for i in range(0, len(flat), 2):
-        name, n = _decode(flat[i]), _number(flat[i + 1])
-        if n is not None:
-            into[name] = into.get(name, 0) + n
-
-
-def _ms_time(value: Any) -> datetime | None:
-    ms = _number(value)
-    try:
-        return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _ticker_row(text: bytes | str) -> dict[str, Any] | None:
-    try:
-        row = json.loads(text)
-    except ValueError:
-        return None
-    return row if isinstance(row, dict) else None
-
-
 def partnership_authorities(settings: Settings) -> tuple[str, ...]:
     """The local authorities of the configured partnership (``SAFER_PARTNERSHIP``): the
     aggregate shards its readers read."""
@@ -203,7 +161,7 @@ class StoreReader:
         for index, name in enumerate(distinct):
             fields: dict[str, int] = {}
             for reply in replies[index * per : (index + 1) * per]:
-                _add_pairs(reply, fields)
+                add_pairs(reply, fields)
             merged[name] = fields
         return [merged[name] for name in suffixes]
 
@@ -228,7 +186,7 @@ class StoreReader:
         ``aggregates.contributions``), merged over the reader's authorities, in one call."""
         args, distinct = self._hashes_args(suffixes)
         generation, *replies = self._read_hashes(args=args)
-        return _decode(generation), self._merged(suffixes, distinct, replies)
+        return text(generation), self._merged(suffixes, distinct, replies)
 
     def counts(self) -> list[CountRow]:
         """All-time live counts per ward and category."""
@@ -264,16 +222,16 @@ class StoreReader:
             pipe.hmget(k.freshness(source.value), "received_ms", "event_ms")
         hashes, windows, order, rows, outcomes, dead, *fresh = pipe.execute()
         (counts,) = self._merged([all_time("borough")], distinct, hashes[1:])
-        data = {_decode(key): value for key, value in rows.items()}
-        found = (_ticker_row(data[_decode(m)]) for m in order if _decode(m) in data)
+        data = {text(key): value for key, value in rows.items()}
+        found = (json_row(data[text(m)]) for m in order if text(m) in data)
         latest_rows = tuple(row for row in found if row is not None)
         snapshot = LiveSnapshot(
             counts=tuple(_count_rows(counts)),
             latest=latest_rows,
-            outcomes=_int_map(outcomes),
-            deadletters=_int_map(dead),
+            outcomes=int_map(outcomes),
+            deadletters=int_map(dead),
             freshness=tuple(
-                Freshness(source.value, _ms_time(f[0]), _ms_time(f[1]))
+                Freshness(source.value, ms_time(f[0]), ms_time(f[1]))
                 for source, f in zip(Source, fresh, strict=True)
             ),
         )
@@ -333,7 +291,7 @@ class StoreReader:
         for weights in self.hashes(suffixes)[1]:
             for name, weight in weights.items():
                 area, category, how = (*split_field(name), "", "")[:3]
-                hour = _number(how)
+                hour = number(how)
                 if hour is not None and 0 <= hour < HOURS_PER_WEEK:
                     sums.setdefault((area, category), [0] * HOURS_PER_WEEK)[hour] += weight
         return {key: tuple(w / PROFILE_SCALE for w in values) for key, values in sums.items()}
@@ -358,7 +316,7 @@ class StoreReader:
             ]
         )
         return {
-            (_decode(flat[i]), _decode(flat[i + 1])): RepeatCounts(
+            (text(flat[i]), text(flat[i + 1])): RepeatCounts(
                 int(flat[i + 2]), int(flat[i + 3])
             )
             for i in range(0, len(flat), 4)
@@ -410,7 +368,7 @@ def _window_rows(flat: list[Any], step: int = 3) -> tuple[WindowRow, ...]:
     """A window of ``read_windows.lua`` (field, count[, unplaced], …) as sorted rows. Hot
     path: a combined authority's refresh parses tens of thousands of rows."""
     found = []
-    fields = [_decode(name).split(CELL_SEP) for name in flat[::step]]
+    fields = [text(name).split(CELL_SEP) for name in flat[::step]]
     counts = flat[1::step]
     outside = flat[2::step] if step == 3 else [0] * len(counts)
     for parts, n, out in zip(fields, counts, outside, strict=True):
@@ -431,8 +389,8 @@ def _spans_rows(
 def _count_rows(raw: dict[Any, Any]) -> list[CountRow]:
     rows = []
     for name, value in raw.items():
-        area, category = (*split_field(_decode(name)), "")[:2]
-        n = _number(value)
+        area, category = (*split_field(text(name)), "")[:2]
+        n = number(value)
         if n is not None and n > 0:
             rows.append(CountRow(_SOURCE_OF.get(category, ""), area, category, n))
     return sorted(rows, key=lambda r: (r.source, r.area, r.category))

@@ -27,16 +27,13 @@ from safer.settings import Settings
 from schemas.events import IncidentEvent
 from store.keys import Keys
 from store.plan import BatchPlan, Planner, Stored, latest_versions
+from store.replies import text
 
 _HERE = Path(__file__).parent
 _APPLY = (_HERE / "apply_batch.lua").read_text()
 _OUTCOME = (_HERE / "record_outcome.lua").read_text()
 _READ_STATES = (_HERE / "read_states.lua").read_text()
 MAX_ATTEMPTS = 8
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def writer_for(redis: Redis, settings: Settings) -> AggregateWriter:
@@ -236,7 +233,7 @@ class AggregateWriter:
         k = self._keys
         wanted = "" if generation is None else str(generation)
         reply = await self._read_states(args=[k.generation_pointer, k.prefix, wanted, *names])
-        live_generation, raw = _text(reply[0]), reply[1:]
+        live_generation, raw = text(reply[0]), reply[1:]
         stored = {name: Stored.parse(value or None) for name, value in zip(names, raw, strict=True)}
         return live_generation, stored
 

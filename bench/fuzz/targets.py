@@ -23,8 +23,8 @@ import gzip
 import json
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,20 +36,15 @@ from aggregates.config import AggregationConfig
 from aggregates.inputs import canonical_doc
 from bench.fuzz import mutators
 from feeds.adapters import adapters
-from feeds.bulk import BulkPublisher
-from feeds.importer import import_files
-from feeds.ledger import Ledger
-from feeds.rows import Adapter, Row, RowError
-from feeds.simulator import RawMessage
+from feeds.rows import Adapter, Row
 from safer.geography import load_areas
 from schemas.categories import Source
 from schemas.codec import encode_incident
-from schemas.deadletter import DeadLetter
 from store.keys import Keys
 from store.plan import Stored, latest_versions
 from store.writer import AggregateWriter
-from streams.topics import Topics
 from streams.validation import Rejection, classify
+from tests.importing import import_file
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -76,52 +71,22 @@ class CaughtError(BrokenContractError):
         self.signature = f"processing-error: {detail.partition(':')[0]}"
 
 
-class _Publisher(BulkPublisher):
-    """No broker: serialises the dead letters the way ``BulkPublisher`` does."""
-
-    def __init__(self) -> None:
-        self.messages = 0
-
-    def send(self, messages: Iterable[RawMessage], dead_letters: Iterable[DeadLetter] = ()) -> int:
-        sent = list(messages)
-        self.messages += len(sent)
-        for letter in dead_letters:
-            letter.model_dump_json().encode()
-        return len(sent)
-
-
 def settle(adapter: Adapter, path: Path) -> None:
     """Import one file as the importer does; raise ``BrokenContractError`` if a record read
     is neither an event nor a ``FILE:LINE: reason`` rejection (exceptions propagate: they
     are findings too)."""
-    read: list[Row | RowError] = []
-    events: list[object] = []
-
-    def reading(file: Path) -> Iterator[Row | RowError]:
-        read.extend(adapter.read(file))
-        return iter(list(read))
-
-    def making(row: Row, version: int, published: datetime, cancelled: bool) -> Any:
-        event = adapter.to_event(row, version, published, cancelled)
-        events.append(event)
-        return event
-
-    publisher = _Publisher()
-    with Ledger(Path(":memory:")) as ledger:
-        summary = import_files(
-            replace(adapter, read=reading, to_event=making), [path], publisher, ledger, TOPICS
-        )
+    outcome = import_file(adapter, path)
+    read, events, rejected = outcome.read, outcome.events, outcome.rejected
     shape = re.compile(rf"{re.escape(str(path))}:[1-9][0-9]*: \S.*", re.DOTALL)
-    for error in summary.rejected:
+    for error in rejected:
         if error.file != str(path) or not shape.fullmatch(str(error)):
             raise BrokenContractError(f"not FILE:LINE: reason: {str(error)!r}")
     rows = sum(1 for item in read if isinstance(item, Row))
-    refused = len(summary.rejected) - (len(read) - rows)
-    if len(events) + refused != rows or publisher.messages != len(events):
+    refused = len(rejected) - (len(read) - rows)
+    if len(events) + refused != rows or len(outcome.publisher.messages) != len(events):
         raise BrokenContractError(f"{rows} rows, {len(events)} events, {refused} refused")
 
 
-TOPICS = Topics("fuzz.")
 
 
 @dataclass(frozen=True)

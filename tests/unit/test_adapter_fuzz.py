@@ -13,9 +13,8 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.adapters import adapters
-from feeds.bulk import BulkPublisher
 from feeds.council import REQUIRED as COUNCIL_REQUIRED
 from feeds.fire import SHAPES
-from feeds.importer import import_files
-from feeds.ledger import Ledger
 from feeds.police import COLUMNS as STREET_COLUMNS
 from feeds.rows import Adapter, Row, RowError
-from feeds.simulator import RawMessage
 from feeds.stop_search import COLUMNS as SEARCH_COLUMNS
-from schemas.deadletter import DeadLetter
 from schemas.events import (
     ControlRoomCallEvent,
     CouncilAsbEvent,
@@ -40,8 +34,8 @@ from schemas.events import (
     PoliceCrimeEvent,
     PoliceStopSearchEvent,
 )
-from streams.topics import Topics
 from tests.data_files import data_file
+from tests.importing import Outcome, import_file
 
 SAMPLES = Path(__file__).resolve().parents[2] / "feeds" / "samples"
 KEY = b"fuzz-test-key"
@@ -239,49 +233,6 @@ def json_file(draw: st.DrawFn) -> bytes:
 # -- the importer's way, and what it must come to ----------------------------------------------
 
 
-class RecordingPublisher(BulkPublisher):
-    """Stands in for the broker: keeps the raw messages and serialises the dead letters the
-    way ``BulkPublisher`` does."""
-
-    def __init__(self) -> None:
-        self.messages: list[RawMessage] = []
-        self.dead: list[bytes] = []
-
-    def send(self, messages: Iterable[RawMessage], dead_letters: Iterable[DeadLetter] = ()) -> int:
-        sent = list(messages)
-        self.messages += sent
-        self.dead += [letter.model_dump_json().encode() for letter in dead_letters]
-        return len(sent)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    read: list[Row | RowError]
-    events: list[object]
-    rejected: list[RowError]
-    publisher: RecordingPublisher
-
-
-def import_file(adapter: Adapter, path: Path) -> Outcome:
-    """``path`` through ``feeds.importer.import_files`` (fresh in-memory ledger, recording
-    publisher): what the adapter read, the events made and every row rejected."""
-    read: list[Row | RowError] = []
-    events: list[object] = []
-
-    def reading(file: Path) -> Iterator[Row | RowError]:
-        read.extend(adapter.read(file))
-        return iter(list(read))
-
-    def making(row: Row, version: int, published: datetime, cancelled: bool) -> Any:
-        event = adapter.to_event(row, version, published, cancelled)
-        events.append(event)
-        return event
-
-    recording = replace(adapter, read=reading, to_event=making)
-    publisher = RecordingPublisher()
-    with Ledger(Path(":memory:")) as ledger:
-        summary = import_files(recording, [path], publisher, ledger, Topics("fuzz."))
-    return Outcome(read, events, summary.rejected, publisher)
 
 
 @dataclass(frozen=True)
