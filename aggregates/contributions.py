@@ -19,8 +19,8 @@ from itertools import product
 
 from aggregates.buckets import ALL_BUCKET, HOUR, MONTH, Bucket, home, rollup_of
 from aggregates.config import SEARCH, AggregationConfig, sharded
+from aggregates.hour_of_week import aoristic
 from aggregates.inputs import AggInput
-from aggregates.profiles import aoristic
 from schemas.categories import ACTIVITY_CATEGORIES
 
 PROFILE = "how"  # breakdown name of hour-of-week profiles

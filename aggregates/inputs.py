@@ -15,8 +15,8 @@ import orjson
 
 from aggregates.buckets import Span, span_of
 from aggregates.places import PLACE_LEVEL, place_code
-from safer.bng import grid_cell, on_grid
-from safer.geography import Areas
+from geography.areas import Areas
+from geography.bng import grid_cell, on_grid
 from schemas.codec import encode_incident
 from schemas.events import IncidentEvent
 

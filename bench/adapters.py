@@ -24,9 +24,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from feeds.adapters import adapters
-from feeds.rows import Adapter, Row
-from safer import embedded
+from cli.stack import embedded
+from feeds.adapters.registry import adapters
+from feeds.adapters.rows import Adapter, Row
 from safer.settings import Settings, child_env
 from schemas.codec import encode_incident
 
@@ -54,7 +54,7 @@ def feed_command(settings: Settings, source: str, path: Path) -> tuple[float, fl
     """(whole command, the import as the command reports it: after interpreter start)."""
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "safer.cli", "feed", source, str(path)],
+        [sys.executable, "-m", "cli", "feed", source, str(path)],
         env=child_env(settings),
         check=True,
         capture_output=True,

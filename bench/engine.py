@@ -6,10 +6,10 @@ Absolute figures drift on a shared machine; the ratios to the yardsticks
 
 1. Yardsticks on a preloaded canonical topic (``Topics("bench.").incidents``): the bare
    faust agent and the reference aiokafka + orjson + Redis loop, each in a fresh child.
-2. ``python -m safer.cli rebuild`` on that topic as a child process, timed whole (start-up
+2. ``python -m cli rebuild`` on that topic as a child process, timed whole (start-up
    included); events/s, ratio to the reference loop, projected time for 1,000,000 events,
    peak RSS and CPU use (psutil sampling of the child).
-3. ``python -m safer.cli worker`` on N realistic raw messages preloaded into a fresh
+3. ``python -m cli worker`` on N realistic raw messages preloaded into a fresh
    namespace (duplicates, corrections and malformed at the simulator's default shares):
    timed from the first validated outcome in Redis to the moment the count stage's outcome
    counters (counted + corrected + duplicate + stale + cancelled) reach the number of
@@ -66,13 +66,14 @@ from yardsticks import (
     preload,
 )
 
-from feeds.simulator import RawMessage, Simulator
-from safer import embedded
-from safer.geography import load_areas
-from safer.procs import Component, free_port
+from cli.stack import embedded
+from cli.stack.procs import Component, free_port
+from feeds.raw import RawMessage
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 from safer.settings import Settings, child_env
+from schemas.topics import Topics
 from store.keys import Keys
-from streams.topics import Topics
 from streams.worker import prepare
 
 PARTITIONS = 6
@@ -281,10 +282,10 @@ def measure_rebuild(
     profile: Path | None,
     infra: dict[str, int | None],
 ) -> Row:
-    """``python -m safer.cli rebuild`` as a child, timed whole (interpreter start included)."""
+    """``python -m cli rebuild`` as a child, timed whole (interpreter start included)."""
     log = logs / "rebuild.log"
     child = Component(
-        "rebuild", [sys.executable, "-m", "safer.cli", "rebuild"], log, child_env(settings)
+        "rebuild", [sys.executable, "-m", "cli", "rebuild"], log, child_env(settings)
     )
     infra_before = cpu_seconds(infra)
     start = time.perf_counter()
@@ -422,13 +423,13 @@ def read_outcomes(redis: Redis, keys: Keys) -> Outcomes:
 
 
 class Worker:
-    """``python -m safer.cli worker`` as a child, with its sampler."""
+    """``python -m cli worker`` as a child, with its sampler."""
 
     def __init__(self, settings: Settings, logs: Path) -> None:
         self.settings = settings
         self.log = logs / "worker.log"
         self.component = Component(
-            "worker", [sys.executable, "-m", "safer.cli", "worker"], self.log, child_env(settings)
+            "worker", [sys.executable, "-m", "cli", "worker"], self.log, child_env(settings)
         )
         self.sampler: Sampler | None = None
 
@@ -671,7 +672,7 @@ def measure_latency(
     seed: int,
 ) -> Row:
     """Steady ``rate`` raw messages/s for ``seconds`` into the running (joined) worker."""
-    from feeds.publisher import RawPublisher
+    from feeds.publish.publisher import RawPublisher
 
     total = max(1, round(rate * seconds))
     simulator = Simulator(load_areas(), seed=seed)

@@ -62,12 +62,12 @@ from aggregates.buckets import (
 )
 from aggregates.config import sharded
 from aggregates.windows import detail_key, total_key
+from cli.stack import embedded
+from cli.stack.procs import free_port
 from dashboard import data, figures
 from dashboard.disclosure import Role
-from feeds.simulator import Simulator
-from safer import embedded
-from safer.geography import load_areas
-from safer.procs import free_port
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 from safer.runtime import tune_gc
 from safer.settings import Settings
 from schemas.categories import ACTIVITY_CATEGORIES, CATEGORY_SOURCE

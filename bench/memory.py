@@ -24,10 +24,10 @@ from redis.asyncio import Redis as AsyncRedis
 from rich.console import Console
 from rich.progress import track
 
-from feeds.simulator import Simulator
-from safer import embedded
-from safer.geography import load_areas
-from safer.procs import free_port
+from cli.stack import embedded
+from cli.stack.procs import free_port
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.codec import decode_incident
 from store.writer import writer_for

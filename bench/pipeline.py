@@ -25,16 +25,16 @@ from redis.asyncio import Redis as AsyncRedis
 from rich.console import Console
 from rich.progress import track
 
-from feeds.publisher import RawPublisher
-from feeds.simulator import Simulator
-from safer import embedded
-from safer.geography import load_areas
-from safer.procs import Component, free_port
+from cli.stack import embedded
+from cli.stack.procs import Component, free_port
+from feeds.publish.publisher import RawPublisher
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 from safer.settings import Settings, child_env
 from schemas.codec import decode_incident
+from schemas.topics import Topics
 from store.reader import StoreReader
 from store.writer import writer_for
-from streams.topics import Topics
 from streams.validation import Rejection, classify
 from streams.worker import prepare
 
@@ -73,7 +73,7 @@ def bench_pipeline(settings: Settings, n: int, samples: int, logs: Path) -> None
     prepare(settings)
     worker = Component(
         "worker",
-        [sys.executable, "-m", "safer.cli", "worker"],
+        [sys.executable, "-m", "cli", "worker"],
         logs / "worker.log",
         child_env(settings),
     )

@@ -45,10 +45,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from feeds.simulator import Simulator
-from safer import embedded
-from safer.geography import load_areas
-from safer.procs import Component
+from cli.stack import embedded
+from cli.stack.procs import Component
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 
 console = Console()
 SCRIPT = Path(__file__).resolve()

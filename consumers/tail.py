@@ -11,7 +11,7 @@ import sys
 from kafka import KafkaConsumer, TopicPartition
 
 from safer.settings import Settings
-from streams.topics import Topics
+from schemas.topics import Topics
 
 
 def tail(settings: Settings, stream: str, limit: int, idle_timeout_s: float) -> int:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard.session import Viewer, viewer
 from dashboard.ui import query_choice, source_filter, tune_server
-from dashboard.views import areas, briefing, hotspots, live, profiles, trends
+from dashboard.views import briefing, drilldown, hotspots, live, profiles, trends
 from safer.settings import Settings, load_settings
 
 APP_NAME = "safer-tracker"
@@ -21,7 +21,7 @@ PAGE_PARAM = "page"
 PAGES: dict[str, tuple[str, Callable[[Settings, Viewer, list[str]], None]]] = {
     "live": ("Live", live.page),
     "briefing": ("Overnight briefing", briefing.page),
-    "areas": ("Area drill-down", areas.page),
+    "areas": ("Area drill-down", drilldown.page),
     "trends": ("Trends", trends.page),
     "hotspots": ("Hot-spot times", hotspots.page),
     "profiles": ("Profiles", profiles.page),

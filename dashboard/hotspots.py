@@ -17,7 +17,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from aggregates.buckets import epoch_hour
-from aggregates.profiles import HOURS_PER_WEEK
+from aggregates.hour_of_week import HOURS_PER_WEEK
 from dashboard.disclosure import Role, disclose_sum
 from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_SOURCE

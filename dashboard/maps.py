@@ -19,9 +19,9 @@ from typing import Any
 from aggregates.places import Place
 from dashboard.disclosure import Role, disclose_sum
 from dashboard.figures import Cells
-from safer.bng import cell_bounds, to_wgs84
-from safer.boundaries import read_text
-from safer.geography import Areas
+from geography.areas import Areas
+from geography.bng import cell_bounds, to_wgs84
+from geography.boundaries import read_text
 
 BANDS = ("quietest", "quieter", "middle", "busier", "busiest")
 # viridis, five steps (colour-blind safe, light to dark is quiet to busy when reversed)

@@ -22,8 +22,8 @@ from dashboard.access import AuditLog
 from dashboard.disclosure import Role
 from dashboard.exports import FORMATS, ExportView, render
 from dashboard.session import Viewer
+from geography.areas import Areas
 from safer.errors import ConfigError
-from safer.geography import Areas
 from safer.runtime import tune_gc
 from safer.settings import Settings
 from store.keys import Keys

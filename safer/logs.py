@@ -25,5 +25,8 @@ def configure(level: str = "INFO", component: str = "safer") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    for name in ("safer", "streams", "feeds", "store", "consumers", "dashboard"):
+    for name in (
+        "safer", "schemas", "geography", "bus", "feeds", "aggregates", "store", "streams",
+        "consumers", "dashboard", "cli",
+    ):
         logging.getLogger(name).setLevel(level)

@@ -1,6 +1,6 @@
 """The one place configuration comes from: environment variables prefixed ``SAFER_``.
 
-Built once in an entry point (``safer.cli``, the faust worker, the dashboard) and passed
+Built once in an entry point (``cli.main``, the faust worker, the dashboard) and passed
 down; no other module reads ``os.environ``. Every field is documented in the README's
 settings table (``safer settings`` prints the effective values, secrets masked).
 

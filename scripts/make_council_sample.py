@@ -1,7 +1,7 @@
 """Writes feeds/samples/council_export_sample.csv: a realistic council export (synthetic).
 
 Three weeks of the simulator's council ASB reports and control-room calls over Wirral,
-written in the export format ``feeds.council`` reads, with internal caller and address
+written in the export format ``feeds.adapters.council`` reads, with internal caller and address
 references (repeat callers and addresses keep theirs). Re-run to regenerate:
 ``.venv/bin/python scripts/make_council_sample.py``.
 """
@@ -12,9 +12,9 @@ import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feeds.council import COLUMNS
-from feeds.simulator import Simulator
-from safer.geography import load_areas
+from feeds.adapters.council import COLUMNS
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 from schemas.calendar import LONDON
 from schemas.codec import decode_incident
 from schemas.events import ControlRoomCall, ControlRoomCallEvent, CouncilAsb, CouncilAsbEvent

@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 
-from feeds.police import COLUMNS, CRIME_TYPES
+from feeds.adapters.police import COLUMNS, CRIME_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tests" / "data" / "2018-03-merseyside-street.csv.gz"

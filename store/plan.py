@@ -14,7 +14,7 @@ from aggregates.config import AggregationConfig
 from aggregates.contributions import Changes, add_change
 from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
 from aggregates.repeats import day_entries, memberships
-from safer.geography import Areas
+from geography.areas import Areas
 from schemas.categories import ACTIVITY_KINDS, RecordStatus
 from store.keys import Keys
 

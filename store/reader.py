@@ -21,9 +21,9 @@ from redis import Redis
 from aggregates.buckets import ALL_BUCKET, MONTH, Bucket, day_of, decompose, month_of
 from aggregates.config import sharded
 from aggregates.contributions import PROFILE
-from aggregates.profiles import HOURS_PER_WEEK, PROFILE_SCALE
+from aggregates.hour_of_week import HOURS_PER_WEEK, PROFILE_SCALE
 from aggregates.windows import detail_keys, total_key, total_keys
-from safer.geography import load_areas
+from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.categories import CATEGORY_SOURCE, Source
 from store.keys import CELL_SEP, Keys, all_time, split_field

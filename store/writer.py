@@ -21,8 +21,8 @@ from redis.asyncio import Redis
 from aggregates.config import AggregationConfig
 from aggregates.contributions import expand
 from aggregates.inputs import Doc, canonical_doc
+from geography.areas import Areas, load_areas
 from safer.errors import SaferError
-from safer.geography import Areas, load_areas
 from safer.settings import Settings
 from schemas.events import IncidentEvent
 from store.keys import Keys

@@ -6,34 +6,18 @@ arithmetic and the Redis effects live in ``aggregates`` and ``store``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import faust
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from safer.settings import Settings
 from schemas.bounds import Bounds
-from store.writer import AggregateWriter, writer_for
+from schemas.topics import Topics
+from store.writer import writer_for
 from streams import transport, validate_incidents
+from streams.context import JobContext
 from streams.metrics import WorkerMetrics
-from streams.topics import Topics
 from streams.web import register_lag_timer, register_readiness, register_web
-
-
-@dataclass(frozen=True, slots=True)
-class JobContext:
-    """What every job needs: its source topic, the producer for the topics it writes (created
-    beforehand by ``streams.admin``), the Redis writer, the metrics and the settings."""
-
-    raw: Any
-    producer: Any
-    topics: Topics
-    writer: AggregateWriter
-    metrics: WorkerMetrics
-    settings: Settings
-    bounds: Bounds  # the contract's bounds the raw messages are validated within
 
 
 def build_app(settings: Settings) -> faust.App:

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from aggregates.inputs import Doc, parse_time
 from store.plan import OUT_OF_AREA
 from store.writer import Planned, Poison
+from streams.context import JobContext
 from streams.validation import is_unavailable
-
-if TYPE_CHECKING:
-    from streams.app import JobContext
 
 STAGE = "count_incidents"
 

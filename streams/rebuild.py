@@ -28,9 +28,9 @@ from redis.asyncio import Redis
 from aggregates.inputs import Doc
 from safer.runtime import tune_gc
 from safer.settings import Settings
+from schemas.topics import Topics
 from store.keys import Keys
 from store.writer import AggregateWriter, AheadApplier, Poison, writer_for
-from streams.topics import Topics
 from streams.validation import is_unavailable
 
 log = logging.getLogger(__name__)

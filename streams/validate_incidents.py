@@ -22,6 +22,7 @@ import orjson
 from mode import CrashingSupervisor
 
 from aggregates.inputs import Doc
+from bus.produce import BatchSender, aiokafka_of
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
@@ -29,14 +30,13 @@ from schemas.events import IncidentEvent
 from store.writer import Planned, Poison, StageOutcome
 from streams import count_incidents
 from streams.batching import process_batches
-from streams.produce import BatchSender, aiokafka_of
+from streams.context import JobContext
 from streams.transport import fetched_batches
 from streams.validation import Rejection, classify, processing_error
 
 if TYPE_CHECKING:
     import faust
 
-    from streams.app import JobContext
 
 STAGE = "validate_incidents"
 log = logging.getLogger(__name__)

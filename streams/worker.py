@@ -6,12 +6,12 @@ import logging
 
 from redis import Redis
 
+from bus.admin import cluster_id, ensure_topics
 from safer.runtime import tune_gc
 from safer.settings import Settings
+from schemas.topics import Topics
 from store.keys import Keys
 from store.reset import pair_with_log
-from streams.admin import cluster_id, ensure_topics
-from streams.topics import Topics
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ DEFAULT_LSOA, DEFAULT_WARD = "E01007126", "E05000956"
 
 @lru_cache(maxsize=1)
 def _first_lsoa_of() -> dict[str, str]:
-    from safer.geography import load_areas
+    from geography.areas import load_areas
 
     first: dict[str, str] = {}
     for lsoa, ward in sorted(load_areas().lsoa_ward.items()):

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from safer import embedded
-from safer.procs import free_port
+from cli.stack import embedded
+from cli.stack.procs import free_port
 from safer.settings import Settings
 
 Infra = embedded.LocalInfra

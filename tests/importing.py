@@ -1,6 +1,6 @@
-"""One export file through the real importer (``feeds.importer.import_files``) with no broker:
-a fresh in-memory ledger and a publisher that records what it was given, serialising the dead
-letters as ``BulkPublisher`` does. Shared by the adapter property tests and ``bench/fuzz``."""
+"""One export file through the real importer (``feeds.publish.importer.import_files``) with no
+broker: a fresh in-memory ledger and a publisher that records what it was given, serialising the
+dead letters as ``BulkPublisher`` does. Shared by the adapter property tests and ``bench/fuzz``."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from feeds.bulk import BulkPublisher
-from feeds.importer import import_files
-from feeds.ledger import Ledger
-from feeds.rows import Adapter, Row, RowError
-from feeds.simulator import RawMessage
+from feeds.adapters.rows import Adapter, Row, RowError
+from feeds.publish.bulk import BulkPublisher
+from feeds.publish.importer import import_files
+from feeds.publish.ledger import Ledger
+from feeds.raw import RawMessage
 from schemas.deadletter import DeadLetter
-from streams.topics import Topics
+from schemas.topics import Topics
 
 
 class RecordingPublisher(BulkPublisher):
@@ -43,7 +43,7 @@ class Outcome:
 
 
 def import_file(adapter: Adapter, path: Path) -> Outcome:
-    """``path`` through ``feeds.importer.import_files`` (fresh in-memory ledger, recording
+    """``path`` through ``feeds.publish.importer.import_files`` (fresh in-memory ledger, recording
     publisher): what the adapter read, the events made and every row rejected."""
     read: list[Row | RowError] = []
     events: list[object] = []

@@ -47,7 +47,7 @@ class LiveStack:
 
     def start(self, timeout_s: float = 90.0) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, "-m", "safer.cli", "up", "--dashboard-port", "0", *self.args]
+        argv = [sys.executable, "-m", "cli", "up", "--dashboard-port", "0", *self.args]
         with self.output.open("ab") as out:
             self.process = subprocess.Popen(
                 argv, stdout=out, stderr=subprocess.STDOUT, env=child_env(self.settings)

@@ -1,7 +1,7 @@
 """What each harness runs on one input, and the real samples its corpus starts from.
 
 A file target writes the input as one export file (named as its partner names it) and
-imports it the way ``feeds.importer.import_files`` does (fresh in-memory ledger, a publisher
+imports it the way ``feeds.publish.importer.import_files`` does (fresh in-memory ledger, a publisher
 that serialises what it is given): the reader, the csv/json parsing under it, the row ->
 event step with the importer's own error handling, the ledger and the dead letters. It
 raises ``BrokenContractError`` where the contract of issue 13 is broken (every record read
@@ -35,9 +35,9 @@ from redis.asyncio import Redis
 from aggregates.config import AggregationConfig
 from aggregates.inputs import canonical_doc
 from bench.fuzz import mutators
-from feeds.adapters import adapters
-from feeds.rows import Adapter, Row
-from safer.geography import load_areas
+from feeds.adapters.registry import adapters
+from feeds.adapters.rows import Adapter, Row
+from geography.areas import load_areas
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from store.keys import Keys

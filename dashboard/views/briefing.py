@@ -20,7 +20,7 @@ from dashboard.ui import (
     show_above_normal,
     show_exports,
 )
-from safer.geography import load_areas
+from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.calendar import LONDON
 

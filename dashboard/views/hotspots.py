@@ -24,7 +24,7 @@ from dashboard.ui import (
     show_exports,
     whole_area,
 )
-from safer.geography import load_areas
+from geography.areas import load_areas
 from safer.settings import Settings
 
 SPAN_PARAM = "span"

@@ -25,7 +25,7 @@ from dashboard.ui import (
     show_exports,
     window_filter,
 )
-from safer.geography import load_areas
+from geography.areas import load_areas
 from safer.settings import Settings
 from store.reader import RepeatCounts, WindowRow
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from safer.settings import Settings
 from schemas.categories import Source
 from schemas.deadletter import DeadLetter
-from streams.topics import Topics
+from schemas.topics import Topics
 from tests.integration.worker import read_topic, safer_cli
 
 SAMPLE = Path(__file__).resolve().parents[2] / "feeds" / "samples" / "council_export_sample.csv"

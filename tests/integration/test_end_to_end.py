@@ -8,15 +8,16 @@ from pathlib import Path
 
 from redis import Redis
 
-from feeds.publisher import RawPublisher
-from feeds.simulator import RawMessage, Simulator
-from safer.geography import load_areas
+from feeds.publish.publisher import RawPublisher
+from feeds.raw import RawMessage
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.codec import decode_incident
 from schemas.deadletter import DeadLetter, RejectReason
 from schemas.events import IncidentEvent
+from schemas.topics import Topics
 from store.reader import StoreReader
-from streams.topics import Topics
 from tests.builders import count_cell
 from tests.integration.worker import read_topic, running_worker, wait_for
 

@@ -34,10 +34,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from redis import Redis
 
-from feeds.publisher import RawPublisher
-from feeds.simulator import Label, RawMessage, Simulator
-from safer.geography import load_areas
-from safer.procs import free_port
+from cli.stack.procs import free_port
+from feeds.publish.publisher import RawPublisher
+from feeds.raw import Label, RawMessage
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.calendar import LONDON
 from schemas.categories import (
@@ -48,8 +49,8 @@ from schemas.categories import (
     FireCategory,
     Source,
 )
+from schemas.topics import Topics
 from store.reader import StoreReader
-from streams.topics import Topics
 from tests.builders import (
     encode,
     make_control_room_call,

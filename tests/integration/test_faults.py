@@ -12,15 +12,16 @@ from pathlib import Path
 
 from redis import Redis
 
-from feeds.publisher import RawPublisher
-from feeds.simulator import RawMessage, Simulator
-from safer import embedded
-from safer.geography import load_areas
-from safer.procs import Component, free_port
+from cli.stack import embedded
+from cli.stack.procs import Component, free_port
+from feeds.publish.publisher import RawPublisher
+from feeds.raw import RawMessage
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.deadletter import DeadLetter
+from schemas.topics import Topics
 from store.reader import StoreReader
-from streams.topics import Topics
 from tests.builders import count_cell
 from tests.integration.test_end_to_end import expected_counts
 from tests.integration.worker import counter_difference, read_topic, running_worker, wait_for

@@ -12,10 +12,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from bus.admin import ensure_topics
 from safer.settings import Settings, child_env
 from schemas.categories import Source
-from streams.admin import ensure_topics
-from streams.topics import Topics
+from schemas.topics import Topics
 from tests.data_files import data_file
 from tests.integration.worker import read_topic, safer_cli
 
@@ -48,7 +48,7 @@ def test_follow_imports_new_exports_until_stopped(settings: Settings, tmp_path: 
         [
             sys.executable,
             "-m",
-            "safer.cli",
+            "cli",
             "feed",
             "fire",
             str(folder),
@@ -121,7 +121,7 @@ def test_a_slow_replay_stops_at_once_on_sigterm(settings: Settings) -> None:
     its grace period (what was not acknowledged is published by the next run)."""
     ensure_topics(settings.require_kafka(), Topics(settings.topic_prefix), settings.partitions)
     replay = subprocess.Popen(
-        [sys.executable, "-m", "safer.cli", "feed", "fire", str(SAMPLE), "--replay-speed", "1"],
+        [sys.executable, "-m", "cli", "feed", "fire", str(SAMPLE), "--replay-speed", "1"],
         env=child_env(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -19,16 +19,16 @@ from redis import Redis
 from aggregates.config import AggregationConfig
 from aggregates.contributions import contribution
 from aggregates.inputs import from_canonical
-from safer.geography import load_areas
-from safer.procs import Component
+from bus.admin import ensure_topics
+from cli.stack.procs import Component
+from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.categories import Source
 from schemas.deadletter import DeadLetter
+from schemas.topics import Topics
 from store.keys import Keys
 from store.reader import StoreReader
-from streams.admin import ensure_topics
 from streams.rebuild import Rebuild, run_rebuild
-from streams.topics import Topics
 from tests.builders import DEFAULT_WARD, NOW, count_cell, encode, key_of, make_police_incident
 from tests.integration.worker import produce, read_topic, running_worker, safer_cli, wait_for
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import psutil
 from redis import Redis
 
+from bus.admin import cluster_id
 from safer.settings import child_env
-from streams.admin import cluster_id
 from tests.conftest import Infra
 from tests.data_files import data_file, pandas_counts
 from tests.stack import LiveStack
@@ -33,7 +33,7 @@ def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespa
             "counts for all three sources",
         )
         status = subprocess.run(
-            [sys.executable, "-m", "safer.cli", "status"],
+            [sys.executable, "-m", "cli", "status"],
             env=child_env(
                 stack.settings.model_copy(update={"kafka_bootstrap": None, "redis_url": None})
             ),
@@ -47,7 +47,7 @@ def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespa
         _kill_worker_and_see_it_replaced(stack)
         processes = stack.processes()
         names = " ".join(stack.command_lines().values())
-        for part in ("tansu", "redis-server", "safer.cli worker", "safer.cli simulate"):
+        for part in ("tansu", "redis-server", "-m cli worker", "-m cli simulate"):
             assert part in names
         assert stack.stop(signal.SIGTERM) == 0
         time.sleep(0.5)
@@ -59,7 +59,7 @@ def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespa
 
 
 def _worker_pids(stack: LiveStack) -> set[int]:
-    return {pid for pid, line in stack.command_lines().items() if "safer.cli worker" in line}
+    return {pid for pid, line in stack.command_lines().items() if "-m cli worker" in line}
 
 
 def _kill_worker_and_see_it_replaced(stack: LiveStack) -> None:
@@ -151,9 +151,9 @@ def test_live_stack_replays_real_police_data(tmp_path: Path, namespace: str) -> 
         time.sleep(2)  # the supervisor sees the replay's clean exit and leaves it be
         assert stack.snapshot().total_by("source")["police"] == wirral_rows, "none simulated"
         names = " ".join(stack.command_lines().values())
-        assert "safer.cli feed police" not in names
+        assert "-m cli feed police" not in names
         assert "--sources council fire" in names
-        assert "safer.cli worker" in names
+        assert "-m cli worker" in names
         assert stack.stop(signal.SIGTERM) == 0
     finally:
         stack.kill_all()

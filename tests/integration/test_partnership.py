@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from redis import Redis
 
-from feeds.police import month_interval
-from safer.geography import load_areas
+from feeds.adapters.police import month_interval
+from geography.areas import load_areas
 from safer.settings import Settings
 from store.reader import StoreReader
 from tests.data_files import DATA, geojson_properties, police_months

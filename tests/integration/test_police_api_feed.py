@@ -9,11 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from feeds.police import read_street_csv
-from feeds.rows import Row
+from feeds.adapters.police import read_street_csv
+from feeds.adapters.rows import Row
 from safer.settings import Settings
 from schemas.categories import Source
-from streams.topics import Topics
+from schemas.topics import Topics
 from tests.integration.worker import read_records, safer_cli
 from tests.unit.test_police_api import SAMPLE, csv_twin
 

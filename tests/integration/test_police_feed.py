@@ -21,17 +21,17 @@ from redis.asyncio import Redis as AsyncRedis
 
 from aggregates.buckets import epoch_hour
 from aggregates.config import AggregationConfig
-from feeds.police import month_interval, read_street_csv, to_event
-from feeds.rows import Row
-from safer.geography import load_areas
+from feeds.adapters.police import month_interval, read_street_csv, to_event
+from feeds.adapters.rows import Row
+from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
+from schemas.topics import Topics
 from store.keys import Keys
 from store.reader import StoreReader
 from store.writer import AggregateWriter
-from streams.topics import Topics
 from streams.validation import Rejection, classify
 from tests.conftest import Infra
 from tests.data_files import WIRRAL, pandas_counts, police_months

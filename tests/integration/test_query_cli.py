@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis as AsyncRedis
 
-from safer.geography import load_areas
+from geography.areas import load_areas
 from safer.settings import Settings, child_env
 from schemas.calendar import LONDON
 from schemas.codec import decode_incident
@@ -110,7 +110,7 @@ def _safer(settings: Settings, tmp_path: Path, *argv: str) -> subprocess.Complet
     assert settings.redis_url
     assert ":6379" not in settings.redis_url  # never the developer's Redis
     return subprocess.run(
-        [sys.executable, "-m", "safer.cli", "query", "counts", *argv],
+        [sys.executable, "-m", "cli", "query", "counts", *argv],
         env=child_env(settings),
         cwd=tmp_path,
         capture_output=True,

@@ -14,15 +14,16 @@ from typing import Any
 from kafka import KafkaProducer
 from redis import Redis
 
-from feeds.publisher import RawPublisher
-from feeds.simulator import RawMessage, Simulator
-from safer.geography import load_areas
+from bus.admin import ensure_topics
+from feeds.publish.publisher import RawPublisher
+from feeds.raw import RawMessage
+from feeds.simulator.generator import Simulator
+from geography.areas import load_areas
 from safer.settings import Settings, child_env
+from schemas.topics import Topics
 from store.keys import Keys
 from store.reader import StoreReader
-from streams.admin import ensure_topics
 from streams.rebuild import Rebuild, run_rebuild
-from streams.topics import Topics
 from tests.builders import count_cell, encode, make_police_incident
 from tests.conftest import Infra, isolated_settings, new_namespace
 from tests.data_files import WIRRAL
@@ -82,7 +83,7 @@ def test_rebuild_equals_live_aggregates_key_by_key(
     live_generation, live = generation_dump(redis_client, keys)
     assert len(live) > 1000
     result = subprocess.run(
-        [sys.executable, "-m", "safer.cli", "rebuild", "--processes", "2"],
+        [sys.executable, "-m", "cli", "rebuild", "--processes", "2"],
         env=child_env(settings.model_copy(update={"rebuild_chunk_events": 200})),
         capture_output=True,
         text=True,

@@ -16,14 +16,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from redis import Redis
 
-from safer.bng import on_grid
-from safer.geography import Areas, load_areas
+from geography.areas import Areas, load_areas
+from geography.bng import on_grid
 from safer.settings import Settings
 from schemas.categories import ACTIVITY_KINDS, RecordStatus, Source
 from schemas.deadletter import DeadLetter
 from schemas.export import SCHEMA_DIR
+from schemas.topics import Topics
 from store.reader import StoreReader
-from streams.topics import Topics
 from tests.builders import count_cell
 from tests.integration.worker import produce, read_topic, running_worker, safer_cli, wait_for
 from tests.schema_fuzz import SchemaFuzz, rarely

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from redis import Redis
 
-from feeds.police import month_interval
-from safer.geography import load_areas
+from feeds.adapters.police import month_interval
+from geography.areas import load_areas
 from safer.settings import Settings
 from store.keys import Keys
 from store.reader import StoreReader

@@ -15,7 +15,7 @@ from redis.asyncio import Redis as AsyncRedis
 
 from aggregates.buckets import epoch_hour
 from aggregates.config import AggregationConfig
-from safer.geography import load_areas
+from geography.areas import load_areas
 from schemas.codec import decode_incident
 from schemas.events import IncidentEvent
 from store.keys import Keys, all_time

@@ -12,8 +12,8 @@ from redis import Redis
 from safer.settings import Settings
 from schemas.categories import Source
 from schemas.deadletter import DeadLetter
+from schemas.topics import Topics, partition_for
 from store.reader import StoreReader
-from streams.topics import Topics, partition_for
 from tests.builders import (
     count_cell,
     encode,

@@ -11,7 +11,7 @@ from pathlib import Path
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from safer.procs import Component
+from cli.stack.procs import Component
 from safer.settings import Settings
 from tests.integration.worker import wait_for
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from safer.procs import Component
+from cli.stack.procs import Component
 from safer.settings import Settings, child_env
 from streams.worker import prepare
 
@@ -25,7 +25,7 @@ def running_worker(settings: Settings, log_dir: Path, name: str = "worker") -> I
     prepare(settings)
     worker = Component(
         name,
-        [sys.executable, "-m", "safer.cli", "worker"],
+        [sys.executable, "-m", "cli", "worker"],
         log_dir / f"{name}.log",
         child_env(settings),
     )
@@ -101,9 +101,9 @@ def counter_difference(got: Counter[str], expected: Counter[str]) -> str:
 def safer_cli(
     settings: Settings, *args: str, timeout_s: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m safer.cli ARGS`` with these settings; output captured as text."""
+    """``python -m cli ARGS`` with these settings; output captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "safer.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         env=child_env(settings),
         capture_output=True,
         text=True,

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from aggregates.config import AggregationConfig
 from aggregates.inputs import canonical_doc
-from safer.geography import load_areas
+from geography.areas import load_areas
 from schemas.bounds import Bounds
 from schemas.events import IncidentEvent
 from schemas.export import SCHEMA_DIR

@@ -66,7 +66,7 @@ def test_unreadable_accounts_file_is_a_clear_error(tmp_path: Path) -> None:
 def run_cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {"SAFER_STATE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     return subprocess.run(
-        [sys.executable, "-m", "safer.cli", "accounts", *args],
+        [sys.executable, "-m", "cli", "accounts", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """Every partner adapter over mutated real rows (issue 13: one bad record must never stop the
 tracker): each record of a file ends as a valid event or as a rejection reading
-``FILE:LINE: reason``, the way ``feeds.importer`` turns rows into events and dead letters,
+``FILE:LINE: reason``, the way ``feeds.publish.importer`` turns rows into events and dead letters,
 and nothing raises. The regression tests at the end keep what these properties found (the
 ``bench/fuzz`` harnesses, run for ten minutes each after the fixes, found nothing more)."""
 
@@ -21,12 +21,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.adapters import adapters
-from feeds.council import REQUIRED as COUNCIL_REQUIRED
-from feeds.fire import SHAPES
-from feeds.police import COLUMNS as STREET_COLUMNS
-from feeds.rows import Adapter, Row, RowError
-from feeds.stop_search import COLUMNS as SEARCH_COLUMNS
+from feeds.adapters.council import REQUIRED as COUNCIL_REQUIRED
+from feeds.adapters.fire import SHAPES
+from feeds.adapters.police import COLUMNS as STREET_COLUMNS
+from feeds.adapters.registry import adapters
+from feeds.adapters.rows import Adapter, Row, RowError
+from feeds.adapters.stop_search import COLUMNS as SEARCH_COLUMNS
 from schemas.events import (
     ControlRoomCallEvent,
     CouncilAsbEvent,

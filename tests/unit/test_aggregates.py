@@ -19,10 +19,10 @@ from aggregates.buckets import (
 )
 from aggregates.config import AggregationConfig, sharded
 from aggregates.contributions import breakdown_values, contribution, deltas, expanded
+from aggregates.hour_of_week import PROFILE_SCALE
 from aggregates.inputs import AggInput, canonical_doc, from_canonical
-from aggregates.profiles import PROFILE_SCALE
 from aggregates.windows import detail_keys, summarize, total_keys
-from safer.geography import load_areas
+from geography.areas import load_areas
 from schemas.codec import decode_incident
 from tests.builders import encode, make_fire_incident
 

@@ -1,4 +1,4 @@
-"""WGS84 <-> British National Grid conversion and 250 m grid cells (safer.bng)."""
+"""WGS84 <-> British National Grid conversion and 250 m grid cells (geography.bng)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safer import bng
-from safer.geography import load_areas
+from geography import bng
+from geography.areas import load_areas
 
 # Ordnance Survey's OSTN15 test points (OSTN15_TestInput / TestOutput): ETRS89 lat/lon in
 # degrees and the OSTN15 OSGB36 easting/northing. ETRS89 is WGS84 to well under a metre

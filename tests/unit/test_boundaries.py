@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aggregates.inputs import from_canonical
-from safer.geography import load_areas
+from geography.areas import load_areas
 
 
 def test_every_lsoa_interior_point_lies_in_its_own_lsoa() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from safer.cli import build_parser
+from cli.main import build_parser
 from safer.settings import Settings, child_env, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def test_expected_subcommands_exist():
 def test_every_subcommand_has_help(command: str):
     """`safer COMMAND --help` exits 0 and describes the command."""
     result = subprocess.run(
-        [sys.executable, "-m", "safer.cli", command, "--help"],
+        [sys.executable, "-m", "cli", command, "--help"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -46,7 +46,7 @@ def test_missing_kafka_is_a_clear_error(tmp_path: Path):
     """Without a broker setting or a running stack, commands say what to do (exit 2)."""
     env = child_env(Settings(state_dir=tmp_path))
     result = subprocess.run(
-        [sys.executable, "-m", "safer.cli", "topics"],
+        [sys.executable, "-m", "cli", "topics"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -119,7 +119,7 @@ def test_an_unexpected_error_is_one_line_and_exit_1(
     """Whatever fails inside a command is one line on stderr and exit code 1; --debug raises
     it with its traceback."""
     import schemas.export
-    from safer.cli import main
+    from cli.main import main
 
     monkeypatch.setattr(schemas.export, "export", _fail_export)
     assert main(["schemas", "export"]) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.council import (
+from feeds.adapters.council import (
     COLUMNS,
     WITHHELD,
     council_adapter,
@@ -17,8 +17,8 @@ from feeds.council import (
     read_council_csv,
     to_event,
 )
-from feeds.pseudonyms import pseudonym
-from feeds.rows import Row, RowError
+from feeds.adapters.pseudonyms import pseudonym
+from feeds.adapters.rows import Row, RowError
 from schemas.categories import ASB_TYPE_CATEGORY, AsbType
 from schemas.codec import encode_incident
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from feeds.fire import read_fire_csv, to_event
-from feeds.ledger import Issue, Ledger
-from feeds.rows import Row, RowError
+from feeds.adapters.fire import read_fire_csv, to_event
+from feeds.adapters.rows import Row, RowError
+from feeds.publish.ledger import Issue, Ledger
 from schemas.codec import encode_incident
 from schemas.events import FireIncidentEvent
 from tests.data_files import data_file

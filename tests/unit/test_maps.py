@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dashboard import maps
 from dashboard.disclosure import FEWER, Role
-from safer.bng import grid_cell
-from safer.geography import load_areas
+from geography.areas import load_areas
+from geography.bng import grid_cell
 
 AREAS = load_areas()  # Wirral, from the project's own boundary file
 WARDS = sorted(AREAS.ward_names)

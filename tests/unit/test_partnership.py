@@ -1,4 +1,4 @@
-"""A partnership is configured by files alone (``safer.partnership``): Wirral by default,
+"""A partnership is configured by files alone (``geography.partnership``): Wirral by default,
 Liverpool City Region from its boundary and population files."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from aggregates.inputs import from_canonical
-from safer.boundaries import Locator, Shape, interior_point
+from geography.areas import DEFAULT_PARTNERSHIP, load_areas
+from geography.boundaries import Locator, Shape, interior_point
+from geography.partnership import PartnershipConfig, derive_rows, load, read_table
 from safer.errors import ConfigError
-from safer.geography import DEFAULT_PARTNERSHIP, load_areas
-from safer.partnership import PartnershipConfig, derive_rows, load, read_table
 from tests.data_files import DATA, geojson_properties
 
 LCR = DATA / "liverpool_city_region.toml"

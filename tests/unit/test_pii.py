@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safer.geography import load_areas
+from geography.areas import load_areas
 from schemas import categories
 from schemas.pii import PersonalData, find_personal_data
 from tests.builders import (
@@ -30,7 +30,7 @@ from tests.builders import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-POINTS = ROOT / "feeds" / "data" / "wirral_police_points.csv"
+POINTS = ROOT / "feeds" / "simulator" / "data" / "wirral_police_points.csv"
 DATA = ROOT / "tests" / "data"
 
 PHONES = [

@@ -10,7 +10,7 @@ from aggregates.config import AggregationConfig
 from aggregates.contributions import contribution
 from aggregates.inputs import from_canonical
 from aggregates.places import PLACE_LEVEL, Place, place_code
-from safer.geography import load_areas
+from geography.areas import load_areas
 from store.keys import split_field
 
 names = st.text(

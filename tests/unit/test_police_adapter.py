@@ -6,9 +6,9 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feeds.ledger import Issue, Ledger
-from feeds.police import COLUMNS, month_interval, read_street_csv, to_event
-from feeds.rows import Row, RowError
+from feeds.adapters.police import COLUMNS, month_interval, read_street_csv, to_event
+from feeds.adapters.rows import Row, RowError
+from feeds.publish.ledger import Issue, Ledger
 
 HEADER = ",".join(COLUMNS)
 CRIME = (
@@ -120,7 +120,7 @@ def test_ledger_publishes_only_what_a_reissue_changes(tmp_path: Path) -> None:
 
 def test_feed_command_offers_every_adapter() -> None:
     """`safer feed` lists its sources without importing the adapters; they must agree."""
-    from feeds.adapters import adapters
-    from safer.feed import SOURCES
+    from cli.feed import SOURCES
+    from feeds.adapters.registry import adapters
 
     assert set(SOURCES) == set(adapters(b"key"))

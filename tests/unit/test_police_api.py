@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from feeds.importer import input_files
-from feeds.ledger import Issue, Ledger
-from feeds.police import COLUMNS, CRIME_TYPES, POLICE_STREET, read_street_csv, to_event
-from feeds.police_api import read_street_json
-from feeds.rows import Row, RowError
+from feeds.adapters.police import COLUMNS, CRIME_TYPES, read_street_csv, to_event
+from feeds.adapters.police_api import read_street_json
+from feeds.adapters.registry import POLICE_STREET
+from feeds.adapters.rows import Row, RowError
+from feeds.publish.importer import input_files
+from feeds.publish.ledger import Issue, Ledger
 from tests.data_files import data_file
 
 SAMPLE = (

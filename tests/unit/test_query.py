@@ -9,7 +9,7 @@ import pytest
 
 from aggregates.buckets import epoch_hour, hour_start
 from aggregates.config import AggregationConfig
-from safer.query import (
+from cli.query import (
     Figure,
     Query,
     QueryError,
@@ -341,8 +341,8 @@ def test_hour_start_round_trip_for_effective_bounds() -> None:
 
 def test_populations_per_level_add_up() -> None:
     """Ward populations are sums of their LSOAs', the borough's the sum of all."""
-    from safer.geography import load_areas
-    from safer.query import names_of, population_of
+    from cli.query import names_of, population_of
+    from geography.areas import load_areas
 
     areas = load_areas()
     lsoa = population_of("lsoa", areas)

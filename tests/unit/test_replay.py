@@ -1,4 +1,4 @@
-"""Replaying history in event-time order at N times real time (``feeds.replay``)."""
+"""Replaying history in event-time order at N times real time (``feeds.publish.replay``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feeds.replay import Replay
+from feeds.publish.replay import Replay
 
 T0 = datetime(2018, 3, 1, tzinfo=UTC)
 

@@ -16,17 +16,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.derive_points import count_points
-from feeds.malformed import MALFORMERS
-from feeds.places import load_police_points
-from feeds.pseudonyms import pseudonym
-from feeds.publisher import run_live
-from feeds.simulator import MEMORY, RawMessage, Simulator
-from safer.geography import Areas, Lsoa, load_areas
+from feeds.adapters.pseudonyms import pseudonym
+from feeds.raw import RawMessage
+from feeds.simulator.generator import MEMORY, Simulator
+from feeds.simulator.live import run_live
+from feeds.simulator.malformed import MALFORMERS
+from feeds.simulator.places import load_police_points
+from geography.areas import Areas, Lsoa, load_areas
 from schemas.calendar import local
 from schemas.categories import ACTIVITY_KINDS, EventKind, RecordStatus, Source
 from schemas.codec import ValidationError, decode_incident
 from schemas.events import ControlRoomCall, CouncilAsb, IncidentEvent, Location
+from scripts.derive_police_points import count_points
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 FRIDAY_EVENING = datetime(2018, 6, 15, 20, 0, tzinfo=UTC)

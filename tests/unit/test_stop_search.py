@@ -13,11 +13,11 @@ import pytest
 from aggregates.config import AggregationConfig
 from aggregates.contributions import contribution
 from aggregates.inputs import canonical_doc, from_canonical
-from feeds.police import read_street_csv
-from feeds.police import to_event as crime_event
-from feeds.rows import Row, RowError
-from feeds.stop_search import COLUMNS, read_stop_search_csv, to_event
-from safer.geography import load_areas
+from feeds.adapters.police import read_street_csv
+from feeds.adapters.police import to_event as crime_event
+from feeds.adapters.rows import Row, RowError
+from feeds.adapters.stop_search import COLUMNS, read_stop_search_csv, to_event
+from geography.areas import load_areas
 from schemas.categories import ACTIVITY_CATEGORIES, AgeBand, Gender, SearchType
 from tests.data_files import data_file
 

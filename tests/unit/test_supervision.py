@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safer.stack import Backoff
+from cli.stack.supervisor import Backoff
 
 
 class FakeClock:

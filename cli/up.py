@@ -1,0 +1,65 @@
+"""``safer up``: the whole local stack under one supervisor (``cli.stack``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cli.common import Subparsers
+from safer import logs
+from safer.settings import Settings
+
+
+def _up(args: argparse.Namespace) -> int:
+    from cli.stack.supervisor import Stack, StackOptions
+
+    overrides = {
+        "kafka_bootstrap": args.kafka,
+        "redis_url": args.redis,
+        "state_dir": args.state_dir,
+        "dashboard_port": args.dashboard_port,
+    }
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    logs.configure(settings.log_level, "up")
+    options = StackOptions(
+        simulator=not args.no_simulator,
+        dashboard=not args.no_dashboard,
+        rate=args.rate,
+        police_data=Path(args.police_data) if args.police_data else None,
+        replay_speed=args.replay_speed,
+    )
+    return Stack(settings, options).run()
+
+
+def register_up(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "up",
+        help="run the whole live stack on this machine",
+        description="Start broker, Redis, topics, stream worker, feed simulator and "
+        "dashboard; Ctrl-C / SIGTERM stops them all.",
+    )
+    p.add_argument(
+        "--kafka", metavar="HOST:PORT", help="use this Kafka instead of the embedded broker"
+    )
+    p.add_argument("--redis", metavar="URL", help="use this Redis instead of our own redis-server")
+    p.add_argument(
+        "--rate", type=float, help="simulated incidents per second (default SAFER_SIMULATOR_RATE)"
+    )
+    p.add_argument("--no-simulator", action="store_true", help="do not start the feed simulator")
+    p.add_argument(
+        "--police-data",
+        metavar="PATH",
+        help="also replay these data.police.uk street-crime files (a file or a folder of "
+        "*-street.csv, e.g. ../shared/data) beside the simulated traffic",
+    )
+    p.add_argument(
+        "--replay-speed",
+        type=float,
+        default=86_400.0,
+        metavar="N",
+        help="--police-data: N times faster than real time (default 86400: a day a second)",
+    )
+    p.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
+    p.add_argument("--dashboard-port", type=int, help="dashboard port (0: any free port)")
+    p.add_argument("--state-dir", help="local state folder (default .safer)")
+    p.set_defaults(handler=_up)

@@ -1,0 +1,102 @@
+"""Where synthetic incidents happen: hot-spot weighted LSOAs and plausible coordinates.
+
+Hot spots are data-driven. Where the packaged police points cover an LSOA, its weight is
+the number of crimes police.uk recorded there (2018-03 to 2018-07), so Birkenhead and
+Tranmere, Bidston and St James, Seacombe and Liscard come out on top as they really do.
+Areas without points (another partnership's areas file) fall back to population times a
+seeded log-normal hot-spot factor, which is deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from geography.areas import Areas, Lsoa
+from schemas.categories import LocationType
+from schemas.events import Location
+
+DEFAULT_POINTS = Path(__file__).parent / "data" / "wirral_police_points.csv"
+JITTER_DEG = 0.0015
+"""Standard deviation of the jitter around an LSOA's interior point (about 100–170 m)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicePoint:
+    """A police.uk anonymised map point: coordinates and its 'On or near …' name."""
+
+    lsoa_code: str
+    lat: float
+    lon: float
+    place: str
+    crimes: int
+
+
+@cache
+def load_police_points(path: Path = DEFAULT_POINTS) -> dict[str, tuple[PolicePoint, ...]]:
+    """Packaged police points grouped by LSOA code (see ``scripts/derive_police_points.py``)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        points = [_point(row) for row in csv.DictReader(handle)]
+    grouped: dict[str, list[PolicePoint]] = {}
+    for point in points:
+        grouped.setdefault(point.lsoa_code, []).append(point)
+    return {code: tuple(group) for code, group in grouped.items()}
+
+
+def _point(row: dict[str, str]) -> PolicePoint:
+    return PolicePoint(
+        row["lsoa_code"], float(row["lat"]), float(row["lon"]), row["place"], int(row["crimes"])
+    )
+
+
+def hotspot_weights(
+    areas: Areas, points: Mapping[str, Sequence[PolicePoint]], rng: random.Random
+) -> list[float]:
+    """Relative incident weight of each LSOA, in the order of ``areas.lsoas``."""
+    if any(lsoa.code in points for lsoa in areas.lsoas):
+        return [1.0 + sum(p.crimes for p in points.get(lsoa.code, ())) for lsoa in areas.lsoas]
+    return [lsoa.population * rng.lognormvariate(0.0, 0.9) for lsoa in areas.lsoas]
+
+
+class Places:
+    """Samples LSOAs by hot-spot weight and builds contract ``Location``s inside them."""
+
+    def __init__(
+        self, areas: Areas, points: Mapping[str, Sequence[PolicePoint]], rng: random.Random
+    ) -> None:
+        self._lsoas = areas.lsoas
+        self._points = points
+        self._cum = list(itertools.accumulate(hotspot_weights(areas, points, rng)))
+
+    def lsoa(self, rng: random.Random) -> Lsoa:
+        return rng.choices(self._lsoas, cum_weights=self._cum)[0]
+
+    def police(self, rng: random.Random, lsoa: Lsoa, kind: LocationType) -> Location:
+        """A police.uk point in the LSOA (weighted by its crimes), else near its interior."""
+        candidates = self._points.get(lsoa.code)
+        if not candidates:
+            return self.near_interior(rng, lsoa, kind)
+        point = rng.choices(candidates, weights=[p.crimes for p in candidates])[0]
+        return Location(
+            lat=point.lat,
+            lon=point.lon,
+            place=point.place,
+            lsoa_code=lsoa.code,
+            ward_code=lsoa.ward_code,
+            location_type=kind,
+        )
+
+    def near_interior(self, rng: random.Random, lsoa: Lsoa, kind: LocationType) -> Location:
+        """Coordinates jittered around the LSOA's interior point (no place name)."""
+        return Location(
+            lat=round(rng.gauss(lsoa.lat, JITTER_DEG), 6),
+            lon=round(rng.gauss(lsoa.lon, JITTER_DEG * 1.6), 6),
+            lsoa_code=lsoa.code,
+            ward_code=lsoa.ward_code,
+            location_type=kind,
+        )
