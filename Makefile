@@ -12,11 +12,13 @@ test: setup
 	scripts/bootstrap.sh browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 setup: $(STAMP)
 	@scripts/bootstrap.sh runtime

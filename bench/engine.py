@@ -72,13 +72,14 @@ from feeds.raw import RawMessage
 from feeds.simulator.generator import Simulator
 from geography.areas import load_areas
 from safer.settings import Settings, child_env
+from schemas.outcomes import COUNT_OUTCOMES as COUNT_OUTCOMES_SET
 from schemas.topics import Topics
 from store.keys import Keys
 from streams.worker import prepare
 
 PARTITIONS = 6
 CHUNK = 10_000
-COUNT_OUTCOMES = ("counted", "corrected", "duplicate", "stale", "cancelled")
+COUNT_OUTCOMES = sorted(COUNT_OUTCOMES_SET)
 STAGE = "count_incidents"
 MILLION = 1_000_000
 TARGET_REBUILD_MILLION_S = 60.0

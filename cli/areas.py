@@ -12,13 +12,8 @@ from safer.settings import load_settings
 
 def _areas(args: argparse.Namespace) -> int:
     from geography.areas import DEFAULT_PARTNERSHIP
-    from geography.partnership import (
-        LSOA21_COLUMNS,
-        TABLE_COLUMNS,
-        PartnershipConfig,
-        load,
-        write_csv,
-    )
+    from geography.derivation import load
+    from geography.partnership import LSOA21_COLUMNS, TABLE_COLUMNS, PartnershipConfig, write_csv
 
     path = args.partnership or load_settings().partnership or DEFAULT_PARTNERSHIP
     found = load(PartnershipConfig.load(path))

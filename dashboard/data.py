@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_NAMES, Source
 from store.reader import LiveSnapshot
 
 UNASSIGNED_WARD = "unassigned"  # ticker rows of incidents without a ward
 
-LOCAL_TZ = ZoneInfo("Europe/London")
 ALL_SOURCES: tuple[str, ...] = tuple(s.value for s in Source)
 TICKER_ROWS = 50
 MISSING = "—"
@@ -86,12 +85,12 @@ def ago_text(then: datetime, now: datetime) -> str:
 def local_time(value: datetime | str) -> str:
     """A UTC-aware time (or ISO string) as Europe/London 'YYYY-MM-DD HH:MM'."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
 
 
 def clock_time(moment: datetime) -> str:
     """A UTC-aware time as Europe/London 'HH:MM:SS'."""
-    return moment.astimezone(LOCAL_TZ).strftime("%H:%M:%S")
+    return moment.astimezone(LONDON).strftime("%H:%M:%S")
 
 
 def freshness_lines(snapshot: LiveSnapshot, now: datetime) -> list[str]:
@@ -102,6 +101,6 @@ def freshness_lines(snapshot: LiveSnapshot, now: datetime) -> list[str]:
         if fresh.latest_received is None:
             lines.append(f"{label}: nothing received yet")
             continue
-        at = fresh.latest_received.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
+        at = fresh.latest_received.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S")
         lines.append(f"{label}: latest arrival {at} ({ago_text(fresh.latest_received, now)})")
     return lines

@@ -86,7 +86,8 @@ def _locator(path: Path, code_property: str) -> Locator:
 @cache
 def load_areas(partnership: Path | None = None) -> Areas:
     """The areas of a partnership file (default: Wirral); raises ``ConfigError``."""
-    from geography.partnership import PartnershipConfig, load
+    from geography.derivation import load
+    from geography.partnership import PartnershipConfig
 
     config = PartnershipConfig.load(partnership or DEFAULT_PARTNERSHIP)
     found = load(config)

@@ -16,10 +16,10 @@ from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
 from aggregates.repeats import day_entries, memberships
 from geography.areas import Areas
 from schemas.categories import ACTIVITY_KINDS, RecordStatus
+from schemas.outcomes import Outcome
 from store.keys import Keys
 
 DAY_S = 86400
-OUT_OF_AREA = "out-of-area"
 """Outcome tag of an applied version that lies outside the partnership (counted nowhere)."""
 STATE_SEP = "\t"
 
@@ -69,7 +69,7 @@ def latest_versions(docs: list[Doc]) -> tuple[dict[str, Doc], Counter[tuple[str,
     for doc in docs:
         top = best[doc["record_key"]]
         if doc is not top:
-            outcome = "duplicate" if doc["version"] == top["version"] else "stale"
+            outcome = Outcome.DUPLICATE if doc["version"] == top["version"] else Outcome.STALE
             superseded[outcome, doc["source"]] += 1
     return best, superseded
 
@@ -113,7 +113,8 @@ class Planner:
     def _plan_one(self, plan: BatchPlan, doc: Doc, old: Stored | None) -> None:
         source, version, record_key = doc["source"], doc["version"], doc["record_key"]
         if old is not None and old.version >= version:
-            plan.outcomes["duplicate" if old.version == version else "stale", source] += 1
+            duplicate = old.version == version
+            plan.outcomes[Outcome.DUPLICATE if duplicate else Outcome.STALE, source] += 1
             return
         cancelled = doc.get("status") == RecordStatus.CANCELLED.value
         new = None if cancelled else from_canonical(doc, self.areas)
@@ -126,7 +127,7 @@ class Planner:
         plan.outcomes[_outcome(old, cancelled), source] += 1
         if plan.live:
             if new is not None and not new.areas:
-                plan.outcomes[OUT_OF_AREA, source] += 1  # kept, counted in no area of ours
+                plan.outcomes[Outcome.OUT_OF_AREA, source] += 1  # kept, counted in no area of ours
             self._ticker_and_freshness(plan, doc, new)
 
     def _repeats(
@@ -166,7 +167,7 @@ class Planner:
             plan.ticker.append((doc["record_key"], received_ms, row))
         end = parse_time(data["occurred"].get("end") or data["occurred"]["start"])
         if (received - end).total_seconds() > self.config.grace_s(source):
-            plan.outcomes["late", source] += 1
+            plan.outcomes[Outcome.LATE, source] += 1
         fresh = self.keys.freshness(source)
         for name, value in (
             ("received_ms", received_ms),
@@ -192,10 +193,10 @@ def _ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
-def _outcome(old: Stored | None, cancelled: bool) -> str:
+def _outcome(old: Stored | None, cancelled: bool) -> Outcome:
     if cancelled:
-        return "cancelled"
-    return "counted" if old is None else "corrected"
+        return Outcome.CANCELLED
+    return Outcome.COUNTED if old is None else Outcome.CORRECTED
 
 
 def ticker_row(doc: Doc, ward: str | None) -> dict[str, object]:

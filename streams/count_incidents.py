@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 
 from aggregates.inputs import Doc, parse_time
-from store.plan import OUT_OF_AREA
+from schemas.outcomes import Outcome
 from store.writer import Planned, Poison
 from streams.context import JobContext
 from streams.validation import is_unavailable
@@ -41,9 +41,9 @@ async def count(ctx: JobContext, planned: Planned, arrivals: Sequence[float]) ->
     events = [doc for doc in planned.docs if id(doc) not in skipped]
     metrics.observe_batch_size(STAGE, len(events))
     for (outcome, source), n in outcomes.items():
-        if outcome == "late":
+        if outcome == Outcome.LATE:
             metrics.late(source, n)
-        elif outcome == OUT_OF_AREA:
+        elif outcome == Outcome.OUT_OF_AREA:
             metrics.out_of_area(source, n)
         else:
             metrics.events(STAGE, source, outcome, n)

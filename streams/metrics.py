@@ -14,17 +14,6 @@ from collections.abc import Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-#: Outcome label values the jobs use (documentation, not enforced at run time).
-OUTCOMES = (
-    "validated",
-    "dead-lettered",
-    "counted",
-    "corrected",
-    "duplicate",
-    "stale",
-    "cancelled",
-)
-
 #: Arrival at our raw topic -> visible in Redis: 5 ms ... 30 s.
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -137,10 +126,6 @@ class WorkerMetrics:
         """Count ``n`` events of ``source`` outside the partnership area."""
         if n:
             self._out_of_area.labels(source=source).inc(n)
-
-    def observe_latency(self, stage: str, seconds: float) -> None:
-        """Record one event's raw-topic arrival -> Redis latency, in seconds."""
-        self._latency.labels(stage=stage).observe(max(seconds, 0.0))
 
     def observe_latencies(self, stage: str, seconds: Iterable[float]) -> None:
         """Record the latency of every event of a batch, in seconds."""

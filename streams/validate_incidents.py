@@ -27,6 +27,7 @@ from schemas.categories import Source
 from schemas.codec import encode_incident
 from schemas.deadletter import DeadLetter
 from schemas.events import IncidentEvent
+from schemas.outcomes import Outcome
 from store.writer import Planned, Poison, StageOutcome
 from streams import count_incidents
 from streams.batching import process_batches
@@ -88,7 +89,7 @@ async def _route(batch: Sequence[Any], ctx: JobContext, source_of: dict[str, Sou
             key, value, doc = result
             await out.add(ctx.topics.incidents.name, key, value)
             routed.origins.append((msg, len(routed.outcomes)))
-            routed.outcomes.append(_outcome(msg, source, "validated"))
+            routed.outcomes.append(_outcome(msg, source, Outcome.VALIDATED))
             routed.valid.append(doc)
             routed.arrivals.append(msg.timestamp)
     await out.flush()  # every message delivered before the batch is marked processed
@@ -116,7 +117,7 @@ async def _reject(
 ) -> None:
     await out.add(ctx.topics.deadletter.name, msg.key, _dead_letter(msg, rejection))
     _log_rejection(msg, rejection)
-    outcomes.append(_outcome(msg, source, "dead-lettered", rejection.reason.value))
+    outcomes.append(_outcome(msg, source, Outcome.DEAD_LETTERED, rejection.reason.value))
 
 
 async def _dead_letter_poison(
@@ -131,7 +132,7 @@ async def _dead_letter_poison(
         msg, index = origin[id(p.doc)]
         rejection = processing_error(p.error)
         source = outcomes[index].source
-        outcomes[index] = _outcome(msg, source, "dead-lettered", rejection.reason.value)
+        outcomes[index] = _outcome(msg, source, Outcome.DEAD_LETTERED, rejection.reason.value)
         await out.add(ctx.topics.deadletter.name, msg.key, _dead_letter(msg, rejection))
         _log_rejection(msg, rejection)
     await out.flush()
@@ -149,7 +150,7 @@ def _observe(ctx: JobContext, outcomes: list[StageOutcome]) -> None:
         metrics.dead_lettered(source, reason, n)
 
 
-def _outcome(msg: Any, source: str, outcome: str, reason: str | None = None) -> StageOutcome:
+def _outcome(msg: Any, source: str, outcome: Outcome, reason: str | None = None) -> StageOutcome:
     return StageOutcome(msg.topic, msg.partition, msg.offset, source, outcome, reason)
 
 

@@ -49,6 +49,7 @@ from schemas.categories import (
     FireCategory,
     Source,
 )
+from schemas.outcomes import COUNT_OUTCOMES
 from schemas.topics import Topics
 from store.reader import StoreReader
 from tests.builders import (
@@ -68,7 +69,6 @@ WARDS = tuple(sorted(AREAS.ward_names))
 OUTSIDE_WARD, OUTSIDE_LSOA = "E05000886", "E01006512"  # Liverpool: in no Wirral area
 LEVELS = ("borough", "ward", "lsoa")
 BREAKDOWNS = ("cat", "youth")
-COUNT_OUTCOMES = frozenset({"counted", "corrected", "duplicate", "stale", "cancelled"})
 SETTLE_S = 120.0
 
 Builder = Callable[..., dict[str, Any]]

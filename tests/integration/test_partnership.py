@@ -91,6 +91,19 @@ def test_liverpool_city_region_by_configuration_alone(
         outcomes = reader.live_snapshot().outcomes
     assert outcomes.get("out-of-area|police") == outside, "kept, tagged, counted nowhere"
 
+    _query_adds_up(settings, month, expected, ward_lad, lad_names)
+
+
+def _query_adds_up(
+    settings: Settings,
+    month: str,
+    expected: Counter[str],
+    ward_lad: dict[str, str],
+    lad_names: dict[str, str],
+) -> None:
+    """``safer query`` gives the expected authority totals, with their names, and its ward
+    rows (named, with a rate) add up to them."""
+    areas = load_areas(LCR)
     boroughs = _query(settings, "borough", month)
     by_authority = Counter[str]()
     for row in boroughs:

@@ -107,6 +107,26 @@ def _summary(result: subprocess.CompletedProcess[str]) -> str:
     return lines[-1]
 
 
+def _reissue(source: Path, tmp_path: Path) -> tuple[Path, list[list[str]], int, int]:
+    """The month re-issued: a Wirral burglary dropped, a Wirral robbery recategorised and one
+    broken row appended. Returns the file, its rows before the drop (the robbery changed) and
+    the indexes of the dropped and the changed row."""
+    lines = source.read_text(encoding="utf-8").splitlines()
+    wirral = set(load_areas().lsoa_ward)
+    fields = [next(csv.reader([line])) for line in lines]
+    dropped = next(i for i, f in enumerate(fields) if f[7] in wirral and f[9] == "Burglary")
+    changed = next(i for i, f in enumerate(fields) if f[7] in wirral and f[9] == "Robbery")
+    fields[changed][9] = "Other theft"
+    reissue = tmp_path / source.name
+    with reissue.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        for i, f in enumerate(fields):
+            if i != dropped:
+                writer.writerow(f)
+        out.write("not,a,row\n")
+    return reissue, fields, dropped, changed
+
+
 def test_feed_command_publishes_once_reissues_and_dead_letters(
     settings: Settings, redis_client: Redis, tmp_path: Path
 ) -> None:
@@ -125,20 +145,8 @@ def test_feed_command_publishes_once_reissues_and_dead_letters(
     assert again.returncode == 0, again.stderr
     assert f"published 0 (0 new, 0 changed, 0 cancelled); unchanged {total:,}" in _summary(again)
 
-    # the re-issue: drop a Wirral burglary, recategorise a Wirral robbery, break one row
-    lines = source.read_text(encoding="utf-8").splitlines()
+    reissue, fields, dropped, changed = _reissue(source, tmp_path)
     wirral = set(load_areas().lsoa_ward)
-    fields = [next(csv.reader([line])) for line in lines]
-    dropped = next(i for i, f in enumerate(fields) if f[7] in wirral and f[9] == "Burglary")
-    changed = next(i for i, f in enumerate(fields) if f[7] in wirral and f[9] == "Robbery")
-    fields[changed][9] = "Other theft"
-    reissue = tmp_path / source.name
-    with reissue.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        for i, f in enumerate(fields):
-            if i != dropped:
-                writer.writerow(f)
-        out.write("not,a,row\n")
     bad_line = len(fields)  # the header is line 1; one row dropped, the bad one appended
     third = _feed(settings, reissue)
     assert third.returncode == 1, "rejected rows make the exit code 1"

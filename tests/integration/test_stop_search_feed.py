@@ -32,11 +32,11 @@ def _searches(reader: StoreReader) -> Counter[str]:
     return found
 
 
-def test_stop_search_is_counted_apart_from_incidents(
-    settings: Settings, redis_client: Redis, tmp_path: Path
-) -> None:
+def _expected_searches() -> Counter[str]:
+    """Independently of the adapter: each published point placed in a Wirral ward, as
+    ``ward|drugs`` or ``ward|other``."""
     areas = load_areas()
-    expected = Counter[str]()  # independently: each published point placed in a Wirral ward
+    expected = Counter[str]()
     for row in csv.DictReader(SEARCHES.open(encoding="utf-8-sig")):
         lsoa = (
             areas.locate(float(row["Latitude"]), float(row["Longitude"]))
@@ -46,6 +46,13 @@ def test_stop_search_is_counted_apart_from_incidents(
         if lsoa:
             drugs = row["Object of search"] == "Controlled drugs"
             expected[f"{areas.lsoa_ward[lsoa]}|{'drugs' if drugs else 'other'}"] += 1
+    return expected
+
+
+def test_stop_search_is_counted_apart_from_incidents(
+    settings: Settings, redis_client: Redis, tmp_path: Path
+) -> None:
+    expected = _expected_searches()
     assert sum(expected.values()) > 50, "Wirral has dozens of searches a month"
     incidents = pandas_counts(STREET)
 

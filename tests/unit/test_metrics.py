@@ -40,7 +40,7 @@ def test_metric_names_types_and_labels(metrics: WorkerMetrics, registry: Collect
     metrics.dead_lettered("police", "not-json")
     metrics.late("fire")
     metrics.out_of_area("police")
-    metrics.observe_latency("count_incidents", 0.2)
+    metrics.observe_latencies("count_incidents", [0.2])
     metrics.observe_event_ages("council", [120.0])
     metrics.set_lag("safer.raw.police", 0, 3)
     metrics.observe_batch_size("validate_incidents", 10)
@@ -88,7 +88,7 @@ def test_latency_histogram_buckets(metrics: WorkerMetrics, registry: CollectorRe
     """Latencies land in 5 ms … 30 s buckets; a batch is observed event by event."""
     assert LATENCY_BUCKETS_S[0] == 0.005
     assert LATENCY_BUCKETS_S[-1] == 30.0
-    metrics.observe_latency("count_incidents", 0.003)
+    metrics.observe_latencies("count_incidents", [0.003])
     metrics.observe_latencies("count_incidents", [0.04, 0.04, 12.0, 45.0])
     value = registry.get_sample_value
     stage = {"stage": "count_incidents"}

@@ -12,7 +12,8 @@ import pytest
 from aggregates.inputs import from_canonical
 from geography.areas import DEFAULT_PARTNERSHIP, load_areas
 from geography.boundaries import Locator, Shape, interior_point
-from geography.partnership import PartnershipConfig, derive_rows, load, read_table
+from geography.derivation import derive_rows, load
+from geography.partnership import PartnershipConfig, read_table
 from safer.errors import ConfigError
 from tests.data_files import DATA, geojson_properties
 

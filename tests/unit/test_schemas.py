@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from schemas.calendar import financial_year, hour_of_week, local_day, local_month
+from aggregates.buckets import day_of, epoch_hour, month_of
+from schemas.calendar import hour_of_week
 from schemas.categories import CATEGORY_NAMES, CrimeType
 from schemas.codec import ValidationError, decode_incident, encode_incident
 from schemas.export import stale
@@ -120,15 +121,15 @@ def test_fourteen_police_crime_types_with_names():
 
 
 def test_calendar_buckets_follow_london_time():
-    """23:30 UTC on 31 March 2019 (BST) is 1 April local: April, FY 2019/20, Monday hour 0."""
+    """23:30 UTC on 31 March 2019 (BST) is 1 April local: its April day and month buckets,
+    Monday hour 0."""
     ts = datetime(2019, 3, 31, 23, 30, tzinfo=UTC)
-    assert local_month(ts) == "2019-04"
-    assert financial_year(ts) == "2019/20"
-    assert str(local_day(ts)) == "2019-04-01"
+    assert month_of(epoch_hour(ts)) == "201904"
+    assert day_of(epoch_hour(ts)) == "20190401"
     assert hour_of_week(ts) == 0
     winter = datetime(2019, 1, 6, 23, 30, tzinfo=UTC)  # Sunday, GMT
     assert hour_of_week(winter) == 6 * 24 + 23
-    assert financial_year(winter) == "2018/19"
+    assert day_of(epoch_hour(winter)) == "20190106"
 
 
 def test_exported_json_schemas_are_current():
