@@ -15,7 +15,7 @@ corner: ``E{easting}N{northing}``, no padding, e.g. ``"E332750N388500"`` is the 
 covering easting 332750 <= E < 333000 and northing 388500 <= N < 388750. Cells are
 half-open [x, x + size): the corner is ``floor(coordinate / size) * size``, so a point
 exactly on a west or south edge belongs to that cell. The name does not carry the size;
-pass the same ``size_m`` to ``grid_cell``, ``cell_centre`` and ``cell_bounds``.
+pass the same ``size_m`` to ``grid_cell`` and ``cell_bounds``.
 
 Points outside the national grid's extent (easting 0-700000 m, northing 0-1300000 m, or
 far from Great Britain in lat/lon) raise ``ValueError``.
@@ -103,12 +103,6 @@ def cell_bounds(cell: str, size_m: int = 250) -> tuple[float, float, float, floa
         raise ValueError(f"{cell!r} is not a corner of the {size_m} m grid")
     _check_grid(easting, northing)
     return float(easting), float(northing), float(easting + size_m), float(northing + size_m)
-
-
-def cell_centre(cell: str, size_m: int = 250) -> tuple[float, float]:
-    """(easting, northing) of the centre of a cell."""
-    min_e, min_n, max_e, max_n = cell_bounds(cell, size_m)
-    return (min_e + max_e) / 2, (min_n + max_n) / 2
 
 
 def project(phi: float, lam: float) -> tuple[float, float]:

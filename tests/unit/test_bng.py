@@ -124,11 +124,11 @@ def test_grid_cell_contains_its_point() -> None:
         assert min_n <= northing < max_n
 
 
-def test_cell_bounds_and_centre() -> None:
-    """Bounds span size_m from the named corner; the centre is half a cell in."""
+def test_cell_bounds() -> None:
+    """Bounds span size_m from the named corner."""
     assert bng.cell_bounds("E332750N388500") == (332750.0, 388500.0, 333000.0, 388750.0)
-    assert bng.cell_centre("E332750N388500") == (332875.0, 388625.0)
-    assert bng.cell_centre("E357000N383000", size_m=1000) == (357500.0, 383500.0)
+    kilometre = (357000.0, 383000.0, 358000.0, 384000.0)
+    assert bng.cell_bounds("E357000N383000", size_m=1000) == kilometre
 
 
 @pytest.mark.parametrize("cell", ["", "E1N", "N388500E332750", "E-250N0", "e332750n388500"])
@@ -147,7 +147,7 @@ def test_cell_bounds_rejects_off_grid_corner() -> None:
 def test_cell_bounds_rejects_cell_outside_grid() -> None:
     """A well-formed name beyond the national grid raises ValueError."""
     with pytest.raises(ValueError, match="outside"):
-        bng.cell_centre("E900000N388500")
+        bng.cell_bounds("E900000N388500")
 
 
 @pytest.mark.parametrize(
