@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,33 @@ def test_readme_documents_every_setting():
     readme = (ROOT / "README.md").read_text()
     missing = [n for n in Settings.model_fields if f"`SAFER_{n.upper()}`" not in readme]
     assert missing == []
+
+
+PACKAGES = (
+    "safer", "schemas", "geography", "bus", "feeds", "aggregates", "store", "streams",
+    "consumers", "dashboard", "cli",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("doc", ["README.md", "RELIABILITY.md", "bench/README.md"])
+def test_every_path_the_docs_name_exists(doc: str):
+    """A path in backticks that starts in one of our packages (``store/keys.py``,
+    ``feeds/adapters/``, ``dashboard/views/<page>.py`` up to its placeholder) exists, so a
+    move cannot leave the docs pointing at the old place."""
+    text = (ROOT / doc).read_text()
+    pattern = rf"`((?:{'|'.join(PACKAGES)})/[\w./<>-]*)`"
+    named = set(re.findall(pattern, text))
+    assert named, "the docs name paths"
+    missing = [
+        path for path in sorted(named) if not (ROOT / path.split("<")[0].split("*")[0]).exists()
+    ]
+    assert missing == []
+
+
+def test_the_layout_names_every_package():
+    """The README's Layout table has one row per top-level package."""
+    layout = (ROOT / "README.md").read_text().split("## Layout", 1)[1].split("\n## ", 1)[0]
+    assert [p for p in PACKAGES if f"| `{p}/` |" not in layout] == []
 
 
 def test_ci_runs_the_readme_test_command():
