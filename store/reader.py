@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,6 @@ _READ_HASHES = (Path(__file__).parent / "read_hashes.lua").read_text()
 _READ_WINDOWS = (Path(__file__).parent / "read_windows.lua").read_text()
 _READ_REPEATS = (Path(__file__).parent / "read_repeats.lua").read_text()
 REPEAT_KINDS = ("caller", "address")
-REPEAT_WINDOW_HOURS = 28 * 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,22 +53,11 @@ class CountRow:
 
 @dataclass(frozen=True, slots=True)
 class Freshness:
-    """Per source: the latest arrival, the latest event time, and the lags between them."""
+    """Per source: the latest arrival and the latest event time."""
 
     source: str
     latest_received: datetime | None
     latest_event: datetime | None
-
-    @property
-    def event_lag(self) -> timedelta | None:
-        """How far event time trails arrival (police records lag by weeks)."""
-        if self.latest_received is None or self.latest_event is None:
-            return None
-        return self.latest_received - self.latest_event
-
-    def silence(self, now: datetime) -> timedelta | None:
-        """How long since the source last delivered anything."""
-        return None if self.latest_received is None else now - self.latest_received
 
 
 @dataclass(frozen=True, slots=True)
