@@ -36,11 +36,10 @@ class Span:
 
 @dataclass(frozen=True, slots=True, order=True)
 class Bucket:
+    """A bucket: its grain (``HOUR`` …) and its id within the grain (store.keys spells it)."""
+
     grain: str
     id: str
-
-    def __str__(self) -> str:
-        return f"{self.grain}:{self.id}"
 
 
 ALL_BUCKET = Bucket(ALL, "-")
@@ -96,7 +95,7 @@ def bounds(bucket: Bucket) -> tuple[int, int]:
         return day_bounds(bucket.id)
     if bucket.grain == MONTH:
         return month_bounds(bucket.id)
-    raise ValueError(f"{bucket} has no bounds")
+    raise ValueError(f"{bucket!r} has no bounds")
 
 
 def home(span: Span) -> Bucket:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aggregates.hashes import Shard
 from safer.settings import Settings
 
 LEVELS = ("borough", "ward", "lsoa", "cell", "place")
@@ -30,12 +31,6 @@ SEARCH = "search"
 """Breakdown of police activity (stop and search, ``schemas.categories.ACTIVITY_KINDS``)
 by category: its own keys, so no incident total includes it. ``search.youth`` crosses it
 with youth/adult (the person searched)."""
-
-
-def sharded(name: str, authority: str) -> str:
-    """The key (without prefix) of one local authority's part of an aggregate hash: every
-    total and detail hash is split by the record's authority (``aggregates.contributions``)."""
-    return f"{name}:{authority}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,23 +61,18 @@ class AggregationConfig:
     grace_hours: dict[str, float] = field(
         default_factory=lambda: {"police": 24 * 62, "council": 48, "fire": 24}
     )
-    _suffixes: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False, compare=False)
-    _activity: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False, compare=False)
-    _sharded: dict[tuple[str, bool, str], tuple[tuple[str, str], ...]] = field(
+    _breakdowns: dict[tuple[str, bool], tuple[str, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _shards: dict[tuple[str, bool, str], tuple[tuple[str, Shard], ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
 
     def __post_init__(self) -> None:
-        suffixes = {
-            level: tuple((b, f":{level}:{b}") for b in self.breakdowns_for(level))
-            for level in LEVELS
-        }
-        object.__setattr__(self, "_suffixes", suffixes)
-        activity = {
-            level: tuple((b, f":{level}:{b}") for b in self.activity_breakdowns.get(level, ()))
-            for level in LEVELS
-        }
-        object.__setattr__(self, "_activity", activity)
+        breakdowns = {(level, False): self.breakdowns_for(level) for level in LEVELS}
+        for level in LEVELS:
+            breakdowns[level, True] = self.activity_breakdowns.get(level, ())
+        object.__setattr__(self, "_breakdowns", breakdowns)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AggregationConfig:
@@ -98,19 +88,18 @@ class AggregationConfig:
         extra = self.crosses if level in self.cross_levels else ()
         return (*self.breakdowns.get(level, ()), *extra)
 
-    def suffixes_for(
-        self, level: str, activity: bool = False, shard: str | None = None
-    ) -> tuple[tuple[str, str], ...]:
-        """(breakdown, key suffix ``:{level}:{breakdown}``) of a level, computed once; of
-        police activity (stop and search) with ``activity``; with a ``shard`` (a local
-        authority), the suffixes of that authority's keys (``…:{breakdown}:{shard}``)."""
-        plain = (self._activity if activity else self._suffixes).get(level, ())
-        if shard is None:
-            return plain
-        found = self._sharded.get((level, activity, shard))
+    def shards_for(
+        self, level: str, activity: bool, authority: str
+    ) -> tuple[tuple[str, Shard], ...]:
+        """(breakdown, shard) of each hash a record of ``authority`` counts in at a level —
+        of police activity (stop and search) with ``activity`` —, computed once (hot path:
+        ``aggregates.contributions``)."""
+        found = self._shards.get((level, activity, authority))
         if found is None:
-            found = tuple((b, sharded(suffix, shard)) for b, suffix in plain)
-            self._sharded[level, activity, shard] = found
+            found = tuple(
+                (b, (level, b, authority)) for b in self._breakdowns.get((level, activity), ())
+            )
+            self._shards[level, activity, authority] = found
         return found
 
     def grace_s(self, source: str) -> float:

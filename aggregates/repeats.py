@@ -15,15 +15,11 @@ from aggregates.buckets import day_of
 from aggregates.inputs import AggInput
 
 REPEAT_LEVELS = ("borough", "ward")
-Membership = tuple[str, str, int]  # (zset name without prefix, member, score = event hour)
-
-
-def ref_key(kind: str, ref: str) -> str:
-    return f"r:{kind}:{ref}"
-
-
-def day_index(kind: str, day: str) -> str:
-    return f"rd:{kind}:{day}"
+Reference = tuple[str, str]
+"""(kind, pseudonym): names a reference's sorted set (``store.keys`` spells it)."""
+DayIndex = tuple[str, str]
+"""(kind, local day YYYYMMDD): names the hash of references active that day."""
+Membership = tuple[Reference, str, int]  # (reference, member, score = event hour)
 
 
 def memberships(record_key: str, inp: AggInput | None) -> set[Membership]:
@@ -32,12 +28,12 @@ def memberships(record_key: str, inp: AggInput | None) -> set[Membership]:
         return set()
     areas = ",".join(f"{level}={area}" for level, area in inp.areas if level in REPEAT_LEVELS)
     member = f"{record_key}|{areas}"
-    return {(ref_key(kind, ref), member, inp.span.start) for kind, ref in inp.refs}
+    return {((kind, ref), member, inp.span.start) for kind, ref in inp.refs}
 
 
-def day_entries(inp: AggInput | None) -> Counter[tuple[str, str]]:
-    """(day index hash, reference) cells a version adds one to: the day index counts each
+def day_entries(inp: AggInput | None) -> Counter[tuple[DayIndex, str]]:
+    """(day index, reference) cells a version adds one to: the day index counts each
     reference's records per day, so corrections retract exactly and a rebuild is equal."""
     if inp is None:
         return Counter()
-    return Counter((day_index(kind, day_of(inp.span.start)), ref) for kind, ref in inp.refs)
+    return Counter(((kind, day_of(inp.span.start)), ref) for kind, ref in inp.refs)

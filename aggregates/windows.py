@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from aggregates.buckets import Bucket, Decomposition, Span, placement
+from aggregates import hashes
+from aggregates.buckets import Decomposition, Span, placement
+from aggregates.hashes import HashName
 
 
 @dataclass(slots=True)
@@ -18,22 +20,14 @@ class Tally:
     unplaced: int = 0
 
 
-def total_key(bucket: Bucket, level: str, breakdown: str) -> str:
-    """The bucket-totals hash of a bucket: events whose home lies inside it."""
-    return f"a:{bucket}:{level}:{breakdown}"
+def total_hashes(dec: Decomposition, level: str, breakdown: str) -> list[HashName]:
+    """The bucket totals that tile a window (without authority)."""
+    return [hashes.totals(piece, level, breakdown) for piece in dec.pieces]
 
 
-def total_keys(dec: Decomposition, level: str, breakdown: str) -> list[str]:
-    return [total_key(piece, level, breakdown) for piece in dec.pieces]
-
-
-def detail_key(bucket: Bucket, level: str, breakdown: str) -> str:
-    """The detail hash of a day, month or ``long`` home: its events with their spans."""
-    return f"x:{bucket}:{level}:{breakdown}"
-
-
-def detail_keys(dec: Decomposition, level: str, breakdown: str) -> list[str]:
-    return [detail_key(bucket, level, breakdown) for bucket in dec.partial]
+def detail_hashes(dec: Decomposition, level: str, breakdown: str) -> list[HashName]:
+    """The details of the homes a window covers partly (without authority)."""
+    return [hashes.detail(bucket, level, breakdown) for bucket in dec.partial]
 
 
 def summarize(

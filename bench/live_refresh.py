@@ -2,10 +2,10 @@
 
 Starts its own redis-server (free port, no persistence, always stopped) and fills it with
 a synthetic year (plus the 7 days a year-earlier comparison reaches back) of England-wide
-aggregates in the real key layout (``aggregates.windows``, ``aggregates.config.sharded``,
-``store.keys``): ``--events`` events a year over ``--authorities`` local authorities of
-``--wards`` wards each (defaults: 9,000,000 over 309 × 23, about England's recorded crime,
-ASB, council reports and fire incidents, its authorities and its ~7,000 wards). Wirral is
+aggregates in the real key layout (``aggregates.hashes``, ``store.keys``): ``--events``
+events a year over ``--authorities`` local authorities of ``--wards`` wards each
+(defaults: 9,000,000 over 309 × 23, about England's recorded crime, ASB, council reports
+and fire incidents, its authorities and its ~7,000 wards). Wirral is
 one of the authorities, with its real wards. The ward and borough levels are filled (hour,
 day, month and all-time totals, and the day and month details that settle partly covered
 days and months): the hashes the Live page reads, at England's density. Other levels and
@@ -60,8 +60,7 @@ from aggregates.buckets import (
     month_of,
     rollup_of,
 )
-from aggregates.config import sharded
-from aggregates.windows import detail_key, total_key
+from aggregates.hashes import HashName, detail, totals
 from cli.stack import embedded
 from cli.stack.procs import free_port
 from dashboard import data, figures
@@ -175,13 +174,13 @@ def _local_days(first: int, last: int) -> list[str]:
     return days
 
 
-Hashes = dict[tuple[str, str], dict[str, int]]  # (key, authority) -> field -> count
+Hashes = dict[tuple[HashName, str], dict[str, int]]  # (hash, authority) -> field -> count
 
 
 def aggregate(
     events: Events, england: England, level: str
-) -> Iterator[tuple[str, str, dict[str, int]]]:
-    """(prefix-less logical key, authority, fields) of one level's ``cat`` hashes, laid out
+) -> Iterator[tuple[HashName, str, dict[str, int]]]:
+    """(authority-less hash name, authority, fields) of one level's ``cat`` hashes, laid out
     by the engine's own rules (``aggregates.buckets.home`` and ``rollup_of``): totals in the
     home bucket and every larger one, and day-, month- and long-home events in the home's
     detail hash with their span."""
@@ -198,7 +197,7 @@ def aggregate(
 
     hashes: Hashes = {}
 
-    def add(name: str, authority: str, field: str, n: int) -> None:
+    def add(name: HashName, authority: str, field: str, n: int) -> None:
         fields: dict[str, int] = hashes.setdefault((name, authority), {})
         fields[field] = fields.get(field, 0) + n
 
@@ -209,9 +208,9 @@ def aggregate(
         field = f"{area_name(code)}|{events.names[cat]}"
         own = home(Span(start, end))
         if own.grain != HOUR:
-            add(detail_key(own, level, "cat"), authority, f"{field}|{start}-{end}", n)
+            add(detail(own, level, "cat"), authority, f"{field}|{start}-{end}", n)
         for bucket in rollup_of(own):
-            add(total_key(bucket, level, "cat"), authority, field, n)
+            add(totals(bucket, level, "cat"), authority, field, n)
     for (name, authority), fields in hashes.items():
         yield name, authority, fields
 
@@ -231,7 +230,7 @@ def fill(redis: Redis, keys: Keys, events: Events, england: England) -> tuple[in
             pipe = redis.pipeline(transaction=False)
             for name, authority, fields in aggregate(events, england, level):
                 pipe.hset(
-                    keys.aggregate(sharded(name, authority), 0),
+                    keys.aggregate(name.of(authority), 0),
                     mapping=cast(dict[Any, Any], fields),
                 )
                 written += 1

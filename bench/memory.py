@@ -30,9 +30,11 @@ from feeds.simulator.generator import Simulator
 from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.codec import decode_incident
+from store.keys import RECORD, Keys
 from store.writer import writer_for
 
 console = Console()
+PREFIX = "mem:"
 ENGLAND_EVENT_FACTOR = 175  # population of England / Wirral
 ENGLAND_AREA_FACTOR = {
     "ward": 7000 / 22,
@@ -46,7 +48,7 @@ ENGLAND_AREA_FACTOR = {
 def apply_year(redis_url: str, events: int) -> None:
     simulator = Simulator(load_areas(), seed=5, malformed_share=0.0)
     messages = simulator.messages(events, datetime.now(UTC), window=timedelta(days=365))
-    settings = Settings(redis_url=redis_url, redis_prefix="mem:")
+    settings = Settings(redis_url=redis_url, redis_prefix=PREFIX)
 
     async def run() -> None:
         client = AsyncRedis.from_url(redis_url)
@@ -63,14 +65,15 @@ def census(redis: Redis) -> tuple[Counter[str], Counter[str], int]:
     keys: Counter[str] = Counter()
     fields: Counter[str] = Counter()
     record_bytes = 0
-    for raw in redis.scan_iter(match="mem:*", count=5000):
-        parts = raw.decode().split(":")
-        kind = parts[2] if len(parts) > 2 and parts[1].startswith("g") else parts[1]
+    layout = Keys(PREFIX)
+    for raw in redis.scan_iter(match=layout.pattern, count=5000):
+        kind = layout.kind_of(raw) or "?"
         keys[kind] += 1
-        if kind == "rec":
+        name = layout.hash_of(raw)
+        if kind == RECORD:
             record_bytes += int(redis.memory_usage(raw) or 0)
-        elif kind in ("a", "x"):  # …:{level}:{breakdown}:{authority} (store.keys)
-            fields[parts[-3]] += int(redis.hlen(raw))
+        elif name is not None:
+            fields[name.level] += int(redis.hlen(raw))
     return keys, fields, record_bytes
 
 

@@ -1,4 +1,4 @@
-"""The Redis key layout — the one module that spells Redis keys.
+"""The Redis key layout — the one module that spells or parses a Redis key.
 
 All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``safer:``).
 
@@ -20,13 +20,13 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 
 ``a:`` totals count events whose home bucket lies inside the bucket; ``x:`` details hold
 day-, month- and long-home events with their span ``s-e`` in epoch hours (``bd`` is the
-breakdown). Every ``a:`` and
-``x:`` hash is sharded by the record's local authority ``la`` (its borough-level area,
-``aggregates.config.sharded``): a reader reads its partnership's authorities only, so a
-refresh costs the same with one borough or all of England in Redis. Readers name a hash
-without its authority (``all_time``, ``aggregates.windows.total_key``) and the reader adds
-it (``store.reader``). The layout changed to sharded keys on 2026-11-23: a store written
-before holds unsharded keys, which ``safer rebuild`` replaces with a sharded generation.
+breakdown). Every ``a:`` and ``x:`` hash is sharded by the record's local authority ``la``
+(its borough-level area, ``aggregates.hashes``): a reader reads its partnership's
+authorities only, so a refresh costs the same with one borough or all of England in Redis.
+Code outside this module names a key by its parts (``aggregates.hashes.HashName``, a record
+key, a reference's kind and pseudonym) and asks ``Keys`` to spell it. The layout changed to
+sharded keys on 2026-11-23: a store written before holds unsharded keys, which
+``safer rebuild`` replaces with a sharded generation.
 Grains: ``h`` (epoch hour, UTC), ``d`` (local day YYYYMMDD), ``m`` (local month YYYYMM),
 ``all`` and ``long`` (bucket ``-``); see ``aggregates.buckets``. Levels: borough, ward,
 lsoa, cell (British National Grid 250 m), place (street or place, ``aggregates.places``).
@@ -36,7 +36,14 @@ keys expire after the hourly retention, day keys after the daily retention; mont
 
 Generations: record states and aggregates live under ``{p}g{n}:``; ``safer rebuild``
 builds generation n+1 from the canonical topic beside the live one and swaps the pointer
-atomically (writers check it in the same Lua call as their writes).
+atomically. Every Lua script is given every key it touches in ``KEYS``, spelled here (never
+built inside the script: Redis Cluster requires it too), so a client names generation n's
+keys before it calls: it passes the pointer key as ``KEYS[1]`` and n as ``ARGV[1]``, and the
+script first checks ``GET pointer == n``. When it is not (a rebuild was swapped in since the
+client last looked), the script touches nothing else and replies "moved" with the live
+generation; the client names the keys again in that one and retries (``store.generation``
+keeps the last generation seen). Writes stay atomic with the swap: a batch lands wholly in
+the generation that is live when it lands, or is planned again.
 
 Idempotency: a record's contribution changes only when a higher ``version`` arrives (the
 ``rec`` value holds what it contributed, so it is retracted exactly), and stage counters
@@ -46,10 +53,16 @@ move only for offsets beyond the stored high-water mark: replaying any message i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
-from aggregates.buckets import ALL_BUCKET
+from aggregates.hashes import DETAIL, TOTALS, HashName
 
 CELL_SEP = "|"
+KEY_SEP = ":"
+_HASH_KINDS = {TOTALS: "a", DETAIL: "x"}
+_KIND_OF_HASH = {spelled: kind for kind, spelled in _HASH_KINDS.items()}
+RECORD, REFERENCE, DAY_INDEX = "rec", "r", "rd"
+"""Kinds of a generation's keys besides the aggregate hashes (``a`` totals, ``x`` details)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +86,46 @@ class Keys:
         """Prefix of one generation's keys (pattern ``{p}g{n}:*``)."""
         return f"{self.prefix}g{generation}:"
 
-    def record(self, record_key: str, generation: int | str) -> str:
-        return f"{self.generation(generation)}rec:{record_key}"
+    @property
+    def generations(self) -> str:
+        """Glob matching every generation's keys (and possibly others: ``generation_of``)."""
+        return f"{self.prefix}g*"
 
-    def aggregate(self, suffix: str, generation: int | str) -> str:
-        """A total or detail hash, from its prefix-less name (``aggregates.contributions``)."""
-        return self.generation(generation) + suffix
+    def generation_of(self, key: bytes | str) -> int | None:
+        """The generation a key of this deployment belongs to (None: not a generation's)."""
+        text = key.decode() if isinstance(key, bytes) else key
+        if not text.startswith(f"{self.prefix}g"):
+            return None
+        number = text[len(self.prefix) + 1 :].partition(KEY_SEP)[0]
+        return int(number) if number.isdigit() else None
+
+    def record(self, record_key: str, generation: int | str) -> str:
+        return f"{self.generation(generation)}{RECORD}:{record_key}"
+
+    def aggregate(self, name: HashName, generation: int | str) -> str:
+        """A total or detail hash (``aggregates.hashes``), one local authority's part."""
+        if not name.authority:
+            raise ValueError(f"an aggregate hash is sharded: {name} names no authority")
+        kind = _HASH_KINDS[name.kind]
+        return (
+            f"{self.prefix}g{generation}:{kind}:{name.grain}:{name.bucket}:"
+            f"{name.level}:{name.breakdown}:{name.authority}"
+        )
+
+    @overload
+    def reference(self, kind: str, ref: str, generation: int | str) -> str: ...
+    @overload
+    def reference(self, kind: str, ref: bytes, generation: int | str) -> bytes: ...
+    def reference(self, kind: str, ref: str | bytes, generation: int | str) -> str | bytes:
+        """A pseudonymised reference's sorted set of records (``aggregates.repeats``); of a
+        reference read back from Redis as bytes, as bytes (a read never decodes one)."""
+        if isinstance(ref, bytes):
+            return self.reference(kind, "", generation).encode() + ref
+        return f"{self.generation(generation)}{REFERENCE}:{kind}:{ref}"
+
+    def day_index(self, kind: str, day: str, generation: int | str) -> str:
+        """The references of a kind active on a local day (YYYYMMDD), with their records."""
+        return f"{self.generation(generation)}{DAY_INDEX}:{kind}:{day}"
 
     @property
     def latest(self) -> str:
@@ -107,10 +154,28 @@ class Keys:
         """Glob matching every key of this deployment (for a reset)."""
         return f"{self.prefix}*"
 
+    def kind_of(self, key: bytes | str) -> str | None:
+        """A key's row of the table above, by its first word after the prefix and generation
+        (``rec``, ``a``, ``x``, ``r``, ``rd``, ``latest``, ``stats``, ``offsets``, ``fresh``,
+        ``meta``); None for another deployment's key."""
+        text = key.decode() if isinstance(key, bytes) else key
+        if not text.startswith(self.prefix):
+            return None
+        parts = text[len(self.prefix) :].split(KEY_SEP)
+        if self.generation_of(text) is not None and len(parts) > 1:
+            return parts[1]
+        return parts[0]
 
-def all_time(level: str, breakdown: str = "cat") -> str:
-    """Prefix- and authority-less name of the all-time totals of a level."""
-    return f"a:{ALL_BUCKET}:{level}:{breakdown}"
+    def hash_of(self, key: bytes | str) -> HashName | None:
+        """The aggregate hash a key names (None: not an aggregate hash of this deployment)."""
+        text = key.decode() if isinstance(key, bytes) else key
+        if self.generation_of(text) is None:
+            return None
+        parts = text[len(self.prefix) :].split(KEY_SEP)
+        if len(parts) != 7 or parts[1] not in _KIND_OF_HASH:
+            return None
+        _, kind, grain, bucket, level, breakdown, authority = parts
+        return HashName(_KIND_OF_HASH[kind], grain, bucket, level, breakdown, authority)
 
 
 def split_field(name: str) -> list[str]:

@@ -1,26 +1,27 @@
 """Plans one batch's Redis effects in memory (pure): which records change, the net deltas
-per hash field (each field touched once per batch), expiries, ticker and statistics."""
+per hash field (each field touched once per batch), expiries, ticker and statistics. A plan
+names what it touches by parts (record keys, ``aggregates.hashes`` names, references, day
+indexes, sources); the writer has ``store.keys`` spell them."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import orjson
 
-from aggregates.buckets import DAY, HOUR, Bucket, bounds, day_bounds, hour_start
+from aggregates.buckets import DAY, HOUR, Bucket, bounds, hour_start
 from aggregates.config import AggregationConfig
 from aggregates.contributions import Changes, add_change
 from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
-from aggregates.repeats import day_entries, memberships
+from aggregates.repeats import DayIndex, Reference, day_entries, memberships
 from geography.areas import Areas
 from schemas.categories import ACTIVITY_KINDS, RecordStatus
 from schemas.outcomes import Outcome
-from store.keys import Keys
 
 DAY_S = 86400
-"""Outcome tag of an applied version that lies outside the partnership (counted nowhere)."""
 STATE_SEP = "\t"
 
 
@@ -48,13 +49,13 @@ class Stored:
 class BatchPlan:
     generation: str = "0"
     live: bool = True
-    records: list[tuple[str, str, str]] = field(default_factory=list)  # key, expected, state
+    records: list[tuple[str, str, str]] = field(default_factory=list)  # name, expected, state
     changes: Changes = field(default_factory=dict)  # (group, hash field) -> delta
+    day_index: dict[DayIndex, dict[str, int]] = field(default_factory=dict)  # reference -> delta
     ticker: list[tuple[str, int, str]] = field(default_factory=list)
-    stats: Counter[tuple[str, str]] = field(default_factory=Counter)  # (key, field)
-    maxima: dict[tuple[str, str], int] = field(default_factory=dict)
+    maxima: dict[tuple[str, str], int] = field(default_factory=dict)  # (source, field)
     outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (outcome, source)
-    zsets: dict[tuple[str, str], int | None] = field(default_factory=dict)  # score None: remove
+    zsets: dict[tuple[Reference, str], int | None] = field(default_factory=dict)  # None: remove
     ticker_from_ms: int = 0  # versions received earlier get no ticker row
 
 
@@ -75,10 +76,7 @@ def latest_versions(docs: list[Doc]) -> tuple[dict[str, Doc], Counter[tuple[str,
 
 
 class Planner:
-    def __init__(
-        self, keys: Keys, config: AggregationConfig, areas: Areas, ticker_length: int = 200
-    ) -> None:
-        self.keys = keys
+    def __init__(self, config: AggregationConfig, areas: Areas, ticker_length: int = 200) -> None:
         self.config = config
         self.areas = areas
         self.ticker_length = ticker_length
@@ -122,8 +120,7 @@ class Planner:
         add_change(plan.changes, before, new, self.config)
         self._repeats(plan, record_key, before, new)
         expected = "" if old is None else str(old.version)
-        key = self.keys.record(record_key, plan.generation)
-        plan.records.append((key, expected, Stored(version, new).encode()))
+        plan.records.append((record_key, expected, Stored(version, new).encode()))
         plan.outcomes[_outcome(old, cancelled), source] += 1
         if plan.live:
             if new is not None and not new.areas:
@@ -134,16 +131,15 @@ class Planner:
         self, plan: BatchPlan, record_key: str, old: AggInput | None, new: AggInput | None
     ) -> None:
         added = memberships(record_key, new)
-        kept = {(key, member) for key, member, _ in added}
-        for key, member, _ in memberships(record_key, old):
-            if (key, member) not in kept:
-                plan.zsets[key, member] = None
-        for key, member, score in added:
-            plan.zsets[key, member] = score
-        changes = plan.changes
+        kept = {(reference, member) for reference, member, _ in added}
+        for reference, member, _ in memberships(record_key, old):
+            if (reference, member) not in kept:
+                plan.zsets[reference, member] = None
+        for reference, member, score in added:
+            plan.zsets[reference, member] = score
         for sign, inp in ((1, new), (-1, old)):
-            for (key, ref), n in day_entries(inp).items():
-                fields = changes.setdefault(("k", "", key), {})
+            for (day, ref), n in day_entries(inp).items():
+                fields = plan.day_index.setdefault(day, {})
                 fields[ref] = fields.get(ref, 0) + sign * n
 
     @property
@@ -168,25 +164,30 @@ class Planner:
         end = parse_time(data["occurred"].get("end") or data["occurred"]["start"])
         if (received - end).total_seconds() > self.config.grace_s(source):
             plan.outcomes[Outcome.LATE, source] += 1
-        fresh = self.keys.freshness(source)
         for name, value in (
             ("received_ms", received_ms),
             ("event_ms", int(end.timestamp() * 1000)),
         ):
-            plan.maxima[fresh, name] = max(plan.maxima.get((fresh, name), 0), value)
+            plan.maxima[source, name] = max(plan.maxima.get((source, name), 0), value)
 
-    def expiry(self, suffix: str) -> int | None:
-        """Unix time at which a total, detail or day-index hash may go (None: kept)."""
-        kind, grain, bucket_id = suffix.split(":", 3)[:3]
-        if kind == "rd":  # rd:{kind}:{day}: kept as long as hourly data
-            return int(hour_start(day_bounds(bucket_id)[1]).timestamp()) + self._hourly_s
-        if grain not in (HOUR, DAY):
-            return None
-        end_hour = bounds(Bucket(grain, bucket_id))[1]
-        days = (
-            self.config.hourly_retention_days if grain == HOUR else self.config.daily_retention_days
-        )
-        return int(hour_start(end_hour).timestamp()) + days * DAY_S
+    def expiry(self, grain: str, bucket: str) -> int | None:
+        """Unix time at which a total or detail hash of a bucket may go (None: kept)."""
+        if grain == HOUR:
+            return _end_s(grain, bucket) + self._hourly_s
+        if grain == DAY:
+            return _end_s(grain, bucket) + self.config.daily_retention_days * DAY_S
+        return None
+
+    def day_index_expiry(self, day: str) -> int:
+        """Unix time at which a day's index of references may go: kept as long as hourly
+        data."""
+        return _end_s(DAY, day) + self._hourly_s
+
+
+@lru_cache(maxsize=65536)
+def _end_s(grain: str, bucket: str) -> int:
+    """Unix time at which an hour or day bucket ends."""
+    return int(hour_start(bounds(Bucket(grain, bucket))[1]).timestamp())
 
 
 def _ms(at: datetime) -> int:

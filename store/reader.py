@@ -1,9 +1,11 @@
 """Typed read API over the Redis layout, for the dashboard, ``safer query`` and consumers.
 
-Synchronous (redis-py), never imports faust. Every method reads in one round trip. A reader
-is scoped to local authorities (its partnership's): aggregate hashes are sharded by
-authority, so what a read costs depends on the partnership, not on how much else Redis
-holds; the same hash of several authorities is read once each and merged.
+Synchronous (redis-py), never imports faust. Every method reads in one round trip (repeats in
+two: ``store.read_scripts``), plus one when a rebuild has swapped the live generation in
+since this Redis client last looked. A reader is scoped to local authorities (its
+partnership's): aggregate hashes are sharded by authority, so what a read costs depends on
+the partnership, not on how much else Redis holds; the same hash of several authorities is
+read once each and merged.
 """
 
 from __future__ import annotations
@@ -12,33 +14,28 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
 
-from aggregates.buckets import ALL_BUCKET, MONTH, Bucket, day_of, decompose, month_of
-from aggregates.config import sharded
+from aggregates.buckets import ALL_BUCKET, MONTH, Bucket, day_of, month_of
 from aggregates.contributions import PROFILE
+from aggregates.hashes import HashName, all_time, totals
 from aggregates.hour_of_week import HOURS_PER_WEEK, PROFILE_SCALE
-from aggregates.windows import detail_keys, total_key, total_keys
 from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.categories import CATEGORY_SOURCE, Source
-from store.keys import CELL_SEP, Keys, all_time, split_field
-from store.replies import add_pairs, int_map, json_row, ms_time, number, text
+from store.generation import ran
+from store.keys import CELL_SEP, Keys, split_field
+from store.read_scripts import ReadScripts, Request
+from store.replies import int_map, json_row, ms_time, number, text
 
 _SOURCE_OF = {category: source.value for category, source in CATEGORY_SOURCE.items()}
-Request = tuple[str, tuple[int, int]]  # (level, (start, end)) in epoch hours
 YEAR_EARLIER_HOURS = 364 * 24  # 52 weeks: weekdays align
 WEEK_HOURS = 7 * 24
 BASELINE_WEEKS = 8
-_READ_HASHES = (Path(__file__).parent / "read_hashes.lua").read_text()
-_READ_WINDOWS = (Path(__file__).parent / "read_windows.lua").read_text()
-_READ_REPEATS = (Path(__file__).parent / "read_repeats.lua").read_text()
 REPEAT_KINDS = ("caller", "address")
-REPEAT_WINDOW_HOURS = 28 * 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,22 +51,11 @@ class CountRow:
 
 @dataclass(frozen=True, slots=True)
 class Freshness:
-    """Per source: the latest arrival, the latest event time, and the lags between them."""
+    """Per source: the latest arrival and the latest event time."""
 
     source: str
     latest_received: datetime | None
     latest_event: datetime | None
-
-    @property
-    def event_lag(self) -> timedelta | None:
-        """How far event time trails arrival (police records lag by weeks)."""
-        if self.latest_received is None or self.latest_event is None:
-            return None
-        return self.latest_received - self.latest_event
-
-    def silence(self, now: datetime) -> timedelta | None:
-        """How long since the source last delivered anything."""
-        return None if self.latest_received is None else now - self.latest_received
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +120,7 @@ class StoreReader:
         self._redis = redis
         self._keys = keys
         self._authorities = tuple(authorities)
-        self._read_hashes = redis.register_script(_READ_HASHES)
-        self._read_windows = redis.register_script(_READ_WINDOWS)
-        self._read_repeats = redis.register_script(_READ_REPEATS)
+        self._scripts = ReadScripts(redis, keys, self._authorities)
 
     @classmethod
     def of(cls, redis: Redis, settings: Settings) -> StoreReader:
@@ -144,49 +128,17 @@ class StoreReader:
         authorities."""
         return cls(redis, Keys(settings.redis_prefix), partnership_authorities(settings))
 
-    def _hashes_args(self, suffixes: list[str]) -> tuple[list[str], list[str]]:
-        """The script's arguments for the named hashes (each read once, whatever how often
-        it is named), and the distinct names in the order read."""
-        distinct = list(dict.fromkeys(suffixes))
-        names = [sharded(s, a) for s in distinct for a in self._authorities]
-        return [self._keys.generation_pointer, self._keys.prefix, *names], distinct
+    def hashes(self, names: list[HashName]) -> tuple[str, list[dict[str, int]]]:
+        """Live generation and the named aggregate hashes (authority-less names,
+        ``aggregates.hashes``), merged over the reader's authorities, in one call."""
+        distinct = list(dict.fromkeys(names))
+        scripts = self._scripts
 
-    def _merged(
-        self, suffixes: list[str], distinct: list[str], replies: list[Any]
-    ) -> list[dict[str, int]]:
-        """Each named hash: its authorities' parts added up (a grid cell on a boundary has
-        records of two authorities), in the order named."""
-        per = len(self._authorities)
-        merged: dict[str, dict[str, int]] = {}
-        for index, name in enumerate(distinct):
-            fields: dict[str, int] = {}
-            for reply in replies[index * per : (index + 1) * per]:
-                add_pairs(reply, fields)
-            merged[name] = fields
-        return [merged[name] for name in suffixes]
+        def read(generation: str) -> tuple[str, list[dict[str, int]]]:
+            replies = ran(scripts.hashes(distinct, generation, self._redis))
+            return generation, scripts.merged(names, distinct, replies)
 
-    def _windows_args(
-        self, requests: list[Request], breakdown: str, unplaced: bool
-    ) -> tuple[list[str | int], list[Request]]:
-        """``read_windows.lua``'s arguments: the authorities, then per distinct window its
-        bounds and the total and detail hashes that settle it
-        (``aggregates.buckets.decompose``); and the distinct windows, in the order read."""
-        k = self._keys
-        args: list[str | int] = [k.generation_pointer, k.prefix, int(unplaced)]
-        args += [len(self._authorities), *self._authorities]
-        distinct = list(dict.fromkeys(requests))
-        for level, (first, last) in distinct:
-            dec = decompose(first, last)
-            totals, details = total_keys(dec, level, breakdown), detail_keys(dec, level, breakdown)
-            args += [first, last, len(totals), len(details), *totals, *details]
-        return args, distinct
-
-    def hashes(self, suffixes: list[str]) -> tuple[str, list[dict[str, int]]]:
-        """Live generation and the named aggregate hashes (prefix- and authority-less names,
-        ``aggregates.contributions``), merged over the reader's authorities, in one call."""
-        args, distinct = self._hashes_args(suffixes)
-        generation, *replies = self._read_hashes(args=args)
-        return text(generation), self._merged(suffixes, distinct, replies)
+        return scripts.in_live(read)
 
     def counts(self) -> list[CountRow]:
         """All-time live counts per ward and category."""
@@ -206,22 +158,27 @@ class StoreReader:
     ) -> tuple[LiveSnapshot, list[tuple[WindowRow, ...]]]:
         """The live snapshot and the rows of several windows (``windows``), together in one
         round trip: what the Live page reads on every refresh."""
-        k = self._keys
         # all-time totals per authority (not per ward: the same sums, a 20th of the fields)
-        args, distinct = self._hashes_args([all_time("borough")])
-        pipe = self._redis.pipeline(transaction=False)
-        self._read_hashes(args=args, client=pipe)
+        names = [all_time("borough")]
         requests = [(level, span) for span in spans]
-        window_args, read_once = self._windows_args(requests, breakdown, unplaced)
-        self._read_windows(args=window_args, client=pipe)
-        pipe.zrevrange(k.latest, 0, latest - 1)
-        pipe.hgetall(k.latest_data)
-        pipe.hgetall(k.outcomes)
-        pipe.hgetall(k.deadletters)
-        for source in Source:
-            pipe.hmget(k.freshness(source.value), "received_ms", "event_ms")
-        hashes, windows, order, rows, outcomes, dead, *fresh = pipe.execute()
-        (counts,) = self._merged([all_time("borough")], distinct, hashes[1:])
+        read_once = list(dict.fromkeys(requests))
+
+        def read(generation: str) -> list[Any]:
+            k, scripts = self._keys, self._scripts
+            pipe = self._redis.pipeline(transaction=False)
+            scripts.hashes(names, generation, pipe)
+            scripts.windows(read_once, breakdown, unplaced, generation, pipe)
+            pipe.zrevrange(k.latest, 0, latest - 1)
+            pipe.hgetall(k.latest_data)
+            pipe.hgetall(k.outcomes)
+            pipe.hgetall(k.deadletters)
+            for source in Source:
+                pipe.hmget(k.freshness(source.value), "received_ms", "event_ms")
+            hashes, windows, *rest = pipe.execute()
+            return [ran(hashes), ran(windows), *rest]
+
+        hashes, windows, order, rows, outcomes, dead, *fresh = self._scripts.in_live(read)
+        (counts,) = self._scripts.merged(names, names, hashes)
         data = {text(key): value for key, value in rows.items()}
         found = (json_row(data[text(m)]) for m in order if text(m) in data)
         latest_rows = tuple(row for row in found if row is not None)
@@ -235,7 +192,7 @@ class StoreReader:
                 for source, f in zip(Source, fresh, strict=True)
             ),
         )
-        return snapshot, _spans_rows(requests, read_once, windows[1:], unplaced)
+        return snapshot, _spans_rows(requests, read_once, windows, unplaced)
 
     def window(self, level: str, start: int, end: int, breakdown: str = "cat") -> WindowFigures:
         """Exact counts (and unplaced) per area, category and value for a window and the same
@@ -263,9 +220,13 @@ class StoreReader:
         unplaced: bool = True,
     ) -> list[tuple[WindowRow, ...]]:
         """Rows of several (level, window) pairs in one round trip (``windows``)."""
-        args, distinct = self._windows_args(requests, breakdown, unplaced)
-        _, *replies = self._read_windows(args=args)
-        return _spans_rows(requests, distinct, replies, unplaced)
+        distinct = list(dict.fromkeys(requests))
+        scripts = self._scripts
+
+        def read(generation: str) -> list[Any]:
+            return ran(scripts.windows(distinct, breakdown, unplaced, generation, self._redis))
+
+        return _spans_rows(requests, distinct, scripts.in_live(read), unplaced)
 
     def bucket_totals(
         self, level: str, buckets: list[Bucket], breakdown: str = "cat"
@@ -274,7 +235,7 @@ class StoreReader:
         inside: a month-only police record is in its month, in none of its days) — the
         points of a trend series, in one round trip. Cheaper than ``windows`` for whole
         buckets: no partial-home details are read."""
-        maps = self.hashes([total_key(b, level, breakdown) for b in buckets])[1]
+        maps = self.hashes([totals(b, level, breakdown) for b in buckets])[1]
         return [_window_rows([x for name, n in f.items() if n for x in (name, n)], 2) for f in maps]
 
     def profile(
@@ -283,12 +244,12 @@ class StoreReader:
         """Aoristic hour-of-week profile (168 values, in events) per (area, category): all
         time, or the whole local months overlapping [start, end) (one round trip)."""
         if start is None or end is None:
-            suffixes = [f"a:{ALL_BUCKET}:{level}:{PROFILE}"]
+            names = [totals(ALL_BUCKET, level, PROFILE)]
         else:
             months = sorted({month_of(h) for h in range(start, end, 24)} | {month_of(end - 1)})
-            suffixes = [f"a:{MONTH}:{m}:{level}:{PROFILE}" for m in months]
+            names = [totals(Bucket(MONTH, m), level, PROFILE) for m in months]
         sums: dict[tuple[str, str], list[int]] = {}
-        for weights in self.hashes(suffixes)[1]:
+        for weights in self.hashes(names)[1]:
             for name, weight in weights.items():
                 area, category, how = (*split_field(name), "", "")[:3]
                 hour = number(how)
@@ -301,24 +262,11 @@ class StoreReader:
     ) -> dict[tuple[str, str], RepeatCounts]:
         """Restricted (analyst role): per (kind, area), how many pseudonymised callers or
         addresses were seen at least twice / three times in [start, end) — counts only,
-        never the references (one round trip)."""
+        never the references (two round trips: ``store.read_scripts``)."""
         days = sorted({day_of(h) for h in range(start, end, 24)} | {day_of(end - 1)})
-        flat = self._read_repeats(
-            args=[
-                self._keys.generation_pointer,
-                self._keys.prefix,
-                level,
-                start,
-                end,
-                len(kinds),
-                *kinds,
-                *days,
-            ]
-        )
+        flat = self._scripts.repeats(level, (start, end), kinds, days)
         return {
-            (text(flat[i]), text(flat[i + 1])): RepeatCounts(
-                int(flat[i + 2]), int(flat[i + 3])
-            )
+            (text(flat[i]), text(flat[i + 1])): RepeatCounts(int(flat[i + 2]), int(flat[i + 3]))
             for i in range(0, len(flat), 4)
         }
 

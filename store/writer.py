@@ -1,9 +1,11 @@
 """Idempotent Redis writes of the stream jobs.
 
 ``AggregateWriter.apply`` turns a batch of canonical events into one read of the records'
-stored states (MGET) and one atomic Lua call carrying the whole batch's net deltas, with
-an optimistic check that no record changed in between (retried if one did: another worker
-may own the partition during a rebalance). Replaying any event changes nothing.
+stored states and one atomic Lua call carrying the whole batch's net deltas, with
+optimistic checks that no record changed in between (retried if one did: another worker
+may own the partition during a rebalance) and that the generation its keys are named in is
+still live (named again and retried if a rebuild swapped it in: ``store.generation``).
+Replaying any event changes nothing.
 """
 
 from __future__ import annotations
@@ -19,15 +21,15 @@ import orjson
 from redis.asyncio import Redis
 
 from aggregates.config import AggregationConfig
-from aggregates.contributions import expand
 from aggregates.inputs import Doc, canonical_doc
 from geography.areas import Areas, load_areas
 from safer.errors import SaferError
 from safer.settings import Settings
 from schemas.events import IncidentEvent
+from store.batch_arguments import apply_arguments
+from store.generation import DONE, MOVED, Moved, last_seen, ran, remember
 from store.keys import Keys
 from store.plan import BatchPlan, Planner, Stored, latest_versions
-from store.replies import text
 
 _HERE = Path(__file__).parent
 _APPLY = (_HERE / "apply_batch.lua").read_text()
@@ -101,7 +103,7 @@ class AggregateWriter:
     ) -> None:
         self._redis = redis
         self._keys = keys
-        self._planner = Planner(keys, config, areas, latest_length)
+        self._planner = Planner(config, areas, latest_length)
         self._config = config
         self._latest_length = latest_length
         self._apply = redis.register_script(_APPLY)
@@ -228,61 +230,47 @@ class AggregateWriter:
     async def _states(
         self, latest: dict[str, Doc], generation: int | None
     ) -> tuple[str, dict[str, Stored | None]]:
-        """The live generation and the stored state of each record (of ``generation``)."""
+        """The generation planned in (``generation``, else the live one) and the stored state
+        of each record in it."""
         names = list(latest)
-        k = self._keys
-        wanted = "" if generation is None else str(generation)
-        reply = await self._read_states(args=[k.generation_pointer, k.prefix, wanted, *names])
-        live_generation, raw = text(reply[0]), reply[1:]
-        stored = {name: Stored.parse(value or None) for name, value in zip(names, raw, strict=True)}
-        return live_generation, stored
+        pointer = self._keys.generation_pointer
+        for _ in range(MAX_ATTEMPTS):
+            named = str(generation) if generation is not None else await self._live()
+            keys = [pointer, *(self._keys.record(name, named) for name in names)]
+            checked = "" if generation is not None else named
+            try:
+                raw = ran(await self._read_states(keys=keys, args=[checked]))
+            except Moved as moved:
+                remember(self._redis, pointer, moved.live)
+                continue
+            return named, {n: Stored.parse(v or None) for n, v in zip(names, raw, strict=True)}
+        raise ConcurrentUpdateError("the live generation kept moving under a batch")
+
+    async def _live(self) -> str:
+        """The live generation, as last seen (read once when never seen)."""
+        pointer = self._keys.generation_pointer
+        seen = last_seen(self._redis, pointer)
+        if seen is None:
+            seen = remember(self._redis, pointer, await self._redis.get(pointer) or b"0")
+        return seen
 
     def ahead(self, generation: int, fatal: Fatal) -> AheadApplier:
         """A rebuild's applier that plans each chunk while Redis applies the previous one."""
         return AheadApplier(self, generation, fatal)
 
     async def _execute(self, plan: BatchPlan, live: bool) -> bool:
-        result = await self._apply(args=self._arguments(plan, live))
-        return bool(int(result[0]))
+        """Apply a plan; False when a record changed since it was read or the live generation
+        moved (plan again)."""
+        keys, args = self._arguments(plan, live)
+        reply = await self._apply(keys=keys, args=args)
+        if int(reply[0]) == MOVED:
+            remember(self._redis, self._keys.generation_pointer, reply[1])
+        return int(reply[0]) == DONE
 
-    def _arguments(self, plan: BatchPlan, live: bool) -> list[bytes]:
-        """ARGV of ``apply_batch.lua``: the whole batch as one JSON argument."""
-        k, gen = self._keys, plan.generation
+    def _arguments(self, plan: BatchPlan, live: bool) -> tuple[list[str], list[str | bytes]]:
+        """KEYS and ARGV of ``apply_batch.lua`` (``store.batch_arguments``)."""
         ttl_ms = self._config.record_state_ttl_days * 86_400_000
-        batch = {
-            "p": k.generation_pointer,
-            "g": gen if live else "",
-            "rec": [[key, expected, state, ttl_ms] for key, expected, state in plan.records],
-            "h": self._hashes(plan),
-            "t": [list(row) for row in plan.ticker] if live else [],
-            "tk": [k.latest, k.latest_data, self._latest_length],
-            "o": [[k.outcomes, f"{o}|{src}", n] for (o, src), n in plan.outcomes.items()]
-            if live
-            else [],
-            "m": [[key, name, value] for (key, name), value in plan.maxima.items()] if live else [],
-            "z": [
-                [
-                    k.aggregate(suffix, gen),
-                    member,
-                    "" if hour is None else hour,
-                    0 if hour is None else self._planner.repeat_expiry(hour),
-                ]
-                for (suffix, member), hour in plan.zsets.items()
-            ],
-        }
-        return [orjson.dumps(batch)]
-
-    def _hashes(self, plan: BatchPlan) -> list[list[object]]:
-        """Changed hash fields by group of keys (see ``aggregates.contributions.Group``):
-        each group's keys once, with their expiries, then its fields and deltas."""
-        agg, gen, expiry = self._keys.aggregate, plan.generation, self._planner.expiry
-        out: list[list[object]] = []
-        for group, fields in plan.changes.items():
-            pairs = [x for name, n in fields.items() if n for x in (name, n)]
-            if pairs:
-                keys = [x for key in expand(group) for x in (agg(key, gen), expiry(key) or 0)]
-                out.append([keys, pairs])
-        return out
+        return apply_arguments(self._keys, self._planner, plan, live, ttl_ms, self._latest_length)
 
     async def record_outcomes(self, stage: str, outcomes: Sequence[StageOutcome]) -> int:
         """Count each message's outcome once per offset (one Lua call for the whole batch);
@@ -319,7 +307,6 @@ class AheadApplier:
         self._writer = writer
         self._generation = generation
         self._fatal = fatal
-        self._record_prefix = writer._keys.record("", generation)
         self._queued: tuple[BatchPlan, dict[str, Doc]] | None = None
         self.poison: list[Poison] = []
 
@@ -347,9 +334,7 @@ class AheadApplier:
         self, latest: dict[str, Doc], stored: dict[str, Stored | None], queued: BatchPlan | None
     ) -> BatchPlan:
         if queued:  # what the chunk being applied leaves behind
-            cut = len(self._record_prefix)
-            for key, _, state in queued.records:
-                name = key[cut:]
+            for name, _, state in queued.records:
                 if name in latest:
                     stored[name] = Stored.parse(state)
         # planned in a thread so that the loop sends the previous chunk to Redis meanwhile
@@ -376,3 +361,4 @@ class AheadApplier:
         docs = list(latest.values())
         applied = await self._writer.apply_isolating(docs, self._fatal, self._generation)
         self.poison += applied.poison
+

@@ -4,9 +4,10 @@ Kafka is the source of truth. The rebuild reads ``incidents.v1`` from the beginn
 plain Kafka client (a bulk path; no consumer group, so nobody's offsets move) and applies
 it with the very same writer and aggregation functions as the live worker, into a new
 generation of keys. When it has caught up it swaps the generation pointer atomically; the
-live worker's next batch sees the swap inside its own Lua call and plans against the new
-generation. A last catch-up after the swap picks up what the worker applied to the old
-generation meanwhile, and the old generation is deleted. The dashboard reads the live
+live worker's next batch, its keys named in the old generation, finds the swap inside its
+own Lua call, writes nothing and is named and planned again in the new generation. A last
+catch-up after the swap picks up what the worker applied to the old generation meanwhile,
+and the old generation is deleted. The dashboard reads the live
 generation throughout, so it stays up and correct.
 """
 
@@ -235,9 +236,9 @@ class Rebuild:
         """Delete every generation's keys except ``keep`` (and anything newer in use)."""
         live = int(await redis.get(self.keys.generation_pointer) or 0)
         stale: list[bytes] = []
-        async for key in redis.scan_iter(match=f"{self.keys.prefix}g*", count=2000):
-            generation = key.decode()[len(self.keys.prefix) + 1 :].split(":", 1)[0]
-            if generation.isdigit() and int(generation) not in (keep, live):
+        async for key in redis.scan_iter(match=self.keys.generations, count=2000):
+            generation = self.keys.generation_of(key)
+            if generation is not None and generation not in (keep, live):
                 stale.append(key)
             if len(stale) >= 1000:
                 await redis.unlink(*stale)

@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from aggregates.buckets import HOUR
 from aggregates.config import AggregationConfig
 from aggregates.contributions import contribution
+from aggregates.hashes import TOTALS
 from aggregates.inputs import from_canonical
 from bus.admin import ensure_topics
 from cli.stack.procs import Component
@@ -240,9 +242,13 @@ def test_a_script_error_is_isolated_to_the_event_whose_key_it_met(
     good = [make_police_incident() for _ in range(30)]
     config = AggregationConfig.from_settings(settings)
     cells = contribution(from_canonical(json.loads(encode(poisoned)), load_areas()), config)
-    hour_key = next(key for key, _ in cells if key.startswith("a:h:") and ":ward:cat:" in key)
+    hour_hash = next(
+        name
+        for name, _ in cells
+        if (name.kind, name.grain, name.level, name.breakdown) == (TOTALS, HOUR, "ward", "cat")
+    )
     with running_worker(settings, tmp_path) as worker:  # (it resets derived state first)
-        redis_client.set(Keys(settings.redis_prefix).aggregate(hour_key, "0"), "not a hash")
+        redis_client.set(Keys(settings.redis_prefix).aggregate(hour_hash, "0"), "not a hash")
         pid = worker.pid
         produce(
             settings, topic, [(key_of(e), encode(e)) for e in [*good[:15], poisoned, *good[15:]]]

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from redis import Redis
 
 from aggregates.buckets import decompose, epoch_hour
-from aggregates.config import sharded
-from aggregates.windows import detail_keys, summarize, total_keys
+from aggregates.hashes import DETAIL, HashName
+from aggregates.windows import detail_hashes, summarize, total_hashes
 from store.keys import Keys
 from store.reader import StoreReader
 
@@ -23,22 +23,22 @@ AUTHORITIES = ("E08000015", "E08000011")
 FIELDS = ("E05000956|burglary", "E05000960|drugs", "cell-1|burglary", "E05000956|drugs|youth")
 
 
-def _hashes_for(start: int, end: int) -> list[str]:
+def _hashes_for(start: int, end: int) -> list[HashName]:
     dec = decompose(start, end)
-    return total_keys(dec, "ward", "cat") + detail_keys(dec, "ward", "cat")
+    return total_hashes(dec, "ward", "cat") + detail_hashes(dec, "ward", "cat")
 
 
 @st.composite
-def stores(draw: st.DrawFn) -> tuple[dict[tuple[str, str], dict[str, int]], int, int]:
+def stores(draw: st.DrawFn) -> tuple[dict[tuple[HashName, str], dict[str, int]], int, int]:
     """Random contents of the hashes a window reads, per authority, and the window."""
     start = draw(st.integers(T0, T0 + 24 * 40))
     end = start + draw(st.integers(1, 24 * 45))
-    contents: dict[tuple[str, str], dict[str, int]] = {}
+    contents: dict[tuple[HashName, str], dict[str, int]] = {}
     for name in _hashes_for(start, end):
         for authority in AUTHORITIES:
             fields: dict[str, int] = {}
             for field in draw(st.lists(st.sampled_from(FIELDS), max_size=3, unique=True)):
-                if name.startswith("x:"):
+                if name.kind == DETAIL:
                     s = draw(st.integers(start - 48, end + 48))
                     field = f"{field}|{s}-{s + draw(st.integers(1, 24 * 31))}"
                 fields[field] = draw(st.integers(1, 9))
@@ -47,28 +47,28 @@ def stores(draw: st.DrawFn) -> tuple[dict[tuple[str, str], dict[str, int]], int,
     return contents, start, end
 
 
-def _write(redis: Redis, keys: Keys, contents: dict[tuple[str, str], dict[str, int]]) -> None:
+def _write(redis: Redis, keys: Keys, contents: dict[tuple[HashName, str], dict[str, int]]) -> None:
     for (name, authority), fields in contents.items():
-        redis.hset(keys.aggregate(sharded(name, authority), 0), mapping=fields)
+        redis.hset(keys.aggregate(name.of(authority), 0), mapping=fields)
 
 
 def _expected(
-    contents: dict[tuple[str, str], dict[str, int]],
+    contents: dict[tuple[HashName, str], dict[str, int]],
     authorities: tuple[str, ...],
     start: int,
     end: int,
 ) -> dict[str, tuple[int, int]]:
     dec = decompose(start, end)
 
-    def merged(name: str) -> Counter[str]:
+    def merged(name: HashName) -> Counter[str]:
         out: Counter[str] = Counter()
         for authority in authorities:
             out.update(contents.get((name, authority), {}))
         return out
 
     tallies = summarize(
-        [merged(n) for n in total_keys(dec, "ward", "cat")],
-        [merged(n) for n in detail_keys(dec, "ward", "cat")],
+        [merged(n) for n in total_hashes(dec, "ward", "cat")],
+        [merged(n) for n in detail_hashes(dec, "ward", "cat")],
         start,
         end,
     )
@@ -108,9 +108,9 @@ def test_a_reader_reads_only_its_authorities(redis_client: Redis) -> None:
     the same window asked twice is read once and answered twice."""
     keys = Keys(f"w{uuid.uuid4().hex[:10]}:")
     start, end = T0 + 8, T0 + 9
-    (name,) = total_keys(decompose(start, end), "ward", "cat")
-    redis_client.hset(keys.aggregate(sharded(name, AUTHORITIES[0]), 0), FIELDS[0], 3)
-    redis_client.hset(keys.aggregate(sharded(name, AUTHORITIES[1]), 0), FIELDS[1], 5)
+    (name,) = total_hashes(decompose(start, end), "ward", "cat")
+    redis_client.hset(keys.aggregate(name.of(AUTHORITIES[0]), 0), FIELDS[0], 3)
+    redis_client.hset(keys.aggregate(name.of(AUTHORITIES[1]), 0), FIELDS[1], 5)
     ours = StoreReader(redis_client, keys, AUTHORITIES[:1])
     first, again = ours.windows("ward", [(start, end), (start, end)])
     assert first == again

@@ -15,10 +15,11 @@ from redis.asyncio import Redis as AsyncRedis
 
 from aggregates.buckets import epoch_hour
 from aggregates.config import AggregationConfig
+from aggregates.hashes import all_time
 from geography.areas import load_areas
 from schemas.codec import decode_incident
 from schemas.events import IncidentEvent
-from store.keys import Keys, all_time
+from store.keys import Keys
 from store.reader import RepeatCounts, StoreReader
 from store.reset import pair_with_log
 from store.writer import AggregateWriter, StageOutcome
@@ -28,6 +29,7 @@ from tests.data_files import WIRRAL
 
 WARDS = ["E05000956", "E05000960", "E05000970"]
 CATEGORIES = ["burglary", "robbery", "drugs"]
+WARD_TOTALS = all_time("ward").of(WIRRAL)  # any key of a deployment
 
 
 def _version(record: int, version: int, ward: int, category: int, cancelled: bool) -> IncidentEvent:
@@ -134,18 +136,18 @@ def test_new_log_resets_derived_state(redis_client: Redis) -> None:
     """State built from another broker run is removed; the same run keeps it."""
     keys = Keys(f"r{uuid.uuid4().hex[:10]}:")
     other = Keys(f"o{uuid.uuid4().hex[:10]}:")
-    redis_client.hset(keys.aggregate(all_time("ward"), 0), "police|E05000956|burglary", 3)
-    redis_client.hset(other.aggregate(all_time("ward"), 0), "police|E05000956|burglary", 3)
+    redis_client.hset(keys.aggregate(WARD_TOTALS, 0), "police|E05000956|burglary", 3)
+    redis_client.hset(other.aggregate(WARD_TOTALS, 0), "police|E05000956|burglary", 3)
     assert pair_with_log(redis_client, keys, "cluster-a") is True
-    assert not redis_client.exists(keys.aggregate(all_time("ward"), 0))
-    redis_client.hset(keys.aggregate(all_time("ward"), 0), "police|E05000956|burglary", 1)
+    assert not redis_client.exists(keys.aggregate(WARD_TOTALS, 0))
+    redis_client.hset(keys.aggregate(WARD_TOTALS, 0), "police|E05000956|burglary", 1)
     assert pair_with_log(redis_client, keys, "cluster-a") is False
     assert (
-        redis_client.hget(keys.aggregate(all_time("ward"), 0), "police|E05000956|burglary") == b"1"
+        redis_client.hget(keys.aggregate(WARD_TOTALS, 0), "police|E05000956|burglary") == b"1"
     )
     assert pair_with_log(redis_client, keys, "cluster-b") is True
-    assert not redis_client.exists(keys.aggregate(all_time("ward"), 0))
-    assert redis_client.exists(other.aggregate(all_time("ward"), 0)), (
+    assert not redis_client.exists(keys.aggregate(WARD_TOTALS, 0))
+    assert redis_client.exists(other.aggregate(WARD_TOTALS, 0)), (
         "another deployment's keys are untouched"
     )
 

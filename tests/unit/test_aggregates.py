@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aggregates.buckets import (
+    MONTH,
     Span,
     day_bounds,
     decompose,
@@ -17,11 +18,12 @@ from aggregates.buckets import (
     month_bounds,
     placement,
 )
-from aggregates.config import AggregationConfig, sharded
-from aggregates.contributions import breakdown_values, contribution, deltas, expanded
+from aggregates.config import AggregationConfig
+from aggregates.contributions import PROFILE, breakdown_values, contribution, deltas, expanded
+from aggregates.hashes import TOTALS, HashName
 from aggregates.hour_of_week import PROFILE_SCALE
 from aggregates.inputs import AggInput, canonical_doc, from_canonical
-from aggregates.windows import detail_keys, summarize, total_keys
+from aggregates.windows import detail_hashes, summarize, total_hashes
 from geography.areas import load_areas
 from schemas.codec import decode_incident
 from tests.builders import encode, make_fire_incident
@@ -73,8 +75,8 @@ def inputs(draw: st.DrawFn) -> AggInput:
     )
 
 
-def store(events: list[AggInput]) -> dict[str, Counter[str]]:
-    hashes: dict[str, Counter[str]] = defaultdict(Counter)
+def store(events: list[AggInput]) -> dict[HashName, Counter[str]]:
+    hashes: dict[HashName, Counter[str]] = defaultdict(Counter)
     for event in events:
         for (key, name), n in contribution(event, CONFIG).items():
             hashes[key][name] += n
@@ -97,12 +99,12 @@ def brute_force(
 
 
 def read(
-    hashes: dict[str, Counter[str]], start: int, end: int, breakdown: str
+    hashes: dict[HashName, Counter[str]], start: int, end: int, breakdown: str
 ) -> dict[str, tuple[int, int]]:
     dec = decompose(start, end)
     tallies = summarize(
-        [hashes.get(sharded(k, SHARD), Counter()) for k in total_keys(dec, "ward", breakdown)],
-        [hashes.get(sharded(k, SHARD), Counter()) for k in detail_keys(dec, "ward", breakdown)],
+        [hashes.get(k.of(SHARD), Counter()) for k in total_hashes(dec, "ward", breakdown)],
+        [hashes.get(k.of(SHARD), Counter()) for k in detail_hashes(dec, "ward", breakdown)],
         start,
         end,
     )
@@ -200,7 +202,7 @@ def _profile(inp: AggInput) -> dict[int, int]:
     """Hour-of-week -> weight over every month of one event's profile cells."""
     out: Counter[int] = Counter()
     for (key, name), weight in contribution(inp, CONFIG).items():
-        if key.startswith("a:m:") and key.endswith(sharded(":how", SHARD)):
+        if (key.kind, key.grain, key.breakdown, key.authority) == (TOTALS, MONTH, PROFILE, SHARD):
             out[int(name.rsplit("|", 1)[1])] += weight
     return dict(out)
 

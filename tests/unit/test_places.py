@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aggregates.buckets import ALL, DAY, HOUR, MONTH, Bucket
 from aggregates.config import AggregationConfig
 from aggregates.contributions import contribution
+from aggregates.hashes import totals
 from aggregates.inputs import from_canonical
 from aggregates.places import PLACE_LEVEL, Place, place_code
 from geography.areas import load_areas
@@ -79,8 +81,8 @@ def test_a_record_with_a_controlled_place_counts_at_the_place_level() -> None:
     # hour (2026-11-20 21:00 UTC is epoch hour 498669), day, month and all-time totals of
     # the place level, in the authority's shard
     assert place_keys == {
-        f"a:{bucket}:place:cat:{placed['borough']}"
-        for bucket in ("h:498669", "d:20261120", "m:202611", "all:-")
+        totals(Bucket(grain, bucket), "place", "cat", placed["borough"])
+        for grain, bucket in ((HOUR, "498669"), (DAY, "20261120"), (MONTH, "202611"), (ALL, "-"))
     }
 
 

@@ -1,0 +1,105 @@
+"""KEYS and ARGV of ``apply_batch.lua`` for a planned batch (pure): every key the batch
+touches, spelled by ``store.keys`` in the plan's generation and each named once, and the
+batch itself as one JSON argument that refers to keys by their number in KEYS (one string to
+pack, not thousands)."""
+
+from __future__ import annotations
+
+import orjson
+
+from aggregates.contributions import expand
+from aggregates.hashes import HashName
+from store.keys import Keys
+from store.plan import BatchPlan, Planner
+
+FIXED_KEYS = 4
+"""The generation pointer, the ticker, its rows and the outcome counters come first."""
+
+
+def apply_arguments(
+    k: Keys, planner: Planner, plan: BatchPlan, live: bool, ttl_ms: int, ticker_length: int
+) -> tuple[list[str], list[str | bytes]]:
+    """KEYS: the fixed four, the records' states, the hashes, the sorted sets (the script
+    type-checks each section). ARGV: the generation checked (``""`` for a rebuild's own) and
+    the batch (its layout: ``store/apply_batch.lua``)."""
+    gen = plan.generation
+    keys = [k.generation_pointer, k.latest, k.latest_data, k.outcomes]
+    keys += [k.record(name, gen) for name, _, _ in plan.records]
+    number = _Numbering(keys)
+    groups, expiries = _hashes(k, planner, plan, number)
+    maxima = [
+        [number(k.freshness(source)), name, value]
+        for (source, name), value in (plan.maxima.items() if live else ())
+    ]
+    hashes = len(keys) - FIXED_KEYS - len(plan.records)
+    batch = {
+        "n": [len(plan.records), hashes],
+        "rec": [[expected, state] for _, expected, state in plan.records],
+        "ttl": ttl_ms,
+        "h": groups,
+        "e": expiries,
+        "t": [list(row) for row in plan.ticker] if live else [],
+        "tl": ticker_length,
+        "o": [x for (o, src), n in plan.outcomes.items() for x in (f"{o}|{src}", n)]
+        if live
+        else [],
+        "m": maxima,
+        "z": [
+            [
+                number(k.reference(kind, ref, gen)),
+                member,
+                "" if hour is None else hour,
+                0 if hour is None else planner.repeat_expiry(hour),
+            ]
+            for ((kind, ref), member), hour in plan.zsets.items()
+        ],
+    }
+    return keys, [gen if live else "", orjson.dumps(batch)]
+
+
+def _hashes(
+    k: Keys, planner: Planner, plan: BatchPlan, number: _Numbering
+) -> tuple[list[object], list[int]]:
+    """Changed hash fields by group of keys (``aggregates.contributions.Group``; a day index
+    is a group of one): each group's key numbers, then its fields and deltas; and each key's
+    expiry once, as (key number, unix time) pairs."""
+    gen = plan.generation
+    groups: list[object] = []
+    expiries: list[int] = []
+    numbers: dict[HashName, int] = {}
+    for group, fields in plan.changes.items():
+        pairs = [x for name, n in fields.items() if n for x in (name, n)]
+        if not pairs:
+            continue
+        at = []
+        for name in expand(group):
+            found = numbers.get(name)
+            if found is None:
+                found = numbers[name] = number(k.aggregate(name, gen))
+                expires = planner.expiry(name.grain, name.bucket)
+                if expires:
+                    expiries += (found, expires)
+            at.append(found)
+        groups.append([at, pairs])
+    for (kind, day), refs in plan.day_index.items():
+        pairs = [x for ref, n in refs.items() if n for x in (ref, n)]
+        if pairs:
+            found = number(k.day_index(kind, day, gen))
+            expiries += (found, planner.day_index_expiry(day))
+            groups.append([[found], pairs])
+    return groups, expiries
+
+
+class _Numbering:
+    """Numbers keys as KEYS will hold them (1-based), each added once when first named."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self._keys = keys
+        self._at: dict[str, int] = {}
+
+    def __call__(self, key: str) -> int:
+        at = self._at.get(key)
+        if at is None:
+            self._keys.append(key)
+            at = self._at[key] = len(self._keys)
+        return at
