@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 import pandas as pd
 
-from aggregates.buckets import epoch_hour
+from aggregates.periods import Window, fixed_windows, rolling_windows
 from dashboard.data import (
     CATEGORY_COLUMN,
     INCIDENTS_COLUMN,
@@ -32,16 +32,9 @@ from dashboard.data import (
     source_label,
     ward_label,
 )
-from dashboard.disclosure import (
-    FIXED_WINDOWS,
-    SUM_CAVEAT,
-    FixedWindow,
-    Role,
-    Shown,
-    disclose_sum,
-)
+from dashboard.disclosure import SUM_CAVEAT, Role, Shown, disclose_sum
 from schemas.categories import CATEGORY_SOURCE
-from store.reader import WEEK_HOURS, YEAR_EARLIER_HOURS, Baseline, WindowRow
+from store.reader import Baseline, WindowRow
 
 Cells = dict[tuple[str, str], int]
 """(ward, category) -> exact count in a window."""
@@ -49,44 +42,6 @@ SENSITIVE_CATEGORIES = frozenset({"violent-crime"})
 """police.uk's 'Violence and sexual offences': shown to partner and public like domestic
 abuse, by ward and day only."""
 WITHHELD = "withheld"
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """A window of the Live page: epoch-hour bounds [start, end) and how it is labelled."""
-
-    slug: str
-    label: str
-    start: int
-    end: int
-
-    def shifted(self, hours: int) -> Window:
-        return Window(self.slug, self.label, self.start - hours, self.end - hours)
-
-
-ROLLING = (
-    ("1h", "Last hour", 1),
-    ("24h", "Last 24 hours", 24),
-    ("7d", "Last 7 days", 7 * 24),
-    ("28d", "Last 28 days", 28 * 24),
-)
-
-
-def rolling_windows(now: datetime) -> list[Window]:
-    """The analyst's live windows: the last 1 h, 24 h, 7 d and 28 d up to the end of the
-    current clock hour (the current hour is included as it fills)."""
-    end = epoch_hour(now) + 1
-    return [Window(slug, label, end - hours, end) for slug, label, hours in ROLLING]
-
-
-def fixed_windows(now: datetime) -> list[Window]:
-    """Partner and public windows: whole local days up to the last midnight."""
-    return [_fixed(w, now) for w in FIXED_WINDOWS]
-
-
-def _fixed(window: FixedWindow, now: datetime) -> Window:
-    start, end = window.bounds(now)
-    return Window(window.slug, window.label, epoch_hour(start), epoch_hour(end))
 
 
 def windows_for(role: Role, now: datetime) -> list[Window]:
@@ -103,10 +58,7 @@ def kpi_slugs(role: Role) -> tuple[str, ...]:
 
 def comparison_spans(window: Window) -> list[tuple[int, int]]:
     """The window, a week earlier and 364 days earlier (weekdays align), as epoch hours."""
-    return [
-        (w.start, w.end)
-        for w in (window, window.shifted(WEEK_HOURS), window.shifted(YEAR_EARLIER_HOURS))
-    ]
+    return [w.span for w in (window, window.week_earlier(), window.year_earlier())]
 
 
 def cells_of(rows: Iterable[WindowRow], sources: Sequence[str]) -> Cells:
@@ -296,9 +248,8 @@ def ticker_frame(
 
 
 def window_caption(window: Window) -> str:
-    start = datetime.fromtimestamp(window.start * 3600, UTC)
-    end = datetime.fromtimestamp(window.end * 3600, UTC) - timedelta(minutes=1)
-    return f"{window.label}: {local_time(start)} to {local_time(end)} UK time"
+    end = window.end_time - timedelta(minutes=1)
+    return f"{window.label}: {local_time(window.start_time)} to {local_time(end)} UK time"
 
 
 ABOVE_NORMAL_ROWS = 8

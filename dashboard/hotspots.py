@@ -11,15 +11,13 @@ few incidents would point at those incidents.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 
-from aggregates.buckets import epoch_hour
 from aggregates.hour_of_week import HOURS_PER_WEEK
+from aggregates.periods import Window, month_window
 from dashboard.disclosure import Role, disclose_sum
-from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_SOURCE
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -29,32 +27,13 @@ SHARED_CAVEAT = (
     f"Outside the analyst role hot-spot times show five bands, not numbers, and only for "
     f"patterns of at least {MIN_EVENTS} incidents in whole months."
 )
-SPANS = {"3m": ("Last 3 months", 3), "12m": ("Last 12 months", 12)}
 Profiles = Mapping[tuple[str, str], tuple[float, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    label: str
-    start: int  # epoch hours
-    end: int
-
-
-def span_for(slug: str, now: datetime, role: Role) -> Span:
-    """Whole months: the last N complete months, plus (analyst) the current month so far."""
-    label, months = SPANS[slug]
-    today = now.astimezone(LONDON).date()
-    index = today.year * 12 + today.month - 1
-    year, month = divmod(index - months, 12)
-    start = _month_start(year, month + 1)
-    this_month = _month_start(today.year, today.month)
-    if role.exact:
-        return Span(f"{label} and this month so far", epoch_hour(start), epoch_hour(now) + 1)
-    return Span(f"{label} (whole months)", epoch_hour(start), epoch_hour(this_month))
-
-
-def _month_start(year: int, month: int) -> datetime:
-    return datetime.combine(date(year, month, 1), datetime.min.time(), tzinfo=LONDON)
+def span_for(slug: str, now: datetime, role: Role) -> Window:
+    """Whole months (``aggregates.periods.MONTH_WINDOWS``): the last N complete months,
+    plus (analyst) the current month so far."""
+    return month_window(slug, now, so_far=role.exact)
 
 
 def selected_weights(

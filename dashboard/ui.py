@@ -17,6 +17,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from aggregates.buckets import Bucket
+from aggregates.periods import Window
 from dashboard import data, figures
 from dashboard.access import AuditLog
 from dashboard.disclosure import Role
@@ -248,12 +249,12 @@ def load_live(
     )
 
 
-def load_baselines(settings: Settings, window: figures.Window) -> Baselines | None:
+def load_baselines(settings: Settings, window: Window) -> Baselines | None:
     """The ward-level baselines of a window (cached ``figures.BASELINE_TTL_S``), or None."""
     return read_or_report(settings, lambda store: read_baseline(store, window.start, window.end))
 
 
-def show_unusual(window: figures.Window, table: pd.DataFrame | None) -> pd.DataFrame:
+def show_unusual(window: Window, table: pd.DataFrame | None) -> pd.DataFrame:
     """The areas-above-normal table (``figures.above_normal``); None: unreadable (the
     reason is already shown)."""
     st.subheader(f"Areas above normal — {window.label.lower()}")
@@ -272,7 +273,7 @@ def show_unusual(window: figures.Window, table: pd.DataFrame | None) -> pd.DataF
 
 def show_above_normal(
     settings: Settings,
-    window: figures.Window,
+    window: Window,
     now: figures.Cells,
     sources: list[str],
     ward_names: WardNames,

@@ -22,6 +22,7 @@ from aggregates.buckets import ALL_BUCKET, MONTH, Bucket, day_of, decompose, mon
 from aggregates.config import sharded
 from aggregates.contributions import PROFILE
 from aggregates.hour_of_week import HOURS_PER_WEEK, PROFILE_SCALE
+from aggregates.periods import WEEK_HOURS, YEAR_EARLIER_HOURS
 from aggregates.windows import detail_keys, total_key, total_keys
 from geography.areas import load_areas
 from safer.settings import Settings
@@ -31,8 +32,6 @@ from store.replies import add_pairs, int_map, json_row, ms_time, number, text
 
 _SOURCE_OF = {category: source.value for category, source in CATEGORY_SOURCE.items()}
 Request = tuple[str, tuple[int, int]]  # (level, (start, end)) in epoch hours
-YEAR_EARLIER_HOURS = 364 * 24  # 52 weeks: weekdays align
-WEEK_HOURS = 7 * 24
 BASELINE_WEEKS = 8
 _READ_HASHES = (Path(__file__).parent / "read_hashes.lua").read_text()
 _READ_WINDOWS = (Path(__file__).parent / "read_windows.lua").read_text()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import altair as alt
 import streamlit as st
 
+from aggregates.periods import MONTH_WINDOWS
 from dashboard import data, hotspots
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
@@ -115,7 +116,7 @@ def hotspots_panel(
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     areas = load_areas(settings.partnership)
     ward_names, whole = areas.ward_names, whole_area(areas)
-    spans = {slug: label for slug, (label, _) in hotspots.SPANS.items()}
+    spans = {slug: label for slug, (label, _) in MONTH_WINDOWS.items()}
     span_slug = query_choice(SPAN_PARAM, "Period", spans, "12m")
     area = area_filter(ward_names, f"Whole {whole}")
     record_view(settings, who, "hotspots", {"source": sources, "span": span_slug, "area": area})

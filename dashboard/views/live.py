@@ -10,6 +10,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from aggregates.periods import Window
 from aggregates.places import PLACE_LEVEL
 from dashboard import data, figures, maps
 from dashboard.disclosure import SUM_CAVEAT, Role
@@ -57,7 +58,7 @@ def show_window_kpis(kpis: list[figures.Kpi]) -> None:
         column.caption(kpi.help)
 
 
-def show_wards(table: pd.DataFrame, window: figures.Window) -> None:
+def show_wards(table: pd.DataFrame, window: Window) -> None:
     st.subheader(f"Incidents by ward — {window.label.lower()}")
     st.caption(figures.window_caption(window))
     if table.empty:
@@ -66,7 +67,7 @@ def show_wards(table: pd.DataFrame, window: figures.Window) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-def show_categories(table: pd.DataFrame, window: figures.Window) -> None:
+def show_categories(table: pd.DataFrame, window: Window) -> None:
     st.subheader(f"Incidents by category — {window.label.lower()}")
     summary = figures.category_text(table)
     charted = table.dropna(subset=[data.INCIDENTS_COLUMN])
