@@ -9,7 +9,6 @@ and public, so that no combination of figures recovers a count under 5.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from aggregates.periods import Window, fixed_windows, rolling_windows
+from aggregates.unusual import how_unusual
 from dashboard.data import (
     CATEGORY_COLUMN,
     INCIDENTS_COLUMN,
@@ -253,7 +253,6 @@ def window_caption(window: Window) -> str:
 
 
 ABOVE_NORMAL_ROWS = 8
-UNUSUAL = ((3.0, "far above normal"), (2.0, "well above normal"), (1.0, "above normal"))
 
 
 def above_normal(
@@ -284,25 +283,12 @@ def above_normal(
         shown = disclose_sum(current.get(ward, []), role)
         cells_by_week = list(zip(*weekly.get(ward, []), strict=True)) or [()]
         past = [disclose_sum(week, role).value for week in cells_by_week]
-        known = [0 if v is None else v for v in past]
-        usual = Baseline.of(known)
-        value = 0 if shown.value is None else shown.value
-        if value <= usual.mean:
+        usual = Baseline.of([0 if v is None else v for v in past])
+        unusual = how_unusual(0 if shown.value is None else shown.value, usual)
+        if unusual is None:
             continue
-        # counts are Poisson-like: a spread below sqrt(mean) (or 1) is luck, not a rule
-        z = (value - usual.mean) / max(usual.stdev, math.sqrt(max(usual.mean, 1.0)))
-        verdict = next((label for bound, label in UNUSUAL if z >= bound), None)
-        if verdict is None:
-            continue
-        found.append(
-            (
-                -z,
-                ward_label(ward, ward_names),
-                shown.text,
-                f"{usual.mean:,.1f}",
-                verdict,
-            )
-        )
+        label = ward_label(ward, ward_names)
+        found.append((-unusual.score, label, shown.text, f"{usual.mean:,.1f}", unusual.verdict))
     found.sort()
     return pd.DataFrame(
         [

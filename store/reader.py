@@ -344,7 +344,8 @@ class RepeatCounts:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """Mean and (population) standard deviation of a window's count over past weeks."""
+    """Mean and (population) standard deviation of a window's count over past weeks; how
+    unusual a count is against it is ``aggregates.unusual.how_unusual``."""
 
     weeks: tuple[int, ...]
     mean: float
@@ -357,10 +358,6 @@ class Baseline:
         mean = sum(counts) / len(counts)
         spread = math.sqrt(sum((n - mean) ** 2 for n in counts) / len(counts))
         return cls(tuple(counts), mean, spread)
-
-    def zscore(self, count: int) -> float | None:
-        """How unusual ``count`` is against this baseline (None when it never varies)."""
-        return None if self.stdev == 0 else (count - self.mean) / self.stdev
 
 
 def _window_rows(flat: list[Any], step: int = 3) -> tuple[WindowRow, ...]:
