@@ -18,7 +18,8 @@ from aggregates import periods
 from aggregates.periods import FIXED_BY_SLUG, Window
 from dashboard.data import ALL_SOURCES, category_label, source_label
 from dashboard.disclosure import Role, disclose_sum
-from dashboard.figures import Cells, ticker_frame
+from dashboard.incidents import ticker_frame
+from dashboard.window_figures import Cells
 from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_SOURCE
 

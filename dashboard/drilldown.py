@@ -21,7 +21,7 @@ import pandas as pd
 from aggregates.places import Place
 from dashboard.data import category_label, source_label
 from dashboard.disclosure import Role, Shown, disclose_sum
-from dashboard.figures import Cells
+from dashboard.window_figures import Cells
 from schemas.categories import CATEGORY_SOURCE
 
 AREA, INCIDENTS, RATE, VERSUS = "Area", "Incidents", "Per 1,000 residents", "Compared with"

@@ -18,7 +18,7 @@ from typing import Any
 
 from aggregates.places import Place
 from dashboard.disclosure import Role, disclose_sum
-from dashboard.figures import Cells
+from dashboard.window_figures import Cells
 from geography.areas import Areas
 from geography.bng import cell_bounds, to_wgs84
 from geography.boundaries import read_text

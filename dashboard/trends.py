@@ -20,7 +20,7 @@ from aggregates.buckets import DAY, MONTH, Bucket
 from aggregates.periods import year_earlier
 from dashboard.data import source_label
 from dashboard.disclosure import Role, disclose_sum
-from dashboard.figures import Cells, cells_of
+from dashboard.window_figures import Cells, cells_of
 from schemas.calendar import LONDON
 from store.reader import WindowRow
 

@@ -18,11 +18,13 @@ from redis.exceptions import RedisError
 
 from aggregates.buckets import Bucket
 from aggregates.periods import Window
-from dashboard import data, figures
+from dashboard import data
+from dashboard.above_normal import BASELINE_TTL_S, above_normal
 from dashboard.access import AuditLog
 from dashboard.disclosure import Role
 from dashboard.exports import FORMATS, ExportView, render
 from dashboard.session import Viewer
+from dashboard.window_figures import Cells, windows_for
 from geography.areas import Areas
 from safer.errors import ConfigError
 from safer.runtime import tune_gc
@@ -121,7 +123,7 @@ def read_repeats(store: Store, start: int, end: int) -> dict[tuple[str, str], Re
     return store.reader().repeats("ward", start, end)
 
 
-@st.cache_data(ttl=figures.BASELINE_TTL_S, show_spinner=False)
+@st.cache_data(ttl=BASELINE_TTL_S, show_spinner=False)
 def read_baseline(store: Store, start: int, end: int) -> Baselines:
     """Ward-level baselines of a window (the same window in each of the previous weeks)."""
     return store.reader().baseline("ward", start, end)
@@ -155,8 +157,8 @@ def query_choice(param: str, label: str, options: dict[str, str], default: str) 
 def window_filter(role: Role) -> str:
     """Sidebar choice of the window of the tables, seeded from and mirrored into ?window=;
     partner and public choose among the fixed windows only."""
-    slugs = [w.slug for w in figures.windows_for(role, datetime.now(UTC))]
-    labels = {w.slug: w.label for w in figures.windows_for(role, datetime.now(UTC))}
+    slugs = [w.slug for w in windows_for(role, datetime.now(UTC))]
+    labels = {w.slug: w.label for w in windows_for(role, datetime.now(UTC))}
     default = DEFAULT_WINDOW[role.exact]
     state_key = f"{WINDOW_STATE}-{role.value}"
     if state_key not in st.session_state:
@@ -250,12 +252,12 @@ def load_live(
 
 
 def load_baselines(settings: Settings, window: Window) -> Baselines | None:
-    """The ward-level baselines of a window (cached ``figures.BASELINE_TTL_S``), or None."""
+    """The ward-level baselines of a window (cached ``above_normal.BASELINE_TTL_S``), or None."""
     return read_or_report(settings, lambda store: read_baseline(store, window.start, window.end))
 
 
 def show_unusual(window: Window, table: pd.DataFrame | None) -> pd.DataFrame:
-    """The areas-above-normal table (``figures.above_normal``); None: unreadable (the
+    """The areas-above-normal table (``dashboard.above_normal``); None: unreadable (the
     reason is already shown)."""
     st.subheader(f"Areas above normal — {window.label.lower()}")
     if table is None:
@@ -274,7 +276,7 @@ def show_unusual(window: Window, table: pd.DataFrame | None) -> pd.DataFrame:
 def show_above_normal(
     settings: Settings,
     window: Window,
-    now: figures.Cells,
+    now: Cells,
     sources: list[str],
     ward_names: WardNames,
     role: Role,
@@ -284,7 +286,7 @@ def show_above_normal(
     table = (
         None
         if baselines is None
-        else figures.above_normal(now, baselines, sources, ward_names, role)
+        else above_normal(now, baselines, sources, ward_names, role)
     )
     return show_unusual(window, table)
 

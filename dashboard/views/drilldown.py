@@ -10,10 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from aggregates.places import PLACE_LEVEL
-from dashboard import data, drilldown, figures
+from dashboard import data, drilldown, window_figures
 from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
-from dashboard.figures import Cells
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
@@ -29,6 +28,7 @@ from dashboard.ui import (
     whole_area,
     window_filter,
 )
+from dashboard.window_figures import Cells
 from geography.areas import Areas, load_areas
 from safer.settings import Settings
 
@@ -86,7 +86,7 @@ def areas_panel(
     role = who.role
     now = datetime.now(UTC)
     areas = load_areas(settings.partnership)
-    window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
+    window = {w.slug: w for w in window_figures.windows_for(role, now)}[window_slug]
     span = (window.start, window.end)
     detail = role.exact and ward != ALL_AREAS
     # one round trip: wards, and for the analyst in a ward its LSOAs and streets or places
@@ -95,9 +95,9 @@ def areas_panel(
     read_rows = read_or_report(settings, lambda store: read_level_windows(store, requests))
     if read_rows is None:
         return
-    wards = figures.cells_of(read_rows[0], sources)
-    lsoas = figures.cells_of(read_rows[1], sources) if detail else {}
-    places = figures.cells_of(read_rows[2], sources) if detail else {}
+    wards = window_figures.cells_of(read_rows[0], sources)
+    lsoas = window_figures.cells_of(read_rows[1], sources) if detail else {}
+    places = window_figures.cells_of(read_rows[2], sources) if detail else {}
     ward_pop = areas.ward_population()
     whole_total = drilldown.total(wards, None, role)
     whole = Parent(
@@ -119,7 +119,7 @@ def areas_panel(
             own_cells,
         )
     parents = [p for p in (own, whole) if p is not None]  # nearest first
-    st.caption(figures.window_caption(window) + ("" if role.exact else " " + SUM_CAVEAT))
+    st.caption(window_figures.window_caption(window) + ("" if role.exact else " " + SUM_CAVEAT))
     tables: list[tuple[str, pd.DataFrame]] = []
     if ward == ALL_AREAS:
         here = own or whole
@@ -224,14 +224,14 @@ def areas_panel(
         role,
         {
             "sources": data.sources_text(sources),
-            "window": figures.window_caption(window),
+            "window": window_figures.window_caption(window),
             "local authority": areas.authority_names.get(authority, "all"),
             "ward": areas.ward_name(ward) if ward != ALL_AREAS else "all",
             "lsoa": lsoa if detail else "all",
         },
         now,
         tables,
-        figures.caveats(role),
+        window_figures.caveats(role),
     )
     show_exports(export, "areas", _filters(sources, window_slug, authority, ward, lsoa))
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from aggregates.periods import Window
 from aggregates.places import PLACE_LEVEL
-from dashboard import data, figures, maps
+from dashboard import data, live, maps, window_figures
 from dashboard.disclosure import SUM_CAVEAT, Role
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
@@ -48,7 +48,7 @@ def show_kpis(snapshot: LiveSnapshot) -> None:
         column.metric(label, f"{value:,}", border=True)
 
 
-def show_window_kpis(kpis: list[figures.Kpi]) -> None:
+def show_window_kpis(kpis: list[live.Kpi]) -> None:
     st.subheader("Recent windows")
     for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
         # more incidents is the bad direction: red up, green down (the arrow is the non-colour cue)
@@ -60,7 +60,7 @@ def show_window_kpis(kpis: list[figures.Kpi]) -> None:
 
 def show_wards(table: pd.DataFrame, window: Window) -> None:
     st.subheader(f"Incidents by ward — {window.label.lower()}")
-    st.caption(figures.window_caption(window))
+    st.caption(window_figures.window_caption(window))
     if table.empty:
         st.info("No incidents for the selected sources in this window.")
         return
@@ -69,7 +69,7 @@ def show_wards(table: pd.DataFrame, window: Window) -> None:
 
 def show_categories(table: pd.DataFrame, window: Window) -> None:
     st.subheader(f"Incidents by category — {window.label.lower()}")
-    summary = figures.category_text(table)
+    summary = live.category_text(table)
     charted = table.dropna(subset=[data.INCIDENTS_COLUMN])
     if not charted.empty:
         st.bar_chart(
@@ -111,7 +111,7 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     role = who.role
     if not sources:
         return
-    window = {w.slug: w for w in figures.windows_for(role, datetime.now(UTC))}[window_slug]
+    window = {w.slug: w for w in window_figures.windows_for(role, datetime.now(UTC))}[window_slug]
     span = (window.start, window.end)
     # the analyst's map adds 250 m grid squares and street or place points (exact), read in
     # the same round trip
@@ -121,7 +121,8 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     if rows is None:
         return
     areas = load_areas(settings.partnership)
-    levels = maps.ward_levels(figures.cells_of(rows[0], sources), sorted(areas.ward_names), role)
+    ward_cells = window_figures.cells_of(rows[0], sources)
+    levels = maps.ward_levels(ward_cells, sorted(areas.ward_names), role)
     st.subheader(f"Map — {window.label.lower()}")
     lat, lon = maps.centre(areas)
     layers = [
@@ -133,7 +134,7 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
             line_width_min_pixels=0.5,
         )
     ]
-    squares = maps.grid_squares(figures.cells_of(rows[1], sources)) if role.exact else []
+    squares = maps.grid_squares(window_figures.cells_of(rows[1], sources)) if role.exact else []
     if squares:
         layers.append(
             _layer(
@@ -145,7 +146,7 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
                 line_width_min_pixels=0.5,
             )
         )
-    points = maps.place_points(figures.cells_of(rows[2], sources)) if role.exact else []
+    points = maps.place_points(window_figures.cells_of(rows[2], sources)) if role.exact else []
     if points:
         layers.append(
             _layer(
@@ -187,7 +188,7 @@ def live_panel(
     """Everything read from Redis; rerun by itself every refresh period."""
     role = who.role
     now = datetime.now(UTC)
-    plan = figures.live_plan(role, now, window_slug)
+    plan = live.live_plan(role, now, window_slug)
     selected = plan.selected
     read = load_live(settings, list(plan.spans))  # one round trip
     if read is None:
@@ -207,7 +208,7 @@ def live_panel(
         st.warning("No source selected: choose at least one in the sidebar.")
         return
     baselines = load_baselines(settings, plan.baseline_window)  # its own read, every 5 min
-    shown = figures.live_figures(
+    shown = live.live_figures(
         plan, rows, snapshot.latest, baselines, sources, ward_names, role, data.TICKER_ROWS
     )
     kpis = shown.kpis
@@ -226,17 +227,17 @@ def live_panel(
         role,
         {
             "sources": data.sources_text(sources),
-            "window": figures.window_caption(selected),
+            "window": window_figures.window_caption(selected),
         },
         now,
         [
-            ("Recent windows", figures.kpi_frame(kpis)),
+            ("Recent windows", live.kpi_frame(kpis)),
             ("Areas above normal", unusual),
             ("Incidents by ward", wards),
-            ("Incidents by category", figures.category_export(categories, role)),
+            ("Incidents by category", live.category_export(categories, role)),
             ("Latest incidents", ticker),
         ],
-        figures.caveats(role),
+        window_figures.caveats(role),
     )
     show_exports(export, "live", {"source": sources, "window": window_slug})
 
@@ -246,8 +247,8 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     record_view(settings, who, "live", {"source": sources, "window": window_slug})
     ward_names = load_areas(settings.partnership).ward_names
     forget_export("live")
-    live = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
-    live(settings, who, sources, window_slug, ward_names)
+    panel = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
+    panel(settings, who, sources, window_slug, ward_names)
     export_buttons(settings, who, "live")
     drawn = st.fragment(map_panel, run_every=MAP_REFRESH_S)
     drawn(settings, who, sources, window_slug)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, figures, profiles
+from dashboard import data, profiles, window_figures
 from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
@@ -43,7 +43,7 @@ def profiles_panel(
 ) -> None:
     role = who.role
     now = datetime.now(UTC)
-    window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
+    window = {w.slug: w for w in window_figures.windows_for(role, now)}[window_slug]
     span = ((window.start, window.end),)
 
     def read(store: Store) -> tuple[tuple[WindowRow, ...], Repeats]:
@@ -59,7 +59,7 @@ def profiles_panel(
     title = profiles.BREAKDOWNS[breakdown]
     st.subheader(f"{title} — {window.label.lower()}")
     st.caption(
-        figures.window_caption(window)
+        window_figures.window_caption(window)
         + ". Only what partners record; 'not recorded' values are not shown."
         + ("" if role.exact else " " + SUM_CAVEAT)
     )
@@ -94,12 +94,12 @@ def profiles_panel(
         role,
         {
             "sources": data.sources_text(sources),
-            "window": figures.window_caption(window),
+            "window": window_figures.window_caption(window),
             "breakdown": title,
         },
         now,
         tables,
-        figures.caveats(role),
+        window_figures.caveats(role),
     )
     show_exports(
         export,

@@ -1,52 +1,39 @@
-"""Window figures of the dashboard as each role may see them (pure: no Streamlit, no Redis).
+"""The Live page's figures as each role may see them (pure: no Streamlit, no Redis).
 
-The finest cells any role can see are (ward, category) counts of a window, read through
-``store.reader.StoreReader.windows``. Every figure shown — a KPI, a ward's total, a source
-column, a category — is a sum of such cells, disclosed with ``dashboard.disclosure``: exact
-for the analyst, protected (small cells imputed, then suppressed and rounded) for partner
-and public, so that no combination of figures recovers a count under 5.
+One refresh reads each KPI window with its week- and year-earlier twins and the chosen
+window (``LivePlan``), then computes everything the page shows from those rows
+(``live_figures``): the KPIs, the wards above normal (``dashboard.above_normal``), the ward
+and category tables of the chosen window and the latest incidents
+(``dashboard.incidents``). Every figure is a disclosed sum of (ward, category) cells
+(``dashboard.window_figures``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-from aggregates.periods import Window, fixed_windows, rolling_windows
-from aggregates.unusual import how_unusual
+from aggregates.periods import Window
+from dashboard.above_normal import above_normal
 from dashboard.data import (
     CATEGORY_COLUMN,
     INCIDENTS_COLUMN,
-    MISSING,
     TOTAL_COLUMN,
-    UNASSIGNED_WARD,
     WARD_COLUMN,
     category_label,
-    local_time,
     parse_sources,
     source_label,
     ward_label,
 )
-from dashboard.disclosure import SUM_CAVEAT, Role, Shown, disclose_sum
+from dashboard.disclosure import Role, Shown, disclose_sum
+from dashboard.incidents import ticker_frame
+from dashboard.window_figures import Cells, cells_of, windows_for
 from schemas.categories import CATEGORY_SOURCE
 from store.reader import Baseline, WindowRow
-
-Cells = dict[tuple[str, str], int]
-"""(ward, category) -> exact count in a window."""
-SENSITIVE_CATEGORIES = frozenset({"violent-crime"})
-"""police.uk's 'Violence and sexual offences': shown to partner and public like domestic
-abuse, by ward and day only."""
-WITHHELD = "withheld"
-
-
-def windows_for(role: Role, now: datetime) -> list[Window]:
-    return rolling_windows(now) if role.exact else fixed_windows(now)
-
 
 ANALYST_KPIS = ("1h", "24h", "7d")
 SHARED_KPIS = ("yesterday", "7d", "28d")  # partner and public: fixed windows
@@ -59,23 +46,6 @@ def kpi_slugs(role: Role) -> tuple[str, ...]:
 def comparison_spans(window: Window) -> list[tuple[int, int]]:
     """The window, a week earlier and 364 days earlier (weekdays align), as epoch hours."""
     return [w.span for w in (window, window.week_earlier(), window.year_earlier())]
-
-
-def cells_of(rows: Iterable[WindowRow], sources: Sequence[str]) -> Cells:
-    """(ward, category) counts of the selected sources (the rows of a ward-level window)."""
-    wanted = _categories_of(tuple(sources))
-    cells: Cells = {}
-    for row in rows:
-        if row.count and row.category in wanted:
-            key = (row.area, row.category)
-            cells[key] = cells.get(key, 0) + row.count
-    return cells
-
-
-@cache
-def _categories_of(sources: tuple[str, ...]) -> frozenset[str]:
-    """The categories of the given sources (``cells_of`` runs over tens of thousands of rows)."""
-    return frozenset(c for c, source in CATEGORY_SOURCE.items() if source.value in sources)
 
 
 def total(cells: Cells, role: Role) -> Shown:
@@ -114,19 +84,6 @@ def kpi_frame(kpis: Sequence[Kpi]) -> pd.DataFrame:
         [{"Window": k.label, "Incidents": k.value, "Compared with": k.help} for k in kpis],
         columns=["Window", "Incidents", "Compared with"],
     )
-
-
-def caveats(role: Role) -> list[str]:
-    """What a reader of these figures must know (shown with exports)."""
-    notes = [
-        "A window counts an event whose time lies wholly inside it; police.uk records give "
-        "only a month, so they appear in month-long and longer windows only.",
-        "Police records arrive weeks to months after the event: recent police figures are "
-        "provisional and grow.",
-    ]
-    if not role.exact:
-        notes.insert(0, SUM_CAVEAT)
-    return notes
 
 
 def _change(now: Shown, before: Shown) -> str | None:
@@ -200,110 +157,6 @@ def category_text(table: pd.DataFrame) -> str:
     return "Incidents by category, largest first — " + "; ".join(parts) + "."
 
 
-def sensitive(row: Mapping[str, Any]) -> bool:
-    return bool(row.get("domestic_abuse")) or row.get("category") in SENSITIVE_CATEGORIES
-
-
-def ticker_record(
-    row: Mapping[str, Any], ward_names: Mapping[str, str], role: Role
-) -> dict[str, str]:
-    """A latest-incidents row as ``role`` may see it: for roles other than analyst, domestic
-    abuse and violence and sexual offences show only their ward and day."""
-    ward = ward_label(row.get("ward") or UNASSIGNED_WARD, ward_names)
-    hidden = not role.restricted and sensitive(row)
-    occurred = local_time(row["occurred_start"])
-    received = local_time(row["received_at"])
-    return {
-        "Occurred (UK time)": occurred[:10] if hidden else occurred,
-        "Source": source_label(str(row["source"])),
-        "Category": category_label(str(row["category"])),
-        "Ward": ward,
-        "Place": WITHHELD if hidden else (row.get("place") or MISSING),
-        "Location type": WITHHELD
-        if hidden
-        else (str(row.get("location_type") or "").replace("-", " ").capitalize() or MISSING),
-        "Received (UK time)": received[:10] if hidden else received,
-    }
-
-
-def ticker_frame(
-    rows: Sequence[Mapping[str, Any]],
-    ward_names: Mapping[str, str],
-    sources: Sequence[str],
-    role: Role,
-    limit: int,
-) -> pd.DataFrame:
-    chosen = [r for r in rows if r.get("source") in sources][:limit]
-    records = [ticker_record(r, ward_names, role) for r in chosen]
-    columns = [
-        "Occurred (UK time)",
-        "Source",
-        "Category",
-        "Ward",
-        "Place",
-        "Location type",
-        "Received (UK time)",
-    ]
-    return pd.DataFrame(records, columns=columns)
-
-
-def window_caption(window: Window) -> str:
-    end = window.end_time - timedelta(minutes=1)
-    return f"{window.label}: {local_time(window.start_time)} to {local_time(end)} UK time"
-
-
-ABOVE_NORMAL_ROWS = 8
-
-
-def above_normal(
-    now: Cells,
-    baselines: Mapping[tuple[str, str], Baseline],
-    sources: Sequence[str],
-    ward_names: Mapping[str, str],
-    role: Role,
-    rows: int = ABOVE_NORMAL_ROWS,
-) -> pd.DataFrame:
-    """Wards furthest above their normal for this window: the window against the same
-    hour-of-week window in each of the previous weeks (``StoreReader.baseline``). Every
-    figure is a sum of (ward, category) cells disclosed for the role, and the verdict is
-    computed from the disclosed figures, so it reveals nothing the figures do not."""
-    wanted = set(sources)
-    weekly: dict[str, list[list[int]]] = {}
-    for (ward, category), baseline in baselines.items():
-        owner = CATEGORY_SOURCE.get(category)
-        if owner is not None and owner.value in wanted:
-            weekly.setdefault(ward, []).append(list(baseline.weeks))
-    current: dict[str, list[int]] = {}
-    for (ward, category), n in now.items():
-        owner = CATEGORY_SOURCE.get(category)
-        if owner is not None and owner.value in wanted:
-            current.setdefault(ward, []).append(n)
-    found = []
-    for ward in set(weekly) | set(current):
-        shown = disclose_sum(current.get(ward, []), role)
-        cells_by_week = list(zip(*weekly.get(ward, []), strict=True)) or [()]
-        past = [disclose_sum(week, role).value for week in cells_by_week]
-        usual = Baseline.of([0 if v is None else v for v in past])
-        unusual = how_unusual(0 if shown.value is None else shown.value, usual)
-        if unusual is None:
-            continue
-        label = ward_label(ward, ward_names)
-        found.append((-unusual.score, label, shown.text, f"{usual.mean:,.1f}", unusual.verdict))
-    found.sort()
-    return pd.DataFrame(
-        [
-            {WARD_COLUMN: w, "This window": s, "Usual (mean of past weeks)": u, "Verdict": v}
-            for _, w, s, u, v in found[:rows]
-        ],
-        columns=[WARD_COLUMN, "This window", "Usual (mean of past weeks)", "Verdict"],
-    )
-
-
-BASELINE_TTL_S = 300.0
-"""How long the Live page keeps a window's baseline: its previous weeks change only by late
-records, so it is read every 5 minutes, or when the window moves (a new cache key)."""
-
-
 @dataclass(frozen=True, slots=True)
 class LivePlan:
     """What one Live refresh reads: each KPI window with its week- and year-earlier
@@ -315,7 +168,7 @@ class LivePlan:
     @property
     def spans(self) -> tuple[tuple[int, int], ...]:
         compared = [span for w in self.kpi_windows for span in comparison_spans(w)]
-        return (*compared, (self.selected.start, self.selected.end))
+        return (*compared, self.selected.span)
 
     @property
     def baseline_window(self) -> Window:
