@@ -17,6 +17,7 @@ import pandas as pd
 
 from aggregates.hour_of_week import HOURS_PER_WEEK
 from aggregates.periods import Window, month_window
+from dashboard.data import ward_label
 from dashboard.disclosure import Role, disclose_sum
 from schemas.categories import CATEGORY_SOURCE
 
@@ -97,3 +98,42 @@ def busiest_text(weights: Sequence[float], role: Role, top: int = 5) -> str:
     else:
         parts = [f"{DAYS[i // 24]} {i % 24:02d}:00" for i in order]
     return "Busiest hours of the week, busiest first — " + "; ".join(parts) + "."
+
+
+# --- what the page shows ----------------------------------------------------------------
+
+
+def level_of(area: str | None) -> str:
+    """The profile level read: the whole area's (None) or its wards'."""
+    return "borough" if area is None else "ward"
+
+
+def place_name(area: str | None, ward_names: Mapping[str, str], whole: str) -> str:
+    """'the whole borough' (or partnership), or the ward's label."""
+    return f"the whole {whole}" if area is None else ward_label(area, ward_names)
+
+
+def too_few_text(role: Role) -> str:
+    """Shown in place of a pattern that ``enough`` withholds."""
+    if role.exact:
+        return "Too few incidents here for a pattern."
+    return (
+        "Too few incidents here for a pattern that can be shown outside the analyst role "
+        f"(fewer than {MIN_EVENTS})."
+    )
+
+
+def week_table(weights: Sequence[float], role: Role) -> pd.DataFrame:
+    """The heatmap's long table: expected incidents for the analyst (``grid``), bands for
+    the others (``banded``); its last column is what the colour shows."""
+    return grid(weights) if role.exact else banded(weights)
+
+
+def wide(table: pd.DataFrame) -> pd.DataFrame:
+    """A ``week_table`` as days by hours (the table under the chart, and the export)."""
+    return table.pivot(index="Day", columns="Hour", values=table.columns[-1]).reindex(list(DAYS))
+
+
+def export_caveats(text: str, role: Role) -> list[str]:
+    """The chart's text alternative, and outside the analyst role what the bands mean."""
+    return [text] if role.exact else [text, SHARED_CAVEAT]
