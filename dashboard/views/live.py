@@ -11,9 +11,8 @@ import pydeck as pdk
 import streamlit as st
 
 from aggregates.periods import Window
-from aggregates.places import PLACE_LEVEL
 from dashboard import data, live, maps, window_figures
-from dashboard.disclosure import SUM_CAVEAT, Role
+from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
@@ -29,7 +28,7 @@ from dashboard.ui import (
     show_unusual,
     window_filter,
 )
-from geography.areas import load_areas
+from geography.areas import Areas, load_areas
 from safer.settings import Settings
 from store.reader import (
     LiveSnapshot,
@@ -111,47 +110,46 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     role = who.role
     if not sources:
         return
-    window = {w.slug: w for w in window_figures.windows_for(role, datetime.now(UTC))}[window_slug]
-    span = (window.start, window.end)
-    # the analyst's map adds 250 m grid squares and street or place points (exact), read in
-    # the same round trip
-    drawn = ("ward", "cell", PLACE_LEVEL) if role.exact else ("ward",)
-    requests = tuple((level, span) for level in drawn)
+    window = window_figures.window_for(role, datetime.now(UTC), window_slug)
+    requests = tuple((level, window.span) for level in maps.levels_to_read(role))
     rows = read_or_report(settings, lambda store: read_level_windows(store, requests))
     if rows is None:
         return
     areas = load_areas(settings.partnership)
-    ward_cells = window_figures.cells_of(rows[0], sources)
-    levels = maps.ward_levels(ward_cells, sorted(areas.ward_names), role)
+    cells = [window_figures.cells_of(r, sources) for r in rows]
+    view = maps.map_view(cells, sorted(areas.ward_names), role)
     st.subheader(f"Map — {window.label.lower()}")
-    lat, lon = maps.centre(areas)
+    st.pydeck_chart(deck(settings, areas, view), height=420)
+    st.caption(maps.caption(view, areas.ward_names, role, MAP_REFRESH_S))
+
+
+def deck(settings: Settings, areas: Areas, view: maps.MapView) -> pdk.Deck:
+    """The map's layers: ward shading, then (analyst) grid squares and place dots."""
     layers = [
         _layer(
             "GeoJsonLayer",
-            maps.geojson(areas, levels, areas.ward_names),
+            maps.geojson(areas, view.levels, areas.ward_names),
             get_fill_color="properties.fill",
             get_line_color=[255, 255, 255],
             line_width_min_pixels=0.5,
         )
     ]
-    squares = maps.grid_squares(window_figures.cells_of(rows[1], sources)) if role.exact else []
-    if squares:
+    if view.squares:
         layers.append(
             _layer(
                 "PolygonLayer",
-                squares,
+                view.squares,
                 id="grid-squares",
                 get_polygon="polygon",
                 get_line_color=[17, 17, 17],
                 line_width_min_pixels=0.5,
             )
         )
-    points = maps.place_points(window_figures.cells_of(rows[2], sources)) if role.exact else []
-    if points:
+    if view.points:
         layers.append(
             _layer(
                 "ScatterplotLayer",
-                points,
+                view.points,
                 id="places",
                 get_position="position",
                 get_radius="radius",
@@ -161,24 +159,14 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
                 line_width_min_pixels=1,
             )
         )
-    deck = pdk.Deck(
+    lat, lon = maps.centre(areas)
+    return pdk.Deck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=10.3),
         # background tiles only when a style is set: the network may be closed
         map_provider="mapbox" if settings.map_style else None,
         map_style=settings.map_style or None,
         tooltip={"text": "{tooltip}"},
-    )
-    st.pydeck_chart(deck, height=420)
-    legend = " → ".join(maps.BANDS)
-    st.caption(
-        f"Wards by level, light to dark: {legend} (grey: none)"
-        + (f"; outlined squares: the {maps.GRID_M} m grid, by the same levels" if squares else "")
-        + ("; zoom in for streets and places: dots sized by their count" if points else "")
-        + ". Refreshes every "
-        f"{MAP_REFRESH_S:g} s. "
-        + ("Concentrations only, no numbers. " if role is Role.PUBLIC else "")
-        + maps.text_alternative(levels, areas.ward_names)
     )
 
 
