@@ -283,11 +283,7 @@ def show_above_normal(
 ) -> pd.DataFrame:
     """Wards furthest above their normal level in the window."""
     baselines = load_baselines(settings, window)
-    table = (
-        None
-        if baselines is None
-        else above_normal(now, baselines, sources, ward_names, role)
-    )
+    table = None if baselines is None else above_normal(now, baselines, sources, ward_names, role)
     return show_unusual(window, table)
 
 
