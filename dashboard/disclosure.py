@@ -110,13 +110,3 @@ def disclose_sum(cells: Iterable[int], role: Role) -> Shown:
         n += 1
     shown = disclose(total, role)
     return Shown(None, SMALL) if shown.suppressed and n > 1 else shown
-
-
-def change_text(now: int, before: int, role: Role) -> str | None:
-    """The change against an earlier window, as a role may see it: exact for the analyst;
-    for others the difference of the two disclosed figures, and nothing when either is
-    suppressed (a difference of rounded counts reveals no more than the counts)."""
-    a, b = disclose(now, role), disclose(before, role)
-    if a.value is None or b.value is None:
-        return None
-    return f"{a.value - b.value:+,}"

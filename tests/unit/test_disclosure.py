@@ -15,7 +15,6 @@ from dashboard.disclosure import (
     SMALL,
     Role,
     Shown,
-    change_text,
     disclose,
     disclose_sum,
     protected,
@@ -63,13 +62,6 @@ def test_rounding_is_to_the_nearest_multiple() -> None:
 def test_negative_counts_are_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         disclose(-1, Role.PARTNER)
-
-
-def test_changes_are_only_shown_between_unsuppressed_figures() -> None:
-    assert change_text(12, 3, Role.ANALYST) == "+9"
-    assert change_text(12, 3, Role.PARTNER) is None  # 3 is suppressed
-    assert change_text(12, 8, Role.PARTNER) == "+0"  # 10 and 10
-    assert change_text(23, 8, Role.PUBLIC) == "+15"  # 25 and 10
 
 
 # --- the attacker ------------------------------------------------------------------------
