@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from aggregates.periods import Window
+from aggregates.periods import YEAR_EARLIER_DAYS, Window
 from dashboard.above_normal import above_normal
 from dashboard.data import (
     CATEGORY_COLUMN,
@@ -68,7 +68,8 @@ def kpi(label: str, now: Cells, week: Cells, year: Cells, role: Role) -> Kpi:
     year_change = _change(shown, earlier)
     parts = [
         f"a week earlier: {before.text}" + (f" ({week_change})" if week_change else ""),
-        f"a year earlier (364 days): {earlier.text}" + (f" ({year_change})" if year_change else ""),
+        f"a year earlier ({YEAR_EARLIER_DAYS} days): {earlier.text}"
+        + (f" ({year_change})" if year_change else ""),
     ]
     return Kpi(
         label,
