@@ -16,10 +16,11 @@ by the real writer.
 Then it times what a Live refresh does on the server, for a partnership of one authority
 (Wirral), of six (a combined authority's size) and optionally of more, as analyst and as
 partner: ``StoreReader.live_view`` (the one round trip: snapshot, ticker, every KPI window
-with its comparisons, the chosen window), the baseline read (cached ``figures.BASELINE_TTL_S``: one
-refresh in a hundred at the default 3 s refresh) and ``figures.live_figures`` (every figure the
-page shows, disclosure control included). Streamlit's own drawing is not included. Target:
-p95 under 100 ms. Prints a table; ``--json`` adds machine-readable figures.
+with its comparisons, the chosen window), the baseline read (cached
+``above_normal.BASELINE_TTL_S``: one refresh in a hundred at the default 3 s refresh) and
+``live.live_figures`` (every figure the page shows, disclosure control included).
+Streamlit's own drawing is not included. Target: p95 under 100 ms. Prints a table;
+``--json`` adds machine-readable figures.
 
     .venv/bin/python bench/live_refresh.py                     # England-sized (about 10 min)
     .venv/bin/python bench/live_refresh.py --events 500000 --authorities 40   # quick look
@@ -63,7 +64,8 @@ from aggregates.buckets import (
 from aggregates.hashes import HashName, detail, totals
 from cli.stack import embedded
 from cli.stack.procs import free_port
-from dashboard import data, figures
+from dashboard import data, live
+from dashboard.above_normal import BASELINE_TTL_S
 from dashboard.disclosure import Role
 from feeds.simulator.generator import Simulator
 from geography.areas import load_areas
@@ -290,18 +292,18 @@ def time_refreshes(
     redis: Redis, keys: Keys, england: England, size: int, role: Role, refreshes: int
 ) -> Timing:
     """``refreshes`` Live refreshes as the server runs them, uncached: the one round trip,
-    the baseline on every ``figures.BASELINE_TTL_S / REFRESH_S``-th, then every figure."""
+    the baseline on every ``BASELINE_TTL_S / REFRESH_S``-th, then every figure."""
     authorities = england.partnership(size)
     reader = StoreReader(redis, keys, authorities)
     ward_names = {w: england.ward_names[w] for a in range(size) for w in england.wards[a]}
     sources = list(data.ALL_SOURCES)
-    every = max(1, round(figures.BASELINE_TTL_S / REFRESH_S))
+    every = max(1, round(BASELINE_TTL_S / REFRESH_S))
     latest = Settings().latest_incidents
     reads, baselines, computes, totals = [], [], [], []
     baseline = None
     for i in range(refreshes + 3):  # three warm-up refreshes are not counted
         started = time.perf_counter()
-        plan = figures.live_plan(role, datetime.now(UTC), "24h" if role.exact else "7d")
+        plan = live.live_plan(role, datetime.now(UTC), "24h" if role.exact else "7d")
         snapshot, rows = reader.live_view(latest, "ward", list(plan.spans), unplaced=False)
         read_done = time.perf_counter()
         if baseline is None or i % every == 0:
@@ -309,7 +311,7 @@ def time_refreshes(
             baseline = reader.baseline("ward", window.start, window.end)
             baselines.append((time.perf_counter() - read_done) * 1000)
         compute_start = time.perf_counter()
-        shown = figures.live_figures(
+        shown = live.live_figures(
             plan, rows, snapshot.latest, baseline, sources, ward_names, role, data.TICKER_ROWS
         )
         done = time.perf_counter()

@@ -20,12 +20,13 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from math import ceil
 from typing import Any, TextIO
 
 from aggregates.buckets import HOUR_S, day_bounds, day_of, epoch_hour, hour_start, month_bounds
 from aggregates.config import LEVELS, SEARCH, AggregationConfig
+from aggregates.periods import ROLLING, YEAR_EARLIER, rolling_window
 from geography.areas import Areas
 from safer.errors import SaferError
 from schemas.calendar import LONDON
@@ -33,8 +34,6 @@ from schemas.categories import CATEGORY_KIND, CATEGORY_SOURCE, KIND_SOURCE, Even
 
 Subparsers = Any  # argparse's private _SubParsersAction
 
-YEAR_EARLIER = timedelta(days=364)  # as store.reader: 52 weeks, weekdays align
-WINDOWS = ("1h", "24h", "7d", "28d", "ytd", "fytd")
 GROUPS = ("category", "source", "kind")
 FORMATS = ("json", "csv", "table")
 
@@ -82,30 +81,6 @@ class Window:
 
 def iso(ts: datetime) -> str:
     return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=LONDON)
-
-
-def rolling_window(name: str, now: datetime) -> tuple[datetime, datetime]:
-    """[start, end) of a named rolling window; every one ends at the end of now's hour.
-
-    ``Nh`` / ``Nd``: the N hours (N×24 hours) ending there; ``ytd``: from 1 January local
-    midnight; ``fytd``: from 1 April local midnight (UK financial year, Europe/London).
-    """
-    end = hour_start(epoch_hour(now) + 1)
-    today = now.astimezone(LONDON).date()
-    if name == "ytd":
-        return _local_midnight(date(today.year, 1, 1)), end
-    if name == "fytd":
-        year = today.year if today.month >= 4 else today.year - 1
-        return _local_midnight(date(year, 4, 1)), end
-    if name.endswith("h"):
-        return end - timedelta(hours=int(name[:-1])), end
-    if name.endswith("d"):
-        return end - timedelta(hours=24 * int(name[:-1])), end
-    raise QueryError(f"unknown window {name!r} (one of {', '.join(WINDOWS)})")
 
 
 def to_hours(start: datetime, end: datetime) -> Window:
@@ -169,7 +144,10 @@ def resolve_window(
     if window is not None:
         if start is not None or end is not None:
             raise QueryError("give either --window or --start and --end, not both")
-        start, end = rolling_window(window, now)
+        try:
+            start, end = rolling_window(window, now)  # aggregates.periods: the named windows
+        except ValueError as exc:
+            raise QueryError(str(exc)) from exc
     elif start is None or end is None:
         raise QueryError("give --window, or both --start and --end")
     return within_retention(to_hours(start, end), now, config, compare_year)
@@ -467,7 +445,7 @@ def register_query(sub: Subparsers) -> None:
     )
     c.add_argument("--level", required=True, choices=LEVELS, help="area level")
     when = c.add_mutually_exclusive_group()
-    when.add_argument("--window", choices=WINDOWS, help="a rolling window ending this hour")
+    when.add_argument("--window", choices=ROLLING, help="a rolling window ending this hour")
     when.add_argument("--start", type=parse_time, metavar="ISO", help="window start (inclusive)")
     c.add_argument("--end", type=parse_time, metavar="ISO", help="window end (exclusive)")
     c.add_argument("--by", choices=GROUPS, default="category", help="row key (default category)")

@@ -9,15 +9,17 @@ arbitrary start could be moved hour by hour to isolate single incidents.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
 
-from aggregates.buckets import epoch_hour
+from aggregates import periods
+from aggregates.periods import FIXED_BY_SLUG, Window
 from dashboard.data import ALL_SOURCES, category_label, source_label
-from dashboard.disclosure import FIXED_BY_SLUG, Role, disclose_sum
-from dashboard.figures import Cells, Window, ticker_frame
+from dashboard.disclosure import Role, disclose_sum
+from dashboard.incidents import ticker_frame
+from dashboard.window_figures import Cells
 from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_SOURCE
 
@@ -46,17 +48,12 @@ def briefing_window(now: datetime, role: Role, since: datetime | None = None) ->
     """The analyst's window from ``since`` (whole hours) to the end of the current hour;
     partner and public: yesterday."""
     if not role.exact:
-        start, end = FIXED_BY_SLUG["yesterday"].bounds(now)
-        label = f"Yesterday ({start.astimezone(LONDON):%a %d %b})"
-        return Window("yesterday", label, epoch_hour(start), epoch_hour(end))
+        yesterday = FIXED_BY_SLUG["yesterday"].window(now)
+        day = yesterday.start_time.astimezone(LONDON)
+        return yesterday.relabelled(f"Yesterday ({day:%a %d %b})")
     begin = since or default_since(now)
-    local = begin.astimezone(LONDON)
-    return Window(
-        "since",
-        f"Since {local:%a %d %b %H:%M}",
-        epoch_hour(begin),
-        max(epoch_hour(now) + 1, epoch_hour(begin) + 1),
-    )
+    label = f"Since {begin.astimezone(LONDON):%a %d %b %H:%M}"
+    return Window("since", label, *periods.since(begin, now))
 
 
 def since_from(day: date, at: time) -> datetime:
@@ -101,13 +98,11 @@ def notable(
 ) -> pd.DataFrame:
     """Notable incidents (``NOTABLE`` categories) of the latest-incidents list that occurred
     in the window, newest first, as the role may see them."""
-    start = datetime.fromtimestamp(window.start * 3600, UTC)
-    end = datetime.fromtimestamp(window.end * 3600, UTC)
     chosen = [
         r
         for r in rows
         if r.get("category") in NOTABLE
-        and start <= datetime.fromisoformat(str(r["occurred_start"])) < end
+        and window.contains(datetime.fromisoformat(str(r["occurred_start"])))
     ]
     return ticker_frame(chosen, ward_names, sources, role, limit=len(chosen) or 1)
 

@@ -13,9 +13,9 @@ Who sees what:
   figure a partner sees depends on the exact value of a count under 5, so no combination of
   figures can recover one; a total is off by at most 2 per small cell it holds (plus the
   rounding), and says so (``SUM_CAVEAT``).
-  Windows are the fixed ones of ``FIXED_WINDOWS`` only and end at the last local midnight,
-  so a refresh changes a partner's figures only when a day closes or late records arrive,
-  never one event at a time as they come in.
+  Windows are the fixed ones of ``aggregates.periods.FIXED_WINDOWS`` only and end at the
+  last local midnight, so a refresh changes a partner's figures only when a day closes or
+  late records arrive, never one event at a time as they come in.
 - **public**: additionally sees the map only as concentrations (banded, no numbers).
 
 ``tests/unit/test_disclosure.py`` plays an attacker who combines every figure a partner can
@@ -27,10 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from enum import StrEnum
-
-from schemas.calendar import LONDON
 
 THRESHOLD = 5
 """Counts from 1 to THRESHOLD - 1 are suppressed; others rounded to a multiple of ROUNDING."""
@@ -113,40 +110,3 @@ def disclose_sum(cells: Iterable[int], role: Role) -> Shown:
         n += 1
     shown = disclose(total, role)
     return Shown(None, SMALL) if shown.suppressed and n > 1 else shown
-
-
-def change_text(now: int, before: int, role: Role) -> str | None:
-    """The change against an earlier window, as a role may see it: exact for the analyst;
-    for others the difference of the two disclosed figures, and nothing when either is
-    suppressed (a difference of rounded counts reveals no more than the counts)."""
-    a, b = disclose(now, role), disclose(before, role)
-    if a.value is None or b.value is None:
-        return None
-    return f"{a.value - b.value:+,}"
-
-
-@dataclass(frozen=True, slots=True)
-class FixedWindow:
-    """A preset window ending at the last local midnight (``days`` whole local days)."""
-
-    slug: str
-    label: str
-    days: int
-
-    def bounds(self, now: datetime) -> tuple[datetime, datetime]:
-        """[start, end) as UTC-aware datetimes: whole local days up to today's midnight."""
-        today = now.astimezone(LONDON).date()
-        return _midnight(today - timedelta(days=self.days)), _midnight(today)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=LONDON)
-
-
-FIXED_WINDOWS: tuple[FixedWindow, ...] = (
-    FixedWindow("yesterday", "Yesterday", 1),
-    FixedWindow("7d", "Last 7 days", 7),
-    FixedWindow("28d", "Last 28 days", 28),
-    FixedWindow("365d", "Last 365 days", 365),
-)
-FIXED_BY_SLUG = {w.slug: w for w in FIXED_WINDOWS}

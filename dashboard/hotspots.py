@@ -11,15 +11,14 @@ few incidents would point at those incidents.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 
-from aggregates.buckets import epoch_hour
 from aggregates.hour_of_week import HOURS_PER_WEEK
+from aggregates.periods import Window, month_window
+from dashboard.data import ward_label
 from dashboard.disclosure import Role, disclose_sum
-from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_SOURCE
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -29,32 +28,13 @@ SHARED_CAVEAT = (
     f"Outside the analyst role hot-spot times show five bands, not numbers, and only for "
     f"patterns of at least {MIN_EVENTS} incidents in whole months."
 )
-SPANS = {"3m": ("Last 3 months", 3), "12m": ("Last 12 months", 12)}
 Profiles = Mapping[tuple[str, str], tuple[float, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    label: str
-    start: int  # epoch hours
-    end: int
-
-
-def span_for(slug: str, now: datetime, role: Role) -> Span:
-    """Whole months: the last N complete months, plus (analyst) the current month so far."""
-    label, months = SPANS[slug]
-    today = now.astimezone(LONDON).date()
-    index = today.year * 12 + today.month - 1
-    year, month = divmod(index - months, 12)
-    start = _month_start(year, month + 1)
-    this_month = _month_start(today.year, today.month)
-    if role.exact:
-        return Span(f"{label} and this month so far", epoch_hour(start), epoch_hour(now) + 1)
-    return Span(f"{label} (whole months)", epoch_hour(start), epoch_hour(this_month))
-
-
-def _month_start(year: int, month: int) -> datetime:
-    return datetime.combine(date(year, month, 1), datetime.min.time(), tzinfo=LONDON)
+def span_for(slug: str, now: datetime, role: Role) -> Window:
+    """Whole months (``aggregates.periods.MONTH_WINDOWS``): the last N complete months,
+    plus (analyst) the current month so far."""
+    return month_window(slug, now, so_far=role.exact)
 
 
 def selected_weights(
@@ -118,3 +98,42 @@ def busiest_text(weights: Sequence[float], role: Role, top: int = 5) -> str:
     else:
         parts = [f"{DAYS[i // 24]} {i % 24:02d}:00" for i in order]
     return "Busiest hours of the week, busiest first — " + "; ".join(parts) + "."
+
+
+# --- what the page shows ----------------------------------------------------------------
+
+
+def level_of(area: str | None) -> str:
+    """The profile level read: the whole area's (None) or its wards'."""
+    return "borough" if area is None else "ward"
+
+
+def place_name(area: str | None, ward_names: Mapping[str, str], whole: str) -> str:
+    """'the whole borough' (or partnership), or the ward's label."""
+    return f"the whole {whole}" if area is None else ward_label(area, ward_names)
+
+
+def too_few_text(role: Role) -> str:
+    """Shown in place of a pattern that ``enough`` withholds."""
+    if role.exact:
+        return "Too few incidents here for a pattern."
+    return (
+        "Too few incidents here for a pattern that can be shown outside the analyst role "
+        f"(fewer than {MIN_EVENTS})."
+    )
+
+
+def week_table(weights: Sequence[float], role: Role) -> pd.DataFrame:
+    """The heatmap's long table: expected incidents for the analyst (``grid``), bands for
+    the others (``banded``); its last column is what the colour shows."""
+    return grid(weights) if role.exact else banded(weights)
+
+
+def wide(table: pd.DataFrame) -> pd.DataFrame:
+    """A ``week_table`` as days by hours (the table under the chart, and the export)."""
+    return table.pivot(index="Day", columns="Hour", values=table.columns[-1]).reindex(list(DAYS))
+
+
+def export_caveats(text: str, role: Role) -> list[str]:
+    """The chart's text alternative, and outside the analyst role what the bands mean."""
+    return [text] if role.exact else [text, SHARED_CAVEAT]

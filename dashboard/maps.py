@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from aggregates.places import Place
+from aggregates.places import PLACE_LEVEL, Place
 from dashboard.disclosure import Role, disclose_sum
-from dashboard.figures import Cells
+from dashboard.window_figures import Cells
 from geography.areas import Areas
 from geography.bng import cell_bounds, to_wgs84
 from geography.boundaries import read_text
@@ -181,3 +182,45 @@ def text_alternative(
     if not busiest:
         return "Map of wards: no incidents in this window."
     return "Map of wards by level; busiest: " + ", ".join(busiest) + "."
+
+
+# --- what the Live page's map shows -----------------------------------------------------
+
+Levels = dict[str, tuple[int | None, str, str]]
+
+
+def levels_to_read(role: Role) -> tuple[str, ...]:
+    """The area levels the map reads in one round trip: wards, and for the analyst 250 m
+    grid squares and streets or places too (exact)."""
+    return ("ward", "cell", PLACE_LEVEL) if role.exact else ("ward",)
+
+
+@dataclass(frozen=True, slots=True)
+class MapView:
+    """What the map draws: each ward's level, and (analyst) grid squares and place points."""
+
+    levels: Levels
+    squares: list[dict[str, Any]]
+    points: list[dict[str, Any]]
+
+
+def map_view(cells: Sequence[Cells], wards: Sequence[str], role: Role) -> MapView:
+    """The map of a window from the cells of each level of ``levels_to_read``."""
+    return MapView(
+        ward_levels(cells[0], wards, role),
+        grid_squares(cells[1]) if role.exact else [],
+        place_points(cells[2]) if role.exact else [],
+    )
+
+
+def caption(view: MapView, names: Mapping[str, str], role: Role, refresh_s: float) -> str:
+    """The legend, how often the map refreshes, and the map in words."""
+    legend = " → ".join(BANDS)
+    return (
+        f"Wards by level, light to dark: {legend} (grey: none)"
+        + (f"; outlined squares: the {GRID_M} m grid, by the same levels" if view.squares else "")
+        + ("; zoom in for streets and places: dots sized by their count" if view.points else "")
+        + f". Refreshes every {refresh_s:g} s. "
+        + ("Concentrations only, no numbers. " if role is Role.PUBLIC else "")
+        + text_alternative(view.levels, names)
+    )

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from aggregates.periods import Window
 from dashboard.data import category_label, ward_label
-from dashboard.disclosure import Role, disclose_sum
+from dashboard.disclosure import SUM_CAVEAT, Role, disclose_sum
+from dashboard.window_figures import window_caption
 from schemas.categories import CATEGORY_SOURCE
 from store.reader import RepeatCounts, WindowRow
 
@@ -94,3 +96,23 @@ def repeats_table(
     ]
     frame = pd.DataFrame(records, columns=["Ward", *columns])
     return frame.sort_values(columns, ascending=False).reset_index(drop=True)
+
+
+def caption(window: Window, role: Role) -> str:
+    """Under the heading: the window, what is (not) shown and, outside the analyst role, how
+    figures are protected."""
+    return (
+        window_caption(window)
+        + ". Only what partners record; 'not recorded' values are not shown."
+        + ("" if role.exact else " " + SUM_CAVEAT)
+    )
+
+
+def chart_text(bars: pd.DataFrame) -> str:
+    """The bars (``chart_frame``) in words: 'Youth: 12; Adult: 30'."""
+    return "; ".join(f"{v}: {n}" for v, n in zip(bars["Value"], bars["Incidents"], strict=True))
+
+
+def chart_caption(title: str, text: str) -> str:
+    """The chart's caption and text alternative (every bar may be suppressed)."""
+    return f"{title}, all categories — {text or 'every figure suppressed'}."

@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from aggregates.buckets import DAY, MONTH, Bucket
+from aggregates.periods import year_earlier
 from dashboard.data import source_label
 from dashboard.disclosure import Role, disclose_sum
-from dashboard.figures import Cells, cells_of
+from dashboard.window_figures import Cells, cells_of
 from schemas.calendar import LONDON
 from store.reader import WindowRow
 
@@ -40,7 +41,7 @@ NOTE = {
 class Period:
     label: str
     buckets: tuple[Bucket, ...]  # the day or month buckets it sums
-    earlier: tuple[Bucket, ...]  # the same period a year earlier (364 days; months: 12)
+    earlier: tuple[Bucket, ...]  # the same a year earlier (``periods.year_earlier``; months: 12)
 
 
 def _day(d: date) -> Bucket:
@@ -64,7 +65,7 @@ def periods(
     last = today if to_today else today - timedelta(days=1)
     if grain == "day":
         days = [today - timedelta(days=i) for i in range(n, 0, -1)]
-        out = [Period(d.isoformat(), (_day(d),), (_day(d - timedelta(days=364)),)) for d in days]
+        out = [Period(d.isoformat(), (_day(d),), (_day(year_earlier(d)),)) for d in days]
         if to_today:
             out.append(_so_far(f"{today.isoformat()} (so far)", today, today))
         return out
@@ -100,7 +101,7 @@ def _so_far(label: str, first: date, last: date) -> Period:
     return Period(
         label,
         tuple(_day(d) for d in days),
-        tuple(_day(d - timedelta(days=364)) for d in days),
+        tuple(_day(year_earlier(d)) for d in days),
     )
 
 

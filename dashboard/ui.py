@@ -17,11 +17,14 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from aggregates.buckets import Bucket
-from dashboard import data, figures
+from aggregates.periods import Window
+from dashboard import data
+from dashboard.above_normal import BASELINE_TTL_S, above_normal
 from dashboard.access import AuditLog
 from dashboard.disclosure import Role
 from dashboard.exports import FORMATS, ExportView, render
 from dashboard.session import Viewer
+from dashboard.window_figures import Cells, windows_for
 from geography.areas import Areas
 from safer.errors import ConfigError
 from safer.runtime import tune_gc
@@ -120,7 +123,7 @@ def read_repeats(store: Store, start: int, end: int) -> dict[tuple[str, str], Re
     return store.reader().repeats("ward", start, end)
 
 
-@st.cache_data(ttl=figures.BASELINE_TTL_S, show_spinner=False)
+@st.cache_data(ttl=BASELINE_TTL_S, show_spinner=False)
 def read_baseline(store: Store, start: int, end: int) -> Baselines:
     """Ward-level baselines of a window (the same window in each of the previous weeks)."""
     return store.reader().baseline("ward", start, end)
@@ -154,8 +157,8 @@ def query_choice(param: str, label: str, options: dict[str, str], default: str) 
 def window_filter(role: Role) -> str:
     """Sidebar choice of the window of the tables, seeded from and mirrored into ?window=;
     partner and public choose among the fixed windows only."""
-    slugs = [w.slug for w in figures.windows_for(role, datetime.now(UTC))]
-    labels = {w.slug: w.label for w in figures.windows_for(role, datetime.now(UTC))}
+    slugs = [w.slug for w in windows_for(role, datetime.now(UTC))]
+    labels = {w.slug: w.label for w in windows_for(role, datetime.now(UTC))}
     default = DEFAULT_WINDOW[role.exact]
     state_key = f"{WINDOW_STATE}-{role.value}"
     if state_key not in st.session_state:
@@ -248,13 +251,13 @@ def load_live(
     )
 
 
-def load_baselines(settings: Settings, window: figures.Window) -> Baselines | None:
-    """The ward-level baselines of a window (cached ``figures.BASELINE_TTL_S``), or None."""
+def load_baselines(settings: Settings, window: Window) -> Baselines | None:
+    """The ward-level baselines of a window (cached ``above_normal.BASELINE_TTL_S``), or None."""
     return read_or_report(settings, lambda store: read_baseline(store, window.start, window.end))
 
 
-def show_unusual(window: figures.Window, table: pd.DataFrame | None) -> pd.DataFrame:
-    """The areas-above-normal table (``figures.above_normal``); None: unreadable (the
+def show_unusual(window: Window, table: pd.DataFrame | None) -> pd.DataFrame:
+    """The areas-above-normal table (``dashboard.above_normal``); None: unreadable (the
     reason is already shown)."""
     st.subheader(f"Areas above normal — {window.label.lower()}")
     if table is None:
@@ -272,19 +275,15 @@ def show_unusual(window: figures.Window, table: pd.DataFrame | None) -> pd.DataF
 
 def show_above_normal(
     settings: Settings,
-    window: figures.Window,
-    now: figures.Cells,
+    window: Window,
+    now: Cells,
     sources: list[str],
     ward_names: WardNames,
     role: Role,
 ) -> pd.DataFrame:
     """Wards furthest above their normal level in the window."""
     baselines = load_baselines(settings, window)
-    table = (
-        None
-        if baselines is None
-        else figures.above_normal(now, baselines, sources, ward_names, role)
-    )
+    table = None if baselines is None else above_normal(now, baselines, sources, ward_names, role)
     return show_unusual(window, table)
 
 

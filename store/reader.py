@@ -23,6 +23,7 @@ from aggregates.buckets import ALL_BUCKET, MONTH, Bucket, day_of, month_of
 from aggregates.contributions import PROFILE
 from aggregates.hashes import HashName, all_time, totals
 from aggregates.hour_of_week import HOURS_PER_WEEK, PROFILE_SCALE
+from aggregates.periods import WEEK_HOURS, YEAR_EARLIER_HOURS
 from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.categories import CATEGORY_SOURCE, Source
@@ -32,8 +33,6 @@ from store.read_scripts import ReadScripts, Request
 from store.replies import int_map, json_row, ms_time, number, text
 
 _SOURCE_OF = {category: source.value for category, source in CATEGORY_SOURCE.items()}
-YEAR_EARLIER_HOURS = 364 * 24  # 52 weeks: weekdays align
-WEEK_HOURS = 7 * 24
 BASELINE_WEEKS = 8
 REPEAT_KINDS = ("caller", "address")
 
@@ -293,7 +292,8 @@ class RepeatCounts:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """Mean and (population) standard deviation of a window's count over past weeks."""
+    """Mean and (population) standard deviation of a window's count over past weeks; how
+    unusual a count is against it is ``aggregates.unusual.how_unusual``."""
 
     weeks: tuple[int, ...]
     mean: float
@@ -306,10 +306,6 @@ class Baseline:
         mean = sum(counts) / len(counts)
         spread = math.sqrt(sum((n - mean) ** 2 for n in counts) / len(counts))
         return cls(tuple(counts), mean, spread)
-
-    def zscore(self, count: int) -> float | None:
-        """How unusual ``count`` is against this baseline (None when it never varies)."""
-        return None if self.stdev == 0 else (count - self.mean) / self.stdev
 
 
 def _window_rows(flat: list[Any], step: int = 3) -> tuple[WindowRow, ...]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
-from dashboard import briefing, data, figures
+from dashboard import briefing, data, window_figures
 from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
@@ -69,7 +69,7 @@ def briefing_panel(
     if read is None:
         return
     snapshot, rows = read
-    cells = figures.cells_of(rows[0], sources)
+    cells = window_figures.cells_of(rows[0], sources)
     st.subheader(window.label)
     st.caption(
         f"Prepared {data.local_time(now)} UK time for {role.value} use. "
@@ -105,7 +105,7 @@ def briefing_panel(
             ("Notable incidents", notable),
             ("Areas above normal", unusual),
         ],
-        figures.caveats(role),
+        window_figures.caveats(role),
     )
     show_exports(export, "briefing", {"source": sources, "since": window.label})
 

@@ -3,17 +3,13 @@ LSOA, street or place (analyst)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import pandas as pd
 import streamlit as st
 
-from aggregates.places import PLACE_LEVEL
-from dashboard import data, drilldown, figures
-from dashboard.disclosure import SUM_CAVEAT
+from dashboard import data, drilldown, window_figures
+from dashboard.disclosure import SUM_CAVEAT, Role
 from dashboard.exports import ExportView
-from dashboard.figures import Cells
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
@@ -34,7 +30,6 @@ from safer.settings import Settings
 
 LSOA_PARAM = "lsoa"
 AUTHORITY_PARAM = "la"
-TOP_PLACES = 15
 PLACES_CAVEAT = (
     "Streets and places are the controlled place names records carry (police.uk's "
     "anonymised 'On or near …' points); records without one count in their LSOA only."
@@ -56,22 +51,8 @@ def authority_filter(areas: Areas) -> str:
     return url_selectbox(AUTHORITY_PARAM, "Local authority", options, ALL_AREAS)
 
 
-Compared = tuple[Cells, str | None, Cells, str]
-"""What the categories and sources tables compare: the cells, the area (None: all of them),
-the parent's cells and the parent's name."""
-
-
-@dataclass(frozen=True, slots=True)
-class Parent:
-    """An area a ward is compared with: its name, its rate and its (ward, category) cells."""
-
-    name: str
-    rate: float | None
-    cells: Cells
-
-    @property
-    def rate_text(self) -> str:
-        return f"{self.name}: {self.rate or '—'}"
+def _chosen(value: str) -> str | None:
+    return None if value == ALL_AREAS else value
 
 
 def areas_panel(
@@ -86,154 +67,60 @@ def areas_panel(
     role = who.role
     now = datetime.now(UTC)
     areas = load_areas(settings.partnership)
-    window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
-    span = (window.start, window.end)
-    detail = role.exact and ward != ALL_AREAS
+    window = window_figures.window_for(role, now, window_slug)
+    chosen = drilldown.Choice(_chosen(authority), _chosen(ward), _chosen(lsoa))
+    choice = drilldown.resolved(areas, chosen)
+    detail = drilldown.detailed(role, choice.ward)
     # one round trip: wards, and for the analyst in a ward its LSOAs and streets or places
-    levels = ("ward", "lsoa", PLACE_LEVEL) if detail else ("ward",)
-    requests = tuple((level, span) for level in levels)
+    requests = tuple((level, window.span) for level in drilldown.levels_to_read(role, choice.ward))
     read_rows = read_or_report(settings, lambda store: read_level_windows(store, requests))
     if read_rows is None:
         return
-    wards = figures.cells_of(read_rows[0], sources)
-    lsoas = figures.cells_of(read_rows[1], sources) if detail else {}
-    places = figures.cells_of(read_rows[2], sources) if detail else {}
-    ward_pop = areas.ward_population()
-    whole_total = drilldown.total(wards, None, role)
-    whole = Parent(
-        areas.name or "the partnership",
-        drilldown.rate(whole_total, sum(ward_pop.values())),
-        wards,
-    )
-    if ward != ALL_AREAS:
-        authority = areas.ward_authority.get(ward, authority)
-    own: Parent | None = None  # the chosen (or the ward's) local authority, if several
-    if areas.combined and authority != ALL_AREAS:
-        own_wards = areas.authority_wards(authority)
-        own_cells = drilldown.within(wards, own_wards)
-        own = Parent(
-            areas.authority_names[authority],
-            drilldown.rate(
-                drilldown.total(own_cells, None, role), sum(ward_pop.get(w, 0) for w in own_wards)
-            ),
-            own_cells,
-        )
-    parents = [p for p in (own, whole) if p is not None]  # nearest first
-    st.caption(figures.window_caption(window) + ("" if role.exact else " " + SUM_CAVEAT))
-    tables: list[tuple[str, pd.DataFrame]] = []
-    if ward == ALL_AREAS:
-        here = own or whole
-        shown = drilldown.total(here.cells, None, role)
-        st.subheader(f"{here.name}: {shown.text} incidents")
-        st.caption(
-            "; ".join(
-                [f"{here.rate or '—'} per 1,000 residents"] + [p.rate_text for p in parents[1:]]
-            )
-        )
-        if areas.combined and own is None:
-            tables.append(
-                (
-                    "Local authorities",
-                    drilldown.area_table(
-                        drilldown.grouped(wards, areas.ward_authority),
-                        sorted(areas.authority_names),
-                        areas.authority_names,
-                        areas.authority_population(),
-                        role,
-                        (whole.name, whole.rate),
-                    ),
-                )
-            )
-        codes = sorted(areas.authority_wards(authority if own else None))  # zeros included
-        table = drilldown.area_table(
-            here.cells, codes, areas.ward_names, ward_pop, role, (here.name, here.rate)
-        )
-        tables.append(("Wards", table))
-        compared: Compared = (here.cells, None, whole.cells, whole.name)
-    else:
-        name = areas.ward_name(ward)
-        mine = drilldown.total(wards, ward, role)
-        ward_rate = drilldown.rate(mine, ward_pop.get(ward, 0))
-        nearest = parents[0]
-        if lsoa == ALL_AREAS or not detail:
-            st.subheader(f"{name}: {mine.text} incidents")
-            st.caption(
-                "; ".join(
-                    [f"{ward_rate or '—'} per 1,000 residents"] + [p.rate_text for p in parents]
-                )
-            )
-            compared = (wards, ward, nearest.cells, nearest.name)
-            if detail:
-                codes = sorted(a.code for a in areas.lsoas if a.ward_code == ward)
-                names = {a.code: a.name for a in areas.lsoas}
-                pops = {a.code: a.population for a in areas.lsoas}
-                tables.append(
-                    (
-                        "LSOAs",
-                        drilldown.area_table(lsoas, codes, names, pops, role, (name, ward_rate)),
-                    )
-                )
-                in_ward = {code: names[code] for code in codes}
-                tables.append(
-                    (
-                        f"Busiest streets and places (top {TOP_PLACES})",
-                        drilldown.places_table(places, in_ward, role, TOP_PLACES),
-                    )
-                )
-            else:
-                st.caption(
-                    "Outside the analyst role figures stop at wards (smaller areas would let "
-                    "small counts be worked out)."
-                )
-        else:
-            info = next(a for a in areas.lsoas if a.code == lsoa)
-            here_total = drilldown.total(lsoas, lsoa, role)
-            st.subheader(f"{info.name} ({lsoa}), in {name}: {here_total.text} incidents")
-            st.caption(
-                "; ".join(
-                    [
-                        f"{drilldown.rate(here_total, info.population) or '—'} per 1,000 residents",
-                        f"{name}: {ward_rate or '—'}",
-                    ]
-                    + [p.rate_text for p in parents]
-                )
-            )
-            ward_cells = drilldown.within(wards, {ward})
-            compared = (lsoas, lsoa, ward_cells, name)
-            tables.append(
-                ("Streets and places", drilldown.places_table(places, {lsoa: info.name}, role))
-            )
-    for title, table in tables:
-        st.markdown(f"**{title}**")
-        if table.empty:
-            st.caption("None in this window for the selected sources.")
-        else:
-            st.dataframe(table, hide_index=True, width="stretch")
-    if detail:
-        st.caption(PLACES_CAVEAT)
-    st.markdown("**Categories**")
-    kinds = drilldown.categories(*compared, role)
-    st.dataframe(kinds, hide_index=True, width="stretch")
-    tables.append(("Categories", kinds))
-    st.markdown("**Sources**")
-    by_source = drilldown.sources(*compared, role)
-    st.dataframe(by_source, hide_index=True, width="stretch")
-    tables.append(("Sources", by_source))
+    cells = [window_figures.cells_of(rows, sources) for rows in read_rows]
+    wards, lsoas, places = cells if len(cells) == 3 else (cells[0], {}, {})
+    view = drilldown.area_view(areas, role, choice, wards, lsoas, places)
+    st.caption(window_figures.window_caption(window) + ("" if role.exact else " " + SUM_CAVEAT))
+    tables = show_view(view, detail, role)
+    authority = choice.authority or ALL_AREAS
     export = ExportView(
         "Area drill-down",
         role,
         {
             "sources": data.sources_text(sources),
-            "window": figures.window_caption(window),
+            "window": window_figures.window_caption(window),
             "local authority": areas.authority_names.get(authority, "all"),
             "ward": areas.ward_name(ward) if ward != ALL_AREAS else "all",
             "lsoa": lsoa if detail else "all",
         },
         now,
         tables,
-        figures.caveats(role),
+        window_figures.caveats(role),
     )
     show_exports(export, "areas", _filters(sources, window_slug, authority, ward, lsoa))
+
+
+def show_view(view: drilldown.AreaView, detailed: bool, role: Role) -> drilldown.Tables:
+    """Draw the view; returns every table drawn, for the export."""
+    st.subheader(view.heading)
+    for caption in view.captions:
+        st.caption(caption)
+    tables = list(view.tables)
+    for title, table in tables:
+        st.markdown(f"**{title}**")
+        if table.empty:
+            st.caption("None in this window for the selected sources.")
+        else:
+            st.dataframe(table, hide_index=True, width="stretch")
+    if detailed:
+        st.caption(PLACES_CAVEAT)
+    for title, table in (
+        ("Categories", drilldown.categories(*view.compared, role)),
+        ("Sources", drilldown.sources(*view.compared, role)),
+    ):
+        st.markdown(f"**{title}**")
+        st.dataframe(table, hide_index=True, width="stretch")
+        tables.append((title, table))
+    return tables
 
 
 def _filters(

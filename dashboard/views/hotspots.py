@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
+from aggregates.periods import MONTH_WINDOWS
 from dashboard import data, hotspots
+from dashboard.disclosure import Role
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
@@ -42,59 +45,30 @@ def hotspots_panel(
     role = who.role
     now = datetime.now(UTC)
     span = hotspots.span_for(span_slug, now, role)
-    level = "borough" if area == ALL_AREAS else "ward"
+    chosen = None if area == ALL_AREAS else area
+    level = hotspots.level_of(chosen)
     profiles = read_or_report(
         settings, lambda store: read_profile(store, level, span.start, span.end)
     )
     if profiles is None:
         return
     weights, counts = hotspots.selected_weights(
-        profiles, None if area == ALL_AREAS else [area], sources
+        profiles, None if chosen is None else [chosen], sources
     )
-    place = f"the whole {whole}" if area == ALL_AREAS else data.ward_label(area, ward_names)
+    place = hotspots.place_name(chosen, ward_names, whole)
     st.subheader(f"When incidents happen — {place}")
     st.caption(
         f"{span.label}. Incidents known only as a time range are spread evenly over its "
         "hours (aoristic), never put at the midpoint."
     )
     if not hotspots.enough(counts, role):
-        st.info(
-            "Too few incidents here for a pattern"
-            + (
-                "."
-                if role.exact
-                else f" that can be shown outside the analyst role "
-                f"(fewer than {hotspots.MIN_EVENTS})."
-            )
-        )
+        st.info(hotspots.too_few_text(role))
         return
-    if role.exact:
-        table = hotspots.grid(weights)
-        colour = alt.Color("Incidents:Q", scale=alt.Scale(scheme="viridis"), title="Incidents")
-        tooltip = ["Day", "Hour", "Incidents"]
-    else:
-        table = hotspots.banded(weights)
-        colour = alt.Color(
-            "Level:O", scale=alt.Scale(domain=list(hotspots.BANDS), scheme="viridis"), title="Level"
-        )
-        tooltip = ["Day", "Hour", "Level"]
+    table = hotspots.week_table(weights, role)
     text = hotspots.busiest_text(weights, role)
-    chart = (
-        alt.Chart(table)
-        .mark_rect()
-        .encode(
-            x=alt.X("Hour:O", title="Hour of day (UK time)"),
-            y=alt.Y("Day:O", sort=list(hotspots.DAYS), title=None),
-            color=colour,
-            tooltip=tooltip,
-        )
-        .properties(height=260)
-    )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(heatmap(table, role), width="stretch")
     st.caption(text)
-    wide = table.pivot(index="Day", columns="Hour", values=table.columns[-1]).reindex(
-        list(hotspots.DAYS)
-    )
+    wide = hotspots.wide(table)
     with st.expander("The same as a table"):
         st.dataframe(wide, width="stretch")
     export = ExportView(
@@ -107,15 +81,39 @@ def hotspots_panel(
         },
         now,
         [("Hour of day by day of week", wide.reset_index())],
-        [text] if role.exact else [text, hotspots.SHARED_CAVEAT],
+        hotspots.export_caveats(text, role),
     )
     show_exports(export, "hotspots", {"source": sources, "span": span_slug, "area": area})
+
+
+def heatmap(table: pd.DataFrame, role: Role) -> alt.Chart:
+    """Hour of day by day of week, coloured by expected incidents (analyst) or band."""
+    if role.exact:
+        colour = alt.Color("Incidents:Q", scale=alt.Scale(scheme="viridis"), title="Incidents")
+        tooltip = ["Day", "Hour", "Incidents"]
+    else:
+        colour = alt.Color(
+            "Level:O", scale=alt.Scale(domain=list(hotspots.BANDS), scheme="viridis"), title="Level"
+        )
+        tooltip = ["Day", "Hour", "Level"]
+    chart: alt.Chart = (
+        alt.Chart(table)
+        .mark_rect()
+        .encode(
+            x=alt.X("Hour:O", title="Hour of day (UK time)"),
+            y=alt.Y("Day:O", sort=list(hotspots.DAYS), title=None),
+            color=colour,
+            tooltip=tooltip,
+        )
+        .properties(height=260)
+    )
+    return chart
 
 
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     areas = load_areas(settings.partnership)
     ward_names, whole = areas.ward_names, whole_area(areas)
-    spans = {slug: label for slug, (label, _) in hotspots.SPANS.items()}
+    spans = {slug: label for slug, (label, _) in MONTH_WINDOWS.items()}
     span_slug = query_choice(SPAN_PARAM, "Period", spans, "12m")
     area = area_filter(ward_names, f"Whole {whole}")
     record_view(settings, who, "hotspots", {"source": sources, "span": span_slug, "area": area})

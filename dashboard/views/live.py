@@ -10,9 +10,9 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from aggregates.places import PLACE_LEVEL
-from dashboard import data, figures, maps
-from dashboard.disclosure import SUM_CAVEAT, Role
+from aggregates.periods import Window
+from dashboard import data, live, maps, window_figures
+from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
@@ -28,7 +28,7 @@ from dashboard.ui import (
     show_unusual,
     window_filter,
 )
-from geography.areas import load_areas
+from geography.areas import Areas, load_areas
 from safer.settings import Settings
 from store.reader import (
     LiveSnapshot,
@@ -47,7 +47,7 @@ def show_kpis(snapshot: LiveSnapshot) -> None:
         column.metric(label, f"{value:,}", border=True)
 
 
-def show_window_kpis(kpis: list[figures.Kpi]) -> None:
+def show_window_kpis(kpis: list[live.Kpi]) -> None:
     st.subheader("Recent windows")
     for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
         # more incidents is the bad direction: red up, green down (the arrow is the non-colour cue)
@@ -57,18 +57,18 @@ def show_window_kpis(kpis: list[figures.Kpi]) -> None:
         column.caption(kpi.help)
 
 
-def show_wards(table: pd.DataFrame, window: figures.Window) -> None:
+def show_wards(table: pd.DataFrame, window: Window) -> None:
     st.subheader(f"Incidents by ward — {window.label.lower()}")
-    st.caption(figures.window_caption(window))
+    st.caption(window_figures.window_caption(window))
     if table.empty:
         st.info("No incidents for the selected sources in this window.")
         return
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-def show_categories(table: pd.DataFrame, window: figures.Window) -> None:
+def show_categories(table: pd.DataFrame, window: Window) -> None:
     st.subheader(f"Incidents by category — {window.label.lower()}")
-    summary = figures.category_text(table)
+    summary = live.category_text(table)
     charted = table.dropna(subset=[data.INCIDENTS_COLUMN])
     if not charted.empty:
         st.bar_chart(
@@ -110,46 +110,46 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     role = who.role
     if not sources:
         return
-    window = {w.slug: w for w in figures.windows_for(role, datetime.now(UTC))}[window_slug]
-    span = (window.start, window.end)
-    # the analyst's map adds 250 m grid squares and street or place points (exact), read in
-    # the same round trip
-    drawn = ("ward", "cell", PLACE_LEVEL) if role.exact else ("ward",)
-    requests = tuple((level, span) for level in drawn)
+    window = window_figures.window_for(role, datetime.now(UTC), window_slug)
+    requests = tuple((level, window.span) for level in maps.levels_to_read(role))
     rows = read_or_report(settings, lambda store: read_level_windows(store, requests))
     if rows is None:
         return
     areas = load_areas(settings.partnership)
-    levels = maps.ward_levels(figures.cells_of(rows[0], sources), sorted(areas.ward_names), role)
+    cells = [window_figures.cells_of(r, sources) for r in rows]
+    view = maps.map_view(cells, sorted(areas.ward_names), role)
     st.subheader(f"Map — {window.label.lower()}")
-    lat, lon = maps.centre(areas)
+    st.pydeck_chart(deck(settings, areas, view), height=420)
+    st.caption(maps.caption(view, areas.ward_names, role, MAP_REFRESH_S))
+
+
+def deck(settings: Settings, areas: Areas, view: maps.MapView) -> pdk.Deck:
+    """The map's layers: ward shading, then (analyst) grid squares and place dots."""
     layers = [
         _layer(
             "GeoJsonLayer",
-            maps.geojson(areas, levels, areas.ward_names),
+            maps.geojson(areas, view.levels, areas.ward_names),
             get_fill_color="properties.fill",
             get_line_color=[255, 255, 255],
             line_width_min_pixels=0.5,
         )
     ]
-    squares = maps.grid_squares(figures.cells_of(rows[1], sources)) if role.exact else []
-    if squares:
+    if view.squares:
         layers.append(
             _layer(
                 "PolygonLayer",
-                squares,
+                view.squares,
                 id="grid-squares",
                 get_polygon="polygon",
                 get_line_color=[17, 17, 17],
                 line_width_min_pixels=0.5,
             )
         )
-    points = maps.place_points(figures.cells_of(rows[2], sources)) if role.exact else []
-    if points:
+    if view.points:
         layers.append(
             _layer(
                 "ScatterplotLayer",
-                points,
+                view.points,
                 id="places",
                 get_position="position",
                 get_radius="radius",
@@ -159,24 +159,14 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
                 line_width_min_pixels=1,
             )
         )
-    deck = pdk.Deck(
+    lat, lon = maps.centre(areas)
+    return pdk.Deck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=10.3),
         # background tiles only when a style is set: the network may be closed
         map_provider="mapbox" if settings.map_style else None,
         map_style=settings.map_style or None,
         tooltip={"text": "{tooltip}"},
-    )
-    st.pydeck_chart(deck, height=420)
-    legend = " → ".join(maps.BANDS)
-    st.caption(
-        f"Wards by level, light to dark: {legend} (grey: none)"
-        + (f"; outlined squares: the {maps.GRID_M} m grid, by the same levels" if squares else "")
-        + ("; zoom in for streets and places: dots sized by their count" if points else "")
-        + ". Refreshes every "
-        f"{MAP_REFRESH_S:g} s. "
-        + ("Concentrations only, no numbers. " if role is Role.PUBLIC else "")
-        + maps.text_alternative(levels, areas.ward_names)
     )
 
 
@@ -186,7 +176,7 @@ def live_panel(
     """Everything read from Redis; rerun by itself every refresh period."""
     role = who.role
     now = datetime.now(UTC)
-    plan = figures.live_plan(role, now, window_slug)
+    plan = live.live_plan(role, now, window_slug)
     selected = plan.selected
     read = load_live(settings, list(plan.spans))  # one round trip
     if read is None:
@@ -206,7 +196,7 @@ def live_panel(
         st.warning("No source selected: choose at least one in the sidebar.")
         return
     baselines = load_baselines(settings, plan.baseline_window)  # its own read, every 5 min
-    shown = figures.live_figures(
+    shown = live.live_figures(
         plan, rows, snapshot.latest, baselines, sources, ward_names, role, data.TICKER_ROWS
     )
     kpis = shown.kpis
@@ -225,17 +215,17 @@ def live_panel(
         role,
         {
             "sources": data.sources_text(sources),
-            "window": figures.window_caption(selected),
+            "window": window_figures.window_caption(selected),
         },
         now,
         [
-            ("Recent windows", figures.kpi_frame(kpis)),
+            ("Recent windows", live.kpi_frame(kpis)),
             ("Areas above normal", unusual),
             ("Incidents by ward", wards),
-            ("Incidents by category", figures.category_export(categories, role)),
+            ("Incidents by category", live.category_export(categories, role)),
             ("Latest incidents", ticker),
         ],
-        figures.caveats(role),
+        window_figures.caveats(role),
     )
     show_exports(export, "live", {"source": sources, "window": window_slug})
 
@@ -245,8 +235,8 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     record_view(settings, who, "live", {"source": sources, "window": window_slug})
     ward_names = load_areas(settings.partnership).ward_names
     forget_export("live")
-    live = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
-    live(settings, who, sources, window_slug, ward_names)
+    panel = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
+    panel(settings, who, sources, window_slug, ward_names)
     export_buttons(settings, who, "live")
     drawn = st.fragment(map_panel, run_every=MAP_REFRESH_S)
     drawn(settings, who, sources, window_slug)

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, figures, profiles
-from dashboard.disclosure import SUM_CAVEAT
+from dashboard import data, profiles, window_figures
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
@@ -30,6 +29,7 @@ from safer.settings import Settings
 from store.reader import RepeatCounts, WindowRow
 
 Repeats = dict[tuple[str, str], RepeatCounts]
+Tables = list[tuple[str, pd.DataFrame]]
 BREAKDOWN_PARAM = "breakdown"
 
 
@@ -43,11 +43,10 @@ def profiles_panel(
 ) -> None:
     role = who.role
     now = datetime.now(UTC)
-    window = {w.slug: w for w in figures.windows_for(role, now)}[window_slug]
-    span = ((window.start, window.end),)
+    window = window_figures.window_for(role, now, window_slug)
 
     def read(store: Store) -> tuple[tuple[WindowRow, ...], Repeats]:
-        rows = read_windows(store, span, "ward", breakdown)[0]
+        rows = read_windows(store, (window.span,), "ward", breakdown)[0]
         if not role.restricted:  # restricted figures are never read for other roles
             return rows, {}
         return rows, read_repeats(store, window.start, window.end)
@@ -58,35 +57,10 @@ def profiles_panel(
     rows, repeats = found
     title = profiles.BREAKDOWNS[breakdown]
     st.subheader(f"{title} — {window.label.lower()}")
-    st.caption(
-        figures.window_caption(window)
-        + ". Only what partners record; 'not recorded' values are not shown."
-        + ("" if role.exact else " " + SUM_CAVEAT)
-    )
-    table = profiles.profile_table(rows, sources, role)
-    tables: list[tuple[str, pd.DataFrame]] = []
-    if table.empty:
-        st.info("Nothing recorded for this breakdown in this window.")
-    else:
-        bars = profiles.chart_frame(table)
-        text = "; ".join(f"{v}: {n}" for v, n in zip(bars["Value"], bars["Incidents"], strict=True))
-        if not bars.empty:
-            st.bar_chart(bars, x="Value", y="Incidents", horizontal=True, alt=text)
-        st.caption(f"{title}, all categories — {text or 'every figure suppressed'}.")
-        st.dataframe(table, hide_index=True, width="stretch")
-        tables.append((title, table))
+    st.caption(profiles.caption(window, role))
+    tables = show_profile(title, profiles.profile_table(rows, sources, role))
     if role.restricted:
-        st.subheader("Repeat callers and repeat locations (restricted)")
-        st.caption(
-            "Pseudonymised caller and location references seen at least twice (and three "
-            "or more times) in the window, per ward: counts only, never the references."
-        )
-        repeat_table = profiles.repeats_table(repeats, ward_names)
-        if repeat_table.empty:
-            st.info("No repeat callers or locations in this window.")
-        else:
-            st.dataframe(repeat_table, hide_index=True, width="stretch")
-            tables.append(("Repeat callers and locations", repeat_table))
+        tables += show_repeats(profiles.repeats_table(repeats, ward_names))
     if not tables:
         return
     export = ExportView(
@@ -94,18 +68,46 @@ def profiles_panel(
         role,
         {
             "sources": data.sources_text(sources),
-            "window": figures.window_caption(window),
+            "window": window_figures.window_caption(window),
             "breakdown": title,
         },
         now,
         tables,
-        figures.caveats(role),
+        window_figures.caveats(role),
     )
     show_exports(
         export,
         "profiles",
         {"source": sources, "window": window_slug, "breakdown": breakdown},
     )
+
+
+def show_profile(title: str, table: pd.DataFrame) -> Tables:
+    """The 'all categories' chart and the category by value table (none: a note)."""
+    if table.empty:
+        st.info("Nothing recorded for this breakdown in this window.")
+        return []
+    bars = profiles.chart_frame(table)
+    text = profiles.chart_text(bars)
+    if not bars.empty:
+        st.bar_chart(bars, x="Value", y="Incidents", horizontal=True, alt=text)
+    st.caption(profiles.chart_caption(title, text))
+    st.dataframe(table, hide_index=True, width="stretch")
+    return [(title, table)]
+
+
+def show_repeats(table: pd.DataFrame) -> Tables:
+    """Restricted (analyst): repeat callers and locations per ward."""
+    st.subheader("Repeat callers and repeat locations (restricted)")
+    st.caption(
+        "Pseudonymised caller and location references seen at least twice (and three "
+        "or more times) in the window, per ward: counts only, never the references."
+    )
+    if table.empty:
+        st.info("No repeat callers or locations in this window.")
+        return []
+    st.dataframe(table, hide_index=True, width="stretch")
+    return [("Repeat callers and locations", table)]
 
 
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import altair as alt
 import streamlit as st
 
-from dashboard import data, figures, trends
+from dashboard import data, trends, window_figures
 from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
@@ -76,7 +76,7 @@ def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str
         },
         now,
         [(f"{trends.GRAINS[grain]} series", shown)],
-        [trends.NOTE[grain], *figures.caveats(role)],
+        [trends.NOTE[grain], *window_figures.caveats(role)],
     )
     show_exports(export, "trends", {"source": sources, "grain": grain})
 

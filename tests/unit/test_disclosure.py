@@ -4,7 +4,6 @@ count by differencing every figure a partner can see (``dashboard.disclosure``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from itertools import product
 
 import pytest
@@ -13,17 +12,14 @@ from hypothesis import strategies as st
 
 from dashboard.disclosure import (
     FEWER,
-    FIXED_WINDOWS,
     SMALL,
     Role,
     Shown,
-    change_text,
     disclose,
     disclose_sum,
     protected,
     round_to,
 )
-from schemas.calendar import LONDON
 
 SHARED = (Role.PARTNER, Role.PUBLIC)
 UPPER = 80  # counts the attacker considers (every generated count is well below)
@@ -66,24 +62,6 @@ def test_rounding_is_to_the_nearest_multiple() -> None:
 def test_negative_counts_are_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         disclose(-1, Role.PARTNER)
-
-
-def test_changes_are_only_shown_between_unsuppressed_figures() -> None:
-    assert change_text(12, 3, Role.ANALYST) == "+9"
-    assert change_text(12, 3, Role.PARTNER) is None  # 3 is suppressed
-    assert change_text(12, 8, Role.PARTNER) == "+0"  # 10 and 10
-    assert change_text(23, 8, Role.PUBLIC) == "+15"  # 25 and 10
-
-
-def test_fixed_windows_end_at_the_last_local_midnight() -> None:
-    now = datetime(2026, 7, 14, 9, 30, tzinfo=UTC)  # 10:30 BST
-    for window in FIXED_WINDOWS:
-        start, end = window.bounds(now)
-        assert end.astimezone(LONDON) == datetime(2026, 7, 14, tzinfo=LONDON)
-        assert (end.astimezone(LONDON).date() - start.astimezone(LONDON).date()).days == (
-            window.days
-        )
-        assert window.bounds(datetime(2026, 7, 14, 22, 59, tzinfo=UTC)) == (start, end)
 
 
 # --- the attacker ------------------------------------------------------------------------

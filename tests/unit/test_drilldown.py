@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from aggregates.places import Place
 from dashboard import drilldown
 from dashboard.disclosure import FEWER, SMALL, Role, Shown
+from geography.areas import load_areas
+from tests.data_files import DATA
 
 CELLS = {("W1", "burglary"): 12, ("W1", "drugs"): 3, ("W2", "burglary"): 2}
 NAMES = {"W1": "North", "W2": "South", "W3": "East"}
@@ -147,3 +150,93 @@ def test_sources_are_disclosed_sums_of_their_category_cells() -> None:
         "Council": "5",
         "Fire": "0",
     }
+
+
+# --- what the page shows for a choice (``drilldown.area_view``) --------------------------
+
+WIRRAL_AREAS = load_areas()  # one authority
+BIRK, BEB = "E05000956", "E05000954"
+BIRK_LSOA = "E01007126"  # Wirral 016A, 1,858 residents
+WARD_CELLS = {(BIRK, "burglary"): 7, (BEB, "drugs"): 2}
+LSOA_CELLS = {(BIRK_LSOA, "burglary"): 4, ("E01007127", "burglary"): 3}
+GRANGE_ROAD = Place(BIRK_LSOA, (53.395, -3.019), "On or near Grange Road")
+PLACE_CELLS = {(GRANGE_ROAD.code, "burglary"): 4}
+
+
+def choice(
+    ward: str | None = None, lsoa: str | None = None, authority: str | None = None
+) -> drilldown.Choice:
+    return drilldown.resolved(WIRRAL_AREAS, drilldown.Choice(authority, ward, lsoa))
+
+
+def test_only_the_analyst_in_a_ward_reads_below_wards() -> None:
+    assert drilldown.levels_to_read(Role.ANALYST, BIRK) == ("ward", "lsoa", "place")
+    assert drilldown.levels_to_read(Role.ANALYST, None) == ("ward",)
+    assert drilldown.levels_to_read(Role.PARTNER, BIRK) == ("ward",)
+    assert choice(BIRK).authority == "E08000015"  # a ward's own authority
+    assert choice().authority is None
+
+
+def test_the_whole_borough_lists_its_wards_against_itself() -> None:
+    view = drilldown.area_view(WIRRAL_AREAS, Role.ANALYST, choice(), WARD_CELLS, {}, {})
+    assert view.heading == "Wirral: 9 incidents"
+    assert len(view.captions) == 1
+    assert view.captions[0].endswith("per 1,000 residents")
+    ((title, wards),) = view.tables
+    assert title == "Wards"
+    assert len(wards) == len(WIRRAL_AREAS.ward_names)  # zeros included
+    assert wards.iloc[0]["Area"] == f"Birkenhead and Tranmere ({BIRK})"
+    assert view.compared == (WARD_CELLS, None, WARD_CELLS, "Wirral")
+
+
+def test_a_ward_goes_down_to_lsoas_and_places_for_the_analyst_only() -> None:
+    cells = (WARD_CELLS, LSOA_CELLS, PLACE_CELLS)
+    exact = drilldown.area_view(WIRRAL_AREAS, Role.ANALYST, choice(BIRK), *cells)
+    assert exact.heading == "Birkenhead and Tranmere: 7 incidents"
+    assert "; Wirral: " in exact.captions[0]
+    assert [title for title, _ in exact.tables] == [
+        "LSOAs",
+        "Busiest streets and places (top 15)",
+    ]
+    assert exact.tables[1][1].iloc[0]["Street or place"] == "On or near Grange Road"
+    assert exact.compared == (WARD_CELLS, BIRK, WARD_CELLS, "Wirral")
+    shared = drilldown.area_view(WIRRAL_AREAS, Role.PARTNER, choice(BIRK), WARD_CELLS, {}, {})
+    assert shared.heading == "Birkenhead and Tranmere: 5 incidents"
+    assert shared.captions[1] == drilldown.WARDS_ONLY
+    assert shared.tables == []
+
+
+def test_an_lsoa_is_compared_with_its_ward() -> None:
+    cells = (WARD_CELLS, LSOA_CELLS, PLACE_CELLS)
+    view = drilldown.area_view(WIRRAL_AREAS, Role.ANALYST, choice(BIRK, BIRK_LSOA), *cells)
+    assert view.heading == f"Wirral 016A ({BIRK_LSOA}), in Birkenhead and Tranmere: 4 incidents"
+    rates = view.captions[0].split("; ")
+    assert rates[0] == "2.15 per 1,000 residents"  # 4 of 1,858
+    assert rates[1].startswith("Birkenhead and Tranmere: ")
+    assert rates[2].startswith("Wirral: ")
+    assert [title for title, _ in view.tables] == ["Streets and places"]
+    assert view.compared == (
+        LSOA_CELLS,
+        BIRK_LSOA,
+        {(BIRK, "burglary"): 7},
+        "Birkenhead and Tranmere",
+    )
+
+
+def test_a_partnership_of_several_authorities_compares_with_the_nearest_first() -> None:
+    region = load_areas(DATA / "liverpool_city_region.toml")
+    liverpool, canning = "E08000012", "E05015285"
+    cells = {(canning, "burglary"): 12, (BEB, "drugs"): 3}
+    whole = drilldown.area_view(
+        region, Role.ANALYST, drilldown.Choice(None, None, None), cells, {}, {}
+    )
+    assert [title for title, _ in whole.tables] == ["Local authorities", "Wards"]
+    city = drilldown.resolved(region, drilldown.Choice(liverpool, None, None))
+    own = drilldown.area_view(region, Role.ANALYST, city, cells, {}, {})
+    assert own.heading == "Liverpool: 12 incidents"
+    assert own.captions[0].split("; ")[1].startswith("Liverpool City Region: ")
+    assert [title for title, _ in own.tables] == ["Wards"]
+    ward = drilldown.resolved(region, drilldown.Choice(None, canning, None))
+    assert ward.authority == liverpool
+    view = drilldown.area_view(region, Role.PARTNER, ward, cells, {}, {})
+    assert view.compared[2:] == ({(canning, "burglary"): 12}, "Liverpool")

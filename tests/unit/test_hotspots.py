@@ -64,3 +64,25 @@ def test_spans_are_whole_months_outside_the_analyst_role() -> None:
     assert shared.end == epoch_hour(datetime(2026, 3, 1, tzinfo=UTC))
     analyst = hotspots.span_for("3m", NOW, Role.ANALYST)
     assert (analyst.start, analyst.end) == (shared.start, epoch_hour(NOW) + 1)
+
+
+def test_what_the_page_shows_per_role() -> None:
+    """The whole area reads the borough profile, a ward its own; the analyst's heatmap is
+    in incidents, the others' in bands, and a withheld pattern says why."""
+    assert (hotspots.level_of(None), hotspots.level_of("E05000954")) == ("borough", "ward")
+    wards = {"E05000954": "Bebington"}
+    assert hotspots.place_name(None, wards, "borough") == "the whole borough"
+    assert hotspots.place_name("E05000954", wards, "borough") == "Bebington (E05000954)"
+    assert hotspots.too_few_text(Role.ANALYST) == "Too few incidents here for a pattern."
+    assert hotspots.too_few_text(Role.PUBLIC).endswith(
+        "that can be shown outside the analyst role (fewer than 20)."
+    )
+    weights, _ = hotspots.selected_weights(PROFILES, None, ["police"])
+    exact = hotspots.wide(hotspots.week_table(weights, Role.ANALYST))
+    assert list(exact.index) == list(hotspots.DAYS)
+    assert exact.shape == (7, 24)
+    assert exact.loc["Friday", "22"] == 30.0
+    shared = hotspots.wide(hotspots.week_table(weights, Role.PARTNER))
+    assert shared.loc["Friday", "22"] == "busiest"
+    assert hotspots.export_caveats("text", Role.ANALYST) == ["text"]
+    assert hotspots.export_caveats("text", Role.PARTNER) == ["text", hotspots.SHARED_CAVEAT]

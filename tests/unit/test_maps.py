@@ -80,3 +80,25 @@ def test_place_points_are_each_point_sized_in_metres_by_its_count() -> None:
     }
     (only,) = maps.place_points(crowded)  # several names at one point: one dot, every count
     assert only["tooltip"] == "On or near D; On or near C and 2 more: busiest (10)"
+
+
+def test_the_map_per_role_and_its_caption() -> None:
+    """Only the analyst's map reads and draws grid squares and place dots; the caption
+    names what is drawn, and the public's says there are no numbers."""
+    assert maps.levels_to_read(Role.ANALYST) == ("ward", "cell", "place")
+    assert maps.levels_to_read(Role.PUBLIC) == ("ward",)
+    here = grid_cell(53.3900, -3.0200)
+    analyst = maps.map_view([CELLS, {(here, "burglary"): 4}, {}], WARDS, Role.ANALYST)
+    assert len(analyst.squares) == 1
+    assert analyst.points == []
+    text = maps.caption(analyst, AREAS.ward_names, Role.ANALYST, 30.0)
+    assert text.startswith(
+        "Wards by level, light to dark: quietest → quieter → middle → busier → busiest "
+        "(grey: none); outlined squares: the 250 m grid, by the same levels. Refreshes every "
+        "30 s. Map of wards by level; busiest: Birkenhead and Tranmere (7)."
+    )
+    public = maps.map_view([CELLS], WARDS, Role.PUBLIC)
+    assert (public.squares, public.points) == ([], [])
+    shown = maps.caption(public, AREAS.ward_names, Role.PUBLIC, 30.0)
+    assert "squares" not in shown
+    assert "Refreshes every 30 s. Concentrations only, no numbers. Map of wards" in shown

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from aggregates.periods import Window
 from dashboard import profiles
-from dashboard.disclosure import FEWER, Role
+from dashboard.disclosure import FEWER, SUM_CAVEAT, Role
 from store.reader import RepeatCounts, WindowRow
 
 ROWS = (
@@ -49,3 +50,25 @@ def test_repeats_table_counts_only() -> None:
         "Repeat locations (3+)": 0,
     }
     assert len(table) == 2
+
+
+def test_the_chart_in_words_leaves_suppressed_values_out() -> None:
+    """The 'all categories' bars in words; when every figure is suppressed, it says so."""
+    exact = profiles.chart_frame(profiles.profile_table(ROWS, ["council"], Role.ANALYST))
+    assert profiles.chart_text(exact) == "Adult: 1; Youth: 8"
+    assert profiles.chart_caption("Youth or adult", profiles.chart_text(exact)) == (
+        "Youth or adult, all categories — Adult: 1; Youth: 8."
+    )
+    small = profiles.profile_table(ROWS[1:3], ["council"], Role.PUBLIC)  # 2 and 1
+    assert profiles.chart_text(profiles.chart_frame(small)) == ""
+    assert profiles.chart_caption("Youth or adult", "") == (
+        "Youth or adult, all categories — every figure suppressed."
+    )
+
+
+def test_the_caption_names_the_window_and_the_protection() -> None:
+    window = Window("7d", "Last 7 days", 493_000, 493_168)
+    exact = profiles.caption(window, Role.ANALYST)
+    assert exact.startswith("Last 7 days: ")
+    assert exact.endswith(". Only what partners record; 'not recorded' values are not shown.")
+    assert profiles.caption(window, Role.PARTNER).endswith(SUM_CAVEAT)

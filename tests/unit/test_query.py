@@ -20,7 +20,6 @@ from cli.query import (
     parse_time,
     register_query,
     resolve_window,
-    rolling_window,
     shape_rows,
     table_cell,
     to_hours,
@@ -96,37 +95,6 @@ def test_local_day_across_fall_back_is_25_hours() -> None:
     )
     assert bounds(window) == (utc(2024, 10, 26, 23), utc(2024, 10, 28, 0))
     assert window.end - window.start == 25
-
-
-def test_rolling_hours_end_at_the_end_of_the_current_hour() -> None:
-    """1h is the current hour; 24h, 7d and 28d are whole hours ending with it."""
-    end = utc(2025, 6, 10, 15)
-    assert rolling_window("1h", NOW) == (utc(2025, 6, 10, 14), end)
-    assert rolling_window("24h", NOW) == (utc(2025, 6, 9, 15), end)
-    assert rolling_window("7d", NOW) == (end - timedelta(hours=168), end)
-    assert rolling_window("28d", NOW) == (end - timedelta(hours=672), end)
-
-
-def test_rolling_days_are_hours_across_a_clock_change() -> None:
-    """7d across the March change is 168 hours, not 7 local days."""
-    now = utc(2025, 4, 2, 9, 5)
-    start, end = rolling_window("7d", now)
-    assert (end - start, end) == (timedelta(hours=168), utc(2025, 4, 2, 10))
-
-
-def test_ytd_starts_at_local_new_year() -> None:
-    """ytd starts at 1 January 00:00 Europe/London (GMT, so 00:00 UTC)."""
-    assert rolling_window("ytd", NOW) == (utc(2025, 1, 1), utc(2025, 6, 10, 15))
-    late = utc(2025, 12, 31, 23, 30)  # still 2025 in London
-    assert rolling_window("ytd", late)[0] == utc(2025, 1, 1)
-
-
-def test_fytd_starts_at_local_first_of_april() -> None:
-    """fytd starts at 1 April 00:00 BST (31 March 23:00 UTC) of the current UK financial year."""
-    assert rolling_window("fytd", NOW)[0] == utc(2025, 3, 31, 23)
-    assert rolling_window("fytd", utc(2025, 2, 14, 12))[0] == utc(2024, 3, 31, 23)
-    just_after = utc(2025, 3, 31, 23, 30)  # 00:30 BST on 1 April: the new year
-    assert rolling_window("fytd", just_after) == (utc(2025, 3, 31, 23), utc(2025, 4, 1, 0))
 
 
 def test_window_beyond_hourly_retention_rounds_to_local_days() -> None:

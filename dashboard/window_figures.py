@@ -1,0 +1,72 @@
+"""What every page shares about a window's figures (pure: no Streamlit, no Redis).
+
+The finest cells any role can see are (ward, category) counts of a window, read through
+``store.reader.StoreReader.windows``. Every figure shown — a KPI, a ward's total, a source
+column, a category — is a sum of such cells, disclosed with ``dashboard.disclosure``: exact
+for the analyst, protected (small cells imputed, then suppressed and rounded) for partner
+and public, so that no combination of figures recovers a count under 5.
+
+The windows are ``aggregates.periods``'s: the analyst chooses among the rolling windows up
+to the end of the current hour, partner and public among the fixed whole-day ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from functools import cache
+
+from aggregates.periods import Window, fixed_windows, rolling_windows
+from dashboard.data import local_time
+from dashboard.disclosure import SUM_CAVEAT, Role
+from schemas.categories import CATEGORY_SOURCE
+from store.reader import WindowRow
+
+Cells = dict[tuple[str, str], int]
+"""(ward, category) -> exact count in a window."""
+
+
+def windows_for(role: Role, now: datetime) -> list[Window]:
+    """The windows ``role`` may choose: rolling for the analyst, fixed for the others."""
+    return rolling_windows(now) if role.exact else fixed_windows(now)
+
+
+def window_for(role: Role, now: datetime, slug: str) -> Window:
+    """The window named ``slug`` among ``role``'s (``KeyError`` if not one of them)."""
+    return {w.slug: w for w in windows_for(role, now)}[slug]
+
+
+def cells_of(rows: Iterable[WindowRow], sources: Sequence[str]) -> Cells:
+    """(ward, category) counts of the selected sources (the rows of a ward-level window)."""
+    wanted = _categories_of(tuple(sources))
+    cells: Cells = {}
+    for row in rows:
+        if row.count and row.category in wanted:
+            key = (row.area, row.category)
+            cells[key] = cells.get(key, 0) + row.count
+    return cells
+
+
+@cache
+def _categories_of(sources: tuple[str, ...]) -> frozenset[str]:
+    """The categories of the given sources (``cells_of`` runs over tens of thousands of rows)."""
+    return frozenset(c for c, source in CATEGORY_SOURCE.items() if source.value in sources)
+
+
+def window_caption(window: Window) -> str:
+    """'Last 7 days: 2026-06-23 00:00 to 2026-06-29 23:59 UK time' (the last minute in it)."""
+    end = window.end_time - timedelta(minutes=1)
+    return f"{window.label}: {local_time(window.start_time)} to {local_time(end)} UK time"
+
+
+def caveats(role: Role) -> list[str]:
+    """What a reader of these figures must know (shown with exports)."""
+    notes = [
+        "A window counts an event whose time lies wholly inside it; police.uk records give "
+        "only a month, so they appear in month-long and longer windows only.",
+        "Police records arrive weeks to months after the event: recent police figures are "
+        "provisional and grow.",
+    ]
+    if not role.exact:
+        notes.insert(0, SUM_CAVEAT)
+    return notes
