@@ -12,16 +12,18 @@ from aggregates.config import AggregationConfig
 from cli.query import (
     Figure,
     Query,
-    QueryError,
-    Window,
     columns,
     grouped,
     is_provisional,
-    parse_time,
     register_query,
-    resolve_window,
     shape_rows,
     table_cell,
+)
+from cli.query_window import (
+    QueryError,
+    Window,
+    parse_time,
+    resolve_window,
     to_hours,
     within_retention,
 )
