@@ -30,6 +30,7 @@ class BatchSender:
         self._producer = producer
         self._builders: dict[tuple[str, int], Any] = {}
         self._pending: list[asyncio.Future[Any]] = []
+        self._counts: list[int] = []
         self._partitions: dict[str, int] = {}
 
     async def add(self, topic: str, key: bytes | None, value: bytes) -> None:
@@ -45,15 +46,23 @@ class BatchSender:
             builder = self._builders[topic, partition] = self._producer.create_batch()
             builder.append(key=key, value=value, timestamp=None)  # a first record always fits
 
-    async def flush(self) -> None:
+    async def flush(self) -> dict[tuple[str, int], int]:
+        """Send what is collected and wait for every delivery; returns per (topic, partition)
+        the end of what was delivered (one past its last offset)."""
         builders, self._builders = self._builders, {}
         for (topic, partition), builder in builders.items():
             await self._send(topic, partition, builder)
         pending, self._pending = self._pending, []
-        for future in pending:
-            await future
+        counts, self._counts = self._counts, []
+        ends: dict[tuple[str, int], int] = {}
+        for future, count in zip(pending, counts, strict=True):
+            delivered = await future
+            where = (delivered.topic, delivered.partition)
+            ends[where] = max(ends.get(where, 0), delivered.offset + count)
+        return ends
 
     async def _send(self, topic: str, partition: int, builder: Any) -> None:
+        self._counts.append(builder.record_count())
         builder.close()
         self._pending.append(await self._producer.send_batch(builder, topic, partition=partition))
 

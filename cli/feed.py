@@ -30,6 +30,7 @@ err = Console(stderr=True)
 
 def _feed(args: argparse.Namespace) -> int:
     from bus.admin import cluster_id, ensure_topics
+    from bus.archive.catalog import Catalog
     from feeds.adapters.registry import adapters
     from feeds.publish.bulk import BulkPublisher
     from feeds.publish.importer import import_files, input_files
@@ -51,7 +52,13 @@ def _feed(args: argparse.Namespace) -> int:
         raise SaferError(f"--follow needs a folder, not {path}")
     with (
         Ledger.open(settings.state_dir, cluster_id(bootstrap)) as ledger,
-        BulkPublisher(bootstrap, topics, client_id=f"safer-feed-{args.source}") as publisher,
+        BulkPublisher(
+            bootstrap,
+            topics,
+            client_id=f"safer-feed-{args.source}",
+            archive=Catalog(settings.log_archive) if settings.log_archive else None,
+            archive_wait_s=settings.archive_wait_s,
+        ) as publisher,
     ):
 
         def run(files: list[Path]) -> int:

@@ -15,6 +15,7 @@ from pydantic_settings import SettingsError
 
 from cli import (
     accounts,
+    archive,
     areas,
     feed,
     query,
@@ -47,6 +48,7 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     query.register_query,
     feed.register_feed,
     accounts.register_accounts,
+    archive.register_archive,
 )
 """Every subcommand, in the order ``safer --help`` lists them."""
 

@@ -96,6 +96,16 @@ class Settings(BaseSettings):
     audit_log: Path | None = Field(
         default=None, description="Dashboard audit log (default <state_dir>/audit.jsonl)."
     )
+    log_archive: Path | None = Field(
+        default=None,
+        description="Folder of the local log archive (`safer up` on the embedded broker uses "
+        "<state_dir>/log and sets this for its components): file imports wait until it holds "
+        "what they published before their ledger records it. Unset: no archive (Apache Kafka "
+        "keeps the log).",
+    )
+    archive_wait_s: float = Field(
+        default=30.0, gt=0, description="Longest wait of a file import for the log archive."
+    )
     worker_web_port: int = Field(
         default=6066, ge=0, description="Worker's web port (0: a free port)."
     )
@@ -149,6 +159,11 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Log level of safer's own loggers.")
 
     @property
+    def archive_dir(self) -> Path:
+        """Where the embedded stack archives its log (``log_archive`` or <state_dir>/log)."""
+        return self.log_archive or self.state_dir / "log"
+
+    @property
     def stack_file(self) -> Path:
         return self.state_dir / STACK_FILE_NAME
 
@@ -185,9 +200,11 @@ def load_settings(**overrides: Any) -> Settings:
     stack = read_stack_file(settings.stack_file)
     missing = {
         key: stack[key]
-        for key in ("kafka_bootstrap", "redis_url")
+        for key in ("kafka_bootstrap", "redis_url", "log_archive")
         if getattr(settings, key) is None and stack.get(key)
     }
+    if "log_archive" in missing:
+        missing["log_archive"] = Path(missing["log_archive"])
     if missing:
         return settings.model_copy(update=missing)
     return settings

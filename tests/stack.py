@@ -52,8 +52,15 @@ class LiveStack:
             self.process = subprocess.Popen(
                 argv, stdout=out, stderr=subprocess.STDOUT, env=child_env(self.settings)
             )
-        self._wait(lambda: self.settings.stack_file.exists(), timeout_s, "stack file")
+        self._wait(self._own_stack_file, timeout_s, "stack file")  # not one a kill -9 left
         self.info = json.loads(self.settings.stack_file.read_text())
+
+    def _own_stack_file(self) -> bool:
+        try:
+            written = json.loads(self.settings.stack_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return False
+        return self.process is not None and written.get("pid") == self.process.pid
 
     def snapshot(self) -> LiveSnapshot:
         redis = Redis.from_url(self.info["redis_url"])

@@ -40,9 +40,10 @@ class EmbeddedBroker:
     cluster_id: str
 
 
-def broker(port: int, log_dir: Path) -> EmbeddedBroker:
-    """A Tansu broker on 127.0.0.1:port with a fresh cluster id (its run's identity)."""
-    cluster = f"safer-{uuid.uuid4().hex[:12]}"
+def broker(port: int, log_dir: Path, cluster: str | None = None) -> EmbeddedBroker:
+    """A Tansu broker on 127.0.0.1:port; its cluster id is the log's identity: a fresh one
+    unless given (the archive's, when its log is restored into this broker)."""
+    cluster = cluster or f"safer-{uuid.uuid4().hex[:12]}"
     url = f"tcp://127.0.0.1:{port}"
     argv = [
         tansu_binary(),
@@ -62,7 +63,9 @@ def broker(port: int, log_dir: Path) -> EmbeddedBroker:
 
 
 def redis(port: int, data_dir: Path, log_dir: Path, persist: bool = True) -> tuple[Component, str]:
-    """A redis-server on 127.0.0.1:port keeping its data under ``data_dir``."""
+    """A redis-server on 127.0.0.1:port keeping its data under ``data_dir`` (``persist``:
+    append-only file fsync'd every second, so a crash loses at most about a second of
+    writes, which the restart then finds and repairs: ``streams.resume``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [
         redis_binary(),
@@ -73,7 +76,9 @@ def redis(port: int, data_dir: Path, log_dir: Path, persist: bool = True) -> tup
         "--dir",
         str(data_dir),
         "--appendonly",
-        "no",
+        "yes" if persist else "no",
+        "--appendfsync",
+        "everysec",
         "--protected-mode",
         "yes",
         "--daemonize",

@@ -1,8 +1,10 @@
 """``safer up``: the whole live stack on one machine, supervised.
 
 Order: broker (embedded Tansu, or an external Kafka) -> Redis (external, or our own
-redis-server under the state folder) -> topics and Redis paired with the log -> stream
-worker -> feed simulator -> dashboard. The stack file lets other ``safer`` commands find
+redis-server under the state folder, AOF on) -> on the embedded broker, the log restored
+from its archive and the archiver started (``cli.stack.durable``) -> topics and Redis paired
+with the log (the worker resumes where Redis matches the restored log) -> stream worker ->
+feed simulator -> dashboard. The stack file lets other ``safer`` commands find
 it. SIGINT/SIGTERM stop everything, newest first, and leave no process behind.
 """
 
@@ -26,7 +28,10 @@ from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
 
-from cli.stack import embedded
+from bus.archive.catalog import Catalog
+from bus.archive.restore import RestoreReport
+from cli.stack import durable, embedded
+from cli.stack.durable import Restored
 from cli.stack.procs import Component, free_port, port_free, wait_until
 from safer.errors import StackError
 from safer.settings import Settings, child_env
@@ -47,7 +52,8 @@ THEME = (
     "#1d4f91",
 )
 POLICE_REPLAY = "police-replay"
-RESTARTABLE = {"worker", "simulator", POLICE_REPLAY}
+ARCHIVER = "archiver"
+RESTARTABLE = {ARCHIVER, "worker", "simulator", POLICE_REPLAY}
 ONE_SHOT = {POLICE_REPLAY}  # done when it exits 0 (a restart after a failure is safe: the
 # feed ledger publishes only what is not yet published)
 
@@ -70,6 +76,9 @@ class Stack:
     components: list[Component] = field(default_factory=list)
     endpoints: dict[str, str] = field(default_factory=dict)
     stopping: bool = False
+    catalog: Catalog | None = None  # the embedded broker's log archive
+    restored: Restored | None = None
+    _was_clean: bool = False
 
     @property
     def logs(self) -> Path:
@@ -99,8 +108,13 @@ class Stack:
         settings = self._start_infrastructure()
         from streams.worker import prepare
 
-        prepare(settings)
         self.settings = settings
+        report = self._restore_log()
+        prepare(settings)
+        if report is not None and self.catalog is not None:
+            self.restored = durable.align_worker(
+                settings, self.catalog, report, self._was_clean, self.console
+            )
         web_port = free_port()
         self._spawn("worker", ["worker"], extra={"SAFER_WORKER_WEB_PORT": str(web_port)})
         metrics = f"http://127.0.0.1:{web_port}/metrics"
@@ -123,13 +137,19 @@ class Stack:
 
     def _start_infrastructure(self) -> Settings:
         s = self.settings
-        updates: dict[str, str] = {}
+        updates: dict[str, object] = {}
         if not s.kafka_bootstrap:
-            broker = embedded.broker(free_port(), self.logs)
+            self.catalog = Catalog(s.archive_dir)
+            self._was_clean = self.catalog.clean_ends() is not None
+            broker = embedded.broker(free_port(), self.logs, self.catalog.identity())
             self._launch(broker.component)
             embedded.wait_broker_ready(broker.bootstrap)
             updates["kafka_bootstrap"] = broker.bootstrap
-            self.endpoints["broker"] = f"kafka://{broker.bootstrap} (embedded, {broker.cluster_id})"
+            updates["log_archive"] = self.catalog.root
+            self.endpoints["broker"] = (
+                f"kafka://{broker.bootstrap} (embedded, log {broker.cluster_id} "
+                f"archived in {self.catalog.root})"
+            )
         else:
             embedded.wait_broker_ready(s.kafka_bootstrap, timeout_s=15)
             self.endpoints["broker"] = f"kafka://{s.kafka_bootstrap} (external)"
@@ -143,6 +163,16 @@ class Stack:
             embedded.wait_redis_ready(s.redis_url)
             self.endpoints["redis"] = f"{s.redis_url} (external)"
         return s.model_copy(update=updates)
+
+    def _restore_log(self) -> RestoreReport | None:
+        """Embedded broker: replay the archive into it, then start the archiver (before any
+        producer, so it misses nothing)."""
+        if self.catalog is None:
+            return None
+        report = durable.restore_log(self.settings, self.catalog, self.console)
+        self._spawn(ARCHIVER, ["archive", "run"])
+        self.endpoints[ARCHIVER] = f"archive: {self.catalog.root}, log: {self.logs}/archiver.log"
+        return report
 
     def _spawn(self, name: str, args: list[str], extra: dict[str, str] | None = None) -> Component:
         env = child_env(self.settings) | (extra or {})
@@ -196,6 +226,7 @@ class Stack:
             "pid": os.getpid(),
             "kafka_bootstrap": self.settings.kafka_bootstrap,
             "redis_url": self.settings.redis_url,
+            "log_archive": str(self.catalog.root) if self.catalog else None,
             "dashboard_url": self.endpoints.get("dashboard"),
             "worker_metrics_url": self.endpoints.get("worker_metrics"),
             "started_at": datetime.now(UTC).isoformat(),

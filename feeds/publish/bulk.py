@@ -4,6 +4,8 @@ kafka-python's ``send`` costs about 50 µs a message (a future, a pure-Python re
 builder); an import of a month (~15,000 rows) sends whole record batches per partition
 with aiokafka instead (``bus.produce.BatchSender``, the worker's own output path) and
 waits for the broker's acknowledgement (``acks=all``) before the ledger records anything.
+On the embedded broker it also waits until the local log archive holds what was
+acknowledged (``bus.archive``), so the ledger never claims what a restart would not restore.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any, Self, TypeVar
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from bus.archive.catalog import Catalog, tp_name
+from bus.archive.segments import ArchiveError
 from bus.produce import BatchSender
 from feeds.raw import RawMessage
 from safer.errors import SaferError
@@ -45,8 +49,18 @@ async def _started(bootstrap: str, client_id: str) -> AIOKafkaProducer:
 class BulkPublisher:
     """Use as a context manager; ``send`` delivers a group of messages and waits for acks."""
 
-    def __init__(self, bootstrap: str, topics: Topics, client_id: str) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topics: Topics,
+        client_id: str,
+        archive: Catalog | None = None,
+        archive_wait_s: float = 30.0,
+    ) -> None:
+        """``archive``: the embedded broker's log archive, waited for after each delivery."""
         self._topics = topics
+        self._archive = archive
+        self._archive_wait_s = archive_wait_s
         self._loop = asyncio.new_event_loop()
         self._producer = self._run(_started(bootstrap, client_id))
 
@@ -62,9 +76,15 @@ class BulkPublisher:
                 await out.add(self._topics.raw(m.source).name, m.key, m.value)
             for letter in dead:
                 await out.add(self._topics.deadletter.name, None, letter.model_dump_json().encode())
-            await out.flush()
+            ends = await out.flush()
         except KafkaError as exc:
             raise PublishError(f"the broker did not take the messages: {exc!r}") from exc
+        if self._archive is not None and ends:
+            wanted = {tp_name(topic, partition): end for (topic, partition), end in ends.items()}
+            try:
+                await asyncio.to_thread(self._archive.wait_for, wanted, self._archive_wait_s)
+            except ArchiveError as exc:
+                raise PublishError(str(exc)) from exc
         return len(messages)
 
     def _run(self, work: Coroutine[Any, Any, T]) -> T:

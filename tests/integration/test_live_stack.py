@@ -71,10 +71,11 @@ def _kill_worker_and_see_it_replaced(stack: LiveStack) -> None:
     stack.wait_until(lambda: stack.snapshot().total > before + 20, 60, "counting after restart")
 
 
-def test_restart_resets_aggregates_of_the_previous_broker_run(
+def test_restart_without_the_archive_resets_aggregates_of_the_previous_log(
     tmp_path: Path, namespace: str
 ) -> None:
-    """A restarted stack (new in-memory log, same Redis data folder) starts from zero counts."""
+    """With the log archive removed (a new, empty log, same Redis data folder), a restarted
+    stack starts from zero counts: aggregates of another log are never reused."""
     first = LiveStack(tmp_path / "state", namespace, ["--rate", "40", "--no-dashboard"])
     first.start()
     try:
@@ -82,9 +83,11 @@ def test_restart_resets_aggregates_of_the_previous_broker_run(
         assert first.stop(signal.SIGINT) == 0
     finally:
         first.kill_all()
-    assert (tmp_path / "state" / "redis" / "dump.rdb").exists(), (
+    redis_data = tmp_path / "state" / "redis"
+    assert (redis_data / "dump.rdb").exists() or (redis_data / "appendonlydir").exists(), (
         "own Redis keeps data in the state folder"
     )
+    shutil.rmtree(first.settings.archive_dir)
     second = LiveStack(tmp_path / "state", namespace, ["--no-simulator", "--no-dashboard"])
     second.start()
     try:
