@@ -42,6 +42,8 @@ from bus.archive.catalog import Catalog, parse_tp
 from safer.settings import Settings, child_env
 
 P99_TARGET_S = 0.25
+WARM_UP_S = 30.0
+SAMPLE_S = 5.0
 FETCH_BYTES = 16 * 1024 * 1024
 
 
@@ -100,11 +102,42 @@ def _pids(info: dict[str, Any]) -> dict[str, int]:
     return {name: int(pid) for name, pid in info["components"].items()}
 
 
-def _window(
-    info: dict[str, Any], catalog: Catalog, before: dict[str, Any], started: float
-) -> Window:
-    after = scrape(info["worker_metrics_url"])
-    quantiles = latency_quantiles(before, after)
+class Histogram:
+    """The worker's latency histogram summed over scrapes, across worker restarts (a broker
+    roll restarts the worker, whose counters then start again from zero)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.last = scrape(url)
+        self.zero = _empty(self.last)
+        self.window = _empty(self.last)
+
+    def sample(self) -> None:
+        try:
+            now = scrape(self.url)
+        except OSError:  # the worker is restarting
+            return
+        base = self.zero if now["count"] < self.last["count"] else self.last
+        for bound, value in now["buckets"].items():
+            self.window["buckets"][bound] = self.window["buckets"].get(bound, 0.0) + (
+                value - base["buckets"].get(bound, 0.0)
+            )
+        self.window["count"] += now["count"] - base["count"]
+        self.window["sum"] += now["sum"] - base["sum"]
+        self.last = now
+
+    def take(self) -> dict[str, Any]:
+        """This window's observations (and a new, empty window)."""
+        window, self.window = self.window, _empty(self.last)
+        return latency_quantiles(self.zero, window)
+
+
+def _empty(like: dict[str, Any]) -> dict[str, Any]:
+    return {"buckets": dict.fromkeys(like["buckets"], 0.0), "count": 0.0, "sum": 0.0, "batch": {}}
+
+
+def _window(info: dict[str, Any], catalog: Catalog, histogram: Histogram, started: float) -> Window:
+    quantiles = histogram.take()
     pids = _pids(json.loads(Path(info["_stack_file"]).read_text()))
     redis = Redis.from_url(info["redis_url"])
     used = float(redis.info("memory")["used_memory"]) / 2**20
@@ -112,7 +145,7 @@ def _window(
     positions = catalog.positions()
     partitions = [parse_tp(tp) for tp in positions]
     batches = asyncio.run(count_batches(info["kafka_bootstrap"], partitions))
-    window = Window(
+    return Window(
         (time.monotonic() - started) / 60,
         quantiles["observations"],
         quantiles["p50_s"] * 1000,
@@ -123,9 +156,6 @@ def _window(
         sum(positions.values()),
         batches,
     )
-    before.clear()
-    before.update(after)
-    return window
 
 
 def _table(rows: list[Window]) -> Table:
@@ -180,15 +210,18 @@ def main() -> int:
             info = _wait_for_stack(settings, stack)
             catalog = Catalog(settings.archive_dir)
             rows: list[Window] = []
+            time.sleep(WARM_UP_S)  # the worker's first group join delays the first events
+            histogram = Histogram(info["worker_metrics_url"])
             started = time.monotonic()
-            before = scrape(info["worker_metrics_url"])
             console.print(f"soak: {args.rate:g} events/s for {args.minutes:g} min")
+            edge = started + args.window_minutes * 60
             while time.monotonic() - started < args.minutes * 60 and stack.poll() is None:
-                time.sleep(
-                    min(args.window_minutes * 60, args.minutes * 60 - (time.monotonic() - started))
-                )
-                rows.append(_window(info, catalog, before, started))
-                console.print(_table(rows[-1:]))
+                time.sleep(SAMPLE_S)
+                histogram.sample()
+                if time.monotonic() >= edge:
+                    rows.append(_window(info, catalog, histogram, started))
+                    console.print(_table(rows[-1:]))
+                    edge += args.window_minutes * 60
         finally:
             stack.send_signal(signal.SIGINT)
             stack.wait(120)

@@ -106,6 +106,18 @@ class Settings(BaseSettings):
     archive_wait_s: float = Field(
         default=30.0, gt=0, description="Longest wait of a file import for the log archive."
     )
+    broker_roll_mb: float = Field(
+        default=256.0,
+        ge=0,
+        description="Roll the embedded broker onto a fresh one holding only each partition's "
+        "tail when its memory passes this many MB (0: never).",
+    )
+    broker_keep_records: int = Field(
+        default=2000,
+        ge=1,
+        description="Records per partition a rolled embedded broker keeps (the rest stay in "
+        "the log archive).",
+    )
     worker_web_port: int = Field(
         default=6066, ge=0, description="Worker's web port (0: a free port)."
     )

@@ -20,13 +20,15 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from redis.asyncio import Redis
 
 from aggregates.inputs import Doc
+from bus.archive.catalog import Catalog, parse_tp
+from bus.archive.restore import read_prefix
 from safer.runtime import tune_gc
 from safer.settings import Settings
 from schemas.topics import Topics
@@ -52,6 +54,14 @@ class RebuildReport:
     unaggregatable: int  # readable, but planning or applying it raised (written before bounds)
 
 
+class Archived(NamedTuple):
+    """A canonical record read from the log archive, shaped as the consumer's records."""
+
+    value: bytes | None
+    partition: int
+    offset: int
+
+
 class Rebuild:
     def __init__(
         self,
@@ -69,13 +79,15 @@ class Rebuild:
 
     async def run(self) -> RebuildReport:
         redis: Redis = Redis.from_url(self.settings.require_redis())
-        consumer = await self._consumer()
+        consumer: AIOKafkaConsumer | None = None
         try:
             writer = writer_for(redis, self.settings)
             previous, generation = await self._new_generation(redis)
             try:
                 # the sole writer of the new generation until live
                 ahead = writer.ahead(generation, is_unavailable)
+                starts = await self.replay_archive(writer, generation, ahead)
+                consumer = await self._consumer(starts)
                 await self._catch_up(consumer, writer, generation, ahead=ahead)
                 await self._catch_up(consumer, writer, generation, ahead=ahead)
             except BaseException:
@@ -89,8 +101,38 @@ class Rebuild:
                 generation, previous, self.events, self.invalid, self.unaggregatable
             )
         finally:
-            await consumer.stop()
+            if consumer is not None:
+                await consumer.stop()
             await redis.aclose()
+
+    async def replay_archive(
+        self, writer: AggregateWriter, generation: int, ahead: AheadApplier | None
+    ) -> dict[int, int]:
+        """After a broker roll the broker holds placeholders where the canonical topic's
+        oldest records were (``bus.archive.restore``): apply those from the log archive.
+        Returns, per partition read so, the offset the broker takes over from."""
+        if self.settings.log_archive is None:
+            return {}
+        catalog = Catalog(self.settings.log_archive)
+        topic = Topics(self.settings.topic_prefix).incidents.name
+        starts: dict[int, int] = {}
+        for tp, start in catalog.broker_starts().items():
+            name, partition = parse_tp(tp)
+            if name != topic or not start:
+                continue
+            if self.partitions is not None and partition not in self.partitions:
+                continue
+            chunk: list[Archived] = []
+            for record in read_prefix(catalog, topic, partition):
+                chunk.append(Archived(record.value, partition, record.offset))
+                if len(chunk) >= self.settings.rebuild_chunk_events:
+                    await self._apply_records(chunk, writer, generation, ahead)
+                    chunk = []
+            await self._apply_records(chunk, writer, generation, ahead)
+            starts[partition] = start
+        if ahead:
+            await ahead.flush()
+        return starts
 
     async def _consumer(self, starts: dict[int, int] | None = None) -> AIOKafkaConsumer:
         """A group-less aiokafka consumer on the canonical topic's partitions (all, or this
@@ -191,6 +233,23 @@ class Rebuild:
                 break
             fetched += got
             docs += [doc for records in batch.values() for doc in self._decode(records)]
+        await self._apply_docs(docs, writer, generation, ahead)
+        self.events += fetched
+        return fetched
+
+    async def _apply_records(
+        self,
+        records: list[Archived],
+        writer: AggregateWriter,
+        generation: int,
+        ahead: AheadApplier | None,
+    ) -> None:
+        await self._apply_docs(self._decode(records), writer, generation, ahead)
+        self.events += len(records)
+
+    async def _apply_docs(
+        self, docs: list[Doc], writer: AggregateWriter, generation: int, ahead: AheadApplier | None
+    ) -> None:
         if docs and ahead:
             skipped = len(ahead.poison)
             await ahead.add(docs)
@@ -198,8 +257,6 @@ class Rebuild:
         elif docs:
             applied = await writer.apply_isolating(docs, is_unavailable, generation=generation)
             self._skipped(applied.poison)
-        self.events += fetched
-        return fetched
 
     def _skipped(self, poison: list[Poison]) -> None:
         """Events on the canonical topic the engine cannot aggregate: counted, logged, never a
@@ -387,11 +444,13 @@ async def _share(
     generation swap, while this process is the only writer of its records there)."""
     rebuild = Rebuild(settings, partitions=partitions)
     redis: Redis = Redis.from_url(settings.require_redis())
+    writer = writer_for(redis, settings)
+    ahead = writer.ahead(generation, is_unavailable) if before_swap else None
+    if not starts:  # the first phase: a rolled broker's prefix comes from the archive
+        starts = await rebuild.replay_archive(writer, generation, ahead)
     consumer = await rebuild._consumer(starts)
     try:
         goal = {tp: targets[tp.partition] for tp in consumer.assignment()}
-        writer = writer_for(redis, settings)
-        ahead = writer.ahead(generation, is_unavailable) if before_swap else None
         await rebuild._catch_up(consumer, writer, generation, goal, ahead)
         positions = {tp.partition: await consumer.position(tp) for tp in consumer.assignment()}
         return positions, rebuild.events, rebuild.invalid, rebuild.unaggregatable

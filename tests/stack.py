@@ -29,6 +29,7 @@ class LiveStack:
     args: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)  # more settings of the stack
 
     @property
     def settings(self) -> Settings:
@@ -39,6 +40,7 @@ class LiveStack:
             consumer_group=f"{self.namespace}-worker",
             session_timeout_s=6.0,
             shutdown_grace_s=10.0,
+            **self.overrides,
         )
 
     @property

@@ -11,6 +11,8 @@ Layout under the archive folder (``<state_dir>/log`` by default)::
     positions.json       "topic|partition" -> archived end (a hint for waiting writers,
                          written after the records are fsync'd, so it never over-claims)
     clean.json           present after a clean stop: the ends the archiver drained to
+    starts.json          "topic|partition" -> the first offset the broker holds as a real
+                         record since a roll (before it: placeholders; read the archive)
     topics/<topic>/<partition>/*.seg   the records (``bus.archive.segments``)
 """
 
@@ -79,6 +81,12 @@ class Catalog:
 
     def save_positions(self, ends: dict[str, int]) -> None:
         _replace(self.root / "positions.json", json.dumps(ends, sort_keys=True), durable=False)
+
+    def broker_starts(self) -> dict[str, int]:
+        return {tp: int(start) for tp, start in _load(self.root / "starts.json", {}).items()}
+
+    def save_broker_starts(self, starts: dict[str, int]) -> None:
+        _replace(self.root / "starts.json", json.dumps(starts, sort_keys=True))
 
     def wait_for(self, ends: dict[str, int], timeout_s: float) -> None:
         """Block until the archive holds every partition up to ``ends`` (what a writer was

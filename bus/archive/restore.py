@@ -8,6 +8,14 @@ original did, so the offsets come back identical and subscribers' resume positio
 valid. Original timestamps, keys and headers are kept. Group offsets are restored as
 snapshotted, but never past the restored end of their partition (a crash can leave the
 snapshot ahead of the archive).
+
+After a roll (``cli.stack.roll``) the broker holds only each partition's tail: the records
+before ``Catalog.broker_starts()`` are replaced by **placeholders** — records with no key and
+no value and the header ``safer-placeholder`` — packed a hundred thousand to a gzip'd batch
+(a few kilobytes), so offsets still run from 0 while the broker's memory and per-fetch
+listing stay small. Nobody reads them: every consumer group is past them (a roll never
+starts a partition beyond a group's committed offset), and readers from the beginning
+(``safer rebuild``, ``safer tail``) take that prefix from the archive (``read_prefix``).
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
@@ -27,6 +35,8 @@ from bus.archive.catalog import Catalog, GroupOffsets, parse_tp, tp_name
 from bus.archive.segments import ArchiveError, Record, read
 
 BATCH_BYTES = 1024 * 1024
+PLACEHOLDER = "safer-placeholder"
+PLACEHOLDERS_PER_BATCH = 100_000
 Progress = Callable[[int, int], None]  # (records restored, records in the archive)
 
 
@@ -50,7 +60,10 @@ def restore(bootstrap: str, catalog: Catalog, progress: Progress | None = None) 
         for topic, shape in shapes.items()
         for p in range(shape.partitions)
     }
-    ends = asyncio.run(_replay(bootstrap, catalog, counts, progress or (lambda _d, _t: None)))
+    starts = catalog.broker_starts()
+    ends = asyncio.run(
+        _replay(bootstrap, catalog, counts, starts, progress or (lambda _d, _t: None))
+    )
     groups = clamp_groups(catalog.groups(), ends)
     _commit_groups(bootstrap, groups)
     return RestoreReport(
@@ -70,6 +83,15 @@ def _count(catalog: Catalog, topic: str, partition: int) -> int:
     return sum(1 for _ in read(catalog.partition_folder(topic, partition)))
 
 
+def read_prefix(catalog: Catalog, topic: str, partition: int) -> Iterator[Record]:
+    """The archived records a rolled broker holds only as placeholders (none if not rolled)."""
+    start = catalog.broker_starts().get(tp_name(topic, partition), 0)
+    for record in read(catalog.partition_folder(topic, partition)):
+        if record.offset >= start:
+            return
+        yield record
+
+
 def _create_topics(bootstrap: str, catalog: Catalog) -> None:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="safer-restore")
     try:
@@ -84,18 +106,33 @@ def _create_topics(bootstrap: str, catalog: Catalog) -> None:
         admin.close()
 
 
-async def _replay(
-    bootstrap: str, catalog: Catalog, counts: dict[str, int], progress: Progress
-) -> dict[str, int]:
-    producer = AIOKafkaProducer(
+def is_placeholder(headers: object) -> bool:
+    """A record a roll put in place of one kept only in the archive."""
+    return any(name == PLACEHOLDER for name, _ in headers or ())  # type: ignore[attr-defined]
+
+
+def _producer(bootstrap: str, compression: str | None = None) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         acks="all",
         enable_idempotence=False,
         max_batch_size=BATCH_BYTES,
         max_request_size=4 * BATCH_BYTES,
+        compression_type=compression,
         client_id="safer-restore",
     )
+
+
+async def _replay(
+    bootstrap: str,
+    catalog: Catalog,
+    counts: dict[str, int],
+    starts: dict[str, int],
+    progress: Progress,
+) -> dict[str, int]:
+    producer, packed = _producer(bootstrap), _producer(bootstrap, "gzip")
     await producer.start()
+    await packed.start()
     total, done = sum(counts.values()), [0]
 
     def advance(n: int) -> None:
@@ -105,20 +142,49 @@ async def _replay(
     try:
         progress(0, total)
         ends = await asyncio.gather(
-            *(_replay_partition(producer, catalog, tp, advance) for tp in counts)
+            *(
+                _replay_partition(producer, packed, catalog, tp, starts.get(tp, 0), advance)
+                for tp in counts
+            )
         )
     finally:
         await producer.stop()
+        await packed.stop()
     return dict(zip(counts, ends, strict=True))
 
 
+async def _placeholders(producer: AIOKafkaProducer, topic: str, partition: int, count: int) -> None:
+    """Offsets 0 .. count - 1 as placeholders, in a few compressed batches."""
+    first = 0
+    while first < count:
+        batch = producer.create_batch()
+        n = 0
+        while first + n < count and n < PLACEHOLDERS_PER_BATCH:
+            if (
+                batch.append(key=None, value=None, timestamp=None, headers=[(PLACEHOLDER, b"")])
+                is None
+            ):
+                break
+            n += 1
+        await _send(producer, batch, topic, partition, first, n)
+        first += n
+
+
 async def _replay_partition(
-    producer: AIOKafkaProducer, catalog: Catalog, tp: str, advance: Callable[[int], None]
+    producer: AIOKafkaProducer,
+    packed: AIOKafkaProducer,
+    catalog: Catalog,
+    tp: str,
+    start: int,
+    advance: Callable[[int], None],
 ) -> int:
     topic, partition = parse_tp(tp)
-    expected = 0
-    batch, first = producer.create_batch(), 0
-    for record in read(catalog.partition_folder(topic, partition)):
+    if start:
+        await _placeholders(packed, topic, partition, start)
+        advance(start)
+    expected = start
+    batch, first = producer.create_batch(), start
+    for record in read(catalog.partition_folder(topic, partition), start):
         if record.offset != expected:
             raise ArchiveError(f"{tp}: archive has offset {record.offset} where {expected} is due")
         if not _append(batch, record):

@@ -86,7 +86,8 @@ def align_worker(
             "(a crash, or Redis data lost): rebuilding the aggregates from the canonical topic"
         )
         _rebuild(settings, console)
-    _set_group(settings, resume.positions)
+    floor = catalog.broker_starts()  # never into a rolled broker's placeholders
+    _set_group(settings, {tp: max(o, floor.get(tp, 0)) for tp, o in resume.positions.items()})
     return Restored(report, clean, resume, not resume.keep_redis)
 
 

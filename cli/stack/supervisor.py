@@ -30,7 +30,7 @@ from rich.table import Table
 
 from bus.archive.catalog import Catalog
 from bus.archive.restore import RestoreReport
-from cli.stack import durable, embedded
+from cli.stack import durable, embedded, roll
 from cli.stack.durable import Restored
 from cli.stack.procs import Component, free_port, port_free, wait_until
 from safer.errors import StackError
@@ -54,6 +54,8 @@ THEME = (
 POLICE_REPLAY = "police-replay"
 ARCHIVER = "archiver"
 RESTARTABLE = {ARCHIVER, "worker", "simulator", POLICE_REPLAY}
+PRODUCERS = ("simulator", POLICE_REPLAY)  # the broker's clients besides worker and archiver
+ROLL_CHECK_S = 15.0
 ONE_SHOT = {POLICE_REPLAY}  # done when it exits 0 (a restart after a failure is safe: the
 # feed ledger publishes only what is not yet published)
 
@@ -77,8 +79,10 @@ class Stack:
     endpoints: dict[str, str] = field(default_factory=dict)
     stopping: bool = False
     catalog: Catalog | None = None  # the embedded broker's log archive
+    broker: embedded.EmbeddedBroker | None = None
     restored: Restored | None = None
     _was_clean: bool = False
+    finished: set[str] = field(default_factory=set)  # one-shot components done
 
     @property
     def logs(self) -> Path:
@@ -143,6 +147,7 @@ class Stack:
             self._was_clean = self.catalog.clean_ends() is not None
             broker = embedded.broker(free_port(), self.logs, self.catalog.identity())
             self._launch(broker.component)
+            self.broker = broker
             embedded.wait_broker_ready(broker.bootstrap)
             updates["kafka_bootstrap"] = broker.bootstrap
             updates["log_archive"] = self.catalog.root
@@ -253,10 +258,14 @@ class Stack:
         or dashboard failure stops the stack."""
         backoff = {name: Backoff() for name in RESTARTABLE}
         flow = FlowReport(self.settings, self.console, expect=self.options.simulator)
-        finished: set[str] = set()
+        finished = self.finished
+        next_roll_check = time.monotonic() + ROLL_CHECK_S
         while not self.stopping:
             time.sleep(0.5)
             flow.check()
+            if time.monotonic() >= next_roll_check:
+                self._maybe_roll()
+                next_roll_check = time.monotonic() + ROLL_CHECK_S
             for c in self.components:
                 if self.stopping or c.alive() or c.name in finished:
                     continue
@@ -274,6 +283,36 @@ class Stack:
                     f"(log: {c.log_path})[/yellow]"
                 )
                 c.start()
+
+    def _maybe_roll(self) -> None:
+        limit = self.settings.broker_roll_mb
+        if self.broker is None or self.catalog is None or not limit:
+            return
+        rss = roll.rss_mb(self.broker.component.pid)
+        if rss > limit:
+            self._roll(rss)
+
+    def _roll(self, rss: float) -> None:
+        """Onto a fresh broker on the same port holding each partition's tail (``roll``)."""
+        assert self.broker is not None
+        assert self.catalog is not None
+        self.console.print(f"rolling the embedded broker (memory {rss:.0f} MB): clients stop")
+        by_name = {c.name: c for c in self.components if c.name not in self.finished}
+        clients = [by_name[n] for n in (*PRODUCERS, "worker") if n in by_name]
+        done = roll.roll_broker(
+            self.broker,
+            self.catalog,
+            by_name[ARCHIVER],
+            [c for c in clients if c.alive()],
+            self.settings,
+            self.endpoints["worker_metrics"],
+        )
+        self._write_stack_file()
+        self.console.print(
+            f"rolled in {done.seconds:.1f} s: the broker holds {done.kept:,} of "
+            f"{done.records:,} records (the rest in {self.catalog.root}); memory "
+            f"{rss:.0f} -> {roll.rss_mb(self.broker.component.pid):.0f} MB"
+        )
 
     def _stop_all(self) -> None:
         for c in reversed(self.components):

@@ -159,3 +159,43 @@ def _wait(check: object, what: str, timeout_s: float = 20.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_rolled_restore_holds_placeholders_before_each_start(
+    tmp_path: Path, brokers: tuple[str, str]
+) -> None:
+    """After a roll the broker numbers records as before, the prefix as placeholders (no
+    key, no value, the placeholder header) and the tail as the real records; the archive
+    still gives the prefix."""
+    from bus.archive.restore import PLACEHOLDER, is_placeholder, read_prefix
+
+    bootstrap, fresh = brokers
+    topic = "safer.events"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(topic, 3, 1)])
+    admin.close()
+    catalog = Catalog(tmp_path / "log")
+    done = threading.Event()
+    archiver = _archive_until(bootstrap, catalog, done)
+    asyncio.run(_produce(bootstrap, topic, 300))
+    original = asyncio.run(_read_all(bootstrap, topic, 300))
+    _wait(lambda: catalog.positions().get(tp_name(topic, 2), 0) >= 100, "archived")
+    done.set()
+    archiver.thread.join(30)  # type: ignore[attr-defined]
+    catalog.save_broker_starts(
+        {tp_name(topic, 0): 60, tp_name(topic, 1): 0, tp_name(topic, 2): 100}
+    )
+
+    report = restore(fresh, catalog)
+    assert report.ends == {tp_name(topic, p): 100 for p in range(3)}
+    rolled = asyncio.run(_read_all(fresh, topic, 300))
+    assert [m[0] for m in rolled[0]] == list(range(100))
+    assert all(
+        m[2] is None and m[3] is None and m[4] == ((PLACEHOLDER, b""),) for m in rolled[0][:60]
+    )
+    assert rolled[0][60:] == original[0][60:]
+    assert rolled[1] == original[1]
+    assert all(is_placeholder(m[4]) for m in rolled[2])
+    prefix = [r.offset for r in read_prefix(catalog, topic, 0)]
+    assert prefix == list(range(60))
+    assert [r.value for r in read_prefix(catalog, topic, 2)] == [m[3] for m in original[2]]
