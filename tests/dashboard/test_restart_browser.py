@@ -1,0 +1,73 @@
+"""`make up`, feed data, Ctrl-C, `make up` again: the dashboard in a real browser shows the
+same figures after the restart (the log restored from its archive, Redis kept)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from dashboard.access import Accounts
+from dashboard.disclosure import Role
+from safer.settings import child_env
+from tests.dashboard.test_browser import ANALYST, ARTIFACTS, metric_value, page, sign_in
+from tests.data_files import data_file
+from tests.stack import LiveStack
+
+__all__ = ["page"]  # the Chromium fixture
+METRICS = ("All incidents", "police", "council", "fire")
+
+
+def _cli(stack: LiveStack, *args: str) -> None:
+    env = child_env(stack.settings.model_copy(update={"kafka_bootstrap": None, "redis_url": None}))
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _live_figures(stack: LiveStack, page: Page, shot: str) -> dict[str, int]:
+    page.goto(stack.info["dashboard_url"])
+    sign_in(page, *ANALYST)
+    page.get_by_text("All incidents").first.wait_for(timeout=60_000)
+    figures = {label: metric_value(page, label) for label in METRICS}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / shot), full_page=False)
+    return figures
+
+
+@pytest.mark.browser
+def test_restart_shows_the_same_figures(tmp_path: Path, namespace: str, page: Page) -> None:
+    """Live's counts per source are the same before a Ctrl-C and after the restart."""
+    state = tmp_path / "state"
+    first = LiveStack(state, namespace, ["--no-simulator"])
+    first.start()
+    try:
+        _cli(first, "feed", "police", str(data_file("2018-03-merseyside-street.csv")))
+        _cli(first, "simulate", "--count", "400", "--seed", "5")
+        first.wait_until(
+            lambda: set(first.snapshot().total_by("source")) >= {"council", "fire"}, 60, "counts"
+        )
+        Accounts(first.settings.accounts_path).add(ANALYST[0], Role.ANALYST, ANALYST[1])
+        before = _live_figures(first, page, "restart-before.png")
+        assert before["All incidents"] > 0
+        assert first.stop(signal.SIGINT) == 0
+    finally:
+        first.kill_all()
+    second = LiveStack(state, namespace, ["--no-simulator"])
+    second.start()
+    try:
+        after = _live_figures(second, page, "restart-after.png")
+        assert after == before
+        assert second.stop(signal.SIGINT) == 0
+    finally:
+        second.kill_all()
