@@ -23,7 +23,8 @@ from tests.stack import LiveStack
 def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespace: str) -> None:
     """Within 60 s Redis holds counts for police, council and fire; a killed worker is
     restarted; SIGTERM leaves nothing behind."""
-    stack = LiveStack(tmp_path / "state", namespace, ["--rate", "30", "--no-dashboard"])
+    args = ["--rate", "30", "--history", "0", "--no-dashboard"]
+    stack = LiveStack(tmp_path / "state", namespace, args)
     started = time.monotonic()
     stack.start()
     try:
@@ -75,7 +76,8 @@ def test_restart_resets_aggregates_of_the_previous_broker_run(
     tmp_path: Path, namespace: str
 ) -> None:
     """A restarted stack (new in-memory log, same Redis data folder) starts from zero counts."""
-    first = LiveStack(tmp_path / "state", namespace, ["--rate", "40", "--no-dashboard"])
+    args = ["--rate", "40", "--history", "0", "--no-dashboard"]
+    first = LiveStack(tmp_path / "state", namespace, args)
     first.start()
     try:
         first.wait_until(lambda: first.snapshot().total > 0, 60, "first counts")
@@ -102,7 +104,10 @@ def test_external_kafka_and_redis_are_used_and_left_running(
     stack = LiveStack(
         tmp_path / "state",
         namespace,
-        ["--kafka", infra.bootstrap, "--redis", infra.redis_url, "--rate", "30", "--no-dashboard"],
+        [
+            *("--kafka", infra.bootstrap, "--redis", infra.redis_url),
+            *("--rate", "30", "--history", "0", "--no-dashboard"),
+        ],
     )
     stack.start()
     try:
