@@ -114,7 +114,5 @@ def simulated_text(history: SimulatedHistory | None) -> str | None:
         return None
     return (
         f"Includes simulated history from {local_time(history.start)} to "
-        f"{local_time(history.end)} UK time: made-up incidents published when this tracker "
-        "first started, so that baselines, trends and hot-spot times have a past. They are "
-        "not any partner's records."
+        f"{local_time(history.end)} UK time: made-up incidents, not any partner's records."
     )

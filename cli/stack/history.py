@@ -12,6 +12,7 @@ until the worker has stored every one of them (its stored offsets, ``store.simul
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskProgressColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
@@ -90,6 +90,9 @@ def publish_history(
         console.print("The log already holds records: no simulated history published.")
         return None
     check_size(request, settings.simulator_history_max_events)
+    # kafka-python warns when its I/O thread waits for the GIL while messages are built
+    # here: harmless, and it would break the progress bars
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
     simulator = configured_simulator(settings, request.sources)
     plan = plan_history(simulator, request.rate, request.span, datetime.now(UTC))
     redis, keys = Redis.from_url(settings.require_redis()), Keys(settings.redis_prefix)
@@ -126,9 +129,8 @@ def _publisher(settings: Settings) -> RawPublisher:
 def _progress(console: Console) -> Progress:
     return Progress(
         "[progress.description]{task.description}",
-        BarColumn(),
+        BarColumn(bar_width=20),
         MofNCompleteColumn(),
-        TaskProgressColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
@@ -146,10 +148,9 @@ def _publish(
     plan's end, unless stopped)."""
     end = plan.start
     days = (plan.end - plan.start).days
+    what = f"history: publishing {days} day{'' if days == 1 else 's'}"
     with _progress(console) as progress:
-        task = progress.add_task(
-            f"publishing {days} days of simulated history", total=plan.messages
-        )
+        task = progress.add_task(what, total=plan.messages)
         steps = (step for step in plan.steps if step.messages)
         for step, batch in zip(steps, history_batches(simulator, plan), strict=True):
             if stopping():
@@ -184,7 +185,7 @@ def _wait_counted(
     total, done = _messages(acked), -1
     last_move = time.monotonic()
     with _progress(console) as progress:
-        task = progress.add_task("counting it in the stream worker", total=total)
+        task = progress.add_task("history: worker counting", total=total)
         while done < total and not stopping():
             now_done = counted(acked, stored_offsets(redis, keys, STAGE))
             if now_done != done:

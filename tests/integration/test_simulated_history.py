@@ -102,8 +102,8 @@ def test_history_is_counted_by_the_worker_in_the_past_and_marked(
 
         # the minutes spent counting are topped up afterwards, not waited for
         wait_for(lambda: counts() == expected, 60, "the whole history counted", worker.log_path)
-    assert "publishing 1 days of simulated history" in out.getvalue()
-    assert "counting it in the stream worker" in out.getvalue()
+    assert "history: publishing 1 day " in out.getvalue()
+    assert "history: worker counting" in out.getvalue()
     assert read_history(redis_client, Keys(settings.redis_prefix)) == history
     assert before - DAY <= history.start <= datetime.now(UTC) - DAY
     assert history.rate == 0.05
@@ -176,7 +176,7 @@ def test_safer_up_counts_the_history_before_live_traffic_and_shows_it(
         assert timedelta(days=1) < end - start < timedelta(days=1, minutes=10)
         assert stack.snapshot().total > 10_000  # counted when the stack file is written
         output = stack.output.read_text()
-        counting = output.index("counting it in the stream worker")
+        counting = output.index("history: worker counting")
         assert counting < output.index("component='simulator'")
         status = safer_cli(
             stack.settings.model_copy(update={"kafka_bootstrap": None, "redis_url": None}),
