@@ -105,7 +105,7 @@ def publish_history(
                 return None
             history = SimulatedHistory(plan.start, end, _messages(acked), request.rate)
             mark_history(redis, keys, history)
-            if wait:
+            if wait and not stopping():
                 _wait_counted(redis, keys, acked, console, stopping, watch)
                 history = _top_up(publisher, simulator, history, stopping)
                 mark_history(redis, keys, history)

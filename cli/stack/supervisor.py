@@ -95,7 +95,8 @@ class Stack:
         signal.signal(signal.SIGINT, self._on_signal)
         try:
             self._start_all()
-            self._print_health()
+            if not self.stopping:  # e.g. Ctrl-C while the history was published
+                self._print_health()
             self._supervise()
         except StackError as exc:
             self.console.print(f"[red]safer up: {exc}[/red] (logs in {self.logs})")
