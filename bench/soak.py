@@ -201,7 +201,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         state = args.state_dir or Path(tmp) / "state"
         settings = Settings(state_dir=state, dashboard_port=0)
-        argv = [sys.executable, "-m", "cli", "up", "--no-dashboard", "--rate", str(args.rate)]
+        argv = [sys.executable, "-m", "cli", "up", "--no-dashboard", "--history", "0"]
+        argv += ["--rate", str(args.rate)]
         out = (Path(tmp) / "up.out").open("wb")
         stack = subprocess.Popen(
             argv, stdout=out, stderr=subprocess.STDOUT, env=child_env(settings)

@@ -1,9 +1,12 @@
-"""Creates the deployment's topics (idempotent) and reads the broker's identity."""
+"""Creates the deployment's topics (idempotent), reads the broker's identity and whether
+the deployment's log holds anything yet."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
+from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -47,3 +50,33 @@ def cluster_id(bootstrap: str) -> str:
         return str(described["cluster_id"])
     finally:
         admin.close()
+
+
+def holds_records(bootstrap: str, names: Iterable[str], probe_ms: int = 1000) -> bool:
+    """Whether any partition of these topics holds a record (missing topics hold none).
+
+    End offsets first; the embedded broker's can be short of the true end, so they are only
+    a lower bound: when all say 0, one fetch from the beginning of every partition decides
+    (``probe_ms``: how long it may wait for a record).
+    """
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        client_id="safer-admin",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=100,
+    )
+    try:
+        parts = [
+            TopicPartition(name, p)
+            for name in names
+            for p in sorted(consumer.partitions_for_topic(name) or ())
+        ]
+        if not parts:
+            return False
+        if any(offset > 0 for offset in consumer.end_offsets(parts).values()):
+            return True
+        consumer.assign(parts)
+        consumer.seek_to_beginning()
+        return bool(consumer.poll(timeout_ms=probe_ms, max_records=1))
+    finally:
+        consumer.close()

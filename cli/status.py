@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from redis import Redis
 from rich.console import Console
@@ -10,7 +11,12 @@ from rich.table import Table
 
 from cli.common import Subparsers, settings_for
 from safer.settings import Settings, read_stack_file
+from schemas.calendar import local
+from store.keys import Keys
 from store.reader import StoreReader
+from store.simulated import SimulatedHistory, history_of, read_history
+
+WHEN = "%Y-%m-%d %H:%M"
 
 
 def print_status(settings: Settings) -> int:
@@ -45,6 +51,8 @@ def print_status(settings: Settings) -> int:
         detail = ", ".join(f"{s}={n}" for s, n in sorted(late.items()))
         late_text = f"{detail} (after their source's grace)" if detail else "none"
         table.add_row("late arrivals", "", late_text)
+        history = read_history(redis, Keys(settings.redis_prefix))
+        table.add_row("simulated history", "", history_text(history, stack))
     except Exception as exc:  # noqa: BLE001 - any failure means 'down', shown to the user
         healthy = False
         table.add_row("redis", "[red]down[/red]", str(exc))
@@ -54,6 +62,20 @@ def print_status(settings: Settings) -> int:
         table.add_row("dashboard", "", str(stack["dashboard_url"]))
     console.print(table)
     return 0 if healthy else 1
+
+
+def history_text(history: SimulatedHistory | None, stack: dict[str, Any]) -> str:
+    """The marker in Redis (else the stack file's) in words: the log holds simulated
+    messages, not a partner's, from when to when."""
+    if history is None:
+        raw = stack.get("simulated_history")
+        history = history_of(raw) if isinstance(raw, dict) else None
+    if history is None:
+        return "none"
+    return (
+        f"{history.messages:,} simulated messages arriving from {local(history.start):{WHEN}} "
+        f"to {local(history.end):{WHEN}} UK time, at {history.rate:g}/s (not real incidents)"
+    )
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import Subparsers
+from cli.common import Subparsers, span_argument
 from safer import logs
 from safer.settings import Settings
+from safer.spans import parse_span
 
 
 def _up(args: argparse.Namespace) -> int:
+    from cli.stack.history import HistoryRequest, check_size, history_span
     from cli.stack.supervisor import Stack, StackOptions
 
     overrides = {
@@ -21,12 +23,22 @@ def _up(args: argparse.Namespace) -> int:
     }
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     logs.configure(settings.log_level, "up")
+    police_data = Path(args.police_data) if args.police_data else None
+    history = history_span(
+        args.history,
+        parse_span(settings.simulator_history),
+        simulator=not args.no_simulator,
+        police_data=police_data is not None,
+    )
+    rate = args.rate or settings.simulator_rate
+    check_size(HistoryRequest(history, rate), settings.simulator_history_max_events)
     options = StackOptions(
         simulator=not args.no_simulator,
         dashboard=not args.no_dashboard,
         rate=args.rate,
-        police_data=Path(args.police_data) if args.police_data else None,
+        police_data=police_data,
         replay_speed=args.replay_speed,
+        history=history,
     )
     return Stack(settings, options).run()
 
@@ -36,16 +48,32 @@ def register_up(sub: Subparsers) -> None:
         "up",
         help="run the whole live stack on this machine",
         description="Start broker, Redis, topics, stream worker, feed simulator and "
-        "dashboard; Ctrl-C / SIGTERM stops them all.",
+        "dashboard; on an empty log, first publish simulated history through the worker. "
+        "Ctrl-C / SIGTERM stops them all.",
     )
     p.add_argument(
         "--kafka", metavar="HOST:PORT", help="use this Kafka instead of the embedded broker"
     )
     p.add_argument("--redis", metavar="URL", help="use this Redis instead of our own redis-server")
     p.add_argument(
-        "--rate", type=float, help="simulated incidents per second (default SAFER_SIMULATOR_RATE)"
+        "--rate",
+        type=float,
+        help="simulated incidents per second, the weekly mean, live and in the history "
+        "(default SAFER_SIMULATOR_RATE)",
     )
-    p.add_argument("--no-simulator", action="store_true", help="do not start the feed simulator")
+    p.add_argument(
+        "--no-simulator",
+        action="store_true",
+        help="do not start the feed simulator (nor, unless --history is given, its history)",
+    )
+    p.add_argument(
+        "--history",
+        type=span_argument,
+        metavar="SPAN",
+        help="on an empty log, first publish this much simulated history and wait until it "
+        "is counted: 0 (none), 30d, 12w, 2y (default SAFER_SIMULATOR_HISTORY, 8w; 0 with "
+        "--police-data or --no-simulator)",
+    )
     p.add_argument(
         "--police-data",
         metavar="PATH",

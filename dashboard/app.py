@@ -12,7 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard.session import Viewer, viewer
-from dashboard.ui import query_choice, source_filter, tune_server
+from dashboard.ui import query_choice, show_simulated_note, source_filter, tune_server
 from dashboard.views import briefing, drilldown, hotspots, live, profiles, trends
 from safer.settings import Settings, load_settings
 
@@ -39,6 +39,8 @@ def main() -> None:
     labels = {slug: label for slug, (label, _) in PAGES.items()}
     page = query_choice(PAGE_PARAM, "Page", labels, "live")
     st.title(f"{APP_NAME} — {labels[page].lower()}")
+    if page != "live":  # Live says it in its freshness banner
+        show_simulated_note(settings)
     sources = source_filter()
     PAGES[page][1](settings, who, sources)
     tune_server()  # once per process, after the first page has imported what it uses

@@ -12,6 +12,7 @@ from datetime import datetime
 from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_NAMES, Source
 from store.reader import LiveSnapshot
+from store.simulated import SimulatedHistory
 
 UNASSIGNED_WARD = "unassigned"  # ticker rows of incidents without a ward
 
@@ -104,3 +105,14 @@ def freshness_lines(snapshot: LiveSnapshot, now: datetime) -> list[str]:
         at = fresh.latest_received.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S")
         lines.append(f"{label}: latest arrival {at} ({ago_text(fresh.latest_received, now)})")
     return lines
+
+
+def simulated_text(history: SimulatedHistory | None) -> str | None:
+    """The banner saying the figures include simulated history (``store.simulated``), or
+    None when the log holds none."""
+    if history is None:
+        return None
+    return (
+        f"Includes simulated history from {local_time(history.start)} to "
+        f"{local_time(history.end)} UK time: made-up incidents, not any partner's records."
+    )

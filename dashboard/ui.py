@@ -39,6 +39,7 @@ from store.reader import (
     WindowRow,
     partnership_authorities,
 )
+from store.simulated import SimulatedHistory, read_history
 
 WardNames = Mapping[str, str]
 Baselines = dict[tuple[str, str], Baseline]
@@ -140,6 +141,24 @@ def read_profile(
     store: Store, level: str, start: int, end: int
 ) -> dict[tuple[str, str], tuple[float, ...]]:
     return store.reader().profile(level, start, end)
+
+
+@st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
+def read_simulated(store: Store) -> SimulatedHistory | None:
+    """The simulated history the log holds (``store.simulated``), if any."""
+    return read_history(redis_client(store.url), Keys(store.prefix))
+
+
+def show_simulated_note(settings: Settings) -> None:
+    """The note that the figures include simulated history, when they do (the Live page has
+    it in its freshness banner). Unreadable: nothing here, the page itself says why."""
+    try:
+        history = read_simulated(Store.of(settings))
+    except (ConfigError, RedisError):
+        return
+    text = data.simulated_text(history)
+    if text:
+        st.info(text)
 
 
 def query_choice(param: str, label: str, options: dict[str, str], default: str) -> str:

@@ -20,6 +20,8 @@ from typing import Any
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from safer.spans import SPAN_PATTERN
+
 STACK_FILE_NAME = "stack.json"
 
 
@@ -74,7 +76,24 @@ class Settings(BaseSettings):
         default=200, ge=1, description="Length of the latest-incidents ticker."
     )
     simulator_rate: float = Field(
-        default=5.0, gt=0, description="Simulated incidents per second across all partners."
+        default=0.03,
+        gt=0,
+        description="Simulated incidents per second across all partners, the weekly mean "
+        "(busy hours reach about twice it, the small hours a fifth); 0.03 is about 950,000 a "
+        "year, some 19 times Wirral's real volume, so 8 weeks of history are counted in about "
+        "a minute on a 2-core machine.",
+    )
+    simulator_history: str = Field(
+        default="8w",
+        pattern=SPAN_PATTERN,
+        description="Simulated history `safer up` publishes on an empty log before live "
+        "traffic starts: 0 (none) or days, weeks or years such as 30d, 12w, 2y.",
+    )
+    simulator_history_max_events: int = Field(
+        default=3_000_000,
+        ge=0,
+        description="Most events a simulated history may have (span x rate); a larger one is "
+        "refused with the figures, before anything is published.",
     )
     dashboard_port: int = Field(default=8501, ge=0, description="Dashboard port (0: a free port).")
     dashboard_refresh_s: float = Field(default=3.0, gt=0, description="Live panel refresh period.")

@@ -6,6 +6,7 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 |---|---|---|
 | ``{p}meta:broker`` | string | cluster id of the Kafka log the state was built from |
 | ``{p}meta:generation`` | string | live generation ``n`` of the derived state below |
+| ``{p}meta:simulated`` | hash | the simulated history in the log: start, end, messages, rate |
 | ``{p}g{n}:rec:{record_key}`` | string | ``{version}`` TAB ``{AggInput JSON}`` ("" if cancelled) |
 | ``{p}g{n}:a:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]`` -> count |
 | ``{p}g{n}:x:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]|s-e`` -> n |
@@ -72,6 +73,12 @@ class Keys:
     @property
     def broker_stamp(self) -> str:
         return f"{self.prefix}meta:broker"
+
+    @property
+    def simulated_history(self) -> str:
+        """What simulated history the log holds (``store.simulated``); reset with the rest
+        when the log changes."""
+        return f"{self.prefix}meta:simulated"
 
     @property
     def generation_pointer(self) -> str:

@@ -31,6 +31,7 @@ from store.generation import ran
 from store.keys import CELL_SEP, Keys, split_field
 from store.read_scripts import ReadScripts, Request
 from store.replies import int_map, json_row, ms_time, number, text
+from store.simulated import SimulatedHistory, history_of
 
 _SOURCE_OF = {category: source.value for category, source in CATEGORY_SOURCE.items()}
 BASELINE_WEEKS = 8
@@ -65,6 +66,8 @@ class LiveSnapshot:
     deadletters: dict[str, int]
     freshness: tuple[Freshness, ...]
     read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    simulated: SimulatedHistory | None = None
+    """The simulated history the log holds (``store.simulated``), if any."""
 
     def total_by(self, dimension: str) -> Counter[str]:
         """Sum of counts by 'source', 'area' (local authority) or 'category'."""
@@ -171,12 +174,15 @@ class StoreReader:
             pipe.hgetall(k.latest_data)
             pipe.hgetall(k.outcomes)
             pipe.hgetall(k.deadletters)
+            pipe.hgetall(k.simulated_history)
             for source in Source:
                 pipe.hmget(k.freshness(source.value), "received_ms", "event_ms")
             hashes, windows, *rest = pipe.execute()
             return [ran(hashes), ran(windows), *rest]
 
-        hashes, windows, order, rows, outcomes, dead, *fresh = self._scripts.in_live(read)
+        hashes, windows, order, rows, outcomes, dead, simulated, *fresh = self._scripts.in_live(
+            read
+        )
         (counts,) = self._scripts.merged(names, names, hashes)
         data = {text(key): value for key, value in rows.items()}
         found = (json_row(data[text(m)]) for m in order if text(m) in data)
@@ -190,6 +196,7 @@ class StoreReader:
                 Freshness(source.value, ms_time(f[0]), ms_time(f[1]))
                 for source, f in zip(Source, fresh, strict=True)
             ),
+            simulated=history_of(simulated),
         )
         return snapshot, _spans_rows(requests, read_once, windows, unplaced)
 

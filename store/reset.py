@@ -13,6 +13,7 @@ import logging
 from redis import Redis, WatchError
 
 from store.keys import Keys
+from store.simulated import stored_offsets
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +50,11 @@ def pair_with_log(redis: Redis, keys: Keys, log_identity: str) -> bool:
         return True
 
 
-def stored_offsets(redis: Redis, keys: Keys, stage: str) -> dict[str, int]:
-    """``topic|partition`` -> the highest offset whose effects a stage stored."""
-    raw = redis.hgetall(keys.offsets(stage))
-    return {_text(field): int(value) for field, value in raw.items()}
-
-
 def cut_offsets(redis: Redis, keys: Keys, stage: str, ends: dict[str, int]) -> None:
     """Cut a stage's stored offsets to a restored log's ends (``topic|partition`` -> end),
     so messages the restored log numbers anew are not taken for replays."""
-    stored = stored_offsets(redis, keys, stage)
+    stored = {f"{t}|{p}": mark for (t, p), mark in stored_offsets(redis, keys, stage).items()}
     cut = {tp: ends[tp] - 1 for tp, mark in stored.items() if tp in ends and mark >= ends[tp]}
     if cut:
         redis.hset(keys.offsets(stage), mapping=cut)  # type: ignore[arg-type]
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

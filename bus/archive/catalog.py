@@ -11,6 +11,7 @@ Layout under the archive folder (``<state_dir>/log`` by default)::
     positions.json       "topic|partition" -> archived end (a hint for waiting writers,
                          written after the records are fsync'd, so it never over-claims)
     clean.json           present after a clean stop: the ends the archiver drained to
+    notes.json           small facts about the log, e.g. the simulated history it holds
     starts.json          "topic|partition" -> the first offset the broker holds as a real
                          record since a roll (before it: placeholders; read the archive)
     topics/<topic>/<partition>/*.seg   the records (``bus.archive.segments``)
@@ -81,6 +82,16 @@ class Catalog:
 
     def save_positions(self, ends: dict[str, int]) -> None:
         _replace(self.root / "positions.json", json.dumps(ends, sort_keys=True), durable=False)
+
+    def note(self, name: str) -> dict[str, str] | None:
+        """A small fact kept with the log (``notes.json``), e.g. its simulated history."""
+        found = _load(self.root / "notes.json", {}).get(name)
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else None
+
+    def save_note(self, name: str, value: dict[str, str]) -> None:
+        notes = _load(self.root / "notes.json", {})
+        notes[name] = value
+        _replace(self.root / "notes.json", json.dumps(notes, indent=1, sort_keys=True))
 
     def broker_starts(self) -> dict[str, int]:
         return {tp: int(start) for tp, start in _load(self.root / "starts.json", {}).items()}

@@ -18,7 +18,14 @@ from bus.archive.segments import read
 from safer.settings import Settings
 from schemas.topics import Topics
 from store.keys import Keys
-from store.reset import cut_offsets, stored_offsets
+from store.reset import cut_offsets
+from store.simulated import (
+    SimulatedHistory,
+    history_of,
+    mark_history,
+    read_history,
+    stored_offsets,
+)
 from streams.resume import REVALIDATE_S, Resume, resume_positions
 from streams.validate_incidents import STAGE
 
@@ -67,7 +74,7 @@ def align_worker(
     keys = Keys(settings.redis_prefix)
     redis = Redis.from_url(settings.require_redis())
     try:
-        high_water = stored_offsets(redis, keys, STAGE)
+        high_water = {f"{t}|{p}": o for (t, p), o in stored_offsets(redis, keys, STAGE).items()}
         revalidate = None if clean else _revalidate_from(catalog, topics, partitions)
         resume = resume_positions(
             partitions,
@@ -96,11 +103,7 @@ def _revalidate_from(catalog: Catalog, topics: Topics, partitions: list[str]) ->
     archived canonical record (or later): what a crash may have left without output."""
     canonical = topics.incidents.name
     newest = max(
-        (
-            r.timestamp
-            for folder in (catalog.records / canonical).glob("*")
-            for r in read(folder)
-        ),
+        (r.timestamp for folder in (catalog.records / canonical).glob("*") for r in read(folder)),
         default=0,
     )
     since = newest - int(REVALIDATE_S * 1000)
@@ -136,3 +139,36 @@ def _set_group(settings: Settings, positions: dict[str, int]) -> None:
         )
     finally:
         admin.close()
+
+
+HISTORY_NOTE = "simulated_history"
+
+
+def remember_history(
+    settings: Settings, catalog: Catalog, published: SimulatedHistory | None
+) -> SimulatedHistory | None:
+    """Keep the simulated history's marker with the archived log it describes: saved when a
+    first run publishes one; on a restart (which publishes none) read back, and put back in
+    Redis if Redis lost it (e.g. its data was removed and the aggregates rebuilt)."""
+    if published is not None:
+        catalog.save_note(
+            HISTORY_NOTE,
+            {
+                "start": published.start.isoformat(),
+                "end": published.end.isoformat(),
+                "messages": str(published.messages),
+                "rate": repr(published.rate),
+            },
+        )
+        return published
+    kept = history_of(catalog.note(HISTORY_NOTE) or {})
+    if kept is None:
+        return None
+    redis = Redis.from_url(settings.require_redis())
+    try:
+        keys = Keys(settings.redis_prefix)
+        if read_history(redis, keys) is None:
+            mark_history(redis, keys, kept)
+    finally:
+        redis.close()
+    return kept

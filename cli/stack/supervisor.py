@@ -4,8 +4,9 @@ Order: broker (embedded Tansu, or an external Kafka) -> Redis (external, or our 
 redis-server under the state folder, AOF on) -> on the embedded broker, the log restored
 from its archive and the archiver started (``cli.stack.durable``) -> topics and Redis paired
 with the log (the worker resumes where Redis matches the restored log) -> stream worker ->
-feed simulator -> dashboard. The stack file lets other ``safer`` commands find
-it. SIGINT/SIGTERM stop everything, newest first, and leave no process behind.
+simulated history on an empty log, counted (``cli.stack.history``) -> feed simulator ->
+dashboard. The stack file lets other ``safer`` commands find it. SIGINT/SIGTERM stop
+everything, newest first, and leave no process behind.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -32,11 +33,13 @@ from bus.archive.catalog import Catalog
 from bus.archive.restore import RestoreReport
 from cli.stack import durable, embedded, roll
 from cli.stack.durable import Restored
+from cli.stack.history import HistoryRequest, history_json, publish_history
 from cli.stack.procs import Component, free_port, port_free, wait_until
 from safer.errors import StackError
 from safer.settings import Settings, child_env
 from schemas.categories import Source
 from store.reader import StoreReader
+from store.simulated import SimulatedHistory
 
 log = logging.getLogger(__name__)
 DASHBOARD_APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -68,6 +71,14 @@ class StackOptions:
     police_data: Path | None = None
     """Replay these data.police.uk street-crime files beside the simulated traffic."""
     replay_speed: float = 86_400.0
+    history: timedelta = timedelta(0)
+    """Simulated history to publish first on an empty log (``history_span``)."""
+
+    @property
+    def simulated_sources(self) -> frozenset[Source]:
+        """The partners the simulator plays: beside real police data, council and fire."""
+        real_police = self.police_data is not None
+        return frozenset(s for s in Source if not (real_police and s is Source.POLICE))
 
 
 @dataclass
@@ -82,6 +93,8 @@ class Stack:
     broker: embedded.EmbeddedBroker | None = None
     restored: Restored | None = None
     _was_clean: bool = False
+    history: SimulatedHistory | None = None
+    backoff: dict[str, Backoff] = field(default_factory=dict)
     finished: set[str] = field(default_factory=set)  # one-shot components done
 
     @property
@@ -94,7 +107,8 @@ class Stack:
         signal.signal(signal.SIGINT, self._on_signal)
         try:
             self._start_all()
-            self._print_health()
+            if not self.stopping:  # e.g. Ctrl-C while the history was published
+                self._print_health()
             self._supervise()
         except StackError as exc:
             self.console.print(f"[red]safer up: {exc}[/red] (logs in {self.logs})")
@@ -124,11 +138,13 @@ class Stack:
         metrics = f"http://127.0.0.1:{web_port}/metrics"
         self.endpoints["worker"] = f"metrics: {metrics}, log: {self.logs / 'worker.log'}"
         self.endpoints["worker_metrics"] = metrics
+        self.history = self._publish_history()
+        if self.stopping:
+            return
         if self.options.simulator:
             rate = str(self.options.rate or settings.simulator_rate)
-            real_police = self.options.police_data is not None  # replayed, not simulated
-            sources = ["--sources", "council", "fire"] if real_police else []
-            self._spawn("simulator", ["simulate", "--rate", rate, *sources])
+            sources = sorted(s.value for s in self.options.simulated_sources)
+            self._spawn("simulator", ["simulate", "--rate", rate, "--sources", *sources])
         if self.options.police_data is not None:
             speed = str(self.options.replay_speed)
             self._spawn(
@@ -138,6 +154,22 @@ class Stack:
         if self.options.dashboard:
             self._start_dashboard()
         self._write_stack_file()
+
+    def _publish_history(self) -> SimulatedHistory | None:
+        """Simulated history on an empty log, counted by the worker (``cli.stack.history``);
+        kept apart so that it can be moved, e.g. after a restored log."""
+        options = self.options
+        request = HistoryRequest(
+            options.history,
+            options.rate or self.settings.simulator_rate,
+            options.simulated_sources,
+        )
+        history = publish_history(
+            self.settings, request, self.console, lambda: self.stopping, self._check_components
+        )
+        if self.catalog is not None:
+            history = durable.remember_history(self.settings, self.catalog, history)
+        return history
 
     def _start_infrastructure(self) -> Settings:
         s = self.settings
@@ -236,6 +268,7 @@ class Stack:
             "worker_metrics_url": self.endpoints.get("worker_metrics"),
             "started_at": datetime.now(UTC).isoformat(),
             "components": {c.name: c.pid for c in self.components},
+            "simulated_history": history_json(self.history),
         }
         self.settings.stack_file.write_text(json.dumps(data, indent=2))
 
@@ -256,9 +289,7 @@ class Stack:
     def _supervise(self) -> None:
         """Restart the worker and simulator when they exit (backing off); infrastructure
         or dashboard failure stops the stack."""
-        backoff = {name: Backoff() for name in RESTARTABLE}
         flow = FlowReport(self.settings, self.console, expect=self.options.simulator)
-        finished = self.finished
         next_roll_check = time.monotonic() + ROLL_CHECK_S
         while not self.stopping:
             time.sleep(0.5)
@@ -266,23 +297,28 @@ class Stack:
             if time.monotonic() >= next_roll_check:
                 self._maybe_roll()
                 next_roll_check = time.monotonic() + ROLL_CHECK_S
-            for c in self.components:
-                if self.stopping or c.alive() or c.name in finished:
-                    continue
-                if c.name in ONE_SHOT and c.exit_code() == 0:
-                    finished.add(c.name)
-                    self.console.print(f"{c.name} finished (log: {c.log_path})")
-                    continue
-                if c.name not in RESTARTABLE:
-                    raise StackError(c.name, f"exited with code {c.exit_code()}")
-                delay = backoff[c.name].next_delay()
-                if delay is None:
-                    continue
-                self.console.print(
-                    f"[yellow]{c.name} exited ({c.exit_code()}); restarting "
-                    f"(log: {c.log_path})[/yellow]"
-                )
-                c.start()
+            self._check_components()
+
+    def _check_components(self) -> None:
+        """One look at every component: restart what may be restarted (backing off), note
+        finished one-shot ones, raise for anything else that exited."""
+        for c in self.components:
+            if self.stopping or c.alive() or c.name in self.finished:
+                continue
+            if c.name in ONE_SHOT and c.exit_code() == 0:
+                self.finished.add(c.name)
+                self.console.print(f"{c.name} finished (log: {c.log_path})")
+                continue
+            if c.name not in RESTARTABLE:
+                raise StackError(c.name, f"exited with code {c.exit_code()}")
+            delay = self.backoff.setdefault(c.name, Backoff()).next_delay()
+            if delay is None:
+                continue
+            self.console.print(
+                f"[yellow]{c.name} exited ({c.exit_code()}); restarting "
+                f"(log: {c.log_path})[/yellow]"
+            )
+            c.start()
 
     def _maybe_roll(self) -> None:
         limit = self.settings.broker_roll_mb

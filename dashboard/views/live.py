@@ -38,6 +38,9 @@ from store.reader import (
 def show_freshness(snapshot: LiveSnapshot, now: datetime) -> None:
     st.subheader("Feed freshness")
     st.markdown("\n".join(f"- {line}" for line in data.freshness_lines(snapshot, now)))
+    simulated = data.simulated_text(snapshot.simulated)
+    if simulated:
+        st.info(simulated)
 
 
 def show_kpis(snapshot: LiveSnapshot) -> None:

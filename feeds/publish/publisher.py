@@ -27,6 +27,7 @@ class RawPublisher:
         """``producer_config`` overrides or adds KafkaProducer settings (e.g. ``client_id``)."""
         self._topics = topics
         self._failed = 0
+        self._acked: dict[tuple[str, int], tuple[int, int]] = {}
         self._partitions: dict[str, int] = {}
         config: dict[str, Any] = {
             "acks": "all",
@@ -42,6 +43,12 @@ class RawPublisher:
         """Messages whose delivery failed after retries (each one is logged)."""
         return self._failed
 
+    @property
+    def acknowledged(self) -> dict[tuple[str, int], tuple[int, int]]:
+        """Per (topic, partition): the first and last offset the broker acknowledged for
+        this publisher (after ``flush``: every message sent so far)."""
+        return dict(self._acked)
+
     def publish(self, messages: Iterable[RawMessage]) -> int:
         """Send every message (asynchronously); returns how many were handed to the producer."""
         sent = 0
@@ -51,6 +58,7 @@ class RawPublisher:
             future = self._producer.send(
                 topic, key=message.key, value=message.value, partition=partition
             )
+            future.add_callback(self._on_ack)
             future.add_errback(self._on_error, topic)
             sent += 1
         return sent
@@ -83,6 +91,12 @@ class RawPublisher:
     ) -> None:
         self.flush()
         self.close()
+
+    def _on_ack(self, metadata: Any) -> None:
+        """kafka-python callback (its I/O thread) with the message's RecordMetadata."""
+        where = (metadata.topic, metadata.partition)
+        first, last = self._acked.get(where, (metadata.offset, metadata.offset))
+        self._acked[where] = (min(first, metadata.offset), max(last, metadata.offset))
 
     def _on_error(self, topic: str, error: BaseException) -> None:
         """kafka-python errback (its own I/O thread; ``add_errback`` binds ``topic`` first)."""

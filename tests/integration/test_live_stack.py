@@ -23,7 +23,8 @@ from tests.stack import LiveStack
 def test_live_stack_counts_all_sources_and_stops_cleanly(tmp_path: Path, namespace: str) -> None:
     """Within 60 s Redis holds counts for police, council and fire; a killed worker is
     restarted; SIGTERM leaves nothing behind."""
-    stack = LiveStack(tmp_path / "state", namespace, ["--rate", "30", "--no-dashboard"])
+    args = ["--rate", "30", "--history", "0", "--no-dashboard"]
+    stack = LiveStack(tmp_path / "state", namespace, args)
     started = time.monotonic()
     stack.start()
     try:
@@ -76,7 +77,8 @@ def test_restart_without_the_archive_resets_aggregates_of_the_previous_log(
 ) -> None:
     """With the log archive removed (a new, empty log, same Redis data folder), a restarted
     stack starts from zero counts: aggregates of another log are never reused."""
-    first = LiveStack(tmp_path / "state", namespace, ["--rate", "40", "--no-dashboard"])
+    args = ["--rate", "40", "--history", "0", "--no-dashboard"]
+    first = LiveStack(tmp_path / "state", namespace, args)
     first.start()
     try:
         first.wait_until(lambda: first.snapshot().total > 0, 60, "first counts")
@@ -105,7 +107,10 @@ def test_external_kafka_and_redis_are_used_and_left_running(
     stack = LiveStack(
         tmp_path / "state",
         namespace,
-        ["--kafka", infra.bootstrap, "--redis", infra.redis_url, "--rate", "30", "--no-dashboard"],
+        [
+            *("--kafka", infra.bootstrap, "--redis", infra.redis_url),
+            *("--rate", "30", "--history", "0", "--no-dashboard"),
+        ],
     )
     stack.start()
     try:

@@ -59,7 +59,10 @@ def test_broker_rolls_under_traffic_lose_and_double_count_nothing(
     shutil.copy(month, folder / month.name)
     tiny = {"broker_roll_mb": 1.0, "broker_keep_records": 50}
     stack = LiveStack(
-        tmp_path / "state", namespace, ["--rate", "20", "--no-dashboard"], overrides=tiny
+        tmp_path / "state",
+        namespace,
+        ["--rate", "20", "--history", "0", "--no-dashboard"],
+        overrides=tiny,
     )
     stack.start()
     try:

@@ -9,6 +9,7 @@ import pytest
 
 from dashboard import data
 from store.reader import CountRow, Freshness, LiveSnapshot
+from store.simulated import SimulatedHistory
 
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # BST: UK local time is UTC+1
 WARDS = {"E05000954": "Bebington", "E05000956": "Birkenhead and Tranmere"}
@@ -96,3 +97,14 @@ def test_has_data_counts_dead_letters_as_data() -> None:
     """An empty store is 'no data'; dead letters alone are data (something is arriving)."""
     assert not data.has_data(snapshot(counts=(), deadletters={}))
     assert data.has_data(snapshot(counts=()))
+
+
+def test_simulated_history_is_named_with_its_dates_in_uk_time() -> None:
+    """The banner says the figures include simulated history, from when to when (local
+    time), and that it is no partner's records; no history, no banner."""
+    history = SimulatedHistory(NOW - timedelta(weeks=8), NOW, 145_000, 0.03)
+    text = data.simulated_text(snapshot(simulated=history).simulated)
+    assert text is not None
+    assert "simulated history from 2026-05-06 13:00 to 2026-07-01 13:00 UK time" in text
+    assert "not any partner's records" in text
+    assert data.simulated_text(snapshot().simulated) is None
