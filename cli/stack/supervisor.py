@@ -35,7 +35,7 @@ from cli.stack import durable, embedded, roll
 from cli.stack.durable import Restored
 from cli.stack.history import HistoryRequest, history_json, publish_history
 from cli.stack.procs import Component, free_port, port_free, wait_until
-from safer.errors import StackError
+from safer.errors import SaferError, StackError
 from safer.settings import Settings, child_env
 from schemas.categories import Source
 from store.reader import StoreReader
@@ -110,7 +110,7 @@ class Stack:
             if not self.stopping:  # e.g. Ctrl-C while the history was published
                 self._print_health()
             self._supervise()
-        except StackError as exc:
+        except SaferError as exc:  # a component, the archive's restore, a roll
             self.console.print(f"[red]safer up: {exc}[/red] (logs in {self.logs})")
             return 1
         finally:
