@@ -3,9 +3,9 @@
 One refresh reads each KPI window with its week- and year-earlier twins and the chosen
 window (``LivePlan``), then computes everything the page shows from those rows
 (``live_figures``): the KPIs, the wards above normal (``dashboard.above_normal``), the ward
-and category tables of the chosen window and the latest incidents
-(``dashboard.incidents``). Every figure is a disclosed sum of (ward, category) cells
-(``dashboard.window_figures``).
+and category tables of the chosen window and the latest incidents (``dashboard.incidents``:
+for the public, counts by category of the latest whole day in their place). Every figure
+is a disclosed sum of (ward, category) cells (``dashboard.window_figures``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dashboard.data import (
     ward_label,
 )
 from dashboard.disclosure import Role, Shown, disclose_sum
-from dashboard.incidents import ticker_frame
+from dashboard.incidents import IncidentsView, incidents_view
 from dashboard.window_figures import Cells, cells_of, windows_for
 from schemas.categories import CATEGORY_SOURCE
 from store.reader import Baseline, WindowRow
@@ -190,7 +190,7 @@ class LiveFigures:
     unusual: pd.DataFrame | None  # None: the baseline could not be read
     wards: pd.DataFrame
     categories: pd.DataFrame
-    ticker: pd.DataFrame
+    incidents: IncidentsView
 
 
 def live_figures(
@@ -220,5 +220,25 @@ def live_figures(
         unusual,
         ward_window_table(chosen, ward_names, sources, role),
         category_window_table(chosen, role),
-        ticker_frame(latest, ward_names, sources, role, ticker_rows),
+        latest_incidents(plan, latest, cells[0], sources, ward_names, role, ticker_rows),
     )
+
+
+def latest_incidents(
+    plan: LivePlan,
+    latest: Sequence[Mapping[str, Any]],
+    first: Cells,
+    sources: Sequence[str],
+    ward_names: Mapping[str, str],
+    role: Role,
+    rows: int,
+) -> IncidentsView:
+    """The latest incidents as the role may see them; where it sees no single incidents,
+    counts by category of the first KPI window (``first``: its cells; yesterday, the latest
+    whole day, outside the analyst role)."""
+    label = plan.kpi_windows[0].label.lower()
+    headings = (
+        f"Latest incidents (newest first, up to {rows})",
+        f"Incidents by category — {label} (single incidents are not listed publicly)",
+    )
+    return incidents_view(latest, first, ward_names, sources, role, headings, rows)

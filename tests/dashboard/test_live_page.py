@@ -335,19 +335,19 @@ def test_source_filter_narrows_view_and_is_mirrored(seeded: Settings) -> None:
 
 def test_source_filter_read_from_query_params(seeded: Settings) -> None:
     """A shared link (?source=council&source=fire) opens with that filter applied."""
-    at = run_app({"source": ["council", "fire"]})
+    at = run_app({"source": ["council", "fire"]}, role=Role.PARTNER)
     assert at.sidebar.multiselect[0].value == ["council", "fire"]
-    assert set(table_with(at, "Place")["Source"]) == {"Council", "Fire"}
+    assert set(table_with(at, "Received (UK date)")["Source"]) == {"Council", "Fire"}
     assert at.query_params["source"] == ["council", "fire"]
 
 
 def test_selecting_all_sources_clears_the_parameter(seeded: Settings) -> None:
     """Going back to all sources removes ?source from the URL (the default view)."""
-    at = run_app({"source": "fire"})
+    at = run_app({"source": "fire"}, role=Role.PARTNER)
     at.sidebar.multiselect[0].set_value(["police", "council", "fire"]).run()
     assert not at.exception
     assert "source" not in at.query_params
-    assert len(table_with(at, "Place")) == 13
+    assert len(table_with(at, "Received (UK date)")) == 13
 
 
 def test_empty_namespace_shows_no_data_message(app_env: Settings) -> None:
