@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from aggregates.periods import YEAR_EARLIER_DAYS, Window
-from dashboard.above_normal import above_normal
+from dashboard.above_normal import AboveNormal, above_normal
 from dashboard.data import (
     CATEGORY_COLUMN,
     INCIDENTS_COLUMN,
@@ -33,7 +33,7 @@ from dashboard.disclosure import Role, Shown, disclose_sum
 from dashboard.incidents import IncidentsView, incidents_view
 from dashboard.window_figures import Cells, cells_of, windows_for
 from schemas.categories import CATEGORY_SOURCE
-from store.reader import Baseline, WindowRow
+from store.reader import Baselines, WindowRow
 
 ANALYST_KPIS = ("1h", "24h", "7d")
 SHARED_KPIS = ("yesterday", "7d", "28d")  # partner and public: fixed windows
@@ -187,7 +187,7 @@ class LiveFigures:
     """Everything the Live page shows from one refresh, as the role may see it."""
 
     kpis: list[Kpi]
-    unusual: pd.DataFrame | None  # None: the baseline could not be read
+    unusual: AboveNormal | None  # None: the baseline could not be read
     wards: pd.DataFrame
     categories: pd.DataFrame
     incidents: IncidentsView
@@ -197,23 +197,24 @@ def live_figures(
     plan: LivePlan,
     rows: Sequence[Iterable[WindowRow]],
     latest: Sequence[Mapping[str, Any]],
-    baselines: Mapping[tuple[str, str], Baseline] | None,
+    baselines: tuple[Baselines, int] | None,
     sources: Sequence[str],
     ward_names: Mapping[str, str],
     role: Role,
     ticker_rows: int,
 ) -> LiveFigures:
     """The Live page's figures from the rows of ``plan.spans`` (``StoreReader.live_view``)
-    and the baseline of ``plan.baseline_window`` (pure: what a refresh computes after its
-    one Redis read)."""
+    and the baseline of ``plan.baseline_window`` with the weeks of history a verdict needs
+    (pure: what a refresh computes after its one Redis read)."""
     cells = [cells_of(r, sources) for r in rows]
     kpis = [
         kpi(w.label, cells[3 * i], cells[3 * i + 1], cells[3 * i + 2], role)
         for i, w in enumerate(plan.kpi_windows)
     ]
-    unusual = (
-        None if baselines is None else above_normal(cells[3], baselines, sources, ward_names, role)
-    )
+    unusual = None
+    if baselines is not None:
+        baseline, needed = baselines
+        unusual = above_normal(cells[3], baseline, sources, ward_names, role, needed)
     chosen = cells[-1]
     return LiveFigures(
         kpis,

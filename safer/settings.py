@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 STACK_FILE_NAME = "stack.json"
@@ -86,6 +86,21 @@ class Settings(BaseSettings):
     dashboard_public: bool = Field(
         default=True, description="Visitors who do not sign in see the public view."
     )
+    baseline_weeks: int = Field(
+        default=8,
+        ge=1,
+        le=52,
+        description="Weeks a window is compared with for 'above normal': the same hours in "
+        "each of the previous N weeks.",
+    )
+    history_weeks: int | None = Field(
+        default=None,
+        ge=1,
+        le=52,
+        description="Weeks of those the feeds must have covered before an area gets a "
+        "verdict (unset: all of the baseline weeks); with fewer, 'not enough history: k of n "
+        "weeks'.",
+    )
     map_style: str = Field(
         default="",
         pattern=r"^(https?://\S+)?$",
@@ -147,6 +162,21 @@ class Settings(BaseSettings):
         description="Key of the keyed hash that pseudonymises references at the adapters.",
     )
     log_level: str = Field(default="INFO", description="Log level of safer's own loggers.")
+
+    @model_validator(mode="after")
+    def _history_within_baseline(self) -> Settings:
+        if self.history_weeks is not None and self.history_weeks > self.baseline_weeks:
+            raise ValueError(
+                f"history_weeks ({self.history_weeks}) cannot exceed baseline_weeks "
+                f"({self.baseline_weeks}): a verdict cannot need more weeks than it compares"
+            )
+        return self
+
+    @property
+    def verdict_weeks(self) -> int:
+        """Weeks of covered history an area needs for a verdict (SAFER_HISTORY_WEEKS, else
+        every baseline week)."""
+        return self.history_weeks or self.baseline_weeks
 
     @property
     def stack_file(self) -> Path:

@@ -198,8 +198,9 @@ def live_panel(
         st.warning("No source selected: choose at least one in the sidebar.")
         return
     baselines = load_baselines(settings, plan.baseline_window)  # its own read, every 5 min
+    judged = None if baselines is None else (baselines, settings.verdict_weeks)
     shown = live.live_figures(
-        plan, rows, snapshot.latest, baselines, sources, ward_names, role, data.TICKER_ROWS
+        plan, rows, snapshot.latest, judged, sources, ward_names, role, data.TICKER_ROWS
     )
     kpis = shown.kpis
     show_window_kpis(kpis)
@@ -207,7 +208,7 @@ def live_panel(
         st.caption(SUM_CAVEAT)
     if len(sources) < len(data.ALL_SOURCES):
         st.caption("Filtered to: " + data.sources_text(sources))
-    unusual = show_unusual(plan.baseline_window, shown.unusual)
+    unusual = show_unusual(settings, plan.baseline_window, shown.unusual)
     wards, categories, incidents = shown.wards, shown.categories, shown.incidents
     show_wards(wards, selected)
     show_categories(categories, selected)
