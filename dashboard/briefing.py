@@ -114,7 +114,7 @@ def notable(
     ]
     headings = (
         f"Notable incidents ({NOTABLE_TEXT})",
-        f"Notable incidents by category ({NOTABLE_TEXT}; single incidents are not listed publicly)",
+        f"Notable incidents by category ({NOTABLE_TEXT})",
     )
     return incidents_view(chosen, cells, ward_names, sources, role, headings, len(chosen), NOTABLE)
 

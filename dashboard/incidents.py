@@ -106,8 +106,9 @@ def counts_frame(
     )
 
 
-def _order(shown: Shown) -> int:
-    return -1 if shown.value is None else shown.value
+def _order(shown: Shown) -> float:
+    """A suppressed count (1 to 4, or a sum of such) sorts between 0 and 5."""
+    return 0.5 if shown.value is None else shown.value
 
 
 def _source(category: str) -> str:
@@ -118,12 +119,26 @@ def _source(category: str) -> str:
 @dataclass(frozen=True, slots=True)
 class IncidentsView:
     """What a page shows of single incidents: a list (``listed``) or counts by category in
-    its place, with the heading and the text for an empty table."""
+    its place, with the heading, what the role is shown of them (``note``, "" for the
+    analyst) and the text for an empty table."""
 
     listed: bool
     heading: str
     table: pd.DataFrame
     empty_text: str
+    note: str = ""
+
+
+def note(detail: IncidentDetail) -> str:
+    """What a role is shown of single incidents, in words (none for the analyst)."""
+    if not detail.listed:
+        return (
+            "Single incidents are not listed in the public view: counts by category, "
+            "protected like every figure. Partners and analysts sign in to see more."
+        )
+    if not detail.below_ward:
+        return "Outside the analyst role single incidents show their day and ward only."
+    return ""
 
 
 def incidents_view(
@@ -140,11 +155,13 @@ def incidents_view(
     when the role may see one, else the counts by category of ``cells`` (``counts_frame``:
     the selected sources' ``categories``, None: all with incidents); ``headings``: the
     list's and the counts'."""
+    said = note(role.incidents)
     if role.incidents.listed:
         table = ticker_frame(rows, ward_names, sources, role, limit)
-        return IncidentsView(True, headings[0], table, "No recent incidents for the selection.")
+        empty = "No recent incidents for the selection."
+        return IncidentsView(True, headings[0], table, empty, said)
     wanted = {c for c, s in CATEGORY_SOURCE.items() if s.value in sources}
     chosen = wanted if categories is None else wanted & set(categories)
     mine = {key: n for key, n in cells.items() if key[1] in chosen}
     table = counts_frame(mine, role, None if categories is None else chosen)
-    return IncidentsView(False, headings[1], table, "No incidents for the selection.")
+    return IncidentsView(False, headings[1], table, "No incidents for the selection.", said)

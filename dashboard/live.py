@@ -240,6 +240,6 @@ def latest_incidents(
     label = plan.kpi_windows[0].label.lower()
     headings = (
         f"Latest incidents (newest first, up to {rows})",
-        f"Incidents by category — {label} (single incidents are not listed publicly)",
+        f"Latest day by category — {label}",
     )
     return incidents_view(latest, first, ward_names, sources, role, headings, rows)

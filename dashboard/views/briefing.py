@@ -86,6 +86,8 @@ def briefing_panel(
     right.dataframe(by_category, hide_index=True, width="stretch")
     notable = briefing.notable(snapshot.latest, cells, window, ward_names, sources, role)
     st.markdown(f"**{notable.heading}**")
+    if notable.note:
+        st.caption(notable.note)
     if notable.table.empty:
         st.info("No notable incidents among the latest received in this window.")
     else:

@@ -86,6 +86,8 @@ def show_categories(table: pd.DataFrame, window: Window) -> None:
 def show_incidents(view: IncidentsView) -> None:
     """The latest incidents, or (public) counts by category in their place."""
     st.subheader(view.heading)
+    if view.note:
+        st.caption(view.note)
     if view.table.empty:
         st.info(view.empty_text)
         return

@@ -205,7 +205,8 @@ def test_the_public_sees_no_list_of_single_incidents(placed: Settings, page: str
         book = load_workbook(io.BytesIO(render(view, "xlsx")))
         assert "Latest incidents" not in book.sheetnames
     if page == "live":
-        assert any("single incidents are not listed publicly" in h.value for h in at.subheader)
+        assert any(h.value == "Latest day by category — yesterday" for h in at.subheader)
+        assert any("not listed in the public view" in c.value for c in at.caption)
         counts = next(
             f for f in tables(at) if list(f.columns) == ["Category", "Source", "Incidents"]
         )
@@ -214,8 +215,8 @@ def test_the_public_sees_no_list_of_single_incidents(placed: Settings, page: str
             "Robbery": FEWER,
         }
     if page == "briefing":
-        notable = next(m.value for m in at.markdown if m.value.startswith("**Notable"))
-        assert "not listed publicly" in notable
+        assert any(m.value.startswith("**Notable incidents by category") for m in at.markdown)
+        assert any("not listed in the public view" in c.value for c in at.caption)
         view = at.session_state[EXPORTS_STATE][page][0]
         counts = dict(view.tables)["Notable incidents"]
         assert dict(zip(counts["Category"], counts["Incidents"], strict=True))["Robbery"] == FEWER

@@ -102,17 +102,23 @@ def test_the_public_gets_disclosed_counts_by_category_instead() -> None:
 
 
 def test_public_counts_of_chosen_categories_include_zeros() -> None:
-    """The briefing's notable categories are all shown to the public, zeros included, and
-    only the selected sources' ones."""
-    cells = {(BIRK, "robbery"): 5, (BEB, "burglary"): 9}
-    notable = {"robbery", "primary-fire", "violent-crime"}
+    """The briefing's notable categories are all shown to the public, zeros included, only
+    the selected sources' ones, a suppressed count (1 to 4) between the fives and the zeros;
+    the public's note says why there is no list."""
+    cells = {(BIRK, "robbery"): 5, (BEB, "burglary"): 9, (BEB, "violent-crime"): 2}
+    notable = {"robbery", "primary-fire", "violent-crime", "possession-of-weapons"}
     view = incidents.incidents_view(
         [], cells, WARDS, ["police"], Role.PUBLIC, HEADINGS, 50, notable
     )
     assert view.table.to_dict("records") == [
         {"Category": "Robbery", "Source": "Police", "Incidents": "5"},
-        {"Category": "Violence and sexual offences", "Source": "Police", "Incidents": "0"},
+        {"Category": "Violence and sexual offences", "Source": "Police", "Incidents": FEWER},
+        {"Category": "Possession of weapons", "Source": "Police", "Incidents": "0"},
     ]
+    assert "not listed in the public view" in view.note
+    partner = incidents.incidents_view([], cells, WARDS, ALL, Role.PARTNER, HEADINGS, 50)
+    assert partner.note == "Outside the analyst role single incidents show their day and ward only."
+    assert incidents.incidents_view([], cells, WARDS, ALL, Role.ANALYST, HEADINGS, 50).note == ""
 
 
 def test_ticker_filter_and_limit() -> None:
