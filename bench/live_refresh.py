@@ -298,7 +298,12 @@ def time_refreshes(
     ward_names = {w: england.ward_names[w] for a in range(size) for w in england.wards[a]}
     sources = list(data.ALL_SOURCES)
     every = max(1, round(BASELINE_TTL_S / REFRESH_S))
-    latest = Settings().latest_incidents
+    settings = Settings()
+    latest, weeks, needed = (
+        settings.latest_incidents,
+        settings.baseline_weeks,
+        settings.verdict_weeks,
+    )
     reads, baselines, computes, totals = [], [], [], []
     baseline = None
     for i in range(refreshes + 3):  # three warm-up refreshes are not counted
@@ -308,7 +313,7 @@ def time_refreshes(
         read_done = time.perf_counter()
         if baseline is None or i % every == 0:
             window = plan.baseline_window
-            baseline = reader.baseline("ward", window.start, window.end)
+            baseline = (reader.baseline("ward", window.start, window.end, weeks), needed)
             baselines.append((time.perf_counter() - read_done) * 1000)
         compute_start = time.perf_counter()
         shown = live.live_figures(

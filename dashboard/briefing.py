@@ -18,7 +18,7 @@ from aggregates import periods
 from aggregates.periods import FIXED_BY_SLUG, Window
 from dashboard.data import ALL_SOURCES, category_label, source_label
 from dashboard.disclosure import Role, disclose_sum
-from dashboard.incidents import ticker_frame
+from dashboard.incidents import IncidentsView, incidents_view
 from dashboard.window_figures import Cells
 from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_SOURCE
@@ -89,22 +89,34 @@ def _source(category: str) -> str:
     return owner.value if owner else ""
 
 
+NOTABLE_TEXT = (
+    "violence, robbery, weapons, arson, crimes in progress, welfare concerns, primary fires"
+)
+
+
 def notable(
     rows: Sequence[Mapping[str, Any]],
+    cells: Cells,
     window: Window,
     ward_names: Mapping[str, str],
     sources: Sequence[str],
     role: Role,
-) -> pd.DataFrame:
+) -> IncidentsView:
     """Notable incidents (``NOTABLE`` categories) of the latest-incidents list that occurred
-    in the window, newest first, as the role may see them."""
+    in the window, newest first, as the role may see them (``dashboard.incidents``); where
+    it sees no single incidents, the window's counts of the notable categories (``cells``),
+    zeros included."""
     chosen = [
         r
         for r in rows
         if r.get("category") in NOTABLE
         and window.contains(datetime.fromisoformat(str(r["occurred_start"])))
     ]
-    return ticker_frame(chosen, ward_names, sources, role, limit=len(chosen) or 1)
+    headings = (
+        f"Notable incidents ({NOTABLE_TEXT})",
+        f"Notable incidents by category ({NOTABLE_TEXT})",
+    )
+    return incidents_view(chosen, cells, ward_names, sources, role, headings, len(chosen), NOTABLE)
 
 
 def summary_text(by_source: pd.DataFrame, window: Window) -> str:

@@ -83,10 +83,11 @@ def ago_text(then: datetime, now: datetime) -> str:
     return f"{seconds // 86_400} days ago"
 
 
-def local_time(value: datetime | str) -> str:
-    """A UTC-aware time (or ISO string) as Europe/London 'YYYY-MM-DD HH:MM'."""
+def local_time(value: datetime | str, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC-aware time (or ISO string) as Europe/London 'YYYY-MM-DD HH:MM' (or another
+    ``strftime`` pattern, e.g. a role's ``IncidentDetail.time_format``)."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(LONDON).strftime(pattern)
 
 
 def clock_time(moment: datetime) -> str:

@@ -2,7 +2,8 @@
 
 Who sees what:
 
-- **analyst**: exact counts, any window, restricted panels (repeat callers and locations).
+- **analyst**: exact counts, any window, restricted panels (repeat callers and locations),
+  and single incidents in full: times to the minute, street or place, LSOA, location type.
 - **partner** and **public**: a count from 1 to 4 shows as "fewer than 5"; 0 stays 0; other
   counts are rounded to the nearest 5 (5k+1, 5k+2 down; 5k+3, 5k+4 up). Rounding alone does
   not protect a small count once totals are shown beside their parts: two parts of 4 make
@@ -16,7 +17,15 @@ Who sees what:
   Windows are the fixed ones of ``aggregates.periods.FIXED_WINDOWS`` only and end at the
   last local midnight, so a refresh changes a partner's figures only when a day closes or
   late records arrive, never one event at a time as they come in.
-- **public**: additionally sees the map only as concentrations (banded, no numbers).
+  A partner sees single incidents (the latest received, the briefing's notable ones) only
+  by day, source, category and ward: no time of day, and nothing that places an incident
+  finer than its ward (no street or "on or near" place, no LSOA, no point, no location
+  type), as the drill-down's figures stop at wards.
+- **public**: additionally sees the map only as concentrations (banded, no numbers), and
+  no list of single incidents at all: counts by category instead, disclosed as above.
+
+What a role may see of a single incident is ``IncidentDetail`` (``Role.incidents``): pages
+and exports ask it, never decide it themselves (``dashboard.incidents`` applies it).
 
 ``tests/unit/test_disclosure.py`` plays an attacker who combines every figure a partner can
 see — each cell, every margin and the total, before and after late records — and checks
@@ -57,9 +66,38 @@ class Role(StrEnum):
 
     @property
     def restricted(self) -> bool:
-        """Whether this role may see restricted panels and exact times and places of
-        sensitive incidents (domestic abuse, sexual offences)."""
+        """Whether this role may see restricted panels (repeat callers and locations)."""
         return self is Role.ANALYST
+
+    @property
+    def incidents(self) -> IncidentDetail:
+        """What this role may see of a single incident."""
+        return INCIDENT_DETAIL[self]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentDetail:
+    """How much of a single incident a role may see: whether single incidents are listed
+    at all (else counts only), the grain of its times (``time_format``, a ``strftime``
+    pattern: to the minute, or the day) and whether anything placing it finer than its ward
+    may be shown (street or place, LSOA, point, location type)."""
+
+    listed: bool
+    time_format: str
+    below_ward: bool
+
+    @property
+    def time_grain(self) -> str:
+        """'UK time' (to the minute) or 'UK date' (the day only): a column's unit."""
+        return "UK time" if "%M" in self.time_format else "UK date"
+
+
+MINUTE, DAY = "%Y-%m-%d %H:%M", "%Y-%m-%d"
+INCIDENT_DETAIL = {
+    Role.ANALYST: IncidentDetail(listed=True, time_format=MINUTE, below_ward=True),
+    Role.PARTNER: IncidentDetail(listed=True, time_format=DAY, below_ward=False),
+    Role.PUBLIC: IncidentDetail(listed=False, time_format=DAY, below_ward=False),
+}
 
 
 @dataclass(frozen=True, slots=True, order=True)

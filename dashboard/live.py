@@ -3,9 +3,9 @@
 One refresh reads each KPI window with its week- and year-earlier twins and the chosen
 window (``LivePlan``), then computes everything the page shows from those rows
 (``live_figures``): the KPIs, the wards above normal (``dashboard.above_normal``), the ward
-and category tables of the chosen window and the latest incidents
-(``dashboard.incidents``). Every figure is a disclosed sum of (ward, category) cells
-(``dashboard.window_figures``).
+and category tables of the chosen window and the latest incidents (``dashboard.incidents``:
+for the public, counts by category of the latest whole day in their place). Every figure
+is a disclosed sum of (ward, category) cells (``dashboard.window_figures``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from aggregates.periods import YEAR_EARLIER_DAYS, Window
-from dashboard.above_normal import above_normal
+from dashboard.above_normal import AboveNormal, above_normal
 from dashboard.data import (
     CATEGORY_COLUMN,
     INCIDENTS_COLUMN,
@@ -30,10 +30,10 @@ from dashboard.data import (
     ward_label,
 )
 from dashboard.disclosure import Role, Shown, disclose_sum
-from dashboard.incidents import ticker_frame
+from dashboard.incidents import IncidentsView, incidents_view
 from dashboard.window_figures import Cells, cells_of, windows_for
 from schemas.categories import CATEGORY_SOURCE
-from store.reader import Baseline, WindowRow
+from store.reader import Baselines, WindowRow
 
 ANALYST_KPIS = ("1h", "24h", "7d")
 SHARED_KPIS = ("yesterday", "7d", "28d")  # partner and public: fixed windows
@@ -187,38 +187,59 @@ class LiveFigures:
     """Everything the Live page shows from one refresh, as the role may see it."""
 
     kpis: list[Kpi]
-    unusual: pd.DataFrame | None  # None: the baseline could not be read
+    unusual: AboveNormal | None  # None: the baseline could not be read
     wards: pd.DataFrame
     categories: pd.DataFrame
-    ticker: pd.DataFrame
+    incidents: IncidentsView
 
 
 def live_figures(
     plan: LivePlan,
     rows: Sequence[Iterable[WindowRow]],
     latest: Sequence[Mapping[str, Any]],
-    baselines: Mapping[tuple[str, str], Baseline] | None,
+    baselines: tuple[Baselines, int] | None,
     sources: Sequence[str],
     ward_names: Mapping[str, str],
     role: Role,
     ticker_rows: int,
 ) -> LiveFigures:
     """The Live page's figures from the rows of ``plan.spans`` (``StoreReader.live_view``)
-    and the baseline of ``plan.baseline_window`` (pure: what a refresh computes after its
-    one Redis read)."""
+    and the baseline of ``plan.baseline_window`` with the weeks of history a verdict needs
+    (pure: what a refresh computes after its one Redis read)."""
     cells = [cells_of(r, sources) for r in rows]
     kpis = [
         kpi(w.label, cells[3 * i], cells[3 * i + 1], cells[3 * i + 2], role)
         for i, w in enumerate(plan.kpi_windows)
     ]
-    unusual = (
-        None if baselines is None else above_normal(cells[3], baselines, sources, ward_names, role)
-    )
+    unusual = None
+    if baselines is not None:
+        baseline, needed = baselines
+        unusual = above_normal(cells[3], baseline, sources, ward_names, role, needed)
     chosen = cells[-1]
     return LiveFigures(
         kpis,
         unusual,
         ward_window_table(chosen, ward_names, sources, role),
         category_window_table(chosen, role),
-        ticker_frame(latest, ward_names, sources, role, ticker_rows),
+        latest_incidents(plan, latest, cells[0], sources, ward_names, role, ticker_rows),
     )
+
+
+def latest_incidents(
+    plan: LivePlan,
+    latest: Sequence[Mapping[str, Any]],
+    first: Cells,
+    sources: Sequence[str],
+    ward_names: Mapping[str, str],
+    role: Role,
+    rows: int,
+) -> IncidentsView:
+    """The latest incidents as the role may see them; where it sees no single incidents,
+    counts by category of the first KPI window (``first``: its cells; yesterday, the latest
+    whole day, outside the analyst role)."""
+    label = plan.kpi_windows[0].label.lower()
+    headings = (
+        f"Latest incidents (newest first, up to {rows})",
+        f"Latest day by category — {label}",
+    )
+    return incidents_view(latest, first, ward_names, sources, role, headings, rows)

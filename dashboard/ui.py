@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from aggregates.buckets import Bucket
 from aggregates.periods import Window
 from dashboard import data
-from dashboard.above_normal import BASELINE_TTL_S, above_normal
+from dashboard.above_normal import BASELINE_TTL_S, AboveNormal, above_normal
 from dashboard.access import AuditLog
 from dashboard.disclosure import Role
 from dashboard.exports import FORMATS, ExportView, render
@@ -31,8 +31,7 @@ from safer.runtime import tune_gc
 from safer.settings import Settings
 from store.keys import Keys
 from store.reader import (
-    BASELINE_WEEKS,
-    Baseline,
+    Baselines,
     LiveSnapshot,
     RepeatCounts,
     StoreReader,
@@ -42,7 +41,6 @@ from store.reader import (
 from store.simulated import SimulatedHistory, read_history
 
 WardNames = Mapping[str, str]
-Baselines = dict[tuple[str, str], Baseline]
 T = TypeVar("T")
 SOURCE_PARAM = "source"
 SOURCE_STATE = "sources"
@@ -125,9 +123,10 @@ def read_repeats(store: Store, start: int, end: int) -> dict[tuple[str, str], Re
 
 
 @st.cache_data(ttl=BASELINE_TTL_S, show_spinner=False)
-def read_baseline(store: Store, start: int, end: int) -> Baselines:
-    """Ward-level baselines of a window (the same window in each of the previous weeks)."""
-    return store.reader().baseline("ward", start, end)
+def read_baseline(store: Store, start: int, end: int, weeks: int) -> Baselines:
+    """Ward-level baselines of a window (the same window in each of the previous ``weeks``
+    weeks) and which of those weeks the feeds covered."""
+    return store.reader().baseline("ward", start, end, weeks)
 
 
 @st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
@@ -272,21 +271,34 @@ def load_live(
 
 def load_baselines(settings: Settings, window: Window) -> Baselines | None:
     """The ward-level baselines of a window (cached ``above_normal.BASELINE_TTL_S``), or None."""
-    return read_or_report(settings, lambda store: read_baseline(store, window.start, window.end))
-
-
-def show_unusual(window: Window, table: pd.DataFrame | None) -> pd.DataFrame:
-    """The areas-above-normal table (``dashboard.above_normal``); None: unreadable (the
-    reason is already shown)."""
-    st.subheader(f"Areas above normal — {window.label.lower()}")
-    if table is None:
-        return pd.DataFrame()
-    st.caption(
-        f"Compared with the same hours in each of the previous {BASELINE_WEEKS} weeks; "
-        "'above normal' is more than one spread above the usual level, 'well' two, 'far' three."
+    weeks = settings.baseline_weeks
+    return read_or_report(
+        settings, lambda store: read_baseline(store, window.start, window.end, weeks)
     )
+
+
+def show_unusual(settings: Settings, window: Window, found: AboveNormal | None) -> pd.DataFrame:
+    """The areas-above-normal table (``dashboard.above_normal``), or while the feeds have
+    covered fewer weeks than a verdict needs, what history there is; None: unreadable (the
+    reason is already shown). Returns the table (for the export)."""
+    st.subheader(f"Areas above normal — {window.label.lower()}")
+    if found is None:
+        return pd.DataFrame()
+    history, table = found.history, found.table
+    st.caption(
+        f"Compared with the same hours in each of the previous {settings.baseline_weeks} "
+        "weeks the feeds covered; 'above normal' is more than one spread above the usual "
+        f"level, 'well' two, 'far' three. A verdict needs {history.needed} weeks of history."
+    )
+    if not history.enough:
+        st.info(
+            f"No verdicts yet: the feeds have covered {history.covered} of the "
+            f"{history.needed} past weeks a verdict needs ({history.text}). Wards busier "
+            "than in the weeks covered so far are listed without one."
+        )
     if table.empty:
-        st.info("No ward is above its normal level in this window.")
+        if history.enough:
+            st.info("No ward is above its normal level in this window.")
     else:
         st.dataframe(table, hide_index=True, width="stretch")
     return table
@@ -302,8 +314,12 @@ def show_above_normal(
 ) -> pd.DataFrame:
     """Wards furthest above their normal level in the window."""
     baselines = load_baselines(settings, window)
-    table = None if baselines is None else above_normal(now, baselines, sources, ward_names, role)
-    return show_unusual(window, table)
+    found = (
+        None
+        if baselines is None
+        else above_normal(now, baselines, sources, ward_names, role, settings.verdict_weeks)
+    )
+    return show_unusual(settings, window, found)
 
 
 EXPORTS_STATE = "exports"

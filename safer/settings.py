@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from safer.spans import SPAN_PATTERN
@@ -105,6 +105,21 @@ class Settings(BaseSettings):
     dashboard_public: bool = Field(
         default=True, description="Visitors who do not sign in see the public view."
     )
+    baseline_weeks: int = Field(
+        default=8,
+        ge=1,
+        le=52,
+        description="Weeks a window is compared with for 'above normal': the same hours in "
+        "each of the previous N weeks.",
+    )
+    history_weeks: int | None = Field(
+        default=None,
+        ge=1,
+        le=52,
+        description="Weeks of those the feeds must have covered before an area gets a "
+        "verdict (unset: all of the baseline weeks); with fewer, 'not enough history: k of n "
+        "weeks'.",
+    )
     map_style: str = Field(
         default="",
         pattern=r"^(https?://\S+)?$",
@@ -188,6 +203,21 @@ class Settings(BaseSettings):
         description="Key of the keyed hash that pseudonymises references at the adapters.",
     )
     log_level: str = Field(default="INFO", description="Log level of safer's own loggers.")
+
+    @model_validator(mode="after")
+    def _history_within_baseline(self) -> Settings:
+        if self.history_weeks is not None and self.history_weeks > self.baseline_weeks:
+            raise ValueError(
+                f"history_weeks ({self.history_weeks}) cannot exceed baseline_weeks "
+                f"({self.baseline_weeks}): a verdict cannot need more weeks than it compares"
+            )
+        return self
+
+    @property
+    def verdict_weeks(self) -> int:
+        """Weeks of covered history an area needs for a verdict (SAFER_HISTORY_WEEKS, else
+        every baseline week)."""
+        return self.history_weeks or self.baseline_weeks
 
     @property
     def archive_dir(self) -> Path:

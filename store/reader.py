@@ -34,7 +34,6 @@ from store.replies import int_map, json_row, ms_time, number, text
 from store.simulated import SimulatedHistory, history_of
 
 _SOURCE_OF = {category: source.value for category, source in CATEGORY_SOURCE.items()}
-BASELINE_WEEKS = 8
 REPEAT_KINDS = ("caller", "address")
 
 
@@ -276,17 +275,41 @@ class StoreReader:
             for i in range(0, len(flat), 4)
         }
 
-    def baseline(
-        self, level: str, start: int, end: int, weeks: int = BASELINE_WEEKS
-    ) -> dict[tuple[str, str], Baseline]:
-        """What is normal for this window: per (area, category), the mean and spread of the
-        same hour-of-week window in each of the previous ``weeks`` weeks (one round trip)."""
-        spans = [(start - w * WEEK_HOURS, end - w * WEEK_HOURS) for w in range(1, weeks + 1)]
+    def baseline(self, level: str, start: int, end: int, weeks: int) -> Baselines:
+        """What is normal for this window, in one round trip: per (area, category), the
+        counts of the same hour-of-week window in each of the previous ``weeks`` weeks; and
+        per source, its events in the partnership in each of those weeks' spans and in the
+        current one (``Baselines.activity``: which weeks the feeds covered,
+        ``aggregates.unusual.covered_weeks``). A week's span is its window, or the week up
+        to its window's end when the window is shorter (a day's incidents can be none)."""
+        past = [(start - w * WEEK_HOURS, end - w * WEEK_HOURS) for w in range(1, weeks + 1)]
+        first = min(start, end - WEEK_HOURS)
+        spans = [(first - w * WEEK_HOURS, end - w * WEEK_HOURS) for w in range(weeks + 1)]
+        requests = [(level, span) for span in past] + [("borough", span) for span in spans]
+        found = self.level_windows(requests, unplaced=False)
         per_week: dict[tuple[str, str], list[int]] = {}
-        for index, rows in enumerate(self.windows(level, spans, unplaced=False)):
+        for index, rows in enumerate(found[:weeks]):
             for row in rows:
                 per_week.setdefault((row.area, row.category), [0] * weeks)[index] += row.count
-        return {key: Baseline.of(counts) for key, counts in per_week.items()}
+        activity = {source.value: [0] * (weeks + 1) for source in Source}
+        for index, rows in enumerate(found[weeks:]):
+            for row in rows:
+                if row.source:
+                    activity[row.source][index] += row.count
+        return Baselines(
+            {key: Baseline.of(counts) for key, counts in per_week.items()},
+            {source: tuple(counts) for source, counts in activity.items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Baselines:
+    """A window's baseline (``StoreReader.baseline``): per (area, category) the counts of
+    the previous weeks, and per source its partnership-wide events in the current week's
+    span (index 0) and each past week's (1..n)."""
+
+    cells: dict[tuple[str, str], Baseline]
+    activity: dict[str, tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,8 +331,11 @@ class Baseline:
 
     @classmethod
     def of(cls, counts: list[int]) -> Baseline:
+        """Of no weeks at all (none covered): mean and spread 0."""
         # plain floats: ``statistics.pstdev`` is exact (fractions) and far slower, and a
         # page computes a baseline per ward and category on every read
+        if not counts:
+            return cls((), 0.0, 0.0)
         mean = sum(counts) / len(counts)
         spread = math.sqrt(sum((n - mean) ** 2 for n in counts) / len(counts))
         return cls(tuple(counts), mean, spread)

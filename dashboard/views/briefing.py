@@ -84,15 +84,14 @@ def briefing_panel(
     by_category = briefing.counts_by_category(cells, role)
     right.markdown("**By category**")
     right.dataframe(by_category, hide_index=True, width="stretch")
-    st.markdown(
-        "**Notable incidents** (violence, robbery, weapons, arson, crimes in progress, "
-        "welfare concerns, primary fires)"
-    )
-    notable = briefing.notable(snapshot.latest, window, ward_names, sources, role)
-    if notable.empty:
+    notable = briefing.notable(snapshot.latest, cells, window, ward_names, sources, role)
+    st.markdown(f"**{notable.heading}**")
+    if notable.note:
+        st.caption(notable.note)
+    if notable.table.empty:
         st.info("No notable incidents among the latest received in this window.")
     else:
-        st.dataframe(notable, hide_index=True, width="stretch")
+        st.dataframe(notable.table, hide_index=True, width="stretch")
     unusual = show_above_normal(settings, window, cells, sources, ward_names, role)
     export = ExportView(
         "Overnight briefing",
@@ -102,7 +101,7 @@ def briefing_panel(
         [
             ("By source", by_source),
             ("By category", by_category),
-            ("Notable incidents", notable),
+            ("Notable incidents", notable.table),
             ("Areas above normal", unusual),
         ],
         window_figures.caveats(role),

@@ -14,6 +14,7 @@ from aggregates.periods import Window
 from dashboard import data, live, maps, window_figures
 from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
+from dashboard.incidents import IncidentsView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     NO_DATA_MESSAGE,
@@ -85,12 +86,15 @@ def show_categories(table: pd.DataFrame, window: Window) -> None:
     st.caption(summary)
 
 
-def show_ticker(table: pd.DataFrame) -> None:
-    st.subheader(f"Latest incidents (newest first, up to {data.TICKER_ROWS})")
-    if table.empty:
-        st.info("No recent incidents for the selected sources.")
+def show_incidents(view: IncidentsView) -> None:
+    """The latest incidents, or (public) counts by category in their place."""
+    st.subheader(view.heading)
+    if view.note:
+        st.caption(view.note)
+    if view.table.empty:
+        st.info(view.empty_text)
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(view.table, hide_index=True, width="stretch")
 
 
 MAP_REFRESH_S = 30.0
@@ -199,8 +203,9 @@ def live_panel(
         st.warning("No source selected: choose at least one in the sidebar.")
         return
     baselines = load_baselines(settings, plan.baseline_window)  # its own read, every 5 min
+    judged = None if baselines is None else (baselines, settings.verdict_weeks)
     shown = live.live_figures(
-        plan, rows, snapshot.latest, baselines, sources, ward_names, role, data.TICKER_ROWS
+        plan, rows, snapshot.latest, judged, sources, ward_names, role, data.TICKER_ROWS
     )
     kpis = shown.kpis
     show_window_kpis(kpis)
@@ -208,11 +213,11 @@ def live_panel(
         st.caption(SUM_CAVEAT)
     if len(sources) < len(data.ALL_SOURCES):
         st.caption("Filtered to: " + data.sources_text(sources))
-    unusual = show_unusual(plan.baseline_window, shown.unusual)
-    wards, categories, ticker = shown.wards, shown.categories, shown.ticker
+    unusual = show_unusual(settings, plan.baseline_window, shown.unusual)
+    wards, categories, incidents = shown.wards, shown.categories, shown.incidents
     show_wards(wards, selected)
     show_categories(categories, selected)
-    show_ticker(ticker)
+    show_incidents(incidents)
     export = ExportView(
         "Live",
         role,
@@ -226,7 +231,7 @@ def live_panel(
             ("Areas above normal", unusual),
             ("Incidents by ward", wards),
             ("Incidents by category", live.category_export(categories, role)),
-            ("Latest incidents", ticker),
+            ("Latest incidents" if incidents.listed else "Latest day by category", incidents.table),
         ],
         window_figures.caveats(role),
     )

@@ -335,19 +335,19 @@ def test_source_filter_narrows_view_and_is_mirrored(seeded: Settings) -> None:
 
 def test_source_filter_read_from_query_params(seeded: Settings) -> None:
     """A shared link (?source=council&source=fire) opens with that filter applied."""
-    at = run_app({"source": ["council", "fire"]})
+    at = run_app({"source": ["council", "fire"]}, role=Role.PARTNER)
     assert at.sidebar.multiselect[0].value == ["council", "fire"]
-    assert set(table_with(at, "Place")["Source"]) == {"Council", "Fire"}
+    assert set(table_with(at, "Received (UK date)")["Source"]) == {"Council", "Fire"}
     assert at.query_params["source"] == ["council", "fire"]
 
 
 def test_selecting_all_sources_clears_the_parameter(seeded: Settings) -> None:
     """Going back to all sources removes ?source from the URL (the default view)."""
-    at = run_app({"source": "fire"})
+    at = run_app({"source": "fire"}, role=Role.PARTNER)
     at.sidebar.multiselect[0].set_value(["police", "council", "fire"]).run()
     assert not at.exception
     assert "source" not in at.query_params
-    assert len(table_with(at, "Place")) == 13
+    assert len(table_with(at, "Received (UK date)")) == 13
 
 
 def test_empty_namespace_shows_no_data_message(app_env: Settings) -> None:
@@ -419,20 +419,21 @@ def test_hotspot_times_are_withheld_for_few_incidents(seeded: Settings, role: Ro
 
 
 def test_areas_above_normal_per_role(seeded: Settings) -> None:
-    """With no history, this window's incidents are far above normal: for the analyst
-    Bebington's ASB reports (24 h); for a partner only what disclosure lets through (7 days:
-    Birkenhead's 7 burglaries shown as 5; Bebington's 2 drugs offences are suppressed)."""
+    """With no history (nothing before this week), no ward is called above normal: the
+    analyst's Bebington ASB reports (24 h) and, for a partner, only what disclosure lets
+    through (7 days: Birkenhead's 7 burglaries shown as 5; Bebington's 2 drugs offences are
+    suppressed) say "not enough history: 0 of 8 weeks", with no usual level."""
     analyst = table_with(run_app(role=Role.ANALYST), "Verdict")
     beb = analyst[analyst["Ward"] == "Bebington (E05000954)"].iloc[0]
-    assert beb["Verdict"] == "far above normal"
-    assert beb["Usual (mean of past weeks)"] == "0.0"
+    assert beb["Verdict"] == "not enough history: 0 of 8 weeks"
+    assert beb["Usual (mean of past weeks)"] == "—"
     partner = table_with(run_app(role=Role.PARTNER), "Verdict")
     assert partner.to_dict("records") == [
         {
             "Ward": "Birkenhead and Tranmere (E05000956)",
             "This window": "5",
-            "Usual (mean of past weeks)": "0.0",
-            "Verdict": "far above normal",
+            "Usual (mean of past weeks)": "—",
+            "Verdict": "not enough history: 0 of 8 weeks",
         }
     ]
 

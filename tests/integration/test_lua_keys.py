@@ -185,7 +185,7 @@ def _read(reader: StoreReader) -> None:
     reader.bucket_totals("ward", [])
     reader.profile("ward")
     reader.profile("ward", end - 24 * 40, end)
-    reader.baseline("ward", end - 1, end)
+    reader.baseline("ward", end - 1, end, 8)
     assert reader.repeats("ward", end - 24 * 28, end)
 
 

@@ -16,7 +16,7 @@ from redis.asyncio import Redis as AsyncRedis
 from aggregates.buckets import epoch_hour
 from aggregates.config import AggregationConfig
 from aggregates.hashes import all_time
-from aggregates.unusual import how_unusual, score
+from aggregates.unusual import covered_weeks, how_unusual, score
 from geography.areas import load_areas
 from schemas.codec import decode_incident
 from schemas.events import IncidentEvent
@@ -189,13 +189,18 @@ def test_baseline_is_the_same_window_over_the_previous_eight_weeks(
     )
     _apply(infra.redis_url, keys, events)
     start = epoch_hour(now)
-    baseline = StoreReader(redis_client, keys, [WIRRAL]).baseline("ward", start, start + 1)
-    normal = baseline["E05000956", "burglary"]
+    baseline = StoreReader(redis_client, keys, [WIRRAL]).baseline("ward", start, start + 1, 8)
+    normal = baseline.cells["E05000956", "burglary"]
     assert normal.weeks == (1, 2, 3, 4, 5, 6, 7, 8)
     assert normal.mean == 4.5
     assert round(normal.stdev, 4) == 2.2913
     assert how_unusual(10, normal) is not None
     assert score(10, normal) > 2
+    # per source, its events in the week up to each week's window end (0: the current one;
+    # the event 3 weeks and 5 hours earlier is in week 3's): police covered all 8 weeks
+    assert baseline.activity["police"] == (0, 1, 2, 4, 4, 5, 6, 7, 8)
+    assert baseline.activity["fire"] == (0,) * 9
+    assert covered_weeks(baseline.activity) == (True,) * 8
 
 
 def test_profile_spreads_intervals_and_sums_to_event_counts(

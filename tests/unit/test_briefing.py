@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from aggregates.buckets import epoch_hour
 from dashboard import briefing
-from dashboard.disclosure import Role
+from dashboard.disclosure import FEWER, Role
 
 NOW = datetime(2026, 1, 14, 8, 30, tzinfo=UTC)  # GMT: UK time = UTC
 WARDS = {"E05000954": "Bebington"}
@@ -43,6 +43,8 @@ def test_partner_window_is_yesterday_whatever_the_start_asked() -> None:
 
 
 def test_notable_incidents_in_the_window_only() -> None:
+    """Notable categories occurring in the window, newest first: in full for the analyst, by
+    day and ward for a partner, and as counts of every notable category for the public."""
     window = briefing.briefing_window(NOW, Role.ANALYST)
     rows = [
         row("robbery", "2026-01-13T22:10:00+00:00"),
@@ -50,9 +52,18 @@ def test_notable_incidents_in_the_window_only() -> None:
         row("robbery", "2026-01-13T12:00:00+00:00"),  # before the window
         row("violent-crime", "2026-01-14T01:00:00+00:00", domestic_abuse=True),
     ]
-    exact = briefing.notable(rows, window, WARDS, ["police"], Role.ANALYST)
+    cells = {("E05000954", "robbery"): 1, ("E05000954", "burglary"): 6}
+    exact = briefing.notable(rows, cells, window, WARDS, ["police"], Role.ANALYST).table
     assert list(exact["Category"]) == ["Robbery", "Violence and sexual offences"]
     assert list(exact["Occurred (UK time)"]) == ["2026-01-13 22:10", "2026-01-14 01:00"]
-    shared = briefing.notable(rows, window, WARDS, ["police"], Role.PUBLIC)
-    assert list(shared["Place"]) == ["On or near High Street", "withheld"]
-    assert briefing.notable(rows, window, WARDS, ["fire"], Role.ANALYST).empty
+    assert list(exact["Place"]) == ["On or near High Street"] * 2
+    partner = briefing.notable(rows, cells, window, WARDS, ["police"], Role.PARTNER).table
+    assert list(partner["Occurred (UK date)"]) == ["2026-01-13", "2026-01-14"]
+    assert "Place" not in partner.columns
+    public = briefing.notable(rows, cells, window, WARDS, ["police"], Role.PUBLIC)
+    assert not public.listed
+    counts = dict(zip(public.table["Category"], public.table["Incidents"], strict=True))
+    assert counts["Robbery"] == FEWER
+    assert counts["Possession of weapons"] == "0"
+    assert "Burglary" not in counts  # not a notable category
+    assert briefing.notable(rows, cells, window, WARDS, ["fire"], Role.ANALYST).table.empty

@@ -137,6 +137,16 @@ def test_a_map_style_must_be_an_http_url(style: str) -> None:
     assert Settings().map_style == ""  # no background by default
 
 
+def test_the_history_a_verdict_needs_defaults_to_every_baseline_week() -> None:
+    """8 baseline weeks by default, and a verdict needs all of them unless told fewer; it
+    can never need more weeks than the baseline compares."""
+    assert (Settings().baseline_weeks, Settings().verdict_weeks) == (8, 8)
+    assert Settings(baseline_weeks=12).verdict_weeks == 12
+    assert Settings(history_weeks=3).verdict_weeks == 3
+    with pytest.raises(ValidationError, match="cannot exceed baseline_weeks"):
+        Settings(baseline_weeks=4, history_weeks=6)
+
+
 def _fail_export(*args: object, **kwargs: object) -> list[Path]:
     raise RuntimeError("disk on fire")
 

@@ -7,7 +7,17 @@ import math
 
 import pytest
 
-from aggregates.unusual import VERDICTS, Unusual, how_unusual, score, spread, verdict
+from aggregates.unusual import (
+    VERDICTS,
+    History,
+    Unusual,
+    covered_weeks,
+    how_unusual,
+    judge,
+    score,
+    spread,
+    verdict,
+)
 from store.reader import Baseline
 
 
@@ -53,3 +63,33 @@ def test_only_counts_above_normal_have_a_verdict() -> None:
         "well above normal",
         "above normal",
     ]
+
+
+def test_history_says_how_many_weeks_there_are() -> None:
+    """Fewer covered weeks than needed: not enough, and its text says k of n weeks."""
+    assert History(2, 8).text == "not enough history: 2 of 8 weeks"
+    assert not History(7, 8).enough
+    assert History(8, 8).enough
+    assert History(3, 3).enough
+
+
+def test_a_week_is_covered_when_every_active_source_had_events() -> None:
+    """Weeks 1..n are covered when each source seen anywhere (now or in a past week) had an
+    event in them; a source never seen constrains nothing; a week of a feed's outage is
+    not covered; a source seen only now makes no week history."""
+    assert covered_weeks({"police": (4, 3, 2, 1), "fire": (0, 0, 0, 0)}) == (True, True, True)
+    assert covered_weeks({"police": (4, 3, 2, 1), "council": (1, 2, 0, 0)}) == (True, False, False)
+    assert covered_weeks({"police": (4, 3, 0, 1)}) == (True, False, True)  # an outage
+    assert covered_weeks({"police": (4, 0, 0, 0)}) == (False, False, False)  # a new system
+    assert covered_weeks({"police": (0, 0, 0)}) == (False, False)  # nothing at all
+    assert covered_weeks({}) == ()
+
+
+def test_judge_gives_a_verdict_only_with_enough_history() -> None:
+    """The same count above the same baseline: a band with enough covered weeks, "not
+    enough history" without; a count at its usual level is never listed."""
+    two = Baseline.of([1, 2])
+    assert judge(12, two, History(8, 8)) == Unusual(score(12, two), "far above normal")
+    assert judge(12, two, History(2, 8)) == Unusual(score(12, two), History(2, 8).text)
+    assert judge(1, two, History(2, 8)) is None
+    assert judge(3, Baseline.of([]), History(0, 8)) == Unusual(3.0, History(0, 8).text)
