@@ -16,6 +16,7 @@ from pydantic_settings import SettingsError
 from cli import (
     accounts,
     areas,
+    audit,
     feed,
     query,
     rebuild,
@@ -47,6 +48,7 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     query.register_query,
     feed.register_feed,
     accounts.register_accounts,
+    audit.register_audit,
 )
 """Every subcommand, in the order ``safer --help`` lists them."""
 

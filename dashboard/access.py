@@ -1,15 +1,10 @@
-"""Dashboard accounts and the audit log (no Streamlit here).
+"""Dashboard accounts (no Streamlit here).
 
 Accounts live in a JSON file (``SAFER_DASHBOARD_ACCOUNTS``, default
 ``<state_dir>/dashboard-accounts.json``, written with mode 0600): per user name a role and a
 salted PBKDF2-HMAC-SHA256 hash of the password — never the password. ``safer accounts add``
 manages it. Visitors who do not sign in get the public role, unless
-``SAFER_DASHBOARD_PUBLIC=false``.
-
-The audit log (``SAFER_AUDIT_LOG``, default ``<state_dir>/audit.jsonl``) gets one JSON line
-per view and per export: when (UTC), who, with which role, what (page, filters, format).
-Lines are appended with a single ``write`` on a file opened in append mode, so concurrent
-dashboard sessions do not interleave them.
+``SAFER_DASHBOARD_PUBLIC=false``. The audit log: ``dashboard.audit``.
 """
 
 from __future__ import annotations
@@ -21,10 +16,9 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from dashboard.audit import AuditLog as AuditLog  # its old home: existing imports keep working
 from dashboard.disclosure import Role
 from safer.errors import SaferError
 
@@ -124,28 +118,3 @@ class Accounts:
 
 def new_password() -> str:
     return secrets.token_urlsafe(12)
-
-
-class AuditLog:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def write(self, user: str, role: Role, action: str, **what: Any) -> dict[str, Any]:
-        """Append one entry: ``action`` is 'view', 'export', 'sign-in' or 'sign-out'."""
-        entry = {
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "user": user,
-            "role": role.value,
-            "action": action,
-            **what,
-        }
-        line = json.dumps(entry, sort_keys=True, default=str) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write(line)
-        return entry
-
-    def entries(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line]
