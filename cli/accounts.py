@@ -46,7 +46,8 @@ def register_accounts(sub: Subparsers) -> None:
         help="dashboard sign-in accounts (analyst, partner, public)",
         description="Adds, removes or lists dashboard accounts. Passwords are stored as "
         "salted PBKDF2 hashes; without --password-stdin a password is generated and "
-        "printed once.",
+        "printed once. Re-adding an account with its current password changes only its "
+        "role; a new password, or removing it, ends its dashboard sessions.",
     )
     p.add_argument("action", choices=["add", "remove", "list"])
     p.add_argument("name", nargs="?", help="account name (lower case)")

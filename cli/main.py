@@ -17,6 +17,7 @@ from cli import (
     accounts,
     archive,
     areas,
+    audit,
     feed,
     query,
     rebuild,
@@ -49,6 +50,7 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     feed.register_feed,
     accounts.register_accounts,
     archive.register_archive,
+    audit.register_audit,
 )
 """Every subcommand, in the order ``safer --help`` lists them."""
 

@@ -1,15 +1,11 @@
-"""Dashboard accounts and the audit log (no Streamlit here).
+"""Dashboard accounts (no Streamlit here).
 
 Accounts live in a JSON file (``SAFER_DASHBOARD_ACCOUNTS``, default
 ``<state_dir>/dashboard-accounts.json``, written with mode 0600): per user name a role and a
 salted PBKDF2-HMAC-SHA256 hash of the password — never the password. ``safer accounts add``
 manages it. Visitors who do not sign in get the public role, unless
-``SAFER_DASHBOARD_PUBLIC=false``.
-
-The audit log (``SAFER_AUDIT_LOG``, default ``<state_dir>/audit.jsonl``) gets one JSON line
-per view and per export: when (UTC), who, with which role, what (page, filters, format).
-Lines are appended with a single ``write`` on a file opened in append mode, so concurrent
-dashboard sessions do not interleave them.
+``SAFER_DASHBOARD_PUBLIC=false``. Signing in, sessions and lock-out: ``dashboard.signin``;
+the audit log: ``dashboard.audit``.
 """
 
 from __future__ import annotations
@@ -21,10 +17,9 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from dashboard.audit import AuditLog as AuditLog  # its old home: existing imports keep working
 from dashboard.disclosure import Role
 from safer.errors import SaferError
 
@@ -47,6 +42,11 @@ class Account:
 
     def check(self, password: str) -> bool:
         return hmac.compare_digest(_digest(password, self.salt, self.iterations), self.digest)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the password does (a session is bound to it), never reveals it."""
+        return hashlib.sha256((self.salt + self.digest).encode()).hexdigest()[:32]
 
 
 def _digest(password: str, salt: str, iterations: int) -> str:
@@ -73,16 +73,21 @@ class Accounts:
             raise AccountError(f"unreadable accounts file {self.path}: {exc}") from exc
 
     def add(self, name: str, role: Role, password: str) -> Account:
-        """Create or replace an account."""
+        """Create or replace an account. Given its current password, only the role changes
+        (its sessions go on, in the new role); a new password ends its sessions."""
         if not NAME.fullmatch(name):
             raise AccountError(
                 f"account name {name!r}: lower-case letters, digits, '.', '_' or '-' (max 64)"
             )
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"password too short: at least {MIN_PASSWORD} characters")
-        salt = secrets.token_hex(16)
-        account = Account(name, role, salt, _digest(password, salt, ITERATIONS))
         accounts = self.load()
+        old = accounts.get(name)
+        if old is not None and old.check(password):
+            account = Account(name, role, old.salt, old.digest, old.iterations)
+        else:
+            salt = secrets.token_hex(16)
+            account = Account(name, role, salt, _digest(password, salt, ITERATIONS))
         accounts[name] = account
         self._save(accounts)
         return account
@@ -94,13 +99,13 @@ class Accounts:
         self._save(accounts)
         return True
 
+    def get(self, name: str) -> Account | None:
+        return self.load().get(normal_name(name))
+
     def sign_in(self, name: str, password: str) -> Account | None:
         """The account if the password is right, else None (same work either way)."""
-        account = self.load().get(name.strip().lower())
-        if account is None:
-            _digest(password, "00" * 16, ITERATIONS)  # no timing hint that the name is unknown
-            return None
-        return account if account.check(password) else None
+        account = self.get(name)
+        return account if check_password(account, password) else None
 
     def _save(self, accounts: dict[str, Account]) -> None:
         body = {
@@ -122,30 +127,19 @@ class Accounts:
         tmp.replace(self.path)
 
 
+def normal_name(name: str) -> str:
+    """Account names are case-insensitive and trimmed."""
+    return name.strip().lower()
+
+
+def check_password(account: Account | None, password: str) -> bool:
+    """Whether ``password`` is the account's; the same work when there is no account, so
+    the time taken gives no hint that a name is unknown."""
+    if account is None:
+        _digest(password, "00" * 16, ITERATIONS)
+        return False
+    return account.check(password)
+
+
 def new_password() -> str:
     return secrets.token_urlsafe(12)
-
-
-class AuditLog:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def write(self, user: str, role: Role, action: str, **what: Any) -> dict[str, Any]:
-        """Append one entry: ``action`` is 'view', 'export', 'sign-in' or 'sign-out'."""
-        entry = {
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "user": user,
-            "role": role.value,
-            "action": action,
-            **what,
-        }
-        line = json.dumps(entry, sort_keys=True, default=str) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write(line)
-        return entry
-
-    def entries(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line]

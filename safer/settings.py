@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from safer.spans import SPAN_PATTERN
 
 STACK_FILE_NAME = "stack.json"
+SIGNIN_KEY_FILE = Path("signin-secret")  # in the state folder
 
 
 class Settings(BaseSettings):
@@ -152,6 +153,23 @@ class Settings(BaseSettings):
         description="Records per partition a rolled embedded broker keeps (the rest stay in "
         "the log archive).",
     )
+    signin_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs dashboard session tokens. Unset: generated once into "
+        "<state_dir>/signin-secret (mode 0600).",
+    )
+    signin_idle_expiry_s: float = Field(
+        default=12 * 3600.0, gt=0, description="A dashboard sign-in ends after this long idle."
+    )
+    signin_absolute_expiry_s: float = Field(
+        default=7 * 86_400.0, gt=0, description="A dashboard sign-in ends this long after it began."
+    )
+    signin_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins in a row that lock an account out."
+    )
+    signin_lockout_s: float = Field(
+        default=900.0, gt=0, description="How long a locked-out account is refused."
+    )
     worker_web_port: int = Field(
         default=6066, ge=0, description="Worker's web port (0: a free port)."
     )
@@ -236,6 +254,14 @@ class Settings(BaseSettings):
     def audit_path(self) -> Path:
         return self.audit_log or self.state_dir / "audit.jsonl"
 
+    def signin_key(self) -> SecretStr:
+        """The key that signs session tokens: the setting, else the generated one."""
+        if self.signin_secret is not None:
+            return self.signin_secret
+        from safer.keyfile import generated_secret
+
+        return generated_secret(self.state_dir / SIGNIN_KEY_FILE)
+
     def require_kafka(self) -> str:
         if not self.kafka_bootstrap:
             from safer.errors import ConfigError
@@ -298,7 +324,10 @@ def child_env(settings: Settings) -> dict[str, str]:
     """Environment for a child process: this one's, with these settings as SAFER_* values."""
     env = dict(os.environ)
     values = settings.model_dump(mode="json")
-    values["pseudonym_key"] = settings.pseudonym_key.get_secret_value()
+    for name in values:  # secrets dump masked: pass their values on
+        secret = getattr(settings, name)
+        if isinstance(secret, SecretStr):
+            values[name] = secret.get_secret_value()
     for name, value in values.items():
         if value is None:
             env.pop(f"SAFER_{name.upper()}", None)

@@ -42,7 +42,8 @@ from store.reader import StoreReader
 from store.simulated import SimulatedHistory
 
 log = logging.getLogger(__name__)
-DASHBOARD_APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+# the server (Streamlit's st.App with the sign-in cookie routes), which runs dashboard/app.py
+DASHBOARD_APP = Path(__file__).resolve().parents[2] / "dashboard" / "serve.py"
 THEME = (
     "--theme.base",
     "light",
@@ -61,6 +62,32 @@ PRODUCERS = ("simulator", POLICE_REPLAY)  # the broker's clients besides worker 
 ROLL_CHECK_S = 15.0
 ONE_SHOT = {POLICE_REPLAY}  # done when it exits 0 (a restart after a failure is safe: the
 # feed ledger publishes only what is not yet published)
+
+
+def dashboard_command(port: int) -> list[str]:
+    """The dashboard server's command line (its settings come from the environment)."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARD_APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
+        "--client.showErrorDetails",
+        "false",
+        *THEME,
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,30 +255,11 @@ class Stack:
         port = self.settings.dashboard_port
         if port == 0 or not port_free(port):
             port = free_port()
-        argv = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(DASHBOARD_APP),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            "--client.toolbarMode",
-            "viewer",
-            "--client.showErrorDetails",
-            "false",
-            *THEME,
-        ]
         component = Component(
-            "dashboard", argv, self.logs / "dashboard.log", child_env(self.settings)
+            "dashboard",
+            dashboard_command(port),
+            self.logs / "dashboard.log",
+            child_env(self.settings),
         )
         self._launch(component)
         url = f"http://127.0.0.1:{port}"

@@ -178,7 +178,7 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
         ("hotspots", "Hot-spot times", "When incidents happen"),
         ("profiles", "Profiles", "Youth or adult"),
     ):
-        # in-app navigation: a new page load would be a new, signed-out session
+        # in-app navigation (a page load keeps the sign-in too, but starts a new session)
         page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
         page.get_by_text(heading).first.wait_for(timeout=60_000)
         # the previous page's elements linger for a moment while the new page renders
