@@ -85,10 +85,11 @@ class Settings(BaseSettings):
         "a minute on a 2-core machine.",
     )
     simulator_history: str = Field(
-        default="8w",
+        default="9w",
         pattern=SPAN_PATTERN,
         description="Simulated history `safer up` publishes on an empty log before live "
-        "traffic starts: 0 (none) or days, weeks or years such as 30d, 12w, 2y.",
+        "traffic starts: 0 (none) or days, weeks or years such as 30d, 12w, 2y (default: the "
+        "8 baseline weeks before the current week, so verdicts appear from the first minute).",
     )
     simulator_history_max_events: int = Field(
         default=3_000_000,
