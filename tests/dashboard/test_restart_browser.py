@@ -1,5 +1,6 @@
 """`make up`, feed data, Ctrl-C, `make up` again: the dashboard in a real browser shows the
-same figures after the restart (the log restored from its archive, Redis kept)."""
+same figures after the restart (the log restored from its archive, Redis kept), to the same
+signed-in analyst."""
 
 from __future__ import annotations
 
@@ -35,9 +36,15 @@ def _cli(stack: LiveStack, *args: str) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def _live_figures(stack: LiveStack, page: Page, shot: str) -> dict[str, int]:
+def _live_figures(stack: LiveStack, page: Page, shot: str, *, signed_in: bool) -> dict[str, int]:
+    """Live's counts as the analyst sees them (``signed_in``: the session, kept in the state
+    folder and the browser's cookie, is expected to have survived the restart)."""
     page.goto(stack.info["dashboard_url"])
-    sign_in(page, *ANALYST)
+    if signed_in:
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text(f"Signed in as {ANALYST[0]}").wait_for(timeout=60_000)
+    else:
+        sign_in(page, *ANALYST)
     page.get_by_text("All incidents").first.wait_for(timeout=60_000)
     figures = {label: metric_value(page, label) for label in METRICS}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -47,7 +54,8 @@ def _live_figures(stack: LiveStack, page: Page, shot: str) -> dict[str, int]:
 
 @pytest.mark.browser
 def test_restart_shows_the_same_figures(tmp_path: Path, namespace: str, page: Page) -> None:
-    """Live's counts per source are the same before a Ctrl-C and after the restart."""
+    """Live's counts per source are the same before a Ctrl-C and after the restart, and the
+    analyst's sign-in survives it too."""
     state = tmp_path / "state"
     first = LiveStack(state, namespace, ["--no-simulator"])
     first.start()
@@ -58,7 +66,7 @@ def test_restart_shows_the_same_figures(tmp_path: Path, namespace: str, page: Pa
             lambda: set(first.snapshot().total_by("source")) >= {"council", "fire"}, 60, "counts"
         )
         Accounts(first.settings.accounts_path).add(ANALYST[0], Role.ANALYST, ANALYST[1])
-        before = _live_figures(first, page, "restart-before.png")
+        before = _live_figures(first, page, "restart-before.png", signed_in=False)
         assert before["All incidents"] > 0
         assert first.stop(signal.SIGINT) == 0
     finally:
@@ -66,7 +74,7 @@ def test_restart_shows_the_same_figures(tmp_path: Path, namespace: str, page: Pa
     second = LiveStack(state, namespace, ["--no-simulator"])
     second.start()
     try:
-        after = _live_figures(second, page, "restart-after.png")
+        after = _live_figures(second, page, "restart-after.png", signed_in=True)
         assert after == before
         assert second.stop(signal.SIGINT) == 0
     finally:
