@@ -57,6 +57,18 @@ class LiveStack:
         self._wait(self._own_stack_file, timeout_s, "stack file")  # not one a kill -9 left
         self.info = json.loads(self.settings.stack_file.read_text())
 
+    def cli(self, *args: str, timeout_s: float = 300.0) -> subprocess.CompletedProcess[str]:
+        """A `safer` command from another terminal: it finds this stack by its state file."""
+        update = {"kafka_bootstrap": None, "redis_url": None}
+        return subprocess.run(
+            [sys.executable, "-m", "cli", *args],
+            env=child_env(self.settings.model_copy(update=update)),
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+
     def _own_stack_file(self) -> bool:
         try:
             written = json.loads(self.settings.stack_file.read_text())

@@ -18,14 +18,11 @@ import signal
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
-from redis import Redis
-from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
 
@@ -33,12 +30,12 @@ from bus.archive.catalog import Catalog
 from bus.archive.restore import RestoreReport
 from cli.stack import durable, embedded, roll
 from cli.stack.durable import Restored
+from cli.stack.health import Backoff, FlowReport
 from cli.stack.history import HistoryRequest, history_json, publish_history
 from cli.stack.procs import Component, free_port, port_free, wait_until
 from safer.errors import SaferError, StackError
 from safer.settings import Settings, child_env
 from schemas.categories import Source
-from store.reader import StoreReader
 from store.simulated import SimulatedHistory
 
 log = logging.getLogger(__name__)
@@ -364,56 +361,6 @@ class Stack:
         self.settings.stack_file.unlink(missing_ok=True)
         if self.components:
             self.console.print("safer-tracker stopped; no component left running.")
-
-
-@dataclass
-class Backoff:
-    """Restart pacing: 1 s, 2 s, 4 s … up to 30 s between restarts; reset after 60 s up."""
-
-    clock: Callable[[], float] = time.monotonic
-    delay_s: float = 0.0
-    due_at: float | None = None
-    last_start: float | None = None
-
-    def next_delay(self) -> float | None:
-        """The delay just waited when a restart is due now; None while still waiting."""
-        now = self.clock()
-        if self.last_start is None:
-            self.last_start = now
-        if self.due_at is None:
-            ran_for = now - self.last_start
-            self.delay_s = 1.0 if ran_for > 60 else min(max(self.delay_s * 2, 1.0), 30.0)
-            self.due_at = now + self.delay_s
-        if now < self.due_at:
-            return None
-        self.due_at = None
-        self.last_start = now
-        return self.delay_s
-
-
-class FlowReport:
-    """Says once when every source's counts are in Redis (the stack's end-to-end health)."""
-
-    def __init__(self, settings: Settings, console: Console, expect: bool) -> None:
-        self._reader = StoreReader.of(Redis.from_url(settings.require_redis()), settings)
-        self._console = console
-        self._started = time.monotonic()
-        self._done = not expect
-
-    def check(self) -> None:
-        if self._done:
-            return
-        try:
-            by_source = self._reader.live_snapshot(latest=1).total_by("source")
-        except RedisError:
-            return
-        if {s.value for s in Source} <= set(by_source):
-            elapsed = time.monotonic() - self._started
-            counts = ", ".join(f"{s}={n}" for s, n in sorted(by_source.items()))
-            self._console.print(
-                f"[green]healthy[/green]: counts in Redis after {elapsed:.0f} s ({counts})"
-            )
-            self._done = True
 
 
 def _http_ok(url: str) -> bool:

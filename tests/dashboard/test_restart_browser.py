@@ -5,8 +5,6 @@ signed-in analyst."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from playwright.sync_api import Page
 
 from dashboard.access import Accounts
 from dashboard.disclosure import Role
-from safer.settings import child_env
 from tests.dashboard.test_browser import ANALYST, ARTIFACTS, metric_value, page, sign_in
 from tests.data_files import data_file, pandas_counts
 from tests.stack import LiveStack
@@ -24,15 +21,7 @@ METRICS = ("All incidents", "police", "council", "fire")
 
 
 def _cli(stack: LiveStack, *args: str) -> None:
-    env = child_env(stack.settings.model_copy(update={"kafka_bootstrap": None, "redis_url": None}))
-    done = subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = stack.cli(*args)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

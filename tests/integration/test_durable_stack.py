@@ -7,14 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bus.archive.catalog import Catalog
-from safer.settings import child_env
 from tests.data_files import data_file, pandas_counts
 from tests.stack import LiveStack
 
@@ -27,23 +24,10 @@ QUERIES = (
 )
 
 
-def _cli(stack: LiveStack, *args: str) -> subprocess.CompletedProcess[str]:
-    """A `safer` command from another terminal (it finds the stack by its state file)."""
-    env = child_env(stack.settings.model_copy(update={"kafka_bootstrap": None, "redis_url": None}))
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
 def _figures(stack: LiveStack) -> list[object]:
     out = []
     for query in QUERIES:
-        done = _cli(stack, "query", "counts", *query, "--format", "json")
+        done = stack.cli("query", "counts", *query, "--format", "json")
         assert done.returncode == 0, done.stderr
         out.append(json.loads(done.stdout))
     return out
@@ -52,8 +36,10 @@ def _figures(stack: LiveStack) -> list[object]:
 def _settled(stack: LiveStack, police_rows: int) -> list[object]:
     """Figures once every published message is counted (two equal reads in a row)."""
     stack.wait_until(
-        lambda: stack.snapshot().total_by("source").get("police", 0) >= police_rows
-        and sum(stack.snapshot().total_by("source").values()) > police_rows,
+        lambda: (
+            stack.snapshot().total_by("source").get("police", 0) >= police_rows
+            and sum(stack.snapshot().total_by("source").values()) > police_rows
+        ),
         120,
         "the police month and the simulated traffic counted",
     )
@@ -80,9 +66,9 @@ def test_restart_keeps_every_figure(tmp_path: Path, namespace: str, stop: signal
     first = LiveStack(tmp_path / "state", namespace, args)
     first.start()
     try:
-        fed = _cli(first, "feed", "police", str(folder))
+        fed = first.cli("feed", "police", str(folder))
         assert fed.returncode == 0, fed.stdout + fed.stderr
-        simulated = _cli(first, "simulate", "--count", str(SIMULATED), "--seed", "11")
+        simulated = first.cli("simulate", "--count", str(SIMULATED), "--seed", "11")
         assert simulated.returncode == 0, simulated.stderr
         before = _settled(first, police_rows)
         if stop == signal.SIGKILL:
@@ -100,7 +86,7 @@ def test_restart_keeps_every_figure(tmp_path: Path, namespace: str, stop: signal
     try:
         after = _settled(second, police_rows)
         assert after == before
-        refed = _cli(second, "feed", "police", str(folder))
+        refed = second.cli("feed", "police", str(folder))
         assert refed.returncode == 0, refed.stdout + refed.stderr
         assert "published 0 (" in refed.stdout, refed.stdout
         assert _figures(second) == before

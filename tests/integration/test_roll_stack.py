@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from bus.archive.catalog import Catalog, parse_tp
-from safer.settings import child_env
 from schemas.topics import Topics
 from tests.data_files import data_file, pandas_counts
 from tests.stack import LiveStack
@@ -24,24 +21,12 @@ MARCH = ["--level", "ward", "--start", "2018-03-01", "--end", "2018-04-01", "--f
 LIVE = ["--level", "ward", "--window", "7d", "--by", "source", "--format", "json"]
 
 
-def _cli(stack: LiveStack, *args: str) -> subprocess.CompletedProcess[str]:
-    env = child_env(stack.settings.model_copy(update={"kafka_bootstrap": None, "redis_url": None}))
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def _rolls(stack: LiveStack) -> int:
     return stack.output.read_text(errors="replace").count("rolled in")
 
 
 def _query(stack: LiveStack, args: list[str]) -> list[dict[str, object]]:
-    done = _cli(stack, "query", "counts", *args)
+    done = stack.cli("query", "counts", *args)
     assert done.returncode == 0, done.stderr
     rows: list[dict[str, object]] = json.loads(done.stdout)
     return rows
@@ -68,7 +53,7 @@ def test_broker_rolls_under_traffic_lose_and_double_count_nothing(
     try:
         stack.wait_until(lambda: _rolls(stack) >= 1, 120, "a first broker roll")
         for _attempt in range(5):  # a roll may cut an import short: the ledger resumes it
-            if _cli(stack, "feed", "police", str(folder)).returncode == 0:
+            if stack.cli("feed", "police", str(folder)).returncode == 0:
                 break
         else:
             raise AssertionError("the police import never finished")
@@ -87,11 +72,11 @@ def test_broker_rolls_under_traffic_lose_and_double_count_nothing(
     try:
         march, live = _query(quiet, MARCH), _query(quiet, LIVE)
         assert sum(int(r["count"]) for r in march) == police_rows
-        rebuilt = _cli(quiet, "rebuild")
+        rebuilt = quiet.cli("rebuild")
         assert rebuilt.returncode == 0, rebuilt.stderr
         assert _query(quiet, MARCH) == march
         assert _query(quiet, LIVE) == live
-        tailed = _cli(quiet, "tail", "incidents", "--timeout", "5")
+        tailed = quiet.cli("tail", "incidents", "--timeout", "5")
         assert tailed.returncode == 0, tailed.stderr
         lines = [json.loads(line) for line in tailed.stdout.splitlines()]
         ends = catalog.positions()

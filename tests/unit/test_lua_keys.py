@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.rebuild import _GIVE_BACK
+from streams.rebuild_pass import _GIVE_BACK
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted((ROOT / "store").glob("*.lua"))
@@ -86,7 +86,7 @@ def test_every_key_a_script_touches_is_one_it_was_given(script: Path) -> None:
 
 
 def test_the_rebuild_counter_script_uses_its_key_too() -> None:
-    """The one inline script (``streams.rebuild``: the counter given back) obeys the same."""
+    """The one inline script (``streams.rebuild_pass``: the counter given back) obeys the same."""
     for command, key in _calls(_GIVE_BACK):
         assert command in SINGLE_KEY
         assert _given(key)

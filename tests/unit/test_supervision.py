@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli.stack.supervisor import Backoff
+from cli.stack.health import Backoff
 
 
 class FakeClock:
