@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from aggregates.hashes import Shard
 from safer.settings import Settings
 
-LEVELS = ("borough", "ward", "lsoa", "cell", "place")
-"""Area levels: local authority, ward, LSOA, 250 m grid cell and controlled street or place
-(``aggregates.places``)."""
+ZONE_LEVEL = "zone"
+"""Operation zones (``operations.zones``: target, buffer and control of each operation; an
+area code is ``<slug>.<zone>``): only records of an operation's categories and periods."""
+LEVELS = ("borough", "ward", "lsoa", "cell", "place", ZONE_LEVEL)
+"""Area levels: local authority, ward, LSOA, 250 m grid cell, controlled street or place
+(``aggregates.places``) and operation zone."""
 DIMENSIONS = (
     "youth",
     "age_victim",
@@ -27,6 +30,8 @@ DIMENSIONS = (
     "flag",
 )
 ALL_BREAKDOWNS = ("cat", *DIMENSIONS)
+LSOA_BREAKDOWN = "lsoa"
+"""Category × the record's LSOA: where inside an operation zone (its busiest LSOAs)."""
 SEARCH = "search"
 """Breakdown of police activity (stop and search, ``schemas.categories.ACTIVITY_KINDS``)
 by category: its own keys, so no incident total includes it. ``search.youth`` crosses it
@@ -42,6 +47,7 @@ class AggregationConfig:
             "lsoa": ("cat", "youth", "loctype", "flag"),
             "cell": ("cat",),
             "place": ("cat",),
+            ZONE_LEVEL: ("cat", LSOA_BREAKDOWN),
         }
     )
     crosses: tuple[str, ...] = ("youth+loctype",)
@@ -53,7 +59,7 @@ class AggregationConfig:
             "cell": (SEARCH,),
         }
     )
-    profile_levels: tuple[str, ...] = ("borough", "ward")
+    profile_levels: tuple[str, ...] = ("borough", "ward", ZONE_LEVEL)
     cross_levels: tuple[str, ...] = ("borough", "ward")
     hourly_retention_days: int = 400
     daily_retention_days: int = 5 * 366

@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import product
 
 from aggregates.buckets import ALL_BUCKET, HOUR, MONTH, Bucket, home, rollup_of
-from aggregates.config import SEARCH, AggregationConfig
+from aggregates.config import LSOA_BREAKDOWN, SEARCH, AggregationConfig
 from aggregates.hashes import DETAIL, TOTALS, HashName, Shard
 from aggregates.hour_of_week import aoristic
 from aggregates.inputs import AggInput
@@ -75,6 +75,9 @@ def _add(into: Changes, inp: AggInput, config: AggregationConfig, sign: int) -> 
     grain, own_id = own.grain, own.id
     detail = "" if grain == HOUR else f"|{inp.span.start}-{inp.span.end}"
     dims = dict(inp.dims)
+    for level, area in inp.areas:
+        if level == "lsoa":
+            dims[LSOA_BREAKDOWN] = (area,)  # where inside a zone (a zone-level breakdown)
     cache: dict[str, tuple[str, ...]] = {}
     activity = inp.category in ACTIVITY_CATEGORIES  # its own hashes; no profile
     authority = inp.areas[0][1] if inp.areas else ""  # the borough level comes first

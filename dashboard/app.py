@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard.session import Viewer, viewer
 from dashboard.ui import query_choice, show_simulated_note, source_filter, tune_server
-from dashboard.views import briefing, drilldown, hotspots, live, profiles, trends
+from dashboard.views import briefing, drilldown, hotspots, live, operations, profiles, trends
 from safer.settings import Settings, load_settings
 
 APP_NAME = "safer-tracker"
@@ -25,6 +25,7 @@ PAGES: dict[str, tuple[str, Callable[[Settings, Viewer, list[str]], None]]] = {
     "trends": ("Trends", trends.page),
     "hotspots": ("Hot-spot times", hotspots.page),
     "profiles": ("Profiles", profiles.page),
+    "operations": ("Operations", operations.page),
 }
 
 

@@ -7,6 +7,7 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}meta:broker`` | string | cluster id of the Kafka log the state was built from |
 | ``{p}meta:generation`` | string | live generation ``n`` of the derived state below |
 | ``{p}meta:simulated`` | hash | the simulated history in the log: start, end, messages, rate |
+| ``{p}g{n}:ops`` | string | the operations this generation counts (``operations.registry``) |
 | ``{p}g{n}:rec:{record_key}`` | string | ``{version}`` TAB ``{AggInput JSON}`` ("" if cancelled) |
 | ``{p}g{n}:a:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]`` -> count |
 | ``{p}g{n}:x:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]|s-e`` -> n |
@@ -14,6 +15,8 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}g{n}:rd:{kind}:{day}`` | hash | pseudonym -> records that day (repeat candidates) |
 | ``{p}latest`` | zset | record_key scored by received time (ms), trimmed to N |
 | ``{p}latest:data`` | hash | record_key -> aggregate-safe ticker row (JSON) |
+| ``{p}meta:backfill`` | hash | progress of the operations back-fill: digest, state, done, total |
+| ``{p}meta:backfill:lock`` | string | who runs the back-fill (expires) |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |
 | ``{p}stats:deadletter`` | hash | ``reason|topic`` -> number of dead-lettered messages |
 | ``{p}offsets:{stage}`` | hash | ``topic|partition`` -> highest offset whose effects are stored |
@@ -62,7 +65,7 @@ CELL_SEP = "|"
 KEY_SEP = ":"
 _HASH_KINDS = {TOTALS: "a", DETAIL: "x"}
 _KIND_OF_HASH = {spelled: kind for kind, spelled in _HASH_KINDS.items()}
-RECORD, REFERENCE, DAY_INDEX = "rec", "r", "rd"
+RECORD, REFERENCE, DAY_INDEX, OPERATIONS = "rec", "r", "rd", "ops"
 """Kinds of a generation's keys besides the aggregate hashes (``a`` totals, ``x`` details)."""
 
 
@@ -79,6 +82,15 @@ class Keys:
         """What simulated history the log holds (``store.simulated``); reset with the rest
         when the log changes."""
         return f"{self.prefix}meta:simulated"
+
+    @property
+    def backfill(self) -> str:
+        """Progress of the back-fill that counts an added or edited operation."""
+        return f"{self.prefix}meta:backfill"
+
+    @property
+    def backfill_lock(self) -> str:
+        return f"{self.prefix}meta:backfill:lock"
 
     @property
     def generation_pointer(self) -> str:
@@ -105,6 +117,11 @@ class Keys:
             return None
         number = text[len(self.prefix) + 1 :].partition(KEY_SEP)[0]
         return int(number) if number.isdigit() else None
+
+    def operations(self, generation: int | str) -> str:
+        """The operations a generation counts in its ``zone`` level: written once, before
+        any record of the generation (a rebuild's first step), never changed."""
+        return f"{self.generation(generation)}{OPERATIONS}"
 
     def record(self, record_key: str, generation: int | str) -> str:
         return f"{self.generation(generation)}{RECORD}:{record_key}"

@@ -18,10 +18,12 @@ from aggregates.contributions import Changes, add_change
 from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
 from aggregates.repeats import DayIndex, Reference, day_entries, memberships
 from geography.areas import Areas
+from operations.zones import Operations
 from schemas.categories import ACTIVITY_KINDS, RecordStatus
 from schemas.outcomes import Outcome
 
 DAY_S = 86400
+NO_OPERATIONS = Operations()
 STATE_SEP = "\t"
 
 
@@ -87,13 +89,16 @@ class Planner:
         stored: dict[str, Stored | None],
         generation: str,
         live: bool = True,
+        operations: Operations = NO_OPERATIONS,
     ) -> BatchPlan:
-        """Plan a batch; ``live=False`` (rebuild) skips the ticker and freshness."""
+        """Plan a batch; ``live=False`` (rebuild) skips the ticker and freshness.
+        ``operations``: those the generation counts (their zones are areas of the records
+        in them)."""
         plan = BatchPlan(generation=generation, live=live)
         if live:
             plan.ticker_from_ms = self._ticker_threshold(events)
         for record_key, event in events.items():
-            self._plan_one(plan, event, stored.get(record_key))
+            self._plan_one(plan, event, stored.get(record_key), operations)
         return plan
 
     def _ticker_threshold(self, events: dict[str, Doc]) -> int:
@@ -108,7 +113,9 @@ class Planner:
         )
         return received[self.ticker_length - 1]
 
-    def _plan_one(self, plan: BatchPlan, doc: Doc, old: Stored | None) -> None:
+    def _plan_one(
+        self, plan: BatchPlan, doc: Doc, old: Stored | None, operations: Operations
+    ) -> None:
         source, version, record_key = doc["source"], doc["version"], doc["record_key"]
         if old is not None and old.version >= version:
             duplicate = old.version == version
@@ -116,6 +123,9 @@ class Planner:
             return
         cancelled = doc.get("status") == RecordStatus.CANCELLED.value
         new = None if cancelled else from_canonical(doc, self.areas)
+        if new is not None and operations:
+            loc = doc["data"].get("location", {})
+            new = operations.place(new, loc.get("lat"), loc.get("lon"))
         before = old.contribution if old else None
         add_change(plan.changes, before, new, self.config)
         self._repeats(plan, record_key, before, new)

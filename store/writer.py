@@ -23,6 +23,8 @@ from redis.asyncio import Redis
 from aggregates.config import AggregationConfig
 from aggregates.inputs import Doc, canonical_doc
 from geography.areas import Areas, load_areas
+from operations.registry import Snapshot
+from operations.zones import Operations
 from safer.errors import SaferError
 from safer.settings import Settings
 from schemas.events import IncidentEvent
@@ -109,6 +111,7 @@ class AggregateWriter:
         self._apply = redis.register_script(_APPLY)
         self._read_states = redis.register_script(_READ_STATES)
         self._outcome = redis.register_script(_OUTCOME)
+        self._operations: dict[str, Operations] = {}
 
     async def apply(
         self, events: Sequence[IncidentEvent], generation: int | None = None
@@ -225,7 +228,20 @@ class AggregateWriter:
 
     async def _plan(self, latest: dict[str, Doc], generation: int | None) -> BatchPlan:
         live_generation, stored = await self._states(latest, generation)
-        return self._planner.plan(latest, stored, live_generation, live=generation is None)
+        operations = await self.operations_of(live_generation)
+        return self._planner.plan(
+            latest, stored, live_generation, live=generation is None, operations=operations
+        )
+
+    async def operations_of(self, generation: str) -> Operations:
+        """The operations a generation counts (read once per generation: a generation's
+        ``ops`` key is written before its first record and never changed)."""
+        found = self._operations.get(generation)
+        if found is None:
+            raw = await self._redis.get(self._keys.operations(generation))
+            found = Snapshot.decode(raw).operations(self._planner.areas)
+            self._operations = {generation: found}  # only the live one is ever needed again
+        return found
 
     async def _states(
         self, latest: dict[str, Doc], generation: int | None
@@ -339,7 +355,9 @@ class AheadApplier:
                     stored[name] = Stored.parse(state)
         # planned in a thread so that the loop sends the previous chunk to Redis meanwhile
         plan_batch = self._writer._planner.plan
-        return await asyncio.to_thread(plan_batch, latest, stored, str(self._generation), False)
+        generation = str(self._generation)
+        operations = await self._writer.operations_of(generation)
+        return await asyncio.to_thread(plan_batch, latest, stored, generation, False, operations)
 
     async def flush(self) -> None:
         queued, self._queued = self._queued, None

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from aggregates.inputs import Doc
 from bus.archive.catalog import Catalog, parse_tp
 from bus.archive.restore import read_prefix
+from operations.registry import Registry
 from safer.settings import Settings
 from schemas.topics import Topics
 from store.keys import Keys
@@ -158,6 +159,9 @@ class Rebuild:
             generation = live + 1
             await redis.set(self.keys.generation_counter, generation)
         await self._drop_generations(redis, keep=live)
+        # the operations the new generation counts, before any of its records
+        snapshot = Registry(self.settings.state_dir).snapshot()
+        await redis.set(self.keys.operations(generation), snapshot.encode())
         return live, generation
 
     async def _give_back(self, redis: Redis, generation: int) -> None:
