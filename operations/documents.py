@@ -23,7 +23,7 @@ from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_NAMES
 
 HIDDEN = "hidden (small)"
-"""A count a partner's report does not show (``dashboard.operations.disclosed``)."""
+"""A count a partner's report does not show (``dashboard.operation_figures.disclosed``)."""
 ZONE_LABELS = {
     "target": "Target",
     "buffer": "Buffer",
@@ -291,6 +291,8 @@ def _table(
     widths: Sequence[float] | None = None,
 ) -> None:
     pdf.set_font("Helvetica", size=9)
+    pdf.set_draw_color(0, 0, 0)  # the map and chart leave their colours set
+    pdf.set_fill_color(255, 255, 255)
     with pdf.table(
         cell_fill_color=240,
         cell_fill_mode=TableCellFillMode.ROWS,
@@ -314,6 +316,8 @@ def _map(pdf: FPDF, op: ResolvedOperation, width: float, height: float) -> None:
     control = next((z for z in op.zones if z.rest and z.outline is not None), None)
     if control is not None:
         shapes.insert(0, ("control", control.outline))
+    # rings are drawn by their outer edge: the target goes last, on top of its buffer
+    shapes.sort(key=lambda item: item[0] == "target")
     if not shapes:
         return
     x0 = min(s.bounds[0] for _, s in shapes)

@@ -232,11 +232,17 @@ def evaluate(
                 "the rate ratios and the net effect compare rates and trends instead."
             )
     quotient, reason = wdq(counts)
+    empty_baseline = not any(c.baseline for c in counts.values())
+    if empty_baseline:
+        caveats.append(
+            "No incidents at all in the baseline period: the feeds may not cover it, so there "
+            "is nothing to compare with and the WDD is not computed."
+        )
     return Evaluation(
         counts=counts,
         scale=scale,
         rate_ratios=ratios,
-        wdd=wdd(counts, scale),
+        wdd=None if empty_baseline else wdd(counts, scale),
         wdq=quotient,
         wdq_reason=reason,
         net_effect=net_effect(counts),

@@ -83,7 +83,7 @@ class OperationSpec(_Strict):
     youth: Literal["youth", "adult", "any"] = "any"
     start: date
     end: date
-    baseline: Period | Literal["previous-period", "same-period-last-year"] = PREVIOUS_PERIOD
+    baseline: Period | Literal["previous-period", "same-period-last-year"] = "previous-period"
     target: ZoneSpec
     buffer: ZoneSpec | None = None
     control: ZoneSpec | None = None

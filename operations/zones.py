@@ -43,6 +43,7 @@ from geography.boundaries import read_text
 from operations.spec import OperationError, OperationSpec, Period, ZoneSpec
 
 ZONE_SEP = "."
+SLIVER_M = 2.0
 OVERLAP_M2 = 100.0
 """Zones overlapping by less than this (boundary slivers of snapped polygons) are not an
 error."""
@@ -249,7 +250,8 @@ def _zone(
     points = _union(*parts) if parts else None
     coded = [geometry.wards[w] for w in sorted(wards) if w in geometry.wards]
     coded += [geometry.lsoas[c] for c in sorted(lsoas) if c in geometry.lsoas]
-    outline = _union(*(coded + parts)) if coded or parts else None
+    closed = [_closed(shapely.union_all(coded))] if coded else []
+    outline = shapely.union_all(closed + parts) if closed or parts else None
     if points is not None and points.is_empty:
         raise OperationError(f"{name}: its polygons cover nothing")
     return Zone(name, wards, lsoas, points, outline=outline)
@@ -340,7 +342,8 @@ def to_geojson(shape: BaseGeometry, simplify_m: float = 5.0) -> dict[str, Any]:
     """A BNG shape as a GeoJSON geometry in WGS84 (simplified, for maps and reports)."""
     simple = shape.simplify(simplify_m, preserve_topology=True)
     geometry: dict[str, Any] = shapely.geometry.mapping(shapely.transform(simple, _to_wgs84_array))
-    return json.loads(json.dumps(geometry))
+    plain: dict[str, Any] = json.loads(json.dumps(geometry))  # tuples to lists, numpy to floats
+    return plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,12 +376,18 @@ def _geometry(
     by_ward: dict[str, list[BaseGeometry]] = {}
     for code, shape in lsoas.items():
         by_ward.setdefault(ward_of[code], []).append(shape)
-    wards = {ward: shapely.union_all(parts) for ward, parts in by_ward.items()}
+    wards = {ward: _closed(shapely.union_all(parts)) for ward, parts in by_ward.items()}
     return _assemble(lsoas, wards)
+
+
+def _closed(shape: BaseGeometry) -> BaseGeometry:
+    """A union of neighbouring polygons without the hairline gaps between their edges
+    (boundary files do not meet exactly: the union would keep them as slivers)."""
+    return shape.buffer(SLIVER_M).buffer(-SLIVER_M)
 
 
 def _assemble(
     lsoas: dict[str, BaseGeometry], wards: dict[str, BaseGeometry]
 ) -> PartnershipGeometry:
-    whole = shapely.union_all(list(wards.values())) if wards else shapely.Polygon()
+    whole = _closed(shapely.union_all(list(wards.values()))) if wards else shapely.Polygon()
     return PartnershipGeometry(lsoas, wards, whole)

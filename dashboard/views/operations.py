@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from aggregates.config import LSOA_BREAKDOWN, ZONE_LEVEL
 from dashboard import hotspots
-from dashboard import operations as logic
+from dashboard import operation_figures as logic
 from dashboard.audit import AuditLog
 from dashboard.disclosure import Role
 from dashboard.session import Viewer, record_view
@@ -208,9 +208,9 @@ def _evaluation(shown: dict[str, Any]) -> None:
                 "Zone": logic.ZONE_LABELS.get(zone, zone),
                 "Baseline": counts["baseline"]["text"],
                 "Operation": counts["operation"]["text"],
-                "Rate ratio": ratio.get("estimate"),
+                "Rate ratio": _fixed(ratio.get("estimate"), 2),
                 "95% interval": _interval(ratio),
-                "p": ratio.get("p"),
+                "p": _fixed(ratio.get("p"), 3),
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -238,6 +238,10 @@ def _evaluation(shown: dict[str, Any]) -> None:
             f"**Net effect** {shown['net_effect']:,.0f} incidents fewer than the control's "
             "trend predicts."
         )
+
+
+def _fixed(value: float | None, digits: int) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def _interval(ratio: dict[str, Any]) -> str:
@@ -268,7 +272,7 @@ def _deck(op: ResolvedOperation) -> pdk.Deck:
     )
     return pdk.Deck(
         layers=[layer],
-        initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=12),
+        initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=11.3),
         map_provider=None,
         tooltip={"text": "{tooltip}"},
     )

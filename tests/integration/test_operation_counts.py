@@ -87,13 +87,16 @@ def _zones(infra: Infra, keys: Keys, op: ResolvedOperation) -> dict[str, int]:
     return {zone: c.operation for zone, c in found.zones.items()}
 
 
-def _at(ward: str, key: str, version: int, **extra: Any) -> dict[str, Any]:
+def _at(
+    ward: str, key: str, version: int, category: str = "burglary", **extra: Any
+) -> dict[str, Any]:
     lsoa = _lsoa(ward)
     row = next(x for x in AREAS.lsoas if x.code == lsoa)
+    location = {"ward_code": ward, "lsoa_code": lsoa, "lat": row.lat, "lon": row.lon}
     return make_police_incident(
         record_key=key,
         version=version,
-        data={"location": {"ward_code": ward, "lsoa_code": lsoa, "lat": row.lat, "lon": row.lon}},
+        data={"category": category, "location": location},
         **extra,
     )
 
@@ -113,9 +116,7 @@ def test_corrections_move_an_incident_between_zones(infra: Infra, tmp_path: Path
     _apply(infra.redis_url, keys, [_at(TARGET, key, 5, status="cancelled")])
     assert _zones(infra, keys, op) == {"target": 0, "buffer": 0, "control": 0}
     # another category is never in the operation
-    _apply(
-        infra.redis_url, keys, [_at(TARGET, "police:test:other", 1, data={"category": "robbery"})]
-    )
+    _apply(infra.redis_url, keys, [_at(TARGET, "police:test:other", 1, category="robbery")])
     assert _zones(infra, keys, op) == {"target": 0, "buffer": 0, "control": 0}
 
 

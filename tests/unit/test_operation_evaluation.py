@@ -97,6 +97,10 @@ def test_zero_baseline_cell_uses_the_exact_interval() -> None:
     result = evaluate({"target": ZoneCounts(0, 5), "control": ZoneCounts(10, 12)}, 100, 100)
     assert any("zero count" in c for c in result.caveats)
     assert any("Fewer than 10" in c for c in result.caveats)
+    assert result.wdd is not None
+    nothing_before = evaluate({"target": ZoneCounts(0, 5), "control": ZoneCounts(0, 12)}, 100, 100)
+    assert nothing_before.wdd is None
+    assert any("No incidents at all in the baseline" in c for c in nothing_before.caveats)
 
 
 def test_maryland_level() -> None:

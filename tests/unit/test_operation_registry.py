@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.disclosure import Role
-from dashboard.operations import FormChoice, choice_of, disclosed, toml_of
+from dashboard.operation_figures import FormChoice, choice_of, disclosed, toml_of
 from geography.areas import load_areas
 from operations.registry import EMPTY_DIGEST, Registry, Snapshot
 from operations.spec import OperationError, parse_operation
@@ -52,7 +52,7 @@ def test_a_bad_file_saves_nothing(tmp_path: Path) -> None:
     registry = Registry(tmp_path)
     with pytest.raises(OperationError, match=r"^op\.toml: target\.wards: unknown ward"):
         registry.save(TOML.replace("E05000956", "E05999999"), AREAS, origin="op.toml")
-    with pytest.raises(OperationError, match="geojson file park.geojson was not given"):
+    with pytest.raises(OperationError, match=r"geojson file park\.geojson was not given"):
         registry.save(TOML.replace('wards = ["E05000956"]', 'geojson = "park.geojson"'), AREAS)
     assert registry.slugs() == []
 

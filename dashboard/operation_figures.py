@@ -1,4 +1,6 @@
-"""The Operations page's logic (pure: no Streamlit): an operation file from the form's
+"""The Operations page's logic (pure: no Streamlit; not named ``operations.py`` like the
+page, because Streamlit puts this folder first on ``sys.path`` and the name would hide the
+``operations`` package): an operation file from the form's
 choices, an evaluation disclosed for a role, the zones as map features, the deploy panel's
 figures.
 
