@@ -161,7 +161,8 @@ class Rebuild:
         await self._drop_generations(redis, keep=live)
         # the operations the new generation counts, before any of its records
         snapshot = Registry(self.settings.state_dir).snapshot()
-        await redis.set(self.keys.operations(generation), snapshot.encode())
+        if snapshot.versions:  # none: no key, as a generation the worker started has none
+            await redis.set(self.keys.operations(generation), snapshot.encode())
         return live, generation
 
     async def _give_back(self, redis: Redis, generation: int) -> None:
