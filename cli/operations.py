@@ -189,7 +189,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from geography.areas import load_areas
-    from operations.documents import to_pdf, to_xlsx
+    from operations.documents import to_pdf
+    from operations.workbook import to_xlsx
 
     if args.pdf is None and args.xlsx is None:
         raise OperationsError("give --pdf FILE and/or --xlsx FILE")

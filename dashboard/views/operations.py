@@ -5,7 +5,7 @@ Excel reports."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import altair as alt
@@ -14,27 +14,25 @@ import pydeck as pdk
 import streamlit as st
 from redis.exceptions import RedisError
 
-from aggregates.config import LSOA_BREAKDOWN, ZONE_LEVEL
-from dashboard import hotspots
 from dashboard import operation_figures as logic
 from dashboard.audit import AuditLog
 from dashboard.disclosure import Role
 from dashboard.session import Viewer, record_view
-from dashboard.ui import SLOW_TTL_S, Store, redis_client
-from dashboard.views.hotspots import heatmap
+from dashboard.ui import SLOW_TTL_S, redis_client
+from dashboard.views.operation_deploy import deploy_panel
+from dashboard.views.operation_form import OP_PARAM, edit_form
 from geography.areas import Areas, load_areas
-from operations.documents import to_pdf, to_xlsx
+from operations.documents import to_pdf
 from operations.registry import Registry
 from operations.report import status_of
 from operations.spec import OperationError
-from operations.zones import ResolvedOperation, hours_of, zone_code
+from operations.workbook import to_xlsx
+from operations.zones import ResolvedOperation
 from safer.errors import ConfigError
 from safer.settings import Settings
-from schemas.categories import ACTIVITY_CATEGORIES, CATEGORY_NAMES
 from store.keys import Keys
 from store.operation_counts import Backfill, live_evaluation, live_operations
 
-OP_PARAM = "op"
 NEW = "__new__"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -57,7 +55,7 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     record_view(settings, who, "operations", {"op": chosen})
     _list(settings, registry, areas)
     if chosen == NEW:
-        _form(settings, who, registry, areas, None)
+        edit_form(settings, who, registry, areas, None)
         return
     latest = registry.latest(chosen)
     if latest is None:
@@ -72,7 +70,7 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
             st.code(version.toml, language="toml")
     if who.role.exact:
         with st.expander("Edit this operation"):
-            _form(settings, who, registry, areas, latest.resolved(areas), latest.files)
+            edit_form(settings, who, registry, areas, latest.resolved(areas), latest.files)
 
 
 def _missing(slug: str) -> Any:
@@ -177,7 +175,7 @@ def operation_panel(settings: Settings, who: Viewer, slug: str, areas: Areas) ->
     if role.exact and result.get("daily"):
         _daily(result)
     try:
-        _deploy(settings, who, op, result)
+        deploy_panel(settings, who, op, result)
     except (ConfigError, RedisError) as exc:
         st.error(f"Redis cannot be read ({type(exc).__name__}: {exc}). Retrying automatically.")
     with st.expander("Caveats", expanded=True):
@@ -309,63 +307,6 @@ def _daily(result: dict[str, Any]) -> None:
     )
 
 
-def _deploy(settings: Settings, who: Viewer, op: ResolvedOperation, result: dict[str, Any]) -> None:
-    """Where and when to deploy: hot-spot times inside the target, its busiest LSOAs
-    (analyst) and the last 24 hours and 7 days against the baseline's expected."""
-    if result["status"] != "live":
-        return
-    role = who.role
-    start, end = hours_of(op.spec.period)
-    reader = Store.of(settings).reader()
-    target = zone_code(op.slug, "target")
-    profile = reader.profile(ZONE_LEVEL, start, end)
-    weights = [0.0] * 168
-    counts: dict[tuple[str, str], int] = {}
-    for (area, category), values in profile.items():
-        if area == target:
-            weights = [a + b for a, b in zip(weights, values, strict=True)]
-            counts[area, category] = round(sum(values))
-    st.subheader("Where and when to deploy")
-    if hotspots.enough(counts, role):
-        st.altair_chart(heatmap(hotspots.week_table(weights, role), role), width="stretch")
-        st.caption(hotspots.busiest_text(weights, role))
-    else:
-        st.info(hotspots.too_few_text(role))
-    now_hour = int(datetime.now(UTC).timestamp() // 3600)
-    spans = [(now_hour - 24, now_hour), (now_hour - 24 * 7, now_hour)]
-    recent = reader.windows(ZONE_LEVEL, spans, unplaced=False)
-    per_day = float(result.get("expected_per_day", {}).get("target", 0.0))
-    columns = st.columns(2)
-    for column, label, days, rows in zip(
-        columns, ("Last 24 hours", "Last 7 days"), (1, 7), recent, strict=True
-    ):
-        observed = sum(r.count for r in rows if r.area == target)
-        _, words = logic.against_expected(observed, per_day, days)
-        shown = logic.disclosed({"counts": {"target": {"n": observed}}}, role)["counts"]["target"][
-            "n"
-        ]
-        column.metric(f"Target, {label.lower()}", shown["text"], help=words)
-        column.caption(words if role.exact else "")
-    if role.exact:
-        rows = reader.windows(
-            ZONE_LEVEL, [(start, min(end, now_hour + 1))], LSOA_BREAKDOWN, unplaced=False
-        )[0]
-        by_lsoa: dict[str, int] = {}
-        for row in rows:
-            if row.area == target and row.value:
-                by_lsoa[row.value] = by_lsoa.get(row.value, 0) + row.count
-        names = {lsoa.code: lsoa.name for lsoa in load_areas(settings.partnership).lsoas}
-        top = sorted(by_lsoa.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
-        if top:
-            st.markdown("**Busiest LSOAs in the target, this operation**")
-            st.dataframe(
-                pd.DataFrame(
-                    [{"LSOA": names.get(c, c), "Code": c, "Incidents": n} for c, n in top]
-                ),
-                hide_index=True,
-            )
-
-
 def _exports(
     settings: Settings, who: Viewer, shown: dict[str, Any], op: ResolvedOperation, areas: Areas
 ) -> None:
@@ -413,167 +354,3 @@ def _plain(shown: dict[str, Any]) -> dict[str, Any]:
         for zone, pair in shown["counts"].items()
     }
     return out
-
-
-def _form(
-    settings: Settings,
-    who: Viewer,
-    registry: Registry,
-    areas: Areas,
-    current: ResolvedOperation | None,
-    files: dict[str, str] | None = None,
-) -> None:
-    """Create (``current`` None) or edit an operation; saving makes a new version, which the
-    worker back-fills."""
-    today = datetime.now(UTC).date()
-    given = (
-        logic.choice_of(current, files or {})
-        if current
-        else logic.FormChoice(name="", categories=[], start=today, end=today + timedelta(days=28))
-    )
-    key = f"op-form-{current.slug if current else 'new'}"
-    ward_names = dict(areas.ward_names)
-    lsoa_names = {lsoa.code: f"{lsoa.name} ({lsoa.code})" for lsoa in areas.lsoas}
-    categories = {c: n for c, n in CATEGORY_NAMES.items() if c not in ACTIVITY_CATEGORIES}
-    with st.form(key):
-        st.markdown("**" + ("Edit " + given.name if current else "New operation") + "**")
-        name = st.text_input("Name", value=given.name, key=f"{key}-name")
-        description = st.text_area(
-            "Description (optional)", value=given.description, key=f"{key}-description"
-        )
-        chosen_categories = st.multiselect(
-            "Categories",
-            list(categories),
-            default=list(given.categories),
-            format_func=categories.__getitem__,
-            key=f"{key}-categories",
-        )
-        youth = st.selectbox(
-            "Who",
-            ["any", "youth", "adult"],
-            index=["any", "youth", "adult"].index(given.youth),
-            format_func={
-                "any": "Anyone",
-                "youth": "Youth only",
-                "adult": "Adults only",
-            }.__getitem__,
-            key=f"{key}-youth",
-        )
-        start = st.date_input("Start (first day)", value=given.start, key=f"{key}-start")
-        end = st.date_input("End (day after the last)", value=given.end, key=f"{key}-end")
-        baseline = st.selectbox(
-            "Baseline",
-            list(logic.BASELINES),
-            index=list(logic.BASELINES).index(given.baseline),
-            format_func=logic.BASELINES.__getitem__,
-            key=f"{key}-baseline",
-        )
-        b_start = st.date_input(
-            "Baseline start (if dates)",
-            value=given.baseline_start or given.start - timedelta(days=28),
-            key=f"{key}-bstart",
-        )
-        b_end = st.date_input(
-            "Baseline end (if dates)", value=given.baseline_end or given.start, key=f"{key}-bend"
-        )
-        target_wards = st.multiselect(
-            "Target wards",
-            list(ward_names),
-            default=list(given.target_wards),
-            format_func=ward_names.__getitem__,
-            key=f"{key}-twards",
-        )
-        target_lsoas = st.multiselect(
-            "Target LSOAs",
-            list(lsoa_names),
-            default=list(given.target_lsoas),
-            format_func=lsoa_names.__getitem__,
-            key=f"{key}-tlsoas",
-        )
-        upload = st.file_uploader(
-            "Target polygons (GeoJSON: parks, beaches)",
-            type=["geojson", "json"],
-            key=f"{key}-geojson",
-        )
-        metres = st.number_input(
-            "Buffer ring around the target (metres; 0 for none)",
-            min_value=0,
-            max_value=5000,
-            value=int(given.buffer_metres),
-            step=50,
-            key=f"{key}-metres",
-        )
-        buffer_wards = st.multiselect(
-            "Buffer wards (instead of, or as well as, a ring)",
-            list(ward_names),
-            default=list(given.buffer_wards),
-            format_func=ward_names.__getitem__,
-            key=f"{key}-bwards",
-        )
-        control_wards = st.multiselect(
-            "Control wards (none: the rest of the partnership)",
-            list(ward_names),
-            default=list(given.control_wards),
-            format_func=ward_names.__getitem__,
-            key=f"{key}-cwards",
-        )
-        note = st.text_input("What changed (kept in the history)", key=f"{key}-note")
-        submitted = st.form_submit_button("Save operation")
-    if not submitted:
-        return
-    geo_name, files_out = given.target_geojson, dict(given.files)
-    if upload is not None:
-        geo_name = upload.name
-        files_out = {geo_name: upload.getvalue().decode("utf-8-sig", errors="replace")}
-    choice = logic.FormChoice(
-        name=name.strip(),
-        slug=given.slug,
-        description=description.strip(),
-        categories=chosen_categories,
-        start=_date(start),
-        end=_date(end),
-        baseline=baseline,
-        baseline_start=_date(b_start),
-        baseline_end=_date(b_end),
-        youth=youth,
-        target_wards=target_wards,
-        target_lsoas=target_lsoas,
-        target_geojson=geo_name,
-        buffer_metres=float(metres),
-        buffer_wards=buffer_wards,
-        control_wards=control_wards,
-        files=files_out,
-    )
-    text = logic.toml_of(choice)
-    try:
-        version = registry.save(
-            text,
-            areas,
-            files_out,
-            by=who.name,
-            note=note.strip(),
-            origin="the form",
-            expect_new=current is None,
-        )
-    except OperationError as exc:
-        st.error(str(exc).removeprefix("the form: "))
-        return
-    AuditLog(settings.audit_path).write(
-        who.name,
-        who.role,
-        "operation-saved",
-        page="operations",
-        filters={"op": version.slug, "version": version.version},
-    )
-    st.success(
-        f"Saved {version.spec.name}, version {version.version}. The worker back-fills it now; "
-        "its figures appear when that is done."
-    )
-    st.session_state[OP_PARAM] = version.slug
-    st.query_params[OP_PARAM] = version.slug
-
-
-def _date(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    raise OperationError("a date is required")
