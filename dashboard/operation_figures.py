@@ -21,20 +21,12 @@ from datetime import date
 from typing import Any
 
 from dashboard.disclosure import THRESHOLD, Role, disclose
+from operations.text import ZONE_COLOURS as REPORT_COLOURS
+from operations.text import ZONE_LABELS as ZONE_LABELS
 from operations.zones import ResolvedOperation, to_geojson
 
-ZONE_COLOURS = {
-    "target": [200, 40, 40],
-    "buffer": [230, 150, 20],
-    "control": [90, 110, 140],
-    "buffer_control": [60, 150, 90],
-}
-ZONE_LABELS = {
-    "target": "Target",
-    "buffer": "Buffer",
-    "control": "Control",
-    "buffer_control": "Buffer's control",
-}
+ZONE_COLOURS = {zone: list(rgb) for zone, rgb in REPORT_COLOURS.items()}
+"""The zones' colours on the page's map: the reports' (``operations.text``)."""
 BASELINES = {
     "previous-period": "The same length just before",
     "same-period-last-year": "The same period last year (364 days earlier)",
