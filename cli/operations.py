@@ -249,6 +249,8 @@ def _print_table(result: dict[str, Any]) -> None:
             + f"; net effect {_num(result['net_effect'], 1)}; "
             f"Maryland level {result['maryland_level']}"
         )
+    else:
+        console.print(f"WDD not computed: {result.get('wdd_reason') or 'no statistics'}")
     for zone, words in result.get("in_words", {}).items():
         console.print(f"{zone.replace('_', ' ')}: {words}")
     for caveat in result["caveats"]:

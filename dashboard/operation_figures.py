@@ -164,6 +164,7 @@ def disclosed(result: Mapping[str, Any], role: Role) -> dict[str, Any]:
         out["net_effect"] = None
         out["wdq"] = None
         out["wdq_reason"] = why if hidden_zones else result.get("wdq_reason")
+        out["wdd_reason"] = why if hidden_zones else result.get("wdd_reason")
     else:
         out["wdd"] = {"estimate": round(wdd["estimate"]), "z": wdd["z"], "p": wdd["p"]}
         out["net_effect"] = None if result["net_effect"] is None else round(result["net_effect"])

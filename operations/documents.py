@@ -134,13 +134,16 @@ def count_rows(result: Mapping[str, Any]) -> list[list[Any]]:
 
 
 def statistic_rows(result: Mapping[str, Any]) -> list[list[Any]]:
-    wdd = result.get("wdd") or {}
+    wdd = result.get("wdd")
     return [
         [
             "WDD",
-            wdd.get("estimate"),
-            f"variance {_num(wdd.get('variance'), 1)}, z "
-            f"{_num(wdd.get('z'))}, p {_num(wdd.get('p'), 3)}",
+            wdd["estimate"] if wdd else None,
+            (
+                f"variance {_num(wdd['variance'], 1)}, z {_num(wdd['z'])}, p {_num(wdd['p'], 3)}"
+                if wdd
+                else f"not computed: {result.get('wdd_reason') or 'no statistics'}"
+            ),
         ],
         ["WDQ", result.get("wdq"), result.get("wdq_reason") or ""],
         [

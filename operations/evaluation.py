@@ -83,6 +83,7 @@ class Evaluation:
     scale: float
     rate_ratios: dict[str, RateRatio]
     wdd: Wdd | None
+    wdd_reason: str | None
     wdq: float | None
     wdq_reason: str | None
     net_effect: float | None
@@ -243,6 +244,7 @@ def evaluate(
         scale=scale,
         rate_ratios=ratios,
         wdd=None if empty_baseline else wdd(counts, scale),
+        wdd_reason="no incidents at all in the baseline period" if empty_baseline else None,
         wdq=quotient,
         wdq_reason=reason,
         net_effect=net_effect(counts),

@@ -222,7 +222,7 @@ def _evaluation(shown: dict[str, Any]) -> None:
         )
     else:
         st.markdown(
-            "**WDD**: not shown (" + (shown.get("wdq_reason") or "no statistics yet") + ")."
+            "**WDD**: not shown (" + (shown.get("wdd_reason") or "no statistics yet") + ")."
         )
     if shown.get("wdq") is not None:
         st.markdown(

@@ -100,6 +100,8 @@ def test_zero_baseline_cell_uses_the_exact_interval() -> None:
     assert result.wdd is not None
     nothing_before = evaluate({"target": ZoneCounts(0, 5), "control": ZoneCounts(0, 12)}, 100, 100)
     assert nothing_before.wdd is None
+    assert nothing_before.wdd_reason == "no incidents at all in the baseline period"
+    assert result.wdd_reason is None
     assert any("No incidents at all in the baseline" in c for c in nothing_before.caveats)
 
 

@@ -105,6 +105,7 @@ def test_partners_see_disclosed_counts_and_no_statistics_that_give_them_away() -
     assert "target" not in small["rate_ratio"]
     assert small["in_words"]["target"].startswith("hidden")
     assert small["wdd"] is None
+    assert small["wdd_reason"].startswith("hidden")  # the page says why, not "no statistics"
     assert small["net_effect"] is None
     assert "daily" not in small
     large = disclosed(_result((58, 31)), Role.PARTNER)
