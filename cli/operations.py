@@ -1,4 +1,5 @@
-"""``safer operations``: add, list, show and evaluate operations (``operations``).
+"""``safer operations``: add, list, show, evaluate, report and withdraw operations
+(``operations``).
 
 ``add`` checks and saves a new version, then back-fills it (the aggregates rebuilt so the
 operation is counted over the whole log; progress shown), unless ``--no-wait``: the
@@ -89,6 +90,16 @@ def _backfill(settings: Settings) -> int:
     return 0
 
 
+def _withdraw(args: argparse.Namespace) -> int:
+    settings = settings_for(args, "operations")
+    version = _registry(settings).withdraw(args.slug, by=args.by, note=args.note)
+    print(f"withdrew {version.slug} (version {version.version}, {version.saved_at})")
+    if args.no_wait:
+        print("the worker stops counting it within seconds")
+        return 0
+    return _backfill(settings)
+
+
 def _list(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -114,12 +125,14 @@ def _list(args: argparse.Namespace) -> int:
         shown = (
             "yes" if counted == latest.version else f"version {counted}" if counted else "not yet"
         )
+        if latest.withdrawn:
+            shown = f"until withdrawn: version {counted}" if counted else "no"
         spec = op.spec
         table.add_row(
             slug,
             spec.name,
             str(latest.version),
-            status_of(op, now, grace),
+            "withdrawn" if latest.withdrawn else status_of(op, now, grace),
             f"{spec.start} – {spec.end}",
             shown,
         )
@@ -153,7 +166,8 @@ def _show(args: argparse.Namespace) -> int:
     for version in versions:
         note = f" — {version.note}" if version.note else ""
         by = f" by {version.by}" if version.by else ""
-        print(f"# version {version.version}, saved {version.saved_at}{by}{note}")
+        what = "withdrawn" if version.withdrawn else "saved"
+        print(f"# version {version.version}, {what} {version.saved_at}{by}{note}")
     print()
     print(versions[-1].toml.rstrip())
     return 0
@@ -272,7 +286,7 @@ def _when(text: str) -> datetime:
 def register_operations(sub: Subparsers) -> None:
     p = sub.add_parser(
         "operations",
-        help="operations (e.g. Operation Open Space): add, list, show, evaluate",
+        help="operations (e.g. Operation Open Space): add, list, show, evaluate, report, withdraw",
         description="Operations are tracked live in their target, buffer and control zones "
         "and evaluated before/after against a control (rate ratios, WDD, WDQ).",
     )
@@ -301,3 +315,11 @@ def register_operations(sub: Subparsers) -> None:
     r.add_argument("--xlsx", type=Path, help="write the Excel workbook here")
     r.add_argument("--at", type=_when, help="as at this time (ISO 8601; default now)")
     r.set_defaults(handler=_report)
+    w = s.add_parser(
+        "withdraw", help="stop counting an operation (its history kept; `add` restores it)"
+    )
+    w.add_argument("slug")
+    w.add_argument("--by", default="", help="who withdraws it (kept in its history)")
+    w.add_argument("--note", default="", help="why (kept in its history)")
+    w.add_argument("--no-wait", action="store_true", help="leave the rebuild to the worker")
+    w.set_defaults(handler=_withdraw)

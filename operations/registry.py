@@ -3,6 +3,9 @@
 place (written to a temporary file, fsync'd and renamed, under a lock), so the history of
 edits is kept and shown.
 
+An operation entered by mistake or called off is **withdrawn**: a last version marked so
+(the history kept); it is counted no more, and saving it again restores it.
+
 A **snapshot** is the latest version of every operation, with a digest: a generation of
 aggregates records the snapshot it counts (``store.keys``: ``ops``), and the worker
 back-fills a new generation when the registry's digest differs from the live one's.
@@ -40,6 +43,7 @@ class Version:
     toml: str
     files: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    withdrawn: bool = False
 
     @property
     def spec(self) -> OperationSpec:
@@ -62,6 +66,7 @@ class Version:
             toml=str(data["toml"]),
             files={str(k): str(v) for k, v in dict(data.get("files") or {}).items()},
             note=str(data.get("note", "")),
+            withdrawn=bool(data.get("withdrawn", False)),
         )
 
 
@@ -125,8 +130,32 @@ class Registry:
         return found[-1] if found else None
 
     def snapshot(self) -> Snapshot:
+        """The operations to count: the latest version of each, the withdrawn left out."""
         found = [self.latest(slug) for slug in self.slugs()]
-        return Snapshot(tuple(v for v in found if v is not None))
+        return Snapshot(tuple(v for v in found if v is not None and not v.withdrawn))
+
+    def withdraw(self, slug: str, by: str = "", note: str = "") -> Version:
+        """Mark an operation withdrawn (a new version; ``OperationError`` when there is no
+        such operation or it is withdrawn already)."""
+        with self._locked():
+            versions = self.versions(slug)
+            if not versions:
+                raise OperationError(f"no operation {slug!r}")
+            last = versions[-1]
+            if last.withdrawn:
+                raise OperationError(f"{slug} is withdrawn already (version {last.version})")
+            version = Version(
+                slug=slug,
+                version=last.version + 1,
+                saved_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                by=by,
+                toml=last.toml,
+                files=last.files,
+                note=note,
+                withdrawn=True,
+            )
+            self._write(slug, [*versions, version])
+        return version
 
     def save(
         self,
@@ -156,8 +185,9 @@ class Registry:
             versions = self.versions(spec.slug)
             if versions and expect_new:
                 raise OperationError(f"{origin}: slug: an operation {spec.slug!r} exists already")
-            if versions and versions[-1].toml == toml and versions[-1].files == kept:
-                return versions[-1]
+            last = versions[-1] if versions else None
+            if last and not last.withdrawn and last.toml == toml and last.files == kept:
+                return last
             version = Version(
                 slug=spec.slug,
                 version=len(versions) + 1,
@@ -187,6 +217,7 @@ class Registry:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
         with (self.folder / ".lock").open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:

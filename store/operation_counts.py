@@ -93,6 +93,10 @@ def live_evaluation(
     latest = Registry(settings.state_dir).latest(slug)
     if latest is None:
         raise OperationError(f"no operation {slug!r}")
+    if latest.withdrawn:
+        raise OperationError(
+            f"{slug} was withdrawn on {latest.saved_at} (`safer operations add` restores it)"
+        )
     _, snapshot = live_operations(redis, Keys(settings.redis_prefix))
     counted = next((v for v in snapshot.versions if v.slug == slug), None)
     if counted is None:

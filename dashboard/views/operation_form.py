@@ -179,6 +179,26 @@ def edit_form(
     st.query_params[OP_PARAM] = version.slug
 
 
+def withdraw_button(settings: Settings, who: Viewer, registry: Registry, slug: str) -> None:
+    """An analyst withdraws an operation (counted no more, history kept; audited)."""
+    why = st.text_input("Why is it withdrawn?", key=f"withdraw-why-{slug}")
+    if not st.button("Withdraw this operation", key=f"withdraw-{slug}"):
+        return
+    try:
+        version = registry.withdraw(slug, by=who.name, note=why.strip())
+    except OperationError as exc:
+        st.error(str(exc))
+        return
+    AuditLog(settings.audit_path).write(
+        who.name,
+        who.role,
+        "operation-withdrawn",
+        page="operations",
+        filters={"op": slug, "version": version.version},
+    )
+    st.success(f"Withdrawn (version {version.version}); saving it again restores it.")
+
+
 def _date(value: Any) -> date:
     if isinstance(value, date):
         return value

@@ -20,7 +20,7 @@ from dashboard.disclosure import Role
 from dashboard.session import Viewer, record_view
 from dashboard.ui import SLOW_TTL_S, redis_client
 from dashboard.views.operation_deploy import deploy_panel
-from dashboard.views.operation_form import OP_PARAM, edit_form
+from dashboard.views.operation_form import OP_PARAM, edit_form, withdraw_button
 from geography.areas import Areas, load_areas
 from operations.documents import to_pdf
 from operations.registry import Registry
@@ -66,11 +66,15 @@ def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
         for version in reversed(registry.versions(chosen)):
             by = f" by {version.by}" if version.by else ""
             note = f" — {version.note}" if version.note else ""
-            st.markdown(f"**Version {version.version}**, saved {version.saved_at}{by}{note}")
+            what = "withdrawn" if version.withdrawn else "saved"
+            st.markdown(f"**Version {version.version}**, {what} {version.saved_at}{by}{note}")
             st.code(version.toml, language="toml")
     if who.role.exact:
         with st.expander("Edit this operation"):
             edit_form(settings, who, registry, areas, latest.resolved(areas), latest.files)
+        if not latest.withdrawn:
+            with st.expander("Withdraw this operation"):
+                withdraw_button(settings, who, registry, chosen)
 
 
 def _missing(slug: str) -> Any:
@@ -103,11 +107,15 @@ def _list(settings: Settings, registry: Registry, areas: Areas) -> None:
         rows.append(
             {
                 "Operation": op.spec.name,
-                "Status": status_of(op, now, dict(settings.grace_hours)),
+                "Status": "withdrawn"
+                if latest.withdrawn
+                else status_of(op, now, dict(settings.grace_hours)),
                 "From": op.spec.start,
                 "To (exclusive)": op.spec.end,
                 "Version": latest.version,
-                "Counted": "yes"
+                "Counted": "no"
+                if latest.withdrawn and live is None
+                else "yes"
                 if live == latest.version
                 else "back-filling"
                 if live is None

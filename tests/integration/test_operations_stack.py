@@ -2,7 +2,8 @@
 the operation added (back-filled from the canonical topic), July 2018 imported (counted
 live), then ``safer operations evaluate --format json``: its counts equal an independent
 count of the CSVs by the LSOA's ward and the sums of ``safer query`` over its wards, its
-WDD equals the one worked by hand from those counts, and a rebuild changes nothing."""
+WDD equals the one worked by hand from those counts, a rebuild changes nothing, and a
+withdrawn operation is counted no more until saved again."""
 
 from __future__ import annotations
 
@@ -145,5 +146,19 @@ def test_operation_over_real_police_months(tmp_path: Path, namespace: str) -> No
         again = _evaluate(stack)
         assert again["counts"] == result["counts"]
         assert again["wdd"] == result["wdd"]
+
+        # withdrawn: counted no more (the live generation drops it), history kept;
+        # saving the file again restores it with the same figures
+        gone = stack.cli("operations", "withdraw", "open-space-2018", "--note", "test")
+        assert gone.returncode == 0, gone.stdout + gone.stderr
+        listed = stack.cli("operations", "list")
+        row = next(line for line in listed.stdout.splitlines() if "open-space-2018" in line)
+        assert "withdrawn" in row and "│ no" in row, listed.stdout
+        refused = stack.cli("operations", "evaluate", "open-space-2018", "--at", AT)
+        assert refused.returncode != 0 and "was withdrawn on" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        restored = stack.cli("operations", "add", str(operation))
+        assert "saved open-space-2018 version 3" in restored.stdout, restored.stderr
+        assert _evaluate(stack)["counts"] == result["counts"]
     finally:
         stack.kill_all()

@@ -48,6 +48,25 @@ def test_versions_are_kept_and_the_digest_follows_edits(tmp_path: Path) -> None:
         registry.save(TOML, AREAS, expect_new=True)
 
 
+def test_a_withdrawn_operation_is_counted_no_more_until_saved_again(tmp_path: Path) -> None:
+    registry = Registry(tmp_path)
+    registry.save(TOML, AREAS)
+    registry.save(TOML.replace("Space 2018", "Space 2019").replace("2018-", "2019-"), AREAS)
+    both = registry.snapshot().digest
+    gone = registry.withdraw("open-space-2018", by="ana", note="entered twice")
+    assert (gone.version, gone.withdrawn, gone.note) == (2, True, "entered twice")
+    assert [v.slug for v in registry.snapshot().versions] == ["open-space-2019"]
+    assert registry.snapshot().digest != both
+    assert [v.withdrawn for v in registry.versions("open-space-2018")] == [False, True]
+    with pytest.raises(OperationError, match="withdrawn already"):
+        registry.withdraw("open-space-2018")
+    with pytest.raises(OperationError, match="no operation 'nope'"):
+        registry.withdraw("nope")
+    restored = registry.save(TOML, AREAS)  # the same file as before, saved again
+    assert (restored.version, restored.withdrawn) == (3, False)
+    assert {v.slug for v in registry.snapshot().versions} == {"open-space-2018", "open-space-2019"}
+
+
 def test_a_bad_file_saves_nothing(tmp_path: Path) -> None:
     registry = Registry(tmp_path)
     with pytest.raises(OperationError, match=r"^op\.toml: target\.wards: unknown ward"):
