@@ -139,13 +139,18 @@ class BackfillWatch:
         if time.monotonic() - self.failed_at < RETRY_AFTER_S:
             return
         try:
-            if not await asyncio.to_thread(needed, self.settings, self.redis):
+            if not await asyncio.to_thread(self._due):
                 return
         except Exception:  # never crash the worker over the watch
             log.warning("operations back-fill check failed", exc_info=True)
             return
         log.info("operations changed: back-filling")
         self.task = asyncio.create_task(asyncio.to_thread(run_backfill, self.settings))
+
+    def _due(self) -> bool:
+        """A back-fill is needed and nobody runs it (``safer operations add`` may)."""
+        running = self.redis.exists(Keys(self.settings.redis_prefix).backfill_lock)
+        return not running and needed(self.settings, self.redis)
 
     def _settle(self, task: asyncio.Task[RebuildReport | None]) -> None:
         error = task.exception()

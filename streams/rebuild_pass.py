@@ -183,9 +183,14 @@ class Rebuild:
         ahead: AheadApplier | None = None,
     ) -> None:
         """Apply everything up to ``targets`` (default: the end offsets as they are now), then
-        go on until a fetch comes back empty: the embedded broker reports end offsets short
-        of the true end (the start of the last record batch), so they are a lower bound.
-        ``ahead``: plan each chunk while the previous one is applied (before the swap only)."""
+        drain: the embedded broker reports end offsets short of the true end (the start of
+        the last record batch), so they are a lower bound, and a partition is done once a
+        record past its end offset (read when the drain starts) was applied — the whole
+        last batch with it, what the fetcher holds of it included — or a fetch of it comes
+        back empty. Under live traffic the log never goes quiet, so waiting for an empty
+        fetch alone would never end (it did: a back-fill with the simulator running never
+        finished). ``ahead``: plan each chunk while the previous one is applied (before the
+        swap only)."""
         assigned = list(consumer.assignment())
         if not assigned:
             return
@@ -196,8 +201,18 @@ class Rebuild:
             await self._apply_fetch(consumer, writer, generation, 1000, ahead)
             positions = {tp: await consumer.position(tp) for tp in assigned}
             self.progress(sum(positions.values()), max(total, sum(positions.values())))
-        while await self._apply_fetch(consumer, writer, generation, DRAIN_WAIT_MS, ahead):
-            pass
+        goal = await consumer.end_offsets(assigned)
+        draining = [tp for tp in assigned if positions[tp] <= goal[tp]]
+        while draining:
+            got = await self._apply_fetch(
+                consumer, writer, generation, DRAIN_WAIT_MS, ahead, draining
+            )
+            positions = {tp: await consumer.position(tp) for tp in assigned}
+            self.progress(sum(positions.values()), max(total, sum(positions.values())))
+            if not got:
+                break  # every partition still draining is at its end
+            draining = [tp for tp in draining if positions[tp] <= goal[tp]]
+        await self._apply_fetch(consumer, writer, generation, 0, ahead)  # the rest it holds
         if ahead:
             await ahead.flush()
 
@@ -208,6 +223,7 @@ class Rebuild:
         generation: int,
         timeout_ms: int,
         ahead: AheadApplier | None = None,
+        partitions: list[TopicPartition] | None = None,
     ) -> int:
         """Apply up to ``SAFER_REBUILD_CHUNK_EVENTS`` fetched records at once (whatever the
         first fetch brings, then what is already buffered); returns how many records it held.
@@ -219,7 +235,9 @@ class Rebuild:
         chunk = self.settings.rebuild_chunk_events
         while fetched < chunk:
             batch = await consumer.getmany(
-                timeout_ms=0 if fetched else timeout_ms, max_records=chunk - fetched
+                *(partitions or ()),
+                timeout_ms=0 if fetched else timeout_ms,
+                max_records=chunk - fetched,
             )
             got = sum(len(records) for records in batch.values())
             if not got:

@@ -1,5 +1,6 @@
 """`safer rebuild`: rebuilt aggregates equal the live ones key by key, and a rebuild beside
-a running worker under traffic keeps the live view up and ends exact."""
+a running worker under traffic keeps the live view up and ends exact, also when the
+traffic never pauses."""
 
 from __future__ import annotations
 
@@ -135,6 +136,50 @@ def test_rebuild_beside_running_worker_under_traffic(
         )
     assert not seen_empty, "the live view went blank during the rebuild"
     assert rebuild.events >= 2000
+
+
+def test_rebuild_finishes_while_traffic_never_pauses(
+    settings: Settings, redis_client: Redis, tmp_path: Path
+) -> None:
+    """Events keep arriving every 20 ms for the whole rebuild (as with `safer up`'s
+    simulator): the rebuild still ends (its drain once waited for a quiet log that never
+    came, so a back-fill under the simulator never finished) and the counts are exact."""
+    first = _traffic(1500, seed=43)
+    steady = _traffic(3000, seed=44)
+    reader = StoreReader.of(redis_client, settings)
+    with running_worker(settings, tmp_path) as worker:
+        _publish(settings, first)
+        wait_for(
+            lambda: _cells(reader) == expected_counts(first), 120, "first counts", worker.log_path
+        )
+        sent: list[RawMessage] = []
+        stop = threading.Event()
+
+        def trickle() -> None:
+            with RawPublisher(settings.require_kafka(), Topics(settings.topic_prefix)) as out:
+                for message in steady:
+                    if stop.is_set():
+                        break
+                    out.publish([message])
+                    out.flush()
+                    sent.append(message)
+                    stop.wait(0.02)
+
+        publisher = threading.Thread(target=trickle)
+        publisher.start()
+        try:
+            stop.wait(2)
+            report = run_rebuild(settings, processes=1)
+            finished_while_sending = publisher.is_alive()
+        finally:
+            stop.set()
+            publisher.join(timeout=60)
+        assert finished_while_sending, "the traffic ran out before the rebuild ended"
+        assert report.events >= len(first)
+        expected = expected_counts(first + sent)
+        wait_for(
+            lambda: _cells(reader) == expected, 120, "exact counts after rebuild", worker.log_path
+        )
 
 
 def test_more_processes_than_partitions(infra: Infra, tmp_path: Path) -> None:
