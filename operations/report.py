@@ -66,7 +66,8 @@ def assessment(
         "period": _span(periods.operation_full),
         "baseline_period": _span(periods.baseline_full),
         "compared": {
-            "operation": _span(periods.operation),
+            "operation": _span(periods.operation)
+            | ({} if periods.complete else {"end": _iso(now)}),
             "baseline": _span(periods.baseline),
         },
         "counts": {z: {"baseline": c.baseline, "operation": c.operation} for z, c in zones.items()},

@@ -115,3 +115,32 @@ def test_maryland_level() -> None:
     assert any("5.0 times the target's" in c for c in unequal.caveats)
     similar = {**COUNTS, "control": ZoneCounts(210, 200)}
     assert not any("times the target's" in c for c in evaluate(similar, 744, 744).caveats)
+
+
+def test_a_running_operation_counts_the_current_hour_over_the_time_elapsed() -> None:
+    """So far = every incident up to now (the current hour's included: a new one counts at
+    once) over the fractional hours elapsed, against the same share of the baseline."""
+    from datetime import UTC, datetime
+
+    from geography.areas import load_areas
+    from operations.periods import periods_at
+    from operations.spec import parse_operation
+    from operations.zones import resolve
+
+    spec = parse_operation(
+        'name = "Op"\ncategories = ["anti-social-behaviour"]\nstart = "2018-07-01"\n'
+        'end = "2018-08-01"\nbaseline = "previous-period"\n[target]\nwards = ["E05000956"]\n',
+        "op.toml",
+    )
+    op = resolve(spec, load_areas(), {})
+    start = int(datetime(2018, 6, 30, 23, tzinfo=UTC).timestamp()) // 3600  # 00:00 BST
+    running = periods_at(op, datetime(2018, 7, 2, 10, 30, tzinfo=UTC))
+    assert running.elapsed_hours == pytest.approx(35.5)
+    assert running.operation == (start, start + 36)  # up to the end of 10:00-11:00 UTC
+    assert running.baseline[1] - running.baseline[0] == round(35.5 * 744 / 744)
+    assert running.started and not running.complete
+    ended = periods_at(op, datetime(2018, 9, 1, tzinfo=UTC))
+    assert ended.operation == ended.operation_full and ended.elapsed_hours == 744
+    assert ended.complete
+    before = periods_at(op, datetime(2018, 6, 1, tzinfo=UTC))
+    assert not before.started and before.operation == (start, start)
