@@ -149,7 +149,10 @@ def statistic_rows(result: Mapping[str, Any]) -> list[list[Any]]:
         [
             "Net effect",
             result.get("net_effect"),
-            "incidents fewer than the control's trend predicts",
+            "incidents fewer than the control's trend predicts"
+            if result.get("net_effect") is not None
+            else "not computed: "
+            + (result.get("wdd_reason") or "the control has no incidents in the baseline"),
         ],
         ["Maryland level", result.get("maryland_level"), ""],
     ]

@@ -200,9 +200,9 @@ def evaluate(
     caveats: list[str] = []
     if not math.isclose(scale, 1.0):
         caveats.append(
-            f"The baseline covers {baseline_hours / 24:g} days and the operation so far "
-            f"{operation_hours / 24:g}: baseline counts are scaled by {scale:.3f} in the WDD "
-            "and rate ratios compare counts per hour."
+            f"The baseline covers {_duration(baseline_hours)} and the operation so far "
+            f"{_duration(operation_hours)}: baseline counts are scaled by {scale:.3f} in the "
+            "WDD and rate ratios compare counts per hour."
         )
     small = [zone for zone, c in counts.items() if min(c.baseline, c.operation) < SMALL_COUNT]
     if small:
@@ -251,6 +251,13 @@ def evaluate(
         maryland_level=level,
         caveats=caveats,
     )
+
+
+def _duration(hours: float) -> str:
+    """"9.4 hours", "30 days", "2.5 days": hours under two days, else days."""
+    if hours < 48:
+        return f"{round(hours, 1):g} hours"
+    return f"{round(hours / 24, 1):g} days"
 
 
 def describe_change(ratio: RateRatio) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from aggregates.config import LSOA_BREAKDOWN, ZONE_LEVEL
+from aggregates.periods import end_of_this_hour
 from dashboard import hotspots
 from dashboard import operation_figures as logic
 from dashboard.session import Viewer
@@ -44,8 +45,8 @@ def deploy_panel(
         st.caption(hotspots.busiest_text(weights, role))
     else:
         st.info(hotspots.too_few_text(role))
-    now_hour = int(datetime.now(UTC).timestamp() // 3600)
-    spans = [(now_hour - 24, now_hour), (now_hour - 24 * 7, now_hour)]
+    until = end_of_this_hour(datetime.now(UTC))  # rolling windows: the current hour counts
+    spans = [(until - 24, until), (until - 24 * 7, until)]
     recent = reader.windows(ZONE_LEVEL, spans, unplaced=False)
     per_day = float(result.get("expected_per_day", {}).get("target", 0.0))
     columns = st.columns(2)
@@ -61,7 +62,7 @@ def deploy_panel(
         column.caption(words if role.exact else "")
     if role.exact:
         rows = reader.windows(
-            ZONE_LEVEL, [(start, min(end, now_hour + 1))], LSOA_BREAKDOWN, unplaced=False
+            ZONE_LEVEL, [(start, min(end, until))], LSOA_BREAKDOWN, unplaced=False
         )[0]
         by_lsoa: dict[str, int] = {}
         for row in rows:
