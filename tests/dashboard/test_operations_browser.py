@@ -151,6 +151,7 @@ def test_create_an_operation_see_it_live_download_its_report(
         download.value.save_as(shared)
         assert "partner" in download.value.suggested_filename
         text = _pdf_text(shared)
-        assert NAME in text and expected in text
+        assert NAME in text
+        assert expected in text
     finally:
         stack.kill_all()

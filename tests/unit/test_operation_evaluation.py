@@ -138,9 +138,12 @@ def test_a_running_operation_counts_the_current_hour_over_the_time_elapsed() -> 
     assert running.elapsed_hours == pytest.approx(35.5)
     assert running.operation == (start, start + 36)  # up to the end of 10:00-11:00 UTC
     assert running.baseline[1] - running.baseline[0] == round(35.5 * 744 / 744)
-    assert running.started and not running.complete
+    assert running.started
+    assert not running.complete
     ended = periods_at(op, datetime(2018, 9, 1, tzinfo=UTC))
-    assert ended.operation == ended.operation_full and ended.elapsed_hours == 744
+    assert ended.operation == ended.operation_full
+    assert ended.elapsed_hours == 744
     assert ended.complete
     before = periods_at(op, datetime(2018, 6, 1, tzinfo=UTC))
-    assert not before.started and before.operation == (start, start)
+    assert not before.started
+    assert before.operation == (start, start)
