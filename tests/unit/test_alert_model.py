@@ -161,3 +161,48 @@ def test_groups_from_configuration() -> None:
         parse_groups('[{"slug": "b", "label": "x", "categories": ["burgled"]}]')
     with pytest.raises(ConfigError, match="dimension and value go together"):
         parse_groups('[{"slug": "b", "label": "x", "categories": "all", "dimension": "youth"}]')
+
+
+def _flag(observed: int, p: float, flagged: bool) -> SpikeTest:
+    return SpikeTest("ward", "E1", "all", "hour", observed, 2.0, 1.5, 0.1, p, p, flagged)
+
+
+def test_an_alert_is_raised_once_updated_and_resolved_after_a_calm_wait() -> None:
+    from datetime import timedelta
+
+    from alerts.states import LifeConfig, is_news, step
+
+    config = LifeConfig(resolve_p=0.05, resolve_after_s=600)
+    t0 = datetime(2026, 12, 4, 21, 0, tzinfo=UTC)
+    assert step(None, _flag(3, 0.2, False), t0, config) is None
+    raised = step(None, _flag(9, 1e-5, True), t0, config)
+    assert raised is not None
+    assert (raised.state, raised.sequence, raised.observed) == ("raised", 1, 9)
+    assert is_news(None, raised)
+    same = step(raised, _flag(9, 2e-5, True), t0 + timedelta(seconds=5), config)
+    assert same is raised  # p moved, the count did not: no message
+    updated = step(raised, _flag(11, 1e-6, True), t0 + timedelta(seconds=10), config)
+    assert updated is not None
+    assert (updated.state, updated.sequence, updated.id) == ("updated", 2, raised.id)
+    # above the FDR bar but p still <= 0.05: not normal yet
+    held = step(updated, _flag(11, 0.03, False), t0 + timedelta(minutes=5), config)
+    assert held is updated
+    calm = step(updated, _flag(11, 0.3, False), t0 + timedelta(minutes=6), config)
+    assert calm is not None
+    assert calm.state == "updated"
+    assert calm.normal_since is not None
+    assert not is_news(updated, calm)
+    flicker = step(calm, _flag(11, 0.01, False), t0 + timedelta(minutes=8), config)
+    assert flicker is not None
+    assert flicker.normal_since is None  # the wait starts again
+    calm = step(flicker, _flag(11, 0.3, False), t0 + timedelta(minutes=9), config)
+    assert calm is not None
+    waiting = step(calm, _flag(11, 0.4, False), t0 + timedelta(minutes=18), config)
+    assert waiting is calm  # 9 of 10 minutes
+    resolved = step(calm, _flag(11, 0.4, False), t0 + timedelta(minutes=19, seconds=1), config)
+    assert resolved is not None
+    assert (resolved.state, resolved.sequence) == ("resolved", 3)
+    again = step(resolved, _flag(12, 1e-6, True), t0 + timedelta(hours=2), config)
+    assert again is not None
+    assert again.state == "raised"
+    assert again.id != raised.id  # a new alert

@@ -1,0 +1,199 @@
+"""What the spike model reads (``alerts.model``), from the aggregates through the store's
+read API: the windows' counts now, and — once per clock hour — each area's weekly totals,
+the same windows in the trailing weeks, and the hour-of-week profiles.
+
+Everything is an aggregate the engine keeps exact, so duplicates, corrections (an incident
+corrected out of a ward leaves that ward's count), cancellations and late records are
+followed with no state of the alerts' own, and a rebuild changes nothing. Which weeks the
+feeds covered is the Live page's rule (``aggregates.unusual.covered_weeks``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aggregates.hour_of_week import HOURS_PER_WEEK
+from aggregates.unusual import covered_weeks
+from alerts.groups import AlertGroup, group_counts
+from alerts.model import (
+    WINDOWS,
+    AreaHistory,
+    ModelConfig,
+    Span,
+    SpikeTest,
+    adjust,
+    span_at,
+    week_spans,
+    window_tests,
+)
+from schemas.categories import Source
+from store.reader import StoreReader, WindowRow
+
+LEVELS = ("borough", "ward")
+Rows = tuple[WindowRow, ...]
+
+
+def _quads(rows: Rows) -> list[tuple[str, str, str, int]]:
+    return [(r.area, r.category, r.value, r.count) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Histories:
+    """Per (level, group): each area's history per window kind, and the pooled profile;
+    how many trailing weeks the feeds covered."""
+
+    end: int
+    areas: dict[tuple[str, str, str], dict[str, AreaHistory]]
+    """(level, group, window) -> area -> history."""
+    pooled: dict[str, tuple[float, ...]]
+    """group -> the partnership's hour-of-week profile."""
+    covered: int
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One evaluation: every test (adjusted), and the history it had."""
+
+    at: datetime
+    tests: list[SpikeTest]
+    covered: int
+    needed: int
+
+    @property
+    def enough(self) -> bool:
+        return self.covered >= self.needed
+
+
+@dataclass(slots=True)
+class AlertInputs:
+    reader: StoreReader
+    groups: Sequence[AlertGroup]
+    areas: dict[str, tuple[str, ...]]
+    """level -> its area codes (wards, authorities)."""
+    config: ModelConfig = field(default_factory=ModelConfig)
+    _history: Histories | None = None
+
+    @property
+    def breakdowns(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(g.breakdown for g in self.groups))
+
+    def evaluate(self, now: datetime) -> Evaluation:
+        """Every spike test at ``now`` (none without enough history)."""
+        history = self.history(now)
+        needed = self.config.weeks
+        if history.covered < needed:
+            return Evaluation(now, [], history.covered, needed)
+        spans = {kind: span_at(kind, now) for kind in WINDOWS}
+        observed = self._observed(spans)
+        tests: list[SpikeTest] = []
+        for (level, slug, kind), histories in history.areas.items():
+            counts = observed.get((level, slug, kind), {})
+            tests += window_tests(
+                level, slug, spans[kind], counts, histories, history.pooled[slug], self.config
+            )
+        return Evaluation(now, adjust(tests, self.config), history.covered, needed)
+
+    def _observed(self, spans: dict[str, Span]) -> dict[tuple[str, str, str], dict[str, int]]:
+        requests = [(level, (s.start, s.end)) for level in LEVELS for s in spans.values()]
+        found: dict[tuple[str, str, str], dict[str, int]] = {}
+        for breakdown in self.breakdowns:
+            rows = self.reader.level_windows(requests, breakdown, unplaced=False)
+            index = 0
+            for level in LEVELS:
+                for kind in spans:
+                    for group in self.groups:
+                        if group.breakdown == breakdown:
+                            found[level, group.slug, kind] = group_counts(
+                                group, _quads(rows[index])
+                            )
+                    index += 1
+        return found
+
+    def history(self, now: datetime) -> Histories:
+        """The model's history at ``now``, read again when the clock hour changes."""
+        end = span_at("hour", now).end
+        if self._history is None or self._history.end != end:
+            self._history = self._read_history(now, end)
+        return self._history
+
+    def _read_history(self, now: datetime, end: int) -> Histories:
+        weeks = self.config.weeks
+        week_list = week_spans(now, weeks)
+        spans = {kind: span_at(kind, now) for kind in WINDOWS}
+        weekly: dict[tuple[str, str], dict[str, list[int]]] = {}
+        past: dict[tuple[str, str, str], dict[str, list[int]]] = {}
+        for breakdown in self.breakdowns:
+            groups = [g for g in self.groups if g.breakdown == breakdown]
+            requests = [(level, w) for level in LEVELS for w in week_list]
+            requests += [
+                (level, spans[kind].shifted(j))
+                for level in LEVELS
+                for kind in WINDOWS
+                for j in range(1, weeks + 1)
+            ]
+            rows = self.reader.level_windows(requests, breakdown, unplaced=False)
+            index = 0
+            for level in LEVELS:
+                for j in range(weeks):
+                    for group in groups:
+                        cell = weekly.setdefault((level, group.slug), {})
+                        for area, n in group_counts(group, _quads(rows[index])).items():
+                            cell.setdefault(area, [0] * weeks)[j] += n
+                    index += 1
+            for level in LEVELS:
+                for kind in WINDOWS:
+                    for j in range(weeks):
+                        for group in groups:
+                            cell = past.setdefault((level, group.slug, kind), {})
+                            for area, n in group_counts(group, _quads(rows[index])).items():
+                                cell.setdefault(area, [0] * weeks)[j] += n
+                        index += 1
+        start = week_list[-1][0]
+        profiles = {level: self.reader.profile(level, start, week_list[0][1]) for level in LEVELS}
+        pooled = {g.slug: _group_profile(profiles["borough"], g, None) for g in self.groups}
+        areas: dict[tuple[str, str, str], dict[str, AreaHistory]] = {}
+        for level in LEVELS:
+            for group in self.groups:
+                totals = weekly.get((level, group.slug), {})
+                for kind in WINDOWS:
+                    counts = past.get((level, group.slug, kind), {})
+                    areas[level, group.slug, kind] = {
+                        area: AreaHistory(
+                            weekly=tuple(totals.get(area, [0] * weeks)),
+                            past=tuple(counts.get(area, [0] * weeks)),
+                            profile=_group_profile(profiles[level], group, area),
+                        )
+                        for area in self.areas[level]
+                    }
+        return Histories(end, areas, pooled, self._covered(now, weeks))
+
+    def _covered(self, now: datetime, weeks: int) -> int:
+        """How many of the trailing weeks the feeds covered (partnership-wide events of
+        every active source in each week; the last 7 days are week 0)."""
+        end = span_at("hour", now).end
+        spans = [
+            (end - HOURS_PER_WEEK * (j + 1), end - HOURS_PER_WEEK * j) for j in range(weeks + 1)
+        ]
+        rows = self.reader.level_windows([("borough", s) for s in spans], "cat", unplaced=False)
+        activity = {source.value: [0] * (weeks + 1) for source in Source}
+        for index, found in enumerate(rows):
+            for row in found:
+                if row.source:
+                    activity[row.source][index] += row.count
+        return sum(covered_weeks(activity))
+
+
+def _group_profile(
+    profile: dict[tuple[str, str], tuple[float, ...]], group: AlertGroup, area: str | None
+) -> tuple[float, ...]:
+    """A group's hour-of-week weights in one area (None: summed over every area). Profiles
+    are kept by category, so a group narrowed by a dimension (youth) takes its
+    categories' rhythm."""
+    sums = [0.0] * HOURS_PER_WEEK
+    for (where, category), weights in profile.items():
+        if category in group.categories and (area is None or where == area):
+            for hour, weight in enumerate(weights):
+                sums[hour] += weight
+    return tuple(sums)
