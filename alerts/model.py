@@ -18,6 +18,12 @@ known only as a time range is spread over it): the area's own, shrunk towards th
 partnership's by ``profile_prior`` incidents, so a quiet area borrows the partnership's
 rhythm. The current hour counts by the share of it elapsed.
 
+**Calibration.** A short window cannot hold every incident a week's total counts: a
+record known only as a time range longer than the window (police records often are) is
+unplaced there (``aggregates.windows``). So the expected counts of a level, group and
+window are scaled by how much the same window held in the trailing weeks against what the
+model expected of them, pooled over the areas: sum(past counts) / sum(expected).
+
 **Spread.** Counts are negative binomial: variance = mu + phi * mu^2. The over-dispersion
 phi is estimated once per level, group and window from the same window in each trailing
 week across all areas (method of moments: sum((y - mu)^2 - mu) / sum(mu^2)), floored at
@@ -144,6 +150,22 @@ def expected(history: AreaHistory, pooled: Sequence[float], span: Span, prior: f
     return Expected(level * share(shares, span), level * share(shares, span, 1.0), level)
 
 
+def calibration(pairs: Sequence[tuple[Sequence[int], float]]) -> float:
+    """What the window held in the trailing weeks over what the model expected of them,
+    pooled over the areas (1 when nothing was expected)."""
+    held = sum(sum(past) for past, _ in pairs)
+    wanted = sum(mean * len(past) for past, mean in pairs)
+    return held / wanted if wanted > 0 else 1.0
+
+
+def usual_in_hour(history: AreaHistory, pooled: Sequence[float], hour: int, prior: float) -> float:
+    """How many incidents usually occur in an area in that epoch hour (its weekly level
+    times the hour's share of the week), however late they are reported: the size a surge
+    is measured against."""
+    shares = blended(history.profile, pooled, prior)
+    return level_of(history.weekly) * shares[hour_of_week(hour)]
+
+
 def dispersion(pairs: Sequence[tuple[Sequence[int], float]], floor: float) -> float:
     """phi from (past counts of the window, its full expected count) of every area (module
     docstring)."""
@@ -233,11 +255,14 @@ def window_tests(
     config: ModelConfig,
 ) -> list[SpikeTest]:
     """The unadjusted tests of every area of a level for one group and window."""
-    found = {
+    raw = {
         area: expected(history, pooled, span, config.profile_prior)
         for area, history in histories.items()
     }
-    phi = dispersion([(histories[a].past, e.full) for a, e in found.items()], config.min_dispersion)
+    factor = calibration([(histories[a].past, e.full) for a, e in raw.items()])
+    found = {a: Expected(e.mean * factor, e.full * factor, e.level) for a, e in raw.items()}
+    pairs = [(histories[a].past, e.full) for a, e in found.items()]
+    phi = dispersion(pairs, config.min_dispersion)
     tests = []
     for area, e in sorted(found.items()):
         count = observed.get(area, 0)

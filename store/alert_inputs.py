@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from aggregates.buckets import month_of
 from aggregates.hour_of_week import HOURS_PER_WEEK
 from aggregates.unusual import covered_weeks
 from alerts.groups import AlertGroup, group_counts
@@ -32,6 +33,8 @@ from schemas.categories import Source
 from store.reader import StoreReader, WindowRow
 
 LEVELS = ("borough", "ward")
+Profiles = dict[tuple[str, str], tuple[float, ...]]
+"""(area, category) -> 168 hour-of-week weights (``StoreReader.profile``)."""
 Rows = tuple[WindowRow, ...]
 
 
@@ -74,6 +77,7 @@ class AlertInputs:
     """level -> its area codes (wards, authorities)."""
     config: ModelConfig = field(default_factory=ModelConfig)
     _history: Histories | None = None
+    _profile_cache: tuple[tuple[str, str, str], dict[str, Profiles]] | None = None
 
     @property
     def breakdowns(self) -> tuple[str, ...]:
@@ -150,8 +154,7 @@ class AlertInputs:
                             for area, n in group_counts(group, _quads(rows[index])).items():
                                 cell.setdefault(area, [0] * weeks)[j] += n
                         index += 1
-        start = week_list[-1][0]
-        profiles = {level: self.reader.profile(level, start, week_list[0][1]) for level in LEVELS}
+        profiles = self._profiles(week_list[-1][0], week_list[0][1])
         pooled = {g.slug: _group_profile(profiles["borough"], g, None) for g in self.groups}
         areas: dict[tuple[str, str, str], dict[str, AreaHistory]] = {}
         for level in LEVELS:
@@ -168,6 +171,15 @@ class AlertInputs:
                         for area in self.areas[level]
                     }
         return Histories(end, areas, pooled, self._covered(now, weeks))
+
+    def _profiles(self, start: int, end: int) -> dict[str, Profiles]:
+        """The hour-of-week profiles of the whole months the trailing weeks overlap, read
+        once a day (a profile's shape moves slowly; it is the costliest read)."""
+        key = (month_of(start), month_of(end - 1), str(end // 24))
+        if self._profile_cache is None or self._profile_cache[0] != key:
+            found = {level: self.reader.profile(level, start, end) for level in LEVELS}
+            self._profile_cache = (key, found)
+        return self._profile_cache[1]
 
     def _covered(self, now: datetime, weeks: int) -> int:
         """How many of the trailing weeks the feeds covered (partnership-wide events of

@@ -57,4 +57,3 @@ def cut_offsets(redis: Redis, keys: Keys, stage: str, ends: dict[str, int]) -> N
     cut = {tp: ends[tp] - 1 for tp, mark in stored.items() if tp in ends and mark >= ends[tp]}
     if cut:
         redis.hset(keys.offsets(stage), mapping=cut)  # type: ignore[arg-type]
-

@@ -379,4 +379,3 @@ class AheadApplier:
         docs = list(latest.values())
         applied = await self._writer.apply_isolating(docs, self._fatal, self._generation)
         self.poison += applied.poison
-

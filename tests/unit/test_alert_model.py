@@ -138,9 +138,9 @@ def test_a_surging_area_is_flagged_and_the_rest_are_not() -> None:
     span = span_at("hour", now)
     flat = [10.0] * WEEK
     histories = {
-        f"W{i}": AreaHistory(weekly=[168] * 8, past=[1, 2, 1, 0, 2, 1, 1, 2], profile=flat)
+        f"W{i}": AreaHistory(weekly=[168] * 8, past=[2, 2, 1, 3, 2, 2, 1, 3], profile=flat)
         for i in range(20)
-    }  # one an hour: 1.5 expected in the window so far
+    }  # one an hour: 1.5 expected in the window so far (the past windows held 2 of 2)
     observed = {f"W{i}": 1 for i in range(20)} | {"W3": 12}
     config = ModelConfig()
     tests = adjust(window_tests("ward", "all", span, observed, histories, flat, config), config)
@@ -148,6 +148,11 @@ def test_a_surging_area_is_flagged_and_the_rest_are_not() -> None:
     assert by_area["W3"].expected == pytest.approx(1.5)
     assert by_area["W3"].flagged
     assert not any(t.flagged for t in tests if t.area != "W3")
+    # windows that held half of what the weekly level predicts (long time ranges are
+    # unplaced in short windows): expected counts are calibrated to what they hold
+    halved = {a: AreaHistory(h.weekly, [1] * 8, h.profile) for a, h in histories.items()}
+    found = window_tests("ward", "all", span, observed, halved, flat, config)
+    assert found[0].expected == pytest.approx(0.75)
 
 
 def test_groups_from_configuration() -> None:
