@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from schemas.alerts import AlertEvent
 from schemas.deadletter import DeadLetter
 from schemas.events import IncidentEvent
 
@@ -16,6 +17,7 @@ SCHEMA_DIR = Path(__file__).parent / "json"
 _DOCUMENTS: dict[str, TypeAdapter[Any]] = {
     "incident-event.v1.schema.json": TypeAdapter(IncidentEvent),
     "dead-letter.v1.schema.json": TypeAdapter(DeadLetter),
+    "alert-event.v1.schema.json": TypeAdapter(AlertEvent),
 }
 
 

@@ -56,5 +56,13 @@ class Topics:
         )
 
     @property
+    def alerts(self) -> TopicSpec:
+        """Alerts as they are raised, updated and resolved (AlertEvent JSON, key = alert
+        id); kept 400 days, the alert history."""
+        return TopicSpec(
+            f"{self.prefix}alerts.v1", "alert id", "AlertEvent JSON", retention_ms=400 * 86_400_000
+        )
+
+    @property
     def all(self) -> tuple[TopicSpec, ...]:
-        return (*self.raw_all, self.incidents, self.deadletter)
+        return (*self.raw_all, self.incidents, self.deadletter, self.alerts)

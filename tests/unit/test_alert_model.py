@@ -211,3 +211,28 @@ def test_an_alert_is_raised_once_updated_and_resolved_after_a_calm_wait() -> Non
     assert again is not None
     assert again.state == "raised"
     assert again.id != raised.id  # a new alert
+
+
+def test_an_alert_message_reads_as_a_sentence_and_meets_its_schema() -> None:
+    import json
+
+    from alerts.events import to_event
+    from alerts.states import LifeConfig, step
+    from schemas.alerts import AlertEvent
+
+    at = datetime(2026, 12, 4, 22, 10, tzinfo=UTC)  # a Friday, 22:10 in London (GMT)
+    test = SpikeTest("ward", "E05000956", "youth-asb", "hour", 14, 3.1, 1.9, 0.05, 2e-4, 0.004)
+    flagged = SpikeTest(*[getattr(test, f) for f in test.__slots__][:-1], flagged=True)
+    alert = step(None, flagged, at, LifeConfig())
+    assert alert is not None
+    youth = next(g for g in DEFAULT_GROUPS if g.slug == "youth-asb")
+    hour = span_at("hour", at)
+    event = to_event(alert, youth, "Birkenhead and Tranmere", (hour.start, hour.end), 0.01, 9)
+    assert event.sentence == (
+        "Birkenhead and Tranmere: 14 youth ASB incidents since 21:00 against 3.1 expected "
+        "for a Friday evening (p = 0.0002)."
+    )
+    assert event.sources == ("council", "police")
+    again = AlertEvent.model_validate_json(event.model_dump_json())
+    assert again == event
+    assert json.loads(event.model_dump_json())["window_start"] == "2026-12-04T21:00:00Z"

@@ -1,0 +1,85 @@
+"""An alert as its message on ``safer.alerts.v1`` (``schemas.alerts.AlertEvent``), with the
+sentence a person reads (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from aggregates.buckets import hour_start
+from alerts.groups import AlertGroup
+from alerts.states import Alert
+from schemas.alerts import AlertEvent, AlertKind, AlertState
+from schemas.calendar import local
+from schemas.categories import CATEGORY_SOURCE
+
+PARTS_OF_DAY = ((6, "night"), (12, "morning"), (18, "afternoon"), (24, "evening"))
+
+
+def part_of_day(at: datetime) -> str:
+    """ "a Friday evening": the local weekday and part of the day."""
+    lt = local(at)
+    part = next(name for end, name in PARTS_OF_DAY if lt.hour < end)
+    return f"a {lt.strftime('%A')} {part}"
+
+
+def _p(value: float) -> str:
+    if value < 0.0001:
+        return "p < 0.0001"
+    return f"p = {value:.4f}" if value < 0.01 else f"p = {value:.3f}"
+
+
+def sentence(alert: Alert, group: AlertGroup, area_name: str, start: datetime) -> str:
+    """ "Birkenhead and Tranmere: 14 youth ASB incidents since 21:00 against 3.1 expected
+    for a Friday evening (p = 0.0002)"; a resolved alert says it is back within normal."""
+    when = (
+        f"since {local(start).strftime('%H:%M')}"
+        if alert.window == "hour"
+        else "in the last 24 hours"
+    )
+    at = datetime.fromisoformat(alert.updated_at)
+    figures = (
+        f"{alert.observed:,} {group.label} {when} against {alert.expected:.1f} expected for "
+        f"{part_of_day(at)} ({_p(alert.p)})"
+    )
+    if alert.state == "resolved":
+        return f"{area_name}: back within normal — {figures}."
+    return f"{area_name}: {figures}."
+
+
+def to_event(
+    alert: Alert,
+    group: AlertGroup,
+    area_name: str,
+    window: tuple[int, int],
+    threshold: float,
+    history_weeks: int,
+    record_keys: Sequence[str] = (),
+) -> AlertEvent:
+    start, end = hour_start(window[0]), hour_start(window[1])
+    return AlertEvent(
+        id=alert.id,
+        sequence=alert.sequence,
+        kind=AlertKind(alert.kind),
+        state=AlertState(alert.state),
+        group=alert.group,
+        group_label=group.label,
+        level=alert.level,
+        area=alert.area,
+        area_name=area_name,
+        window=alert.window,
+        window_start=start,
+        window_end=end,
+        observed=alert.observed,
+        expected=round(alert.expected, 4),
+        spread=round(alert.spread, 4),
+        p=alert.p,
+        p_adjusted=min(alert.p_adjusted, 1.0),
+        threshold=threshold,
+        history_weeks=history_weeks,
+        sources=tuple(sorted({CATEGORY_SOURCE[c].value for c in group.categories})),
+        record_keys=tuple(record_keys),
+        sentence=sentence(alert, group, area_name, start),
+        raised_at=datetime.fromisoformat(alert.raised_at),
+        updated_at=datetime.fromisoformat(alert.updated_at),
+    )
