@@ -17,6 +17,9 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}latest:data`` | hash | record_key -> aggregate-safe ticker row (JSON) |
 | ``{p}meta:backfill`` | hash | progress of the operations back-fill: digest, state, done, total |
 | ``{p}meta:backfill:lock`` | string | who runs the back-fill (expires) |
+| ``{p}alerts:active`` | hash | ``level|area|group|window`` -> the active alert (JSON) |
+| ``{p}alerts:outbox`` | list | AlertEvent JSON written with the state, not yet on the topic |
+| ``{p}alerts:log`` | stream | every AlertEvent (JSON in field ``e``), newest last, capped |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |
 | ``{p}stats:deadletter`` | hash | ``reason|topic`` -> number of dead-lettered messages |
 | ``{p}offsets:{stage}`` | hash | ``topic|partition`` -> highest offset whose effects are stored |
@@ -91,6 +94,19 @@ class Keys:
     @property
     def backfill_lock(self) -> str:
         return f"{self.prefix}meta:backfill:lock"
+
+    @property
+    def alerts_active(self) -> str:
+        """Active alerts by their window (not per generation: a rebuild keeps them)."""
+        return f"{self.prefix}alerts:active"
+
+    @property
+    def alerts_outbox(self) -> str:
+        return f"{self.prefix}alerts:outbox"
+
+    @property
+    def alerts_log(self) -> str:
+        return f"{self.prefix}alerts:log"
 
     @property
     def generation_pointer(self) -> str:

@@ -1,0 +1,78 @@
+"""Where alerts are kept between evaluations, and read (``store.keys``: ``alerts:*``).
+
+An evaluation's changes are written in one transaction: the active alerts (an alert that
+resolved leaves the hash), each change's message appended to the outbox and to the log.
+The outbox is what still has to reach ``safer.alerts.v1``: the publisher sends it, and
+only once the broker has acknowledged it removes what it sent, so a crash between the two
+sends a message again (consumers drop a repeated ``(id, sequence)``) and never loses one.
+A restart reads the active alerts back, so it neither raises an alert twice nor forgets
+one. The log is the alert history the CLI and the dashboard read (capped at
+``LOG_LENGTH`` messages; the topic keeps 400 days).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import cast
+
+from redis import Redis
+
+from alerts.states import Alert
+from schemas.alerts import AlertEvent
+from store.keys import Keys
+
+LOG_LENGTH = 50_000
+Key = tuple[str, str, str, str]
+
+
+def _field(key: Key) -> str:
+    return "|".join(key)
+
+
+class AlertStore:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    def active(self) -> dict[Key, Alert]:
+        raw = self._redis.hgetall(self._keys.alerts_active)
+        found: dict[Key, Alert] = {}
+        for value in raw.values():
+            alert = Alert(**json.loads(value))
+            found[alert.key] = alert
+        return found
+
+    def save(self, changes: Sequence[tuple[Alert, AlertEvent | None]]) -> None:
+        """Store alerts after an evaluation, each with its message when it has one (an
+        alert whose wait for normal started has none), in one transaction."""
+        if not changes:
+            return
+        pipe = self._redis.pipeline(transaction=True)
+        for alert, event in changes:
+            if alert.active:
+                pipe.hset(self._keys.alerts_active, _field(alert.key), json.dumps(asdict(alert)))
+            else:
+                pipe.hdel(self._keys.alerts_active, _field(alert.key))
+            if event is not None:
+                body = event.model_dump_json()
+                pipe.rpush(self._keys.alerts_outbox, body)
+                pipe.xadd(self._keys.alerts_log, {"e": body}, maxlen=LOG_LENGTH, approximate=True)
+        pipe.execute()
+
+    def pending(self, limit: int = 500) -> list[bytes]:
+        """The oldest messages not yet acknowledged by the broker."""
+        return cast(list[bytes], self._redis.lrange(self._keys.alerts_outbox, 0, limit - 1))
+
+    def sent(self, count: int) -> None:
+        """The first ``count`` pending messages are on the topic."""
+        self._redis.ltrim(self._keys.alerts_outbox, count, -1)
+
+    def history(self, limit: int = 200) -> list[AlertEvent]:
+        """The latest messages, newest first."""
+        rows = cast(
+            list[tuple[bytes, dict[bytes, bytes]]],
+            self._redis.xrevrange(self._keys.alerts_log, count=limit),
+        )
+        return [AlertEvent.model_validate_json(fields[b"e"]) for _, fields in rows]
