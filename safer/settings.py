@@ -222,6 +222,29 @@ class Settings(BaseSettings):
         description="Key of the keyed hash that pseudonymises references at the adapters.",
     )
     log_level: str = Field(default="INFO", description="Log level of safer's own loggers.")
+    alert_interval_s: float = Field(
+        default=5.0, gt=0, description="How often the worker evaluates spike alerts."
+    )
+    alert_weeks: int = Field(
+        default=8, ge=1, le=52, description="Trailing weeks of an alert's expected count."
+    )
+    alert_fdr: float = Field(
+        default=0.05, gt=0, lt=1, description="False-discovery level of spike alerts (BH)."
+    )
+    alert_min_observed: int = Field(
+        default=5, ge=1, description="Fewest incidents in a window that can raise an alert."
+    )
+    alert_resolve_p: float = Field(
+        default=0.05, gt=0, lt=1, description="An alert resolves once its p stays above this."
+    )
+    alert_resolve_after_s: float = Field(
+        default=1800.0, ge=0, description="... for this long (against flapping)."
+    )
+    alert_groups: str | None = Field(
+        default=None,
+        description="Alert groups as JSON (alerts.groups); default: youth ASB, fires, "
+        "burglary, violence, all incidents.",
+    )
 
     @model_validator(mode="after")
     def _history_within_baseline(self) -> Settings:

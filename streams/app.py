@@ -15,6 +15,7 @@ from schemas.bounds import Bounds
 from schemas.topics import Topics
 from store.writer import writer_for
 from streams import transport, validate_incidents
+from streams.alerts import register_alerts
 from streams.backfill import register_backfill_watch
 from streams.context import JobContext
 from streams.metrics import WorkerMetrics
@@ -66,4 +67,5 @@ def build_app(settings: Settings) -> faust.App:
     register_lag_timer(app, metrics)
     register_readiness(app, metrics, redis)
     register_backfill_watch(app, settings)
+    register_alerts(app, settings)
     return app

@@ -1,0 +1,167 @@
+"""The worker's alert job: every ``SAFER_ALERT_INTERVAL_S`` (5 s) it evaluates every spike
+test from the live aggregates (``store.alert_inputs``, ``alerts.model``), steps each
+alert's life (``alerts.states``), stores the changes with their messages
+(``store.alert_state``) and publishes the outbox to ``safer.alerts.v1``.
+
+The evaluation runs in a thread (its Redis reads are blocking and take tens of
+milliseconds); only the leader of the worker group runs the timer, so several workers
+raise each alert once. A failed evaluation is logged and retried at the next tick: the
+alert job never stops the counting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+from redis import Redis
+
+from alerts.events import to_event
+from alerts.groups import DEFAULT_GROUPS, AlertGroup, parse_groups
+from alerts.model import ModelConfig, span_at
+from alerts.states import Alert, LifeConfig, is_news, step
+from bus.produce import BatchSender, aiokafka_of
+from geography.areas import Areas, load_areas
+from safer.settings import Settings
+from schemas.alerts import AlertEvent
+from schemas.topics import Topics
+from store.alert_inputs import AlertInputs, Evaluation
+from store.alert_state import AlertStore, Key
+from store.keys import Keys
+from store.reader import StoreReader
+
+log = logging.getLogger(__name__)
+
+
+def groups_of(settings: Settings) -> tuple[AlertGroup, ...]:
+    return parse_groups(settings.alert_groups) if settings.alert_groups else DEFAULT_GROUPS
+
+
+def model_config(settings: Settings) -> ModelConfig:
+    return ModelConfig(
+        weeks=settings.alert_weeks,
+        fdr=settings.alert_fdr,
+        min_observed=settings.alert_min_observed,
+    )
+
+
+@dataclass(slots=True)
+class AlertEngine:
+    """One evaluation at a time: tests -> alert steps -> stored changes and messages."""
+
+    settings: Settings
+    redis: Redis
+    areas: Areas
+    groups: tuple[AlertGroup, ...]
+    inputs: AlertInputs
+    store: AlertStore
+    life: LifeConfig
+    alerts: dict[Key, Alert] = field(default_factory=dict)
+    last: Evaluation | None = None
+
+    @classmethod
+    def of(cls, settings: Settings, redis: Redis | None = None) -> AlertEngine:
+        client = redis or Redis.from_url(settings.require_redis(), socket_timeout=10)
+        areas = load_areas(settings.partnership)
+        groups = groups_of(settings)
+        inputs = AlertInputs(
+            StoreReader.of(client, settings),
+            groups,
+            {"ward": tuple(areas.ward_names), "borough": tuple(areas.authority_names)},
+            model_config(settings),
+        )
+        store = AlertStore(client, Keys(settings.redis_prefix))
+        life = LifeConfig(settings.alert_resolve_p, settings.alert_resolve_after_s)
+        return cls(settings, client, areas, groups, inputs, store, life, store.active())
+
+    def _name(self, level: str, area: str) -> str:
+        if level == "ward":
+            return self.areas.ward_name(area)
+        return self.areas.authority_names.get(area, area)
+
+    def cycle(self, now: datetime) -> list[AlertEvent]:
+        """Evaluate at ``now``; store and return the messages of what changed."""
+        found = self.inputs.evaluate(now)
+        self.last = found
+        tests = {t.key: t for t in found.tests}
+        by_slug = {g.slug: g for g in self.groups}
+        changes: list[tuple[Alert, AlertEvent | None]] = []
+        for key in sorted(set(tests) | {k for k, a in self.alerts.items() if a.active}):
+            before = self.alerts.get(key)
+            after = step(before, tests.get(key), now, self.life)
+            if after is None or after is before:
+                continue
+            event = None
+            if is_news(before, after):
+                span = span_at(after.window, now)
+                event = to_event(
+                    after,
+                    by_slug[after.group],
+                    self._name(after.level, after.area),
+                    (span.start, span.end),
+                    self.inputs.config.fdr,
+                    found.covered,
+                )
+            changes.append((after, event))
+        self.store.save(changes)
+        for alert, _ in changes:
+            if alert.active:
+                self.alerts[alert.key] = alert
+            else:
+                self.alerts.pop(alert.key, None)
+        return [event for _, event in changes if event is not None]
+
+
+class AlertJob:
+    """The faust timer's body: a cycle in a thread, then the outbox to the topic."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        producer: Callable[[], Any],
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """``producer``: gives a started aiokafka producer (faust's, once it runs)."""
+        self.settings = settings
+        self.producer = producer
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.topic = Topics(settings.topic_prefix).alerts.name
+        self.engine: AlertEngine | None = None
+
+    async def tick(self) -> None:
+        try:
+            if self.engine is None:
+                self.engine = await asyncio.to_thread(AlertEngine.of, self.settings)
+            await asyncio.to_thread(self.engine.cycle, self.clock())
+            await self.publish()
+        except Exception:  # never stop the worker over alerts; the next tick retries
+            log.warning("alert evaluation failed", exc_info=True)
+
+    async def publish(self) -> int:
+        """Send the outbox; remove from it only what the broker acknowledged."""
+        assert self.engine is not None
+        store = self.engine.store
+        sent = 0
+        while True:
+            pending = await asyncio.to_thread(store.pending)
+            if not pending:
+                return sent
+            out = BatchSender(self.producer())
+            for body in pending:
+                event = AlertEvent.model_validate_json(body)
+                await out.add(self.topic, event.id.encode(), body)
+            await out.flush()
+            await asyncio.to_thread(store.sent, len(pending))
+            sent += len(pending)
+
+
+def register_alerts(app: faust.App, settings: Settings) -> AlertJob:
+    job = AlertJob(settings, lambda: aiokafka_of(app.producer))
+    # app.timer is @no_type_check in faust; applied as a call to keep this function typed.
+    app.timer(interval=settings.alert_interval_s, on_leader=True, name="safer_alerts")(job.tick)
+    return job
