@@ -15,6 +15,7 @@ from pydantic_settings import SettingsError
 
 from cli import (
     accounts,
+    alerts,
     archive,
     areas,
     audit,
@@ -49,6 +50,7 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     areas.register_areas,
     query.register_query,
     operations.register_operations,
+    alerts.register_alerts,
     feed.register_feed,
     accounts.register_accounts,
     archive.register_archive,

@@ -137,7 +137,20 @@ class AlertJob:
         try:
             if self.engine is None:
                 self.engine = await asyncio.to_thread(AlertEngine.of, self.settings)
-            await asyncio.to_thread(self.engine.cycle, self.clock())
+            fresh = self.engine.last is None
+            events = await asyncio.to_thread(self.engine.cycle, self.clock())
+            if fresh and self.engine.last is not None:
+                found = self.engine.last
+                log.info(
+                    "alert job evaluating",
+                    extra={
+                        "tests": len(found.tests),
+                        "covered_weeks": found.covered,
+                        "needed_weeks": found.needed,
+                    },
+                )
+            for event in events:
+                log.info("alert %s: %s", event.state.value, event.sentence, extra={"id": event.id})
             await self.publish()
         except Exception:  # never stop the worker over alerts; the next tick retries
             log.warning("alert evaluation failed", exc_info=True)

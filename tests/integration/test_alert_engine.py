@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from schemas.codec import decode_incident
 from schemas.topics import Topics
 from store.writer import writer_for
 from streams.alerts import AlertEngine, AlertJob
-from tests.integration.worker import read_topic
+from tests.integration.worker import read_topic, safer_cli
 
 WARD = "E05000956"  # Birkenhead and Tranmere
 KEY = ("ward", WARD, "all", "hour")
@@ -149,3 +150,18 @@ def test_a_surge_raises_one_alert_that_a_cancellation_resolves(
     assert ours == list(range(1, len(ours) + 1))
     assert ours[0] == 1
     assert len(ours) >= 2
+
+    listed = safer_cli(settings, "alerts", "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    latest = {e["id"]: e for e in json.loads(listed.stdout)}
+    assert latest[alert.id]["state"] == "resolved"
+    active = safer_cli(settings, "alerts", "list", "--active", "--format", "json")
+    assert alert.id not in {e["id"] for e in json.loads(active.stdout)}
+    shown = safer_cli(settings, "alerts", "show", alert.id)
+    assert shown.returncode == 0, shown.stderr
+    assert "#1 raised: Birkenhead and Tranmere" in shown.stdout
+    assert "resolved: Birkenhead and Tranmere: back within normal" in shown.stdout
+    missing = safer_cli(settings, "alerts", "show", "spike-000000000000")
+    assert missing.returncode != 0
+    assert "no alert" in missing.stderr
+    assert "Traceback" not in missing.stderr
