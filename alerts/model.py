@@ -62,7 +62,7 @@ its expected count is small but not zero (a first incident is not infinitely unu
 @dataclass(frozen=True, slots=True)
 class ModelConfig:
     weeks: int = 8
-    fdr: float = 0.01
+    fdr: float = 0.05
     min_observed: int = 5
     min_dispersion: float = 0.05
     profile_prior: float = 300.0
