@@ -42,11 +42,13 @@ def _pick(page: Page, label: str, *choices: str) -> None:
     page.keyboard.press("Escape")
 
 
-def _until_live(page: Page, url: str, version: int | None = None) -> None:
+def _until_live(page: Page, url: str, version: int | None = None, navigate: bool = True) -> None:
     """Reload the operation's page until it shows it live (back-filled; ``version``: that
-    version counted)."""
+    version counted). ``navigate=False``: the page is there already (just signed in: a
+    navigation at once could overtake the sign-in's session cookie)."""
     deadline = time.monotonic() + 120
-    page.goto(f"{url}/?page=operations&op={SLUG}")
+    if navigate:
+        page.goto(f"{url}/?page=operations&op={SLUG}")
     while True:
         page.get_by_text("History:").first.wait_for(timeout=60_000)
         live = page.get_by_text(f"{NAME} — live").count() > 0
@@ -133,7 +135,7 @@ def test_create_an_operation_see_it_live_download_its_report(
         partner = browser.new_page(viewport={"width": 1400, "height": 1000})
         partner.goto(f"{url}/?page=operations&op={SLUG}")
         sign_in(partner, *PARTNER)
-        _until_live(partner, url)
+        _until_live(partner, url, navigate=False)
         counts = edited["counts"]["target"]  # type: ignore[index]
         expected = disclose(int(counts["operation"]), Role.PARTNER).text
         metric = partner.locator('[data-testid="stMetric"]').filter(
