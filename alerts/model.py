@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from scipy.stats import nbinom, poisson
@@ -225,24 +225,8 @@ def adjust(tests: Sequence[SpikeTest], config: ModelConfig) -> list[SpikeTest]:
     out = []
     for test, p_adj in zip(tests, adjusted, strict=True):
         flagged = float(p_adj) <= config.fdr and test.observed >= config.min_observed
-        out.append(_with(test, float(p_adj), flagged))
+        out.append(replace(test, p_adjusted=float(p_adj), flagged=flagged))
     return out
-
-
-def _with(test: SpikeTest, p_adjusted: float, flagged: bool) -> SpikeTest:
-    return SpikeTest(
-        test.level,
-        test.area,
-        test.group,
-        test.window,
-        test.observed,
-        test.expected,
-        test.spread,
-        test.phi,
-        test.p,
-        p_adjusted,
-        flagged,
-    )
 
 
 def window_tests(

@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -258,11 +259,7 @@ def _report(result: dict[str, Any], args: argparse.Namespace, console: Console) 
     console.print(
         f"false alarms: {len(false)} in {days} days = {len(false) / days:.2f} a day (target <= 1)"
     )
-    by_group: dict[str, int] = {}
-    for alert in false:
-        by_group[f"{alert.group}/{alert.window}/{alert.level}"] = (
-            by_group.get(f"{alert.group}/{alert.window}/{alert.level}", 0) + 1
-        )
+    by_group = Counter(f"{a.group}/{a.window}/{a.level}" for a in false)
     if by_group:
         console.print(
             "  by group/window/level: " + ", ".join(f"{k} {v}" for k, v in sorted(by_group.items()))

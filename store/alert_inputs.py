@@ -29,13 +29,14 @@ from alerts.model import (
     week_spans,
     window_tests,
 )
-from schemas.categories import Source
 from store.reader import StoreReader, WindowRow
 
 LEVELS = ("borough", "ward")
 Profiles = dict[tuple[str, str], tuple[float, ...]]
 """(area, category) -> 168 hour-of-week weights (``StoreReader.profile``)."""
 Rows = tuple[WindowRow, ...]
+WEEKLY = "week"
+"""The label of the trailing weeks' totals among the series read (``_series``)."""
 
 
 def _quads(rows: Rows) -> list[tuple[str, str, str, int]]:
@@ -100,19 +101,30 @@ class AlertInputs:
         return Evaluation(now, adjust(tests, self.config), history.covered, needed)
 
     def _observed(self, spans: dict[str, Span]) -> dict[tuple[str, str, str], dict[str, int]]:
-        requests = [(level, (s.start, s.end)) for level in LEVELS for s in spans.values()]
-        found: dict[tuple[str, str, str], dict[str, int]] = {}
+        found = self._series(
+            {(level, kind): [(s.start, s.end)] for level in LEVELS for kind, s in spans.items()}
+        )
+        return {
+            key: {area: counts[0] for area, counts in cells.items()} for key, cells in found.items()
+        }
+
+    def _series(
+        self, spans: dict[tuple[str, str], list[tuple[int, int]]]
+    ) -> dict[tuple[str, str, str], dict[str, list[int]]]:
+        """Per (level, group, label): each area's count of the group in each of the spans
+        listed under (level, label), in one round trip per breakdown."""
+        found: dict[tuple[str, str, str], dict[str, list[int]]] = {}
+        requests = [(level, span) for (level, _), listed in spans.items() for span in listed]
         for breakdown in self.breakdowns:
-            rows = self.reader.level_windows(requests, breakdown, unplaced=False)
-            index = 0
-            for level in LEVELS:
-                for kind in spans:
-                    for group in self.groups:
-                        if group.breakdown == breakdown:
-                            found[level, group.slug, kind] = group_counts(
-                                group, _quads(rows[index])
-                            )
-                    index += 1
+            groups = [g for g in self.groups if g.breakdown == breakdown]
+            rows = iter(self.reader.level_windows(requests, breakdown, unplaced=False))
+            for (level, label), listed in spans.items():
+                for j in range(len(listed)):
+                    quads = _quads(next(rows))
+                    for group in groups:
+                        cell = found.setdefault((level, group.slug, label), {})
+                        for area, n in group_counts(group, quads).items():
+                            cell.setdefault(area, [0] * len(listed))[j] += n
         return found
 
     def history(self, now: datetime) -> Histories:
@@ -126,42 +138,19 @@ class AlertInputs:
         weeks = self.config.weeks
         week_list = week_spans(now, weeks)
         spans = {kind: span_at(kind, now) for kind in WINDOWS}
-        weekly: dict[tuple[str, str], dict[str, list[int]]] = {}
-        past: dict[tuple[str, str, str], dict[str, list[int]]] = {}
-        for breakdown in self.breakdowns:
-            groups = [g for g in self.groups if g.breakdown == breakdown]
-            requests = [(level, w) for level in LEVELS for w in week_list]
-            requests += [
-                (level, spans[kind].shifted(j))
-                for level in LEVELS
-                for kind in WINDOWS
-                for j in range(1, weeks + 1)
-            ]
-            rows = self.reader.level_windows(requests, breakdown, unplaced=False)
-            index = 0
-            for level in LEVELS:
-                for j in range(weeks):
-                    for group in groups:
-                        cell = weekly.setdefault((level, group.slug), {})
-                        for area, n in group_counts(group, _quads(rows[index])).items():
-                            cell.setdefault(area, [0] * weeks)[j] += n
-                    index += 1
-            for level in LEVELS:
-                for kind in WINDOWS:
-                    for j in range(weeks):
-                        for group in groups:
-                            cell = past.setdefault((level, group.slug, kind), {})
-                            for area, n in group_counts(group, _quads(rows[index])).items():
-                                cell.setdefault(area, [0] * weeks)[j] += n
-                        index += 1
+        wanted = {(level, WEEKLY): week_list for level in LEVELS}
+        for level in LEVELS:
+            for kind in WINDOWS:
+                wanted[level, kind] = [spans[kind].shifted(j) for j in range(1, weeks + 1)]
+        series = self._series(wanted)
         profiles = self._profiles(week_list[-1][0], week_list[0][1])
         pooled = {g.slug: _group_profile(profiles["borough"], g, None) for g in self.groups}
         areas: dict[tuple[str, str, str], dict[str, AreaHistory]] = {}
         for level in LEVELS:
             for group in self.groups:
-                totals = weekly.get((level, group.slug), {})
+                totals = series.get((level, group.slug, WEEKLY), {})
                 for kind in WINDOWS:
-                    counts = past.get((level, group.slug, kind), {})
+                    counts = series.get((level, group.slug, kind), {})
                     areas[level, group.slug, kind] = {
                         area: AreaHistory(
                             weekly=tuple(totals.get(area, [0] * weeks)),
@@ -182,18 +171,11 @@ class AlertInputs:
         return self._profile_cache[1]
 
     def _covered(self, now: datetime, weeks: int) -> int:
-        """How many of the trailing weeks the feeds covered (partnership-wide events of
-        every active source in each week; the last 7 days are week 0)."""
-        end = span_at("hour", now).end
-        spans = [
-            (end - HOURS_PER_WEEK * (j + 1), end - HOURS_PER_WEEK * j) for j in range(weeks + 1)
-        ]
-        rows = self.reader.level_windows([("borough", s) for s in spans], "cat", unplaced=False)
-        activity = {source.value: [0] * (weeks + 1) for source in Source}
-        for index, found in enumerate(rows):
-            for row in found:
-                if row.source:
-                    activity[row.source][index] += row.count
+        """How many of the trailing weeks the feeds covered: the Live page's rule
+        (``StoreReader.baseline``'s activity, ``aggregates.unusual.covered_weeks``; the last
+        7 days are week 0)."""
+        hour = span_at("hour", now)
+        activity = self.reader.baseline("borough", hour.start, hour.end, weeks).activity
         return sum(covered_weeks(activity))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -222,7 +223,7 @@ def test_an_alert_message_reads_as_a_sentence_and_meets_its_schema() -> None:
 
     at = datetime(2026, 12, 4, 22, 10, tzinfo=UTC)  # a Friday, 22:10 in London (GMT)
     test = SpikeTest("ward", "E05000956", "youth-asb", "hour", 14, 3.1, 1.9, 0.05, 2e-4, 0.004)
-    flagged = SpikeTest(*[getattr(test, f) for f in test.__slots__][:-1], flagged=True)
+    flagged = replace(test, flagged=True)
     alert = step(None, flagged, at, LifeConfig())
     assert alert is not None
     youth = next(g for g in DEFAULT_GROUPS if g.slug == "youth-asb")
