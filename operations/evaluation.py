@@ -254,7 +254,7 @@ def evaluate(
 
 
 def _duration(hours: float) -> str:
-    """"9.4 hours", "30 days", "2.5 days": hours under two days, else days."""
+    """ "9.4 hours", "30 days", "2.5 days": hours under two days, else days."""
     if hours < 48:
         return f"{round(hours, 1):g} hours"
     return f"{round(hours / 24, 1):g} days"

@@ -144,18 +144,7 @@ class Registry:
             last = versions[-1]
             if last.withdrawn:
                 raise OperationError(f"{slug} is withdrawn already (version {last.version})")
-            version = Version(
-                slug=slug,
-                version=last.version + 1,
-                saved_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                by=by,
-                toml=last.toml,
-                files=last.files,
-                note=note,
-                withdrawn=True,
-            )
-            self._write(slug, [*versions, version])
-        return version
+            return self._append(versions, slug, last.toml, last.files, by, note, withdrawn=True)
 
     def save(
         self,
@@ -188,16 +177,30 @@ class Registry:
             last = versions[-1] if versions else None
             if last and not last.withdrawn and last.toml == toml and last.files == kept:
                 return last
-            version = Version(
-                slug=spec.slug,
-                version=len(versions) + 1,
-                saved_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                by=by,
-                toml=toml,
-                files=kept,
-                note=note,
-            )
-            self._write(spec.slug, [*versions, version])
+            return self._append(versions, spec.slug, toml, kept, by, note)
+
+    def _append(
+        self,
+        versions: list[Version],
+        slug: str,
+        toml: str,
+        files: dict[str, str],
+        by: str,
+        note: str,
+        withdrawn: bool = False,
+    ) -> Version:
+        """Save the next version after ``versions`` (under the lock)."""
+        version = Version(
+            slug=slug,
+            version=len(versions) + 1,
+            saved_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            by=by,
+            toml=toml,
+            files=files,
+            note=note,
+            withdrawn=withdrawn,
+        )
+        self._write(slug, [*versions, version])
         return version
 
     def _write(self, slug: str, versions: list[Version]) -> None:
