@@ -24,6 +24,13 @@ unplaced there (``aggregates.windows``). So the expected counts of a level, grou
 window are scaled by how much the same window held in the trailing weeks against what the
 model expected of them, pooled over the areas: sum(past counts) / sum(expected).
 
+**Reporting delays.** The window is evaluated while it fills, but the trailing weeks'
+windows are complete: a police record typically arrives hours after the incident. So the
+expected count of the window as it stands counts only what should have been received by
+now: each hour's share is weighted by the share of the group's records received that long
+after an incident (``aggregates.delays``, measured by the live writer over the recent
+days). Without enough measured records no correction is made.
+
 **Spread.** Counts are negative binomial: variance = mu + phi * mu^2. The over-dispersion
 phi is estimated once per level, group and window from the same window in each trailing
 week across all areas (method of moments: sum((y - mu)^2 - mu) / sum(mu^2)), floored at
@@ -46,12 +53,15 @@ from scipy.stats import nbinom, poisson
 from statsmodels.stats.multitest import multipletests
 
 from aggregates.buckets import HOUR_S, hour_start
+from aggregates.delays import Completeness
 from aggregates.hour_of_week import HOURS_PER_WEEK, hour_of_week
 from aggregates.periods import end_of_this_hour
 
 WINDOWS = ("hour", "day")
 WINDOW_HOURS = {"hour": 2, "day": 24}
 WEEK = HOURS_PER_WEEK
+ARRIVAL_POINTS = 4
+"""Points per hour at which the share of its incidents received so far is averaged."""
 RESIDUAL_LIMIT = 2.58
 """Anscombe residual above which a past week is down-weighted (Noufaily et al. 2013)."""
 ZERO_LEVEL = 0.5
@@ -137,17 +147,45 @@ def blended(own: Sequence[float], pooled: Sequence[float], prior: float) -> list
     return [(o + prior * p) / (own_total + prior) for o, p in zip(own, pooled_shares, strict=True)]
 
 
-def share(shares: Sequence[float], span: Span, fraction: float | None = None) -> float:
-    """The share of a week's incidents in the window (its last hour by ``fraction``)."""
+def share(
+    shares: Sequence[float],
+    span: Span,
+    fraction: float | None = None,
+    arrived: Completeness | None = None,
+) -> float:
+    """The share of a week's incidents in the window (its last hour by ``fraction``); with
+    ``arrived``, only the part of them received by the window's time (each hour's
+    incidents weighted by the share of records received that long after, averaged over
+    the hour at ``ARRIVAL_POINTS`` points)."""
     last = span.fraction if fraction is None else fraction
-    body = sum(shares[hour_of_week(h)] for h in range(span.start, span.end - 1))
-    return body + last * shares[hour_of_week(span.end - 1)]
+    now = span.end - 1 + last
+    total = 0.0
+    for hour in range(span.start, span.end):
+        width = min(hour + 1.0, now) - hour
+        if width <= 0:
+            continue
+        if arrived is not None:
+            step = width / ARRIVAL_POINTS
+            lags = (now - hour - step * (k + 0.5) for k in range(ARRIVAL_POINTS))
+            width *= sum(arrived(lag) for lag in lags) / ARRIVAL_POINTS
+        total += shares[hour_of_week(hour)] * width
+    return total
 
 
-def expected(history: AreaHistory, pooled: Sequence[float], span: Span, prior: float) -> Expected:
+def expected(
+    history: AreaHistory,
+    pooled: Sequence[float],
+    span: Span,
+    prior: float,
+    arrived: Completeness | None = None,
+) -> Expected:
+    """The window's expected count as it stands (by the share elapsed and, with
+    ``arrived``, received) and as the whole window (as the past weeks' windows were)."""
     level = level_of(history.weekly)
     shares = blended(history.profile, pooled, prior)
-    return Expected(level * share(shares, span), level * share(shares, span, 1.0), level)
+    return Expected(
+        level * share(shares, span, arrived=arrived), level * share(shares, span, 1.0), level
+    )
 
 
 def calibration(pairs: Sequence[tuple[Sequence[int], float]]) -> float:
@@ -237,10 +275,13 @@ def window_tests(
     histories: Mapping[str, AreaHistory],
     pooled: Sequence[float],
     config: ModelConfig,
+    arrived: Completeness | None = None,
 ) -> list[SpikeTest]:
-    """The unadjusted tests of every area of a level for one group and window."""
+    """The unadjusted tests of every area of a level for one group and window; with
+    ``arrived`` (the group's reporting delays), each expected count is of the incidents
+    received by now."""
     raw = {
-        area: expected(history, pooled, span, config.profile_prior)
+        area: expected(history, pooled, span, config.profile_prior, arrived)
         for area, history in histories.items()
     }
     factor = calibration([(histories[a].past, e.full) for a, e in raw.items()])

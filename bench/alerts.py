@@ -259,6 +259,13 @@ def _report(result: dict[str, Any], args: argparse.Namespace, console: Console) 
     console.print(
         f"false alarms: {len(false)} in {days} days = {len(false) / days:.2f} a day (target <= 1)"
     )
+    if args.verbose:
+        for a in false:
+            console.print(
+                f"  false: {a.raised_at} {a.level} {a.area} {a.group}/{a.window} "
+                f"observed {a.observed} expected {a.expected:.2f} p {a.p:.2g} "
+                f"adjusted {a.p_adjusted:.2g}"
+            )
     by_group = Counter(f"{a.group}/{a.window}/{a.level}" for a in false)
     if by_group:
         console.print(

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from aggregates.buckets import month_of
+from aggregates.delays import Completeness
 from aggregates.hour_of_week import HOURS_PER_WEEK
 from aggregates.unusual import covered_weeks
 from alerts.groups import AlertGroup, group_counts
 from alerts.model import (
+    WINDOW_HOURS,
     WINDOWS,
     AreaHistory,
     ModelConfig,
@@ -35,6 +37,8 @@ LEVELS = ("borough", "ward")
 Profiles = dict[tuple[str, str], tuple[float, ...]]
 """(area, category) -> 168 hour-of-week weights (``StoreReader.profile``)."""
 Rows = tuple[WindowRow, ...]
+DELAY_DAYS = 28
+"""Days of measured reporting delays the expected counts use (``aggregates.delays``)."""
 WEEKLY = "week"
 """The label of the trailing weeks' totals among the series read (``_series``)."""
 
@@ -54,6 +58,8 @@ class Histories:
     pooled: dict[str, tuple[float, ...]]
     """group -> the partnership's hour-of-week profile."""
     covered: int
+    arrived: dict[tuple[str, str], Completeness | None] = field(default_factory=dict)
+    """(group, window) -> its reporting delays (None: too few records measured)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +102,14 @@ class AlertInputs:
         for (level, slug, kind), histories in history.areas.items():
             counts = observed.get((level, slug, kind), {})
             tests += window_tests(
-                level, slug, spans[kind], counts, histories, history.pooled[slug], self.config
+                level,
+                slug,
+                spans[kind],
+                counts,
+                histories,
+                history.pooled[slug],
+                self.config,
+                history.arrived.get((slug, kind)),
             )
         return Evaluation(now, adjust(tests, self.config), history.covered, needed)
 
@@ -159,7 +172,13 @@ class AlertInputs:
                         )
                         for area in self.areas[level]
                     }
-        return Histories(end, areas, pooled, self._covered(now, weeks))
+        arrivals = self.reader.arrivals(now, DELAY_DAYS)
+        arrived = {
+            (g.slug, kind): arrivals.for_categories(g.categories, WINDOW_HOURS[kind])
+            for g in self.groups
+            for kind in WINDOWS
+        }
+        return Histories(end, areas, pooled, self._covered(now, weeks), arrived)
 
     def _profiles(self, start: int, end: int) -> dict[str, Profiles]:
         """The hour-of-week profiles of the whole months the trailing weeks overlap, read

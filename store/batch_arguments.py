@@ -87,6 +87,10 @@ def _hashes(
             found = number(k.day_index(kind, day, gen))
             expiries += (found, planner.day_index_expiry(day))
             groups.append([[found], pairs])
+    for day, counts in plan.delays.items():
+        found = number(k.delays(day))
+        expiries += (found, planner.day_index_expiry(day))
+        groups.append([[found], [x for name, n in counts.items() for x in (name, n)]])
     return groups, expiries
 
 

@@ -19,11 +19,13 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}meta:backfill:lock`` | string | who runs the back-fill (expires) |
 | ``{p}alerts:active`` | hash | ``level|area|group|window`` -> the active alert (JSON) |
 | ``{p}alerts:outbox`` | list | AlertEvent JSON written with the state, not yet on the topic |
+| ``{p}alerts:acknowledged`` | hash | alert id -> who acknowledged it, when (JSON) |
 | ``{p}alerts:log`` | stream | every AlertEvent (JSON in field ``e``), newest last, capped |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |
 | ``{p}stats:deadletter`` | hash | ``reason|topic`` -> number of dead-lettered messages |
 | ``{p}offsets:{stage}`` | hash | ``topic|partition`` -> highest offset whose effects are stored |
 | ``{p}fresh:{source}`` | hash | ``received_ms`` / ``event_ms``: latest arrival and event time |
+| ``{p}delay:{day}`` | hash | ``category|width|bucket`` -> first arrivals that UTC day |
 
 ``a:`` totals count events whose home bucket lies inside the bucket; ``x:`` details hold
 day-, month- and long-home events with their span ``s-e`` in epoch hours (``bd`` is the
@@ -103,6 +105,10 @@ class Keys:
     @property
     def alerts_outbox(self) -> str:
         return f"{self.prefix}alerts:outbox"
+
+    @property
+    def alerts_acknowledged(self) -> str:
+        return f"{self.prefix}alerts:acknowledged"
 
     @property
     def alerts_log(self) -> str:
@@ -188,6 +194,11 @@ class Keys:
 
     def freshness(self, source: str) -> str:
         return f"{self.prefix}fresh:{source}"
+
+    def delays(self, day: str) -> str:
+        """Reporting delays of the records first received on a UTC day (YYYYMMDD); live
+        traffic only, kept as long as hourly data."""
+        return f"{self.prefix}delay:{day}"
 
     @property
     def pattern(self) -> str:

@@ -15,6 +15,7 @@ import orjson
 from aggregates.buckets import DAY, HOUR, Bucket, bounds, hour_start
 from aggregates.config import AggregationConfig
 from aggregates.contributions import Changes, add_change
+from aggregates.delays import bucket_of, delay_field, width_of
 from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
 from aggregates.repeats import DayIndex, Reference, day_entries, memberships
 from geography.areas import Areas
@@ -59,6 +60,7 @@ class BatchPlan:
     outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (outcome, source)
     zsets: dict[tuple[Reference, str], int | None] = field(default_factory=dict)  # None: remove
     ticker_from_ms: int = 0  # versions received earlier get no ticker row
+    delays: dict[str, Counter[str]] = field(default_factory=dict)  # day -> delay field -> n
 
 
 def latest_versions(docs: list[Doc]) -> tuple[dict[str, Doc], Counter[tuple[str, str]]]:
@@ -135,7 +137,7 @@ class Planner:
         if plan.live:
             if new is not None and not new.areas:
                 plan.outcomes[Outcome.OUT_OF_AREA, source] += 1  # kept, counted in no area of ours
-            self._ticker_and_freshness(plan, doc, new)
+            self._ticker_and_freshness(plan, doc, new, first=old is None)
 
     def _repeats(
         self, plan: BatchPlan, record_key: str, old: AggInput | None, new: AggInput | None
@@ -160,7 +162,11 @@ class Planner:
         """Unix time until which a reference's sorted set is kept (hourly retention)."""
         return int(hour_start(hour).timestamp()) + self._hourly_s
 
-    def _ticker_and_freshness(self, plan: BatchPlan, doc: Doc, new: AggInput | None) -> None:
+    def _ticker_and_freshness(
+        self, plan: BatchPlan, doc: Doc, new: AggInput | None, first: bool
+    ) -> None:
+        """The ticker row, the freshness maxima, the late counter and, for a record's first
+        arrival in an area of ours, its reporting delay (``aggregates.delays``)."""
         source, data = doc["source"], doc["data"]
         received = parse_time(data["received_at"])
         received_ms = _ms(received)
@@ -174,6 +180,10 @@ class Planner:
         end = parse_time(data["occurred"].get("end") or data["occurred"]["start"])
         if (received - end).total_seconds() > self.config.grace_s(source):
             plan.outcomes[Outcome.LATE, source] += 1
+        if first and new is not None and new.areas and doc["type"] not in ACTIVITY_KINDS:
+            day = plan.delays.setdefault(received.strftime("%Y%m%d"), Counter())
+            width = width_of(new.span.end - new.span.start)
+            day[delay_field(data["category"], width, bucket_of(received, end))] += 1
         for name, value in (
             ("received_ms", received_ms),
             ("event_ms", int(end.timestamp() * 1000)),

@@ -14,13 +14,14 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis import Redis
 
 from aggregates.buckets import ALL_BUCKET, MONTH, Bucket, day_of, month_of
 from aggregates.contributions import PROFILE
+from aggregates.delays import Arrivals
 from aggregates.hashes import HashName, all_time, totals
 from aggregates.hour_of_week import HOURS_PER_WEEK, PROFILE_SCALE
 from aggregates.periods import WEEK_HOURS, YEAR_EARLIER_HOURS
@@ -274,6 +275,14 @@ class StoreReader:
             (text(flat[i]), text(flat[i + 1])): RepeatCounts(int(flat[i + 2]), int(flat[i + 3]))
             for i in range(0, len(flat), 4)
         }
+
+    def arrivals(self, until: datetime, days: int) -> Arrivals:
+        """The reporting delays of the records first received in the ``days`` UTC days up
+        to ``until`` (``aggregates.delays``), in one round trip."""
+        pipe = self._redis.pipeline(transaction=False)
+        for back in range(days):
+            pipe.hgetall(self._keys.delays(f"{until - timedelta(days=back):%Y%m%d}"))
+        return Arrivals.of(int_map(raw) for raw in pipe.execute())
 
     def baseline(self, level: str, start: int, end: int, weeks: int) -> Baselines:
         """What is normal for this window, in one round trip: per (area, category), the

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
-from aggregates.buckets import epoch_hour
+from aggregates.buckets import epoch_hour, span_of
 from aggregates.config import AggregationConfig
+from aggregates.delays import width_of
 from aggregates.hashes import all_time
 from aggregates.unusual import covered_weeks, how_unusual, score
 from geography.areas import load_areas
@@ -342,3 +343,24 @@ def test_live_view_reads_snapshot_and_windows_in_one_round_trip(
         alone.freshness,
     )
     assert snapshot.total == 3
+
+
+def test_reporting_delays_count_each_records_first_arrival(
+    infra: Infra, redis_client: Redis
+) -> None:
+    """Three burglaries known to within two hours (three clock hours unless they start on
+    the hour) received an hour after they ended: three in the ``60`` bucket of their width
+    on the day received; a redelivery, a correction and a cancellation add nothing."""
+    keys = Keys(f"d{uuid.uuid4().hex[:10]}:")
+    first = [_version(i, 1, i, 0, False) for i in range(3)]
+    later = [first[0], _version(1, 2, 1, 1, False), _version(2, 2, 2, 0, True)]
+    _apply(infra.redis_url, keys, first)
+    _apply(infra.redis_url, keys, later)
+    received = first[0].data.received_at
+    assert received - first[0].data.occurred.end == timedelta(hours=1)
+    reader = StoreReader(redis_client, keys, [WIRRAL])
+    span = span_of(first[0].data.occurred.start, first[0].data.occurred.end)
+    width = width_of(span.end - span.start)
+    assert reader.arrivals(received, 3).by_category == {("burglary", width): {"60": 3}}
+    assert reader.arrivals(received - timedelta(days=1), 3).by_category == {}
+    assert redis_client.ttl(keys.delays(f"{received:%Y%m%d}")) > 0  # kept as hourly data

@@ -19,6 +19,7 @@ from alerts.model import (
     adjust,
     blended,
     dispersion,
+    expected,
     level_of,
     share,
     span_at,
@@ -122,6 +123,22 @@ def test_windows_end_with_the_current_hour_as_it_fills() -> None:
     weeks = week_spans(now, 8)
     assert weeks[0] == (end - 2 * WEEK, end - WEEK)  # the last 7 days are the guard band
     assert weeks[-1] == (end - 9 * WEEK, end - 8 * WEEK)
+
+
+def test_the_window_expects_only_what_should_have_arrived() -> None:
+    """At 21:30 with records arriving uniformly over 2 hours (F(lag) = lag / 2): the share
+    received is the integral of F over the 1.5 hours elapsed, 1.5^2 / 4 = 0.5625 hours of a
+    uniform week, against 1.5 hours with no delay."""
+    now = datetime(2026, 12, 4, 21, 30, tzinfo=UTC)
+    hour = span_at("hour", now)
+    uniform = [1 / WEEK] * WEEK
+    assert share(uniform, hour, arrived=lambda lag: min(lag / 2, 1.0)) == pytest.approx(
+        0.5625 / WEEK
+    )
+    assert share(uniform, hour, arrived=lambda lag: 1.0) == pytest.approx(share(uniform, hour))
+    history = AreaHistory(weekly=[168] * 8, past=[2] * 8, profile=[1.0] * WEEK)
+    slow = expected(history, uniform, hour, 300.0, lambda lag: min(lag / 2, 1.0))
+    assert (slow.mean, slow.full) == pytest.approx((0.5625, 2.0))  # the past windows: whole
 
 
 def test_a_quiet_area_borrows_the_partnerships_rhythm() -> None:
