@@ -26,6 +26,7 @@ from feeds.simulator.incidents import DEFAULT_KIND_SHARES, AnyEvent, IncidentFac
 from feeds.simulator.malformed import malformed
 from feeds.simulator.places import Places, PolicePoint, load_police_points
 from feeds.simulator.rhythms import weekly_intensity
+from feeds.simulator.surges import SurgeFeed, SurgeSpec
 from geography.areas import Areas
 from schemas.calendar import hour_of_week
 from schemas.categories import EventKind, RecordStatus
@@ -65,6 +66,8 @@ class Simulator:
         key = pseudonym_key.encode() if isinstance(pseudonym_key, str) else pseudonym_key
         contacts = Contacts(key, places, self._rng)
         self._factory = IncidentFactory(self._rng, places, contacts, partners, kind_shares)
+        self._places, self._key, self._partners = places, key, partners
+        self._kind_shares = kind_shares
         self._thresholds = _thresholds(malformed_share, duplicate_share, correction_share)
         self._cancellation_fraction = cancellation_fraction
         self._intensity = weekly_intensity(profile_mix(kind_shares))
@@ -108,6 +111,21 @@ class Simulator:
         count = int(self._owed)
         self._owed -= count
         return self.messages(count, now, window=elapsed)
+
+    def surge(
+        self,
+        spec: SurgeSpec,
+        keep: Callable[[AnyEvent], bool],
+        rate: float,
+        start: datetime,
+        seed: int | None = None,
+    ) -> SurgeFeed:
+        """Extra incidents in a ward on top of this traffic at ``rate`` (``surges``), drawn
+        from a stream of their own (this one's draws are not disturbed)."""
+        rng = random.Random(seed)
+        contacts = Contacts(self._key, self._places, rng)
+        factory = IncidentFactory(rng, self._places, contacts, self._partners, self._kind_shares)
+        return SurgeFeed(spec, keep, factory, self._places, rng, rate, self.intensity, start)
 
     def _message(self, arrival: datetime) -> RawMessage:
         draw = self._rng.random()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from feeds.publish.publisher import RawPublisher
 from feeds.simulator.generator import Clock, Simulator, utc_now
+from feeds.simulator.surges import SurgeFeed
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +27,24 @@ def run_live(
     tick: float = 0.1,
     follow_rhythm: bool = False,
     clock: Clock = utc_now,
+    surges: Sequence[SurgeFeed] = (),
 ) -> int:
     """Publish about ``rate`` messages per second until ``stop`` is set; returns the total.
 
     Every ``tick`` seconds the simulator's batch due for the elapsed time is sent, so the
     rate holds however long a send takes; ``stop.wait`` sleeps, so stopping is prompt.
+    ``surges`` add their extra incidents as they fall due (``feeds.simulator.surges``).
     """
     batches = simulator.stream(rate, clock, follow_rhythm=follow_rhythm)
     next(batches)  # starts the simulator's clock now, so the first tick has its share
     total, started = 0, time.monotonic()
     log.info("live feed started", extra={"stage": "simulate", "rate": rate, "tick_s": tick})
     while not stop.wait(tick):
-        total += publisher.publish(next(batches))
+        batch = next(batches)
+        for surge in surges:
+            if not surge.done:
+                batch += surge.due(clock())
+        total += publisher.publish(batch)
         if progress is not None:
             progress(total)
     publisher.flush()

@@ -76,6 +76,22 @@ class Places:
     def lsoa(self, rng: random.Random) -> Lsoa:
         return rng.choices(self._lsoas, cum_weights=self._cum)[0]
 
+    def _weights(self) -> list[float]:
+        return [b - a for a, b in zip([0.0, *self._cum[:-1]], self._cum, strict=True)]
+
+    def in_ward(self, ward: str) -> tuple[list[Lsoa], list[float]]:
+        """A ward's LSOAs and their hot-spot weights (``ValueError`` for no LSOA of ours)."""
+        pairs = [
+            (x, w) for x, w in zip(self._lsoas, self._weights(), strict=True) if x.ward_code == ward
+        ]
+        if not pairs:
+            raise ValueError(f"no LSOA of the partnership lies in ward {ward}")
+        return [x for x, _ in pairs], [w for _, w in pairs]
+
+    def share(self, ward: str) -> float:
+        """The ward's share of incidents (its LSOAs' share of the hot-spot weight)."""
+        return sum(self.in_ward(ward)[1]) / self._cum[-1]
+
     def police(self, rng: random.Random, lsoa: Lsoa, kind: LocationType) -> Location:
         """A police.uk point in the LSOA (weighted by its crimes), else near its interior."""
         candidates = self._points.get(lsoa.code)
