@@ -29,14 +29,14 @@ def _p(value: float) -> str:
     return f"p = {value:.4f}" if value < 0.01 else f"p = {value:.3f}"
 
 
+def _when(window: str, start: datetime) -> str:
+    return f"since {local(start).strftime('%H:%M')}" if window == "hour" else "in the last 24 hours"
+
+
 def sentence(alert: Alert, group: AlertGroup, area_name: str, start: datetime) -> str:
     """ "Birkenhead and Tranmere: 14 youth ASB incidents since 21:00 against 3.1 expected
     for a Friday evening (p = 0.0002)"; a resolved alert says it is back within normal."""
-    when = (
-        f"since {local(start).strftime('%H:%M')}"
-        if alert.window == "hour"
-        else "in the last 24 hours"
-    )
+    when = _when(alert.window, start)
     at = datetime.fromisoformat(alert.updated_at)
     figures = (
         f"{alert.observed:,} {group.label} {when} against {alert.expected:.1f} expected for "
@@ -45,6 +45,20 @@ def sentence(alert: Alert, group: AlertGroup, area_name: str, start: datetime) -
     if alert.state == "resolved":
         return f"{area_name}: back within normal — {figures}."
     return f"{area_name}: {figures}."
+
+
+def shared_sentence(event: AlertEvent, observed: str) -> str:
+    """The sentence for someone who may not see exact counts: ``observed`` as disclosed to
+    them ("about 15", "fewer than 5"), the expected count to a whole number and no p-value
+    (which, with the expected count, would give the exact count away)."""
+    when = _when(event.window, event.window_start)
+    figures = (
+        f"{observed} {event.group_label} {when} against {event.expected:.0f} expected "
+        f"for {part_of_day(event.updated_at)}"
+    )
+    if event.state == AlertState.RESOLVED:
+        return f"{event.area_name}: back within normal — {figures}."
+    return f"{event.area_name}: unusually high — {figures}."
 
 
 def to_event(

@@ -13,13 +13,23 @@ import streamlit as st
 
 from dashboard.session import Viewer, viewer
 from dashboard.ui import query_choice, show_simulated_note, source_filter, tune_server
-from dashboard.views import briefing, drilldown, hotspots, live, operations, profiles, trends
+from dashboard.views import (
+    alerts,
+    briefing,
+    drilldown,
+    hotspots,
+    live,
+    operations,
+    profiles,
+    trends,
+)
 from safer.settings import Settings, load_settings
 
 APP_NAME = "safer-tracker"
 PAGE_PARAM = "page"
 PAGES: dict[str, tuple[str, Callable[[Settings, Viewer, list[str]], None]]] = {
     "live": ("Live", live.page),
+    "alerts": ("Alerts", alerts.page),
     "briefing": ("Overnight briefing", briefing.page),
     "areas": ("Area drill-down", drilldown.page),
     "trends": ("Trends", trends.page),

@@ -29,6 +29,7 @@ from geography.areas import Areas
 from safer.errors import ConfigError
 from safer.runtime import tune_gc
 from safer.settings import Settings
+from store.alert_state import AlertSnapshot, AlertStore
 from store.keys import Keys
 from store.reader import (
     Baselines,
@@ -94,6 +95,9 @@ class Store:
 
     def reader(self) -> StoreReader:
         return StoreReader(redis_client(self.url), Keys(self.prefix), self.authorities)
+
+    def alerts(self) -> AlertStore:
+        return AlertStore(redis_client(self.url), Keys(self.prefix))
 
 
 @st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
@@ -257,6 +261,12 @@ def read_or_report(settings: Settings, read: Callable[[Store], T]) -> T | None:
     except RedisError as exc:
         st.error(f"Redis is unreachable ({type(exc).__name__}: {exc}). Retrying automatically.")
     return None
+
+
+def load_alerts(settings: Settings) -> AlertSnapshot | None:
+    """The active alerts, their latest messages and acknowledgements (not cached: an alert
+    is news the moment the stream raises it), or None."""
+    return read_or_report(settings, lambda store: store.alerts().snapshot())
 
 
 def load_live(

@@ -13,8 +13,8 @@ one. The log is the alert history the CLI and the dashboard read (capped at
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import cast
 
 from redis import Redis
@@ -27,6 +27,25 @@ LOG_LENGTH = 50_000
 Key = tuple[str, str, str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """An analyst said they have seen an alert (the first to say so is kept)."""
+
+    by: str
+    at: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSnapshot:
+    """What the dashboard shows of alerts, read in one round trip."""
+
+    active: dict[Key, Alert]
+    history: list[AlertEvent]
+    """The latest messages, newest first."""
+    acknowledged: dict[str, Acknowledgement]
+
+
 def _field(key: Key) -> str:
     return "|".join(key)
 
@@ -37,12 +56,29 @@ class AlertStore:
         self._keys = keys
 
     def active(self) -> dict[Key, Alert]:
-        raw = self._redis.hgetall(self._keys.alerts_active)
-        found: dict[Key, Alert] = {}
-        for value in raw.values():
-            alert = Alert(**json.loads(value))
-            found[alert.key] = alert
-        return found
+        return _alerts(self._redis.hgetall(self._keys.alerts_active))
+
+    def snapshot(self, limit: int = 500) -> AlertSnapshot:
+        """The active alerts, the latest ``limit`` messages and the acknowledgements."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hgetall(self._keys.alerts_active)
+        pipe.xrevrange(self._keys.alerts_log, count=limit)
+        pipe.hgetall(self._keys.alerts_acknowledged)
+        active, rows, acks = pipe.execute()
+        return AlertSnapshot(
+            _alerts(active),
+            _events(rows),
+            {
+                (k.decode() if isinstance(k, bytes) else k): Acknowledgement(**json.loads(v))
+                for k, v in acks.items()
+            },
+        )
+
+    def acknowledge(self, alert_id: str, by: str, at: str, note: str = "") -> bool:
+        """Record that ``by`` has seen the alert; False when someone already had (theirs is
+        kept)."""
+        body = json.dumps(asdict(Acknowledgement(by, at, note)))
+        return bool(self._redis.hsetnx(self._keys.alerts_acknowledged, alert_id, body))
 
     def save(self, changes: Sequence[tuple[Alert, AlertEvent | None]]) -> None:
         """Store alerts after an evaluation, each with its message when it has one (an
@@ -71,8 +107,17 @@ class AlertStore:
 
     def history(self, limit: int = 200) -> list[AlertEvent]:
         """The latest messages, newest first."""
-        rows = cast(
-            list[tuple[bytes, dict[bytes, bytes]]],
-            self._redis.xrevrange(self._keys.alerts_log, count=limit),
-        )
-        return [AlertEvent.model_validate_json(fields[b"e"]) for _, fields in rows]
+        return _events(self._redis.xrevrange(self._keys.alerts_log, count=limit))
+
+
+def _alerts(raw: Mapping[bytes | str, bytes | str]) -> dict[Key, Alert]:
+    found: dict[Key, Alert] = {}
+    for value in raw.values():
+        alert = Alert(**json.loads(value))
+        found[alert.key] = alert
+    return found
+
+
+def _events(raw: object) -> list[AlertEvent]:
+    rows = cast(list[tuple[bytes, dict[bytes, bytes]]], raw)
+    return [AlertEvent.model_validate_json(fields[b"e"]) for _, fields in rows]

@@ -85,9 +85,13 @@ class AlertEngine:
         return self.areas.authority_names.get(area, area)
 
     def cycle(self, now: datetime) -> list[AlertEvent]:
-        """Evaluate at ``now``; store and return the messages of what changed."""
+        """Evaluate at ``now``; store and return the messages of what changed. Without
+        enough history for any test (the feeds covered too few of the trailing weeks, e.g.
+        after a gap), active alerts are left as they are: nothing says they are over."""
         found = self.inputs.evaluate(now)
         self.last = found
+        if not found.enough:
+            return []
         tests = {t.key: t for t in found.tests}
         by_slug = {g.slug: g for g in self.groups}
         changes: list[tuple[Alert, AlertEvent | None]] = []

@@ -21,6 +21,7 @@ from dashboard.ui import (
     WardNames,
     export_buttons,
     forget_export,
+    load_alerts,
     load_baselines,
     load_live,
     read_level_windows,
@@ -29,6 +30,7 @@ from dashboard.ui import (
     show_unusual,
     window_filter,
 )
+from dashboard.views.alerts import show_active
 from geography.areas import Areas, load_areas
 from safer.settings import Settings
 from store.reader import (
@@ -196,6 +198,9 @@ def live_panel(
     if not data.has_data(snapshot):
         st.info(NO_DATA_MESSAGE)
         return
+    found = load_alerts(settings)
+    if found is not None:
+        show_active(settings, who, found)
     show_freshness(snapshot, now)
     if role.exact:
         show_kpis(snapshot)

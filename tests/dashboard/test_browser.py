@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,16 @@ from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 from playwright.sync_api import Page, sync_playwright
 from pypdf import PdfReader
+from redis import Redis
 
+from alerts.events import to_event
+from alerts.groups import DEFAULT_GROUPS
+from alerts.model import span_at
+from alerts.states import Alert, alert_id
 from dashboard.access import Accounts, AuditLog
 from dashboard.disclosure import FEWER, SMALL, Role
+from store.alert_state import AlertStore
+from store.keys import Keys
 from tests.stack import LiveStack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,6 +65,7 @@ def page() -> Iterator[Page]:
             browser.close()
 
 
+BIRKENHEAD = "E05000956"
 ANALYST = ("ana", "browser-test-password")
 PARTNER = ("pat", "browser-partner-password")
 
@@ -163,6 +172,80 @@ def test_exports_download_and_open(live_stack: LiveStack, page: Page, tmp_path: 
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+def _seed_alert(stack: LiveStack) -> str:
+    """A youth ASB alert in Birkenhead and Tranmere raised now, as the stream stores it."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    stamp = now.isoformat().replace("+00:00", "Z")
+    group = next(g for g in DEFAULT_GROUPS if g.slug == "youth-asb")
+    key = ("ward", BIRKENHEAD, group.slug, "hour")
+    alert = Alert(
+        id=alert_id("spike", key, stamp),
+        kind="spike",
+        state="raised",
+        level="ward",
+        area=BIRKENHEAD,
+        group=group.slug,
+        window="hour",
+        observed=14,
+        expected=3.1,
+        spread=1.9,
+        p=0.0002,
+        p_adjusted=0.004,
+        raised_at=stamp,
+        updated_at=stamp,
+        sequence=1,
+    )
+    span = span_at("hour", now)
+    event = to_event(alert, group, "Birkenhead and Tranmere", (span.start, span.end), 0.05, 8)
+    redis = Redis.from_url(stack.info["redis_url"])
+    try:
+        AlertStore(redis, Keys(stack.settings.redis_prefix)).save([(alert, event)])
+    finally:
+        redis.close()
+    return alert.id
+
+
+@pytest.mark.browser
+def test_a_raised_alert_leads_the_live_page(live_stack: LiveStack, page: Page) -> None:
+    """An active alert is the first thing on Live: rounded and without p for the public,
+    exact for the analyst, with a link to its ward; the analyst acknowledges it on the
+    Alerts page (audited)."""
+    alert = _seed_alert(live_stack)
+    Accounts(live_stack.settings.accounts_path).add(ANALYST[0], Role.ANALYST, ANALYST[1])
+    url = live_stack.info["dashboard_url"]
+    page.goto(url)
+    public = "Birkenhead and Tranmere: unusually high — about 15 youth ASB incidents since"
+    page.get_by_text(public).wait_for(timeout=60_000)
+    assert page.get_by_text("p = 0.0002").count() == 0
+    heading = page.get_by_text("Active alerts (1)")
+    freshness = page.get_by_text("Feed freshness")
+    assert heading.bounding_box()["y"] < freshness.bounding_box()["y"]  # type: ignore[index]
+    sign_in(page, *ANALYST)
+    page.get_by_text("Birkenhead and Tranmere: 14 youth ASB incidents since").wait_for(
+        timeout=60_000
+    )
+    link = page.get_by_role("link", name="Open Birkenhead and Tranmere")
+    assert link.get_attribute("href") == f"?page=areas&area={BIRKENHEAD}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "live-alert.png"), full_page=True)
+    assert_accessible(page, "live with an alert, analyst")
+    page.locator('[data-testid="stSidebar"]').get_by_text("Alerts", exact=True).click()
+    page.get_by_role("button", name="Acknowledge").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Acknowledge").click()
+    page.get_by_text("acknowledged by ana").wait_for(timeout=60_000)
+    acks = [
+        e
+        for e in AuditLog(live_stack.settings.audit_path).entries()
+        if e["action"] == "alert-acknowledged"
+    ]
+    assert [e["filters"]["alert"] for e in acks] == [alert]
+    page.screenshot(path=str(ARTIFACTS / "alerts.png"), full_page=True)
+    assert_accessible(page, "alerts, analyst")
+    page.goto(f"{url}/?page=areas&area={BIRKENHEAD}")
+    page.get_by_text("Birkenhead and Tranmere").first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 @pytest.mark.browser
 def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> None:
     """Each page, signed in as the analyst: no error, no empty panel, no axe violation, and
@@ -172,6 +255,7 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
     page.goto(url)
     sign_in(page, *ANALYST)
     for slug, label, heading in (
+        ("alerts", "Alerts", "History"),
         ("briefing", "Overnight briefing", "Since "),
         ("areas", "Area drill-down", "Wards"),
         ("trends", "Trends", "Monthly incidents and the year before"),

@@ -123,6 +123,11 @@ def test_a_surge_raises_one_alert_that_a_cancellation_resolves(
     assert KEY in restarted.alerts
     again = restarted.cycle(now + timedelta(seconds=10))
     assert not [e for e in again if e.id == alert.id and e.state.value == "raised"]
+    blind = AlertEngine.of(settings.model_copy(update={"alert_weeks": 52}), redis_client)
+    assert blind.cycle(now + timedelta(seconds=12)) == []  # no history to judge by
+    assert blind.last is not None
+    assert not blind.last.enough
+    assert KEY in blind.store.active()  # nothing says it is over: kept, not resolved
 
     cancelled = []
     for doc in surge:
