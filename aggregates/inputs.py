@@ -134,6 +134,7 @@ def _dims(data: Doc) -> Dims:
         "loctype": _one(data.get("location", {}).get("location_type")),
         "relationship": _one(people.get("relationship")),
         "flag": _flags(data.get("flags", {})),
+        "cause": _one(data.get("cause")),  # fire: accidental / deliberate / not known
     }
     return tuple((name, values) for name, values in found.items() if values)
 

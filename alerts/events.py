@@ -3,11 +3,12 @@ sentence a person reads (pure)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
-from aggregates.buckets import hour_start
+from aggregates.buckets import epoch_hour, hour_start
 from alerts.groups import AlertGroup
+from alerts.rules import Rule
 from alerts.states import Alert
 from schemas.alerts import AlertEvent, AlertKind, AlertState
 from schemas.calendar import local
@@ -47,10 +48,41 @@ def sentence(alert: Alert, group: AlertGroup, area_name: str, start: datetime) -
     return f"{area_name}: {figures}."
 
 
+def _span(hours: float) -> str:
+    return f"{hours / 24:g} days" if hours >= 48 and hours % 24 == 0 else f"{hours:g} hours"
+
+
+FIGURES_SEP = " — "
+"""Between a rule alert's words and its counts: what precedes it holds no count."""
+
+
+def rule_figures(
+    rule: Rule, area_name: str, observed: str, earlier: str | None, resolved: bool
+) -> str:
+    """ "Oxton: burglaries in the last 24 hours within 200 m of earlier burglaries in the
+    14 days before — 2, near 3 earlier." (``observed``, ``earlier``: as disclosed)."""
+    if resolved:
+        return (
+            f"{area_name}: no {rule.label} near {rule.first_label} any more (withdrawn, or "
+            f"older than {_span(rule.recent_hours)})."
+        )
+    head = (
+        f"{area_name}: {rule.label} in the last {_span(rule.recent_hours)} within "
+        f"{rule.metres:g} m of {rule.first_label} in the {_span(rule.hours)} before"
+    )
+    near = f", near {earlier} earlier" if earlier is not None else ""
+    return f"{head}{FIGURES_SEP}{observed}{near}."
+
+
 def shared_sentence(event: AlertEvent, observed: str) -> str:
     """The sentence for someone who may not see exact counts: ``observed`` as disclosed to
     them ("about 15", "fewer than 5"), the expected count to a whole number and no p-value
-    (which, with the expected count, would give the exact count away)."""
+    (which, with the expected count, would give the exact count away); of a rule alert, its
+    words and that count (not the earlier incidents')."""
+    if event.kind != AlertKind.SPIKE:
+        if event.state == AlertState.RESOLVED:
+            return event.sentence  # holds no count
+        return f"{event.sentence.split(FIGURES_SEP)[0]}{FIGURES_SEP}{observed}."
     when = _when(event.window, event.window_start)
     figures = (
         f"{observed} {event.group_label} {when} against {event.expected:.0f} expected "
@@ -91,9 +123,46 @@ def to_event(
         p_adjusted=min(alert.p_adjusted, 1.0),
         threshold=threshold,
         history_weeks=history_weeks,
-        sources=tuple(sorted({CATEGORY_SOURCE[c].value for c in group.categories})),
+        sources=_sources(group.categories),
         record_keys=tuple(record_keys),
         sentence=sentence(alert, group, area_name, start),
         raised_at=datetime.fromisoformat(alert.raised_at),
         updated_at=datetime.fromisoformat(alert.updated_at),
+    )
+
+
+def _sources(categories: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({CATEGORY_SOURCE[c].value for c in categories}))
+
+
+def rule_event(alert: Alert, rule: Rule, area_name: str) -> AlertEvent:
+    """A near-repeat or cross-agency alert's message: the incidents matched (their record
+    keys, for analysts) over the span the rule searched up to the message."""
+    updated = datetime.fromisoformat(alert.updated_at)
+    end = hour_start(epoch_hour(updated) + 1)
+    start = end - timedelta(hours=rule.hours + rule.recent_hours)
+    resolved = alert.state == "resolved"
+    return AlertEvent(
+        id=alert.id,
+        sequence=alert.sequence,
+        kind=AlertKind(alert.kind),
+        state=AlertState(alert.state),
+        group=rule.slug,
+        group_label=rule.label,
+        level=alert.level,
+        area=alert.area,
+        area_name=area_name,
+        window=alert.window,
+        window_start=start,
+        window_end=end,
+        observed=alert.observed,
+        earlier=alert.earlier,
+        history_weeks=0,
+        sources=_sources(rule.first | rule.then),
+        record_keys=() if resolved else alert.record_keys,
+        sentence=rule_figures(
+            rule, area_name, f"{alert.observed:,}", f"{alert.earlier:,}", resolved
+        ),
+        raised_at=datetime.fromisoformat(alert.raised_at),
+        updated_at=updated,
     )

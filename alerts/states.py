@@ -50,6 +50,13 @@ class Alert:
     updated_at: str
     sequence: int
     normal_since: str | None = None
+    record_keys: tuple[str, ...] = ()
+    """The incidents behind a rule alert (analysts only; a spike alert names none)."""
+    earlier: int = 0
+    """A rule alert's earlier incidents matched."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "record_keys", tuple(self.record_keys))  # JSON gives a list
 
     @property
     def key(self) -> tuple[str, str, str, str]:

@@ -61,8 +61,8 @@ def _list(args: argparse.Namespace) -> int:
             e.group,
             e.window,
             str(e.observed),
-            f"{e.expected:.1f}",
-            f"{e.p:.2g}",
+            "" if e.expected is None else f"{e.expected:.1f}",
+            "" if e.p is None else f"{e.p:.2g}",
         )
     Console(width=max(Console().width, 120)).print(table)
     if not found:
@@ -77,10 +77,16 @@ def _show(args: argparse.Namespace) -> int:
     for e in reversed(messages):
         print(f"{e.updated_at:%Y-%m-%d %H:%M:%S}Z  #{e.sequence} {e.state.value}: {e.sentence}")
     latest = messages[0]
+    sources = f"sources {', '.join(latest.sources)}"
+    if latest.p is None:  # a near-repeat or cross-agency rule
+        print(f"\n{latest.observed} matched, near {latest.earlier} earlier; {sources}")
+        if latest.record_keys:
+            print("incidents: " + ", ".join(latest.record_keys))
+        return 0
     print(
-        f"\nexpected {latest.expected:.2f} (spread {latest.spread:.2f}); p {latest.p:.3g}, "
-        f"adjusted {latest.p_adjusted:.3g} against {latest.threshold:g}; "
-        f"{latest.history_weeks} weeks of history; sources {', '.join(latest.sources)}"
+        f"\nexpected {latest.expected or 0:.2f} (spread {latest.spread or 0:.2f}); "
+        f"p {latest.p:.3g}, adjusted {latest.p_adjusted or 0:.3g} against "
+        f"{latest.threshold or 0:g}; {latest.history_weeks} weeks of history; {sources}"
     )
     return 0
 
@@ -88,9 +94,10 @@ def _show(args: argparse.Namespace) -> int:
 def register_alerts(sub: Subparsers) -> None:
     p = sub.add_parser(
         "alerts",
-        help="spike alerts the worker raised: list, show",
+        help="alerts the worker raised (spikes, near-repeats, cross-agency): list, show",
         description="Alerts are raised in the stream when a window's count is far above its "
-        "expected count (negative binomial, Benjamini-Hochberg across every test).",
+        "expected count (negative binomial, Benjamini-Hochberg across every test), and when "
+        "an incident falls near earlier ones under a near-repeat or cross-agency rule.",
     )
     s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     ls = s.add_parser("list", help="the latest state of each alert, newest first")

@@ -10,6 +10,8 @@
   no record keys. An active alert shows the figures it was raised with: its updates come
   one incident at a time, and watching a rounded count change would tell when the exact
   count crossed a rounding boundary.
+- **public**: additionally no near-repeat or cross-agency alert: each is about single
+  incidents (a burglary near an earlier one), and the public sees no single incident.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 
 from alerts.events import shared_sentence
 from dashboard.disclosure import Role, disclose
-from schemas.alerts import AlertEvent, AlertState
+from schemas.alerts import AlertEvent, AlertKind, AlertState
 from schemas.calendar import local
 from store.alert_state import Acknowledgement, AlertSnapshot
 
@@ -74,9 +76,20 @@ def shared_text(event: AlertEvent, role: Role) -> str:
     return shared_sentence(event, _shared_phrase(event.observed, role))
 
 
+def shown_kind(kind: str, level: str, role: Role) -> bool:
+    """Whether ``role`` sees alerts of this kind and area level."""
+    if role.exact:
+        return True
+    if kind != AlertKind.SPIKE.value and not role.incidents.listed:
+        return False
+    return level in SHARED_LEVELS
+
+
 def visible(event: AlertEvent, role: Role) -> bool:
     """Whether ``role`` sees this message at all."""
-    return role.exact or (event.level in SHARED_LEVELS and event.state in SHARED_STATES)
+    if role.exact:
+        return True
+    return shown_kind(event.kind.value, event.level, role) and event.state in SHARED_STATES
 
 
 def _first_messages(history: Sequence[AlertEvent]) -> dict[str, AlertEvent]:
@@ -99,7 +112,7 @@ def active_lines(snapshot: AlertSnapshot, role: Role) -> list[AlertLine]:
     latest = _latest_messages(snapshot.history)
     lines = []
     for alert in snapshot.active.values():
-        if not role.exact and alert.level not in SHARED_LEVELS:
+        if not shown_kind(alert.kind, alert.level, role):
             continue
         message = latest.get(alert.id) if role.exact else raised.get(alert.id)
         if message is None:
@@ -161,7 +174,7 @@ def history_frame(
             ack = acknowledged.get(event.id)
             row |= {
                 "Observed": event.observed,
-                "Expected": round(event.expected, 1),
+                "Expected": None if event.expected is None else round(event.expected, 1),
                 "p": event.p,
                 "Adjusted p": event.p_adjusted,
                 "Acknowledged": f"{ack.by}, {ack.at}" if ack else "",

@@ -245,6 +245,12 @@ class Settings(BaseSettings):
         description="Alert groups as JSON (alerts.groups); default: youth ASB, fires, "
         "burglary, violence, all incidents.",
     )
+    alert_rules: str | None = Field(
+        default=None,
+        description="Near-repeat and cross-agency rules as JSON (alerts.rules); default: "
+        "burglary 200 m / 14 days, ASB then deliberate fire 250 m / 72 h, criminal damage "
+        "then ASB 250 m / 72 h; [] for none.",
+    )
 
     @model_validator(mode="after")
     def _history_within_baseline(self) -> Settings:

@@ -54,15 +54,31 @@ class AlertEvent(Contract):
     level: str = Field(description="Area level: ward or borough.")
     area: str = Field(description="ONS code of the area.")
     area_name: str
-    window: str = Field(description="hour (the previous clock hour and this one so far) or day.")
+    window: str = Field(
+        description="Spike: hour (the previous clock hour and this one so far) or day. Rule: "
+        'its distance and time, e.g. "200m-14d".'
+    )
     window_start: AlertTime
     window_end: AlertTime
-    observed: int = Field(ge=0)
-    expected: float = Field(ge=0)
-    spread: float = Field(ge=0, description="Standard deviation of the count under the model.")
-    p: float = Field(ge=0, le=1, description="P(a count at least this high) under the model.")
-    p_adjusted: float = Field(ge=0, le=1, description="Benjamini-Hochberg adjusted p.")
-    threshold: float = Field(gt=0, le=1, description="The false-discovery level it is held to.")
+    observed: int = Field(
+        ge=0, description="Spike: the window's count. Rule: the triggering incidents matched."
+    )
+    earlier: int | None = Field(
+        default=None, ge=0, description="Rule: the earlier incidents they were matched with."
+    )
+    expected: float | None = Field(default=None, ge=0, description="Spike only.")
+    spread: float | None = Field(
+        default=None, ge=0, description="Spike only: standard deviation of the count."
+    )
+    p: float | None = Field(
+        default=None, ge=0, le=1, description="Spike only: P(a count at least this high)."
+    )
+    p_adjusted: float | None = Field(
+        default=None, ge=0, le=1, description="Spike only: Benjamini-Hochberg adjusted p."
+    )
+    threshold: float | None = Field(
+        default=None, gt=0, le=1, description="Spike only: the false-discovery level."
+    )
     history_weeks: int = Field(ge=0, description="Trailing weeks the feeds covered.")
     sources: tuple[str, ...] = Field(description="Sources whose incidents the group counts.")
     record_keys: tuple[str, ...] = Field(

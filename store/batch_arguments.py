@@ -52,6 +52,16 @@ def apply_arguments(
                 0 if hour is None else planner.repeat_expiry(hour),
             ]
             for ((kind, ref), member), hour in plan.zsets.items()
+        ]
+        + [
+            # a geohash needs all 16 digits: a Lua number would print as 14
+            [
+                number(k.geo(category, day, gen)),
+                member,
+                "" if score is None else str(score),
+                planner.geo_expiry(day),
+            ]
+            for ((category, day), member), score in plan.geo.items()
         ],
     }
     return keys, [gen if live else "", orjson.dumps(batch)]

@@ -17,6 +17,9 @@ from aggregates.config import AggregationConfig
 from aggregates.contributions import Changes, add_change
 from aggregates.delays import bucket_of, delay_field, width_of
 from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
+from aggregates.nearby import RETENTION_DAYS as NEARBY_RETENTION_DAYS
+from aggregates.nearby import GeoKey, geo_score, point_of
+from aggregates.nearby import member as geo_member
 from aggregates.repeats import DayIndex, Reference, day_entries, memberships
 from geography.areas import Areas
 from operations.zones import Operations
@@ -61,6 +64,7 @@ class BatchPlan:
     zsets: dict[tuple[Reference, str], int | None] = field(default_factory=dict)  # None: remove
     ticker_from_ms: int = 0  # versions received earlier get no ticker row
     delays: dict[str, Counter[str]] = field(default_factory=dict)  # day -> delay field -> n
+    geo: dict[tuple[GeoKey, str], int | None] = field(default_factory=dict)  # None: remove
 
 
 def latest_versions(docs: list[Doc]) -> tuple[dict[str, Doc], Counter[tuple[str, str]]]:
@@ -131,6 +135,8 @@ class Planner:
         before = old.contribution if old else None
         add_change(plan.changes, before, new, self.config)
         self._repeats(plan, record_key, before, new)
+        point = point_of(doc["data"].get("location")) if new is not None else None
+        self._nearby(plan, record_key, before, new, point)
         expected = "" if old is None else str(old.version)
         plan.records.append((record_key, expected, Stored(version, new).encode()))
         plan.outcomes[_outcome(old, cancelled), source] += 1
@@ -153,6 +159,26 @@ class Planner:
             for (day, ref), n in day_entries(inp).items():
                 fields = plan.day_index.setdefault(day, {})
                 fields[ref] = fields.get(ref, 0) + sign * n
+
+    def _nearby(
+        self,
+        plan: BatchPlan,
+        record_key: str,
+        old: AggInput | None,
+        new: AggInput | None,
+        point: tuple[float, float] | None,
+    ) -> None:
+        """The record's move in the geo index (``aggregates.nearby``)."""
+        added = geo_member(record_key, new) if new is not None and point is not None else None
+        gone = geo_member(record_key, old) if old is not None else None
+        if gone is not None and gone != added:
+            plan.geo[gone] = None
+        if added is not None and point is not None:
+            plan.geo[added] = geo_score(*point)
+
+    def geo_expiry(self, day: str) -> int:
+        """Unix time at which a day's geo set may go."""
+        return _end_s(DAY, day) + NEARBY_RETENTION_DAYS * DAY_S
 
     @property
     def _hourly_s(self) -> int:

@@ -1,12 +1,13 @@
-"""The worker's alert job: every ``SAFER_ALERT_INTERVAL_S`` (5 s) it evaluates every spike
-test from the live aggregates (``store.alert_inputs``, ``alerts.model``), steps each
-alert's life (``alerts.states``), stores the changes with their messages
-(``store.alert_state``) and publishes the outbox to ``safer.alerts.v1``.
+"""The worker's alert job: every ``SAFER_ALERT_INTERVAL_S`` (5 s) it evaluates every spike test
+from the live aggregates (``store.alert_inputs``, ``alerts.model``) and every near-repeat
+and cross-agency rule from the geo index (``store.nearby``, ``alerts.rules``), steps each
+alert's life (``alerts.states``, ``alerts.rules.step``), stores the changes with their
+messages (``store.alert_state``) and publishes the outbox to ``safer.alerts.v1``.
 
 The evaluation runs in a thread (its Redis reads are blocking and take tens of
-milliseconds); only the leader of the worker group runs the timer, so several workers
-raise each alert once. A failed evaluation is logged and retried at the next tick: the
-alert job never stops the counting.
+milliseconds); only the leader of the worker group runs the timer, so several workers raise
+each alert once. A failed evaluation is logged and retried at the next tick: the alert job
+never stops the counting.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from typing import Any
 import faust
 from redis import Redis
 
-from alerts.events import to_event
+from aggregates.buckets import epoch_hour
+from alerts.events import rule_event, to_event
 from alerts.groups import DEFAULT_GROUPS, AlertGroup, parse_groups
 from alerts.model import ModelConfig, span_at
+from alerts.rules import DEFAULT_RULES, Rule, by_ward, parse_rules
+from alerts.rules import step as rule_step
 from alerts.states import Alert, LifeConfig, is_news, step
 from bus.produce import BatchSender, aiokafka_of
 from geography.areas import Areas, load_areas
@@ -33,6 +37,7 @@ from schemas.topics import Topics
 from store.alert_inputs import AlertInputs, Evaluation
 from store.alert_state import AlertStore, Key
 from store.keys import Keys
+from store.nearby import NearbyReader
 from store.reader import StoreReader
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,16 @@ log = logging.getLogger(__name__)
 
 def groups_of(settings: Settings) -> tuple[AlertGroup, ...]:
     return parse_groups(settings.alert_groups) if settings.alert_groups else DEFAULT_GROUPS
+
+
+def rules_of(settings: Settings) -> tuple[Rule, ...]:
+    return DEFAULT_RULES if settings.alert_rules is None else parse_rules(settings.alert_rules)
+
+
+def centre(areas: Areas) -> tuple[float, float]:
+    lats = [a.lat for a in areas.lsoas]
+    lons = [a.lon for a in areas.lsoas]
+    return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
 
 
 def model_config(settings: Settings) -> ModelConfig:
@@ -63,6 +78,8 @@ class AlertEngine:
     life: LifeConfig
     alerts: dict[Key, Alert] = field(default_factory=dict)
     last: Evaluation | None = None
+    rules: tuple[Rule, ...] = ()
+    nearby: NearbyReader | None = None
 
     @classmethod
     def of(cls, settings: Settings, redis: Redis | None = None) -> AlertEngine:
@@ -77,7 +94,19 @@ class AlertEngine:
         )
         store = AlertStore(client, Keys(settings.redis_prefix))
         life = LifeConfig(settings.alert_resolve_p, settings.alert_resolve_after_s)
-        return cls(settings, client, areas, groups, inputs, store, life, store.active())
+        nearby = NearbyReader(client, Keys(settings.redis_prefix))
+        return cls(
+            settings,
+            client,
+            areas,
+            groups,
+            inputs,
+            store,
+            life,
+            store.active(),
+            rules=rules_of(settings),
+            nearby=nearby,
+        )
 
     def _name(self, level: str, area: str) -> str:
         if level == "ward":
@@ -88,14 +117,49 @@ class AlertEngine:
         """Evaluate at ``now``; store and return the messages of what changed. Without
         enough history for any test (the feeds covered too few of the trailing weeks, e.g.
         after a gap), active alerts are left as they are: nothing says they are over."""
+        changes = self._rule_changes(now)
         found = self.inputs.evaluate(now)
         self.last = found
-        if not found.enough:
+        if found.enough:
+            changes += self._spike_changes(now, found)
+        self.store.save(changes)
+        for alert, _ in changes:
+            if alert.active:
+                self.alerts[alert.key] = alert
+            else:
+                self.alerts.pop(alert.key, None)
+        return [event for _, event in changes if event is not None]
+
+    def _rule_changes(self, now: datetime) -> list[tuple[Alert, AlertEvent | None]]:
+        """Near-repeat and cross-agency alerts: one per rule and ward with matches."""
+        if not self.rules or self.nearby is None:
             return []
+        matches = self.nearby.matches(self.rules, epoch_hour(now), centre(self.areas))
+        changes: list[tuple[Alert, AlertEvent | None]] = []
+        for rule in self.rules:
+            wards = by_ward(rule, matches.get(rule.slug, []))
+            active = {
+                k[1]
+                for k, a in self.alerts.items()
+                if a.active and a.kind == rule.kind and k[2] == rule.slug
+            }
+            for ward in sorted(set(wards) | active):
+                key = ("ward", ward, rule.slug, rule.window)
+                before = self.alerts.get(key)
+                after = rule_step(rule, ward, before, wards.get(ward, []), now)
+                if after is None or after is before:
+                    continue
+                changes.append((after, rule_event(after, rule, self._name("ward", ward))))
+        return changes
+
+    def _spike_changes(
+        self, now: datetime, found: Evaluation
+    ) -> list[tuple[Alert, AlertEvent | None]]:
         tests = {t.key: t for t in found.tests}
         by_slug = {g.slug: g for g in self.groups}
         changes: list[tuple[Alert, AlertEvent | None]] = []
-        for key in sorted(set(tests) | {k for k, a in self.alerts.items() if a.active}):
+        active = {k for k, a in self.alerts.items() if a.active and a.kind == "spike"}
+        for key in sorted(set(tests) | active):
             before = self.alerts.get(key)
             after = step(before, tests.get(key), now, self.life)
             if after is None or after is before:
@@ -112,13 +176,7 @@ class AlertEngine:
                     found.covered,
                 )
             changes.append((after, event))
-        self.store.save(changes)
-        for alert, _ in changes:
-            if alert.active:
-                self.alerts[alert.key] = alert
-            else:
-                self.alerts.pop(alert.key, None)
-        return [event for _, event in changes if event is not None]
+        return changes
 
 
 class AlertJob:

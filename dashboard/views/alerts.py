@@ -30,7 +30,8 @@ from store.alert_state import AlertSnapshot
 HOW = (
     "Raised by the stream when a window's count is far above what is expected of that "
     "area at that hour of the week (a negative-binomial model of the trailing weeks, "
-    "false discoveries held at {fdr:.0%} across every area and group)."
+    "false discoveries held at {fdr:.0%} across every area and group), and when an "
+    "incident falls near earlier ones under a near-repeat or cross-agency rule."
 )
 
 

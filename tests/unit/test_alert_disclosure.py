@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from alerts.events import to_event
+from alerts.events import rule_event, to_event
 from alerts.groups import DEFAULT_GROUPS
+from alerts.rules import DEFAULT_RULES
 from alerts.states import Alert
 from dashboard.alert_lines import HistoryFilter, active_lines, area_link, history_frame
 from dashboard.disclosure import Role
@@ -102,3 +103,30 @@ def test_history_filters_by_state_and_area() -> None:
     assert list(table["State"]) == ["Resolved"]
     assert table["Alert"].iloc[0].startswith(f"{NAME}: back within normal — fewer than 5 youth")
     assert history_frame(history, Role.ANALYST, HistoryFilter(area="E05000999"), {}).empty
+
+
+def test_rule_alerts_reach_partners_without_counts_and_never_the_public() -> None:
+    rule = next(r for r in DEFAULT_RULES if r.slug == "burglary-near-repeat")
+    alert = replace(
+        RAISED,
+        id="near-repeat-0123456789ab",
+        kind="near-repeat",
+        group=rule.slug,
+        window=rule.window,
+        observed=2,
+        record_keys=("police:a:1", "police:a:2", "police:a:3"),
+        earlier=3,
+    )
+    event = rule_event(alert, rule, NAME)
+    snapshot = AlertSnapshot({alert.key: alert}, [event], {})
+    (analyst,) = active_lines(snapshot, Role.ANALYST)
+    assert analyst.sentence.endswith("in the 14 days before — 2, near 3 earlier.")
+    (partner,) = active_lines(snapshot, Role.PARTNER)
+    assert partner.sentence == (
+        f"{NAME}: burglaries in the last 24 hours within 200 m of earlier burglaries in the "
+        "14 days before — fewer than 5."
+    )
+    assert active_lines(snapshot, Role.PUBLIC) == []
+    assert history_frame(snapshot.history, Role.PUBLIC, HistoryFilter(), {}).empty
+    shown = history_frame(snapshot.history, Role.PARTNER, HistoryFilter(), {})
+    assert "police:a:1" not in " ".join(shown.astype(str).to_numpy().ravel())

@@ -1,0 +1,94 @@
+"""Recent incidents by point (pure): the index near-repeat and cross-agency rules search
+(``alerts.rules``, ``store.nearby``).
+
+Every record version with a point (``location.lat``/``lon``) in an area of ours is a member
+of one Redis geo set per category and local day of its start (``store.keys``
+``g{n}:geo:{category}:{day}``), named ``record_key|hour|ward|cause`` (hour: the epoch hour
+its time starts in; cause: a fire's recorded cause, else empty), so a search around a point
+returns which incidents, when and where without reading the records. A correction that moves
+an incident or changes its category, day or ward moves its member; a cancellation removes it
+(the old member is known from what the record contributed, as for repeat references), so a
+rebuild builds the same index. The sets are kept ``RETENTION_DAYS`` (longer than any rule's
+time).
+
+Members are scored as Redis scores a GEOADD (52-bit interleaved geohash, ``geo_score``), so
+the writer adds them with ZADD in its one atomic batch and GEOSEARCH reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aggregates.buckets import day_of
+from aggregates.inputs import AggInput
+
+RETENTION_DAYS = 35
+"""How long a day's geo sets are kept after the day (rules look back up to 28 days)."""
+MEMBER_SEP = "|"
+"""Record keys never hold it (``schemas.events``: ``[A-Za-z0-9:._-]``)."""
+GEO_STEP = 26
+"""Bits per coordinate of a Redis geohash (52 in all)."""
+LAT_MIN, LAT_MAX = -85.05112878, 85.05112878
+LON_MIN, LON_MAX = -180.0, 180.0
+
+GeoKey = tuple[str, str]
+"""(category, local day YYYYMMDD) of a geo set."""
+
+
+def geo_score(lat: float, lon: float) -> int:
+    """The score GEOADD gives a point (Redis ``geohashEncodeWGS84``: offsets in 2^26 steps,
+    latitude bits in the even positions, longitude bits in the odd ones)."""
+    if not (LAT_MIN <= lat <= LAT_MAX and LON_MIN <= lon <= LON_MAX):
+        raise ValueError(f"no geohash for ({lat}, {lon})")
+    scale = 1 << GEO_STEP
+    lat_bits = int((lat - LAT_MIN) / (LAT_MAX - LAT_MIN) * scale)
+    lon_bits = int((lon - LON_MIN) / (LON_MAX - LON_MIN) * scale)
+    score = 0
+    for bit in range(GEO_STEP):
+        score |= ((lat_bits >> bit) & 1) << (2 * bit)
+        score |= ((lon_bits >> bit) & 1) << (2 * bit + 1)
+    return score
+
+
+@dataclass(frozen=True, slots=True)
+class Nearby:
+    """One incident found near a point."""
+
+    record_key: str
+    hour: int
+    ward: str
+    category: str
+    cause: str = ""
+
+
+def member(record_key: str, inp: AggInput) -> tuple[GeoKey, str] | None:
+    """The geo set and member of a record version (None: no ward of ours)."""
+    ward = dict(inp.areas).get("ward")
+    if not ward:
+        return None
+    hour = inp.span.start
+    cause = next(iter(dict(inp.dims).get("cause", ())), "")
+    text = MEMBER_SEP.join((record_key, str(hour), ward, cause))
+    return (inp.category, day_of(hour)), text
+
+
+def parse_member(category: str, text: str) -> Nearby | None:
+    parts = text.rsplit(MEMBER_SEP, 3)
+    if len(parts) != 4:
+        return None
+    record_key, hour, ward, cause = parts
+    if not (record_key and hour.lstrip("-").isdigit() and ward):
+        return None
+    return Nearby(record_key, int(hour), ward, category, cause)
+
+
+def point_of(location: object) -> tuple[float, float] | None:
+    """A canonical location's (lat, lon), when it has a usable one."""
+    if not isinstance(location, dict):
+        return None
+    lat, lon = location.get("lat"), location.get("lon")
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return None
+    if not (LAT_MIN <= lat <= LAT_MAX and LON_MIN <= lon <= LON_MAX):
+        return None
+    return float(lat), float(lon)

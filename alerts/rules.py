@@ -1,0 +1,231 @@
+"""Near-repeat and cross-agency rules (pure): an incident of one kind near earlier ones of
+a kind, soon after — the same category (a burglary within 200 m of an earlier burglary in
+14 days: near-repeat victimisation, Johnson et al. 2007; Bowers and Johnson 2004 for
+Merseyside) or another agency's (a deliberate secondary fire within 250 m of anti-social
+behaviour reported in the previous 72 hours).
+
+A rule's *triggers* are its ``then`` incidents that started in the last ``recent_hours``;
+each is matched with the ``first`` incidents (not itself) within ``metres`` that started up
+to ``hours`` before it (``store.nearby`` searches the geo index, ``aggregates.nearby``).
+Matches are grouped by the trigger's ward: one alert per rule and ward, raised when a ward
+gets its first match, updated when the incidents matched change, resolved when none are
+left — the triggers aged past ``recent_hours``, or a correction or cancellation withdrew
+an incident (the index follows every version, so a withdrawn match is simply not found).
+
+Defaults (``DEFAULT_RULES``) follow the literature and the partners' questions; a
+partnership can set its own (``SAFER_ALERT_RULES``, JSON: ``[{"slug", "label", "kind",
+"first", "then", "metres", "hours"}, ...]``, optionally ``"then_cause"`` and
+``"recent_hours"``) and check them against its own history with
+``safer calibrate near-repeat`` (a Knox test).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from aggregates.nearby import Nearby
+from alerts.groups import ASB
+from alerts.states import Alert, alert_id
+from safer.errors import ConfigError
+from schemas.categories import CATEGORY_NAMES, CrimeType, FireCategory
+
+KINDS = ("near-repeat", "cross-agency")
+RECENT_HOURS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    slug: str
+    label: str
+    """What a trigger is, as a sentence says it: "burglaries"."""
+    kind: str
+    first: frozenset[str]
+    then: frozenset[str]
+    metres: float
+    hours: float
+    first_label: str = ""
+    """What the earlier incidents are: "earlier burglaries"."""
+    then_cause: str | None = None
+    """Only triggers with this recorded cause (fires: "deliberate")."""
+    recent_hours: float = RECENT_HOURS
+
+    def triggers(self, found: Nearby) -> bool:
+        return found.category in self.then and (
+            self.then_cause is None or found.cause == self.then_cause
+        )
+
+    @property
+    def window(self) -> str:
+        """The rule's span as the alert's window: "200m-14d", "250m-72h"."""
+        span = (
+            f"{self.hours / 24:g}d"
+            if self.hours % 24 == 0 and self.hours >= 168
+            else (f"{self.hours:g}h")
+        )
+        return f"{self.metres:g}m-{span}"
+
+
+DEFAULT_RULES = (
+    Rule(
+        "burglary-near-repeat",
+        "burglaries",
+        "near-repeat",
+        frozenset({CrimeType.BURGLARY.value}),
+        frozenset({CrimeType.BURGLARY.value}),
+        200,
+        14 * 24,
+        "earlier burglaries",
+    ),
+    Rule(
+        "asb-then-deliberate-fire",
+        "deliberate secondary fires",
+        "cross-agency",
+        ASB,
+        frozenset({FireCategory.SECONDARY_FIRE.value}),
+        250,
+        72,
+        "ASB reports",
+        then_cause="deliberate",
+    ),
+    Rule(
+        "damage-then-asb",
+        "ASB reports",
+        "cross-agency",
+        frozenset({CrimeType.CRIMINAL_DAMAGE_ARSON.value}),
+        ASB,
+        250,
+        72,
+        "criminal damage reports",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A trigger and the earlier incidents near it."""
+
+    trigger: Nearby
+    earlier: tuple[Nearby, ...]
+
+
+def by_ward(rule: Rule, matches: Iterable[Match]) -> dict[str, list[Match]]:
+    """A rule's matches by the trigger's ward (only triggers with at least one match)."""
+    found: dict[str, list[Match]] = {}
+    for match in matches:
+        if match.earlier:
+            found.setdefault(match.trigger.ward, []).append(match)
+    return found
+
+
+def record_keys(matches: Sequence[Match]) -> tuple[str, ...]:
+    """Every incident of a ward's matches, triggers first, each once."""
+    keys = [m.trigger.record_key for m in matches]
+    keys += [e.record_key for m in matches for e in m.earlier]
+    return tuple(dict.fromkeys(keys))
+
+
+def step(
+    rule: Rule, ward: str, current: Alert | None, matches: Sequence[Match], now: datetime
+) -> Alert | None:
+    """A rule alert of one ward after an evaluation (``current`` itself: no news)."""
+    stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+    keys = record_keys(matches)
+    if current is None or not current.active:
+        if not matches:
+            return current
+        key = ("ward", ward, rule.slug, rule.window)
+        return Alert(
+            id=alert_id(rule.kind, key, stamp),
+            kind=rule.kind,
+            state="raised",
+            level="ward",
+            area=ward,
+            group=rule.slug,
+            window=rule.window,
+            observed=len(matches),
+            expected=0.0,
+            spread=0.0,
+            p=1.0,
+            p_adjusted=1.0,
+            raised_at=stamp,
+            updated_at=stamp,
+            sequence=1,
+            record_keys=keys,
+            earlier=sum(len(m.earlier) for m in matches),
+        )
+    if not matches:
+        return replace(current, state="resolved", updated_at=stamp, sequence=current.sequence + 1)
+    if keys == current.record_keys:
+        return current
+    return replace(
+        current,
+        state="updated",
+        updated_at=stamp,
+        sequence=current.sequence + 1,
+        observed=len(matches),
+        record_keys=keys,
+        earlier=sum(len(m.earlier) for m in matches),
+    )
+
+
+def parse_rules(text: str) -> tuple[Rule, ...]:
+    """Rules from JSON (``SAFER_ALERT_RULES``); one-line ``ConfigError`` naming the fault."""
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"SAFER_ALERT_RULES: not JSON ({exc})") from None
+    if not isinstance(raw, list):
+        raise ConfigError("SAFER_ALERT_RULES: a list of rules is required")
+    rules = tuple(_rule(item, i) for i, item in enumerate(raw))
+    slugs = [r.slug for r in rules]
+    if len(set(slugs)) != len(slugs):
+        raise ConfigError("SAFER_ALERT_RULES: rule slugs must differ")
+    return rules
+
+
+def _rule(item: object, index: int) -> Rule:
+    where = f"SAFER_ALERT_RULES[{index}]"
+    if not isinstance(item, Mapping):
+        raise ConfigError(f"{where}: an object is required")
+    text = {name: item.get(name) for name in ("slug", "label", "kind")}
+    for name, value in text.items():
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}.{name}: a name is required")
+    if text["kind"] not in KINDS:
+        raise ConfigError(f"{where}.kind: one of {', '.join(KINDS)}")
+    numbers = {}
+    for name in ("metres", "hours"):
+        value = item.get(name)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{where}.{name}: a positive number is required")
+        numbers[name] = float(value)
+    recent = item.get("recent_hours", RECENT_HOURS)
+    if not isinstance(recent, int | float) or recent <= 0:
+        raise ConfigError(f"{where}.recent_hours: a positive number is required")
+    cause = item.get("then_cause")
+    if cause is not None and not isinstance(cause, str):
+        raise ConfigError(f'{where}.then_cause: a cause such as "deliberate"')
+    return Rule(
+        str(text["slug"]),
+        str(text["label"]),
+        str(text["kind"]),
+        _categories(item.get("first"), f"{where}.first"),
+        _categories(item.get("then"), f"{where}.then"),
+        numbers["metres"],
+        numbers["hours"],
+        str(item.get("first_label") or "earlier incidents"),
+        cause,
+        float(recent),
+    )
+
+
+def _categories(raw: object, where: str) -> frozenset[str]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(c, str) for c in raw):
+        raise ConfigError(f"{where}: a list of category slugs")
+    unknown = [c for c in raw if c not in CATEGORY_NAMES]
+    if unknown:
+        raise ConfigError(f"{where}: unknown category {unknown[0]!r}")
+    return frozenset(raw)

@@ -1,0 +1,138 @@
+"""Near-repeat and cross-agency matches from the geo index (``aggregates.nearby``), for the
+rules of ``alerts.rules``: three round trips per evaluation, whatever the number of rules.
+
+First the live generation (the pointer itself: a rebuild may have swapped it in since this
+client last looked), then every recent trigger of every rule, with its point: a GEOSEARCH of
+each day's set of the trigger categories from the partnership's centre over ``SEARCH_KM``
+(the whole partnership) WITHCOORD. Then, for each trigger, a GEOSEARCH of each earlier
+category's sets of the days its time reaches back to, within the rule's distance, in one
+pipeline. Reads the live generation's sets; a rebuild swapped in between the two reads at
+worst finds nothing in the second (the next evaluation reads the new one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from aggregates.buckets import day_of
+from aggregates.nearby import Nearby, parse_member
+from alerts.rules import Match, Rule
+from store.keys import Keys
+from store.replies import text
+
+SEARCH_KM = 500
+"""Radius of the search for triggers: any partnership lies within it of its centre."""
+
+
+def _days(start: int, end: int) -> list[str]:
+    """Local days of the epoch hours [start, end]."""
+    return sorted({day_of(h) for h in range(start, end + 1, 6)} | {day_of(end)})
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    found: Nearby
+    lat: float
+    lon: float
+
+
+class NearbyReader:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    def matches(
+        self, rules: Sequence[Rule], now_hour: int, centre: tuple[float, float]
+    ) -> dict[str, list[Match]]:
+        """Per rule slug, each recent trigger and the earlier incidents near it."""
+        raw = self._redis.get(self._keys.generation_pointer)
+        generation = text(raw) if raw else "0"
+        triggers = self._triggers(rules, now_hour, centre, generation)
+        pipe = self._redis.pipeline(transaction=False)
+        asked: list[tuple[str, Trigger, str]] = []
+        for rule in rules:
+            for trigger in triggers[rule.slug]:
+                hour = trigger.found.hour
+                for day in _days(hour - int(rule.hours), hour):
+                    for category in sorted(rule.first):
+                        pipe.geosearch(
+                            self._keys.geo(category, day, generation),
+                            longitude=trigger.lon,
+                            latitude=trigger.lat,
+                            radius=rule.metres,
+                            unit="m",
+                        )
+                        asked.append((rule.slug, trigger, category))
+        replies = pipe.execute() if asked else []
+        earlier: dict[tuple[str, str], list[Nearby]] = {}
+        by_rule = {rule.slug: rule for rule in rules}
+        for (slug, trigger, category), reply in zip(asked, replies, strict=True):
+            rule = by_rule[slug]
+            hour = trigger.found.hour
+            for raw in reply:
+                found = parse_member(category, text(raw))
+                if found is None or found.record_key == trigger.found.record_key:
+                    continue
+                if hour - rule.hours <= found.hour <= hour:
+                    earlier.setdefault((slug, trigger.found.record_key), []).append(found)
+        return {
+            rule.slug: [
+                Match(
+                    t.found,
+                    tuple(
+                        sorted(
+                            {
+                                e.record_key: e
+                                for e in earlier.get((rule.slug, t.found.record_key), [])
+                            }.values(),
+                            key=lambda e: (e.hour, e.record_key),
+                        )
+                    ),
+                )
+                for t in triggers[rule.slug]
+            ]
+            for rule in rules
+        }
+
+    def _triggers(
+        self, rules: Sequence[Rule], now_hour: int, centre: tuple[float, float], generation: str
+    ) -> dict[str, list[Trigger]]:
+        pipe = self._redis.pipeline(transaction=False)
+        asked: list[tuple[str, str]] = []
+        wanted: set[tuple[str, str]] = set()
+        for rule in rules:
+            for day in _days(now_hour - int(rule.recent_hours), now_hour):
+                for category in sorted(rule.then):
+                    wanted.add((category, day))
+        for category, day in sorted(wanted):
+            pipe.geosearch(
+                self._keys.geo(category, day, generation),
+                longitude=centre[1],
+                latitude=centre[0],
+                radius=SEARCH_KM,
+                unit="km",
+                withcoord=True,
+            )
+            asked.append((category, day))
+        replies: list[Any] = pipe.execute() if asked else []
+        points: list[Trigger] = []
+        for (category, _), reply in zip(asked, replies, strict=True):
+            for raw, (lon, lat) in reply:
+                found = parse_member(category, text(raw))
+                if found is not None:
+                    points.append(Trigger(found, float(lat), float(lon)))
+        return {
+            rule.slug: sorted(
+                (
+                    t
+                    for t in points
+                    if rule.triggers(t.found) and now_hour - rule.recent_hours <= t.found.hour
+                ),
+                key=lambda t: (t.found.hour, t.found.record_key),
+            )
+            for rule in rules
+        }

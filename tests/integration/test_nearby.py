@@ -1,0 +1,153 @@
+"""Near-repeat and cross-agency alerts on a real redis-server: the writer's geo index scores
+points as GEOADD does and follows corrections and cancellations; the rules fire on crafted
+events, not on incidents too far or too long before, and a cancellation withdraws them."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+
+from aggregates.inputs import canonical_doc, from_canonical
+from aggregates.nearby import geo_score, member, parse_member
+from geography.areas import load_areas
+from safer.settings import Settings
+from schemas.codec import decode_incident
+from store.keys import Keys
+from store.writer import writer_for
+from streams.alerts import AlertEngine
+from tests.builders import encode, make_council_asb, make_fire_incident, make_police_incident
+from tests.conftest import Infra
+
+LAT, LON = 53.3930, -3.0140  # Birkenhead
+METRE = 1 / 111_200  # degrees of latitude
+
+
+def _at(when: datetime, lat: float = LAT, lon: float = LON) -> dict[str, Any]:
+    stamp = when.replace(microsecond=0).isoformat()
+    return {
+        "occurred": {"start": stamp, "end": None},
+        "received_at": stamp,
+        "location": {"lat": lat, "lon": lon, "lsoa_code": None, "ward_code": None},
+    }
+
+
+def _doc(event: dict[str, Any]) -> dict[str, Any]:
+    return canonical_doc(decode_incident(encode(event)))
+
+
+def _apply(settings_: Settings, docs: list[dict[str, Any]]) -> None:
+    async def run() -> None:
+        redis = AsyncRedis.from_url(settings_.require_redis())
+        try:
+            await writer_for(redis, settings_).apply_canonical(docs)
+        finally:
+            await redis.aclose()
+
+    asyncio.run(run())
+
+
+def _next(doc: dict[str, Any], **data: Any) -> dict[str, Any]:
+    out = copy.deepcopy(doc)
+    out["version"] = doc["version"] + 1
+    out["data"] |= data
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(min_value=49.0, max_value=61.0, allow_nan=False),
+    st.floats(min_value=-8.0, max_value=2.0, allow_nan=False),
+)
+def test_points_score_as_geoadd_does(infra: Infra, lat: float, lon: float) -> None:
+    redis = Redis.from_url(infra.redis_url)
+    try:
+        redis.geoadd("geo-score-check", (lon, lat, "p"))
+        assert int(redis.zscore("geo-score-check", "p") or -1) == geo_score(lat, lon)
+    finally:
+        redis.close()
+
+
+def test_the_index_follows_corrections_and_cancellations(
+    settings: Settings, redis_client: Redis
+) -> None:
+    now = datetime.now(UTC) - timedelta(hours=1)
+    burglary = _doc(make_police_incident(data=_at(now)))
+    _apply(settings, [burglary])
+    keys = Keys(settings.redis_prefix)
+    where = member(burglary["record_key"], from_canonical(burglary, load_areas()))
+    assert where is not None
+    (category, day), name = where
+    geo = keys.geo(category, day, 0)
+
+    def near(lat: float, lon: float) -> list[str]:
+        found = redis_client.geosearch(geo, longitude=lon, latitude=lat, radius=50, unit="m")
+        return [f.decode() for f in found]
+
+    assert near(LAT, LON) == [name]
+    assert parse_member(category, name) is not None
+    assert redis_client.ttl(geo) > 30 * 86400  # kept longer than any rule looks back
+    moved = _next(burglary, location=burglary["data"]["location"] | {"lat": LAT + 900 * METRE})
+    _apply(settings, [moved])
+    assert near(LAT, LON) == []
+    assert near(LAT + 900 * METRE, LON) == [name]
+    robbery = _next(moved, category="robbery")
+    _apply(settings, [robbery])
+    assert redis_client.zcard(geo) == 0  # moved to the robbery set
+    assert redis_client.zcard(keys.geo("robbery", day, 0)) == 1
+    gone = _next(robbery)
+    gone["status"] = "cancelled"
+    _apply(settings, [gone])
+    assert redis_client.zcard(keys.geo("robbery", day, 0)) == 0
+
+
+def test_rules_match_near_and_recent_incidents_and_a_cancellation_withdraws(
+    settings: Settings, redis_client: Redis
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    earlier = _doc(make_police_incident(data=_at(now - timedelta(days=3))))
+    too_old = _doc(make_police_incident(data=_at(now - timedelta(days=20), LAT + 40 * METRE)))
+    too_far = _doc(make_police_incident(data=_at(now - timedelta(days=2), LAT + 600 * METRE)))
+    trigger = _doc(make_police_incident(data=_at(now - timedelta(hours=2), LAT + 120 * METRE)))
+    asb = _doc(make_council_asb(data=_at(now - timedelta(hours=30), LAT, LON + 0.002)))
+    fire = _doc(make_fire_incident(data=_at(now - timedelta(hours=1), LAT, LON + 0.0023)))
+    accidental = _doc(
+        make_fire_incident(data={**_at(now - timedelta(hours=1), LAT, LON + 0.0021)})
+    )
+    accidental["data"]["cause"] = "accidental"
+    _apply(settings, [earlier, too_old, too_far, trigger, asb, fire, accidental])
+    # alert_weeks 52: no spike tests (no history), so only the rules speak
+    engine = AlertEngine.of(settings.model_copy(update={"alert_weeks": 52}), redis_client)
+    events = {e.group: e for e in engine.cycle(now)}
+    assert set(events) == {"burglary-near-repeat", "asb-then-deliberate-fire"}
+    near = events["burglary-near-repeat"]
+    assert (near.kind.value, near.state.value, near.level) == ("near-repeat", "raised", "ward")
+    assert near.record_keys == (trigger["record_key"], earlier["record_key"])
+    assert (near.observed, near.earlier) == (1, 1)
+    assert near.p is None
+    assert near.expected is None
+    assert near.sentence == (
+        f"{near.area_name}: burglaries in the last 24 hours within 200 m of earlier burglaries "
+        "in the 14 days before — 1, near 1 earlier."
+    )
+    link = events["asb-then-deliberate-fire"]
+    assert link.kind.value == "cross-agency"
+    assert link.record_keys == (fire["record_key"], asb["record_key"])  # not the accidental one
+    assert engine.cycle(now + timedelta(seconds=5)) == []  # nothing changed, nothing said
+
+    restarted = AlertEngine.of(settings.model_copy(update={"alert_weeks": 52}), redis_client)
+    assert restarted.cycle(now + timedelta(seconds=10)) == []  # a restart raises nothing again
+    cancelled = _next(trigger)
+    cancelled["status"] = "cancelled"
+    _apply(settings, [cancelled])
+    ended = restarted.cycle(now + timedelta(seconds=15))
+    assert [(e.id, e.state.value) for e in ended] == [(near.id, "resolved")]
+    assert ended[0].record_keys == ()
+    assert "no burglaries near earlier burglaries any more" in ended[0].sentence
+    assert {a.group for a in restarted.store.active().values()} == {"asb-then-deliberate-fire"}
