@@ -1,15 +1,15 @@
 """Recent incidents by point (pure): the index near-repeat and cross-agency rules search
 (``alerts.rules``, ``store.nearby``).
 
-Every record version with a point (``location.lat``/``lon``) in an area of ours is a member
-of one Redis geo set per category and local day of its start (``store.keys``
-``g{n}:geo:{category}:{day}``), named ``record_key|hour|ward|cause`` (hour: the epoch hour
-its time starts in; cause: a fire's recorded cause, else empty), so a search around a point
-returns which incidents, when and where without reading the records. A correction that moves
-an incident or changes its category, day or ward moves its member; a cancellation removes it
-(the old member is known from what the record contributed, as for repeat references), so a
-rebuild builds the same index. The sets are kept ``RETENTION_DAYS`` (longer than any rule's
-time).
+Every record version with a point (``location.lat``/``lon``) in an area of ours, whose time
+is known to within a day (``MAX_SPAN_HOURS``), is a member of one Redis geo set per category
+and local day of its start (``store.keys`` ``g{n}:geo:{category}:{day}``), named
+``record_key|hour|ward|cause`` (hour: the epoch hour its time starts in; cause: a fire's
+recorded cause, else empty), so a search around a point returns which incidents, when and
+where without reading the records. A correction that moves an incident or changes its
+category, day or ward moves its member; a cancellation removes it (the old member is known
+from what the record contributed, as for repeat references), so a rebuild builds the same
+index. The sets are kept ``RETENTION_DAYS`` (longer than any rule's time).
 
 Members are scored as Redis scores a GEOADD (52-bit interleaved geohash, ``geo_score``), so
 the writer adds them with ZADD in its one atomic batch and GEOSEARCH reads them.
@@ -22,14 +22,19 @@ from dataclasses import dataclass
 from aggregates.buckets import day_of
 from aggregates.inputs import AggInput
 
-RETENTION_DAYS = 35
-"""How long a day's geo sets are kept after the day (rules look back up to 28 days)."""
+RETENTION_DAYS = 75
+"""How long a day's geo sets are kept after the day: a rule's time and its baseline, four
+times as long, just before (``alerts.rules``: 14 + 56 days for burglary)."""
 MEMBER_SEP = "|"
 """Record keys never hold it (``schemas.events``: ``[A-Za-z0-9:._-]``)."""
 GEO_STEP = 26
 """Bits per coordinate of a Redis geohash (52 in all)."""
 LAT_MIN, LAT_MAX = -85.05112878, 85.05112878
 LON_MIN, LON_MAX = -180.0, 180.0
+
+MAX_SPAN_HOURS = 24
+"""Only records whose time is known to within a day are indexed: a police.uk street crime
+is known only as its month, and matching it by the hour its month starts would be wrong."""
 
 GeoKey = tuple[str, str]
 """(category, local day YYYYMMDD) of a geo set."""
@@ -59,6 +64,11 @@ class Nearby:
     ward: str
     category: str
     cause: str = ""
+
+
+def indexed(inp: AggInput) -> bool:
+    """Whether a record version belongs in the index (its time known to within a day)."""
+    return inp.span.end - inp.span.start <= MAX_SPAN_HOURS
 
 
 def member(record_key: str, inp: AggInput) -> tuple[GeoKey, str] | None:

@@ -7,10 +7,27 @@ behaviour reported in the previous 72 hours).
 A rule's *triggers* are its ``then`` incidents that started in the last ``recent_hours``;
 each is matched with the ``first`` incidents (not itself) within ``metres`` that started up
 to ``hours`` before it (``store.nearby`` searches the geo index, ``aggregates.nearby``).
-Matches are grouped by the trigger's ward: one alert per rule and ward, raised when a ward
-gets its first match, updated when the incidents matched change, resolved when none are
-left — the triggers aged past ``recent_hours``, or a correction or cancellation withdrew
-an incident (the index follows every version, so a withdrawn match is simply not found).
+
+**Only an unusual match alerts.** Incidents cluster where people and places are (a busy
+street has a burglary within 200 m most fortnights), so a match alone says little: on the
+partnership's simulated traffic, 50 wards had one at any time. As a Knox test compares
+close-in-space-and-time pairs with what space and time alone would give, each trigger's
+count of earlier incidents is compared with what the same circle usually holds: its
+count over the ``BASELINE_FACTOR`` times longer period just before (the *baseline*),
+scaled to the rule's time, plus half an incident (a circle with none before is not
+infinitely unusual). p = P(X >= matched) for X Poisson with that mean; across every
+trigger of every rule in one evaluation the p-values are adjusted by Benjamini-Hochberg
+(``statsmodels``), and a trigger counts when its adjusted p is at most the FDR level.
+
+A rule needs history: its baseline is cut to the weeks the feeds covered (the spike
+model's rule, ``aggregates.unusual.covered_weeks``), and with less than the rule's own time
+of it the rule raises nothing (burglary's needs 14 + 14 days and the day of triggers).
+
+Counted triggers are grouped by ward: one alert per rule and ward, raised when a ward
+gets its first, updated when the incidents matched change, resolved when none are left —
+the triggers aged past ``recent_hours``, the circle became usual, or a correction or
+cancellation withdrew an incident (the index follows every version, so a withdrawn match
+is simply not found).
 
 Defaults (``DEFAULT_RULES``) follow the literature and the partners' questions; a
 partnership can set its own (``SAFER_ALERT_RULES``, JSON: ``[{"slug", "label", "kind",
@@ -25,8 +42,12 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from aggregates.nearby import Nearby
+from scipy.stats import poisson
+from statsmodels.stats.multitest import multipletests
+
+from aggregates.nearby import RETENTION_DAYS, Nearby
 from alerts.groups import ASB
 from alerts.states import Alert, alert_id
 from safer.errors import ConfigError
@@ -34,6 +55,11 @@ from schemas.categories import CATEGORY_NAMES, CrimeType, FireCategory
 
 KINDS = ("near-repeat", "cross-agency")
 RECENT_HOURS = 24
+BASELINE_FACTOR = 4
+"""The baseline is this many times the rule's time, just before it (capped by what the
+geo index keeps)."""
+PRIOR = 0.5
+"""Incidents added to a circle's usual count (a first one is not infinitely unusual)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +77,23 @@ class Rule:
     then_cause: str | None = None
     """Only triggers with this recorded cause (fires: "deliberate")."""
     recent_hours: float = RECENT_HOURS
+    covered_hours: float | None = None
+    """How far back the feeds covered, when known (``with_history``)."""
+
+    @property
+    def baseline_hours(self) -> float:
+        """How far before its time a trigger's circle is counted as usual: ``BASELINE_FACTOR``
+        times its time, less where the geo index or the feeds' history is shorter."""
+        kept = (RETENTION_DAYS - 1) * 24 - self.hours - self.recent_hours
+        if self.covered_hours is not None:
+            kept = min(kept, self.covered_hours - self.hours - self.recent_hours)
+        return min(BASELINE_FACTOR * self.hours, kept)
+
+    @property
+    def judged(self) -> bool:
+        """Whether there is history enough to say what is usual: a baseline at least as
+        long as the rule's time."""
+        return self.baseline_hours >= self.hours
 
     def triggers(self, found: Nearby) -> bool:
         return found.category in self.then and (
@@ -105,17 +148,54 @@ DEFAULT_RULES = (
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """A trigger and the earlier incidents near it."""
+    """A trigger, the earlier incidents near it, and the circle's count before them."""
 
     trigger: Nearby
     earlier: tuple[Nearby, ...]
+    before: int = 0
+    usual: float = 0.0
+    p: float = 1.0
+    p_adjusted: float = 1.0
+    flagged: bool = False
+
+
+def with_history(rules: Sequence[Rule], covered_hours: float) -> tuple[Rule, ...]:
+    """The rules that can be judged with this much history, their baselines fitted to it."""
+    fitted = (replace(rule, covered_hours=covered_hours) for rule in rules)
+    return tuple(rule for rule in fitted if rule.judged)
+
+
+def usual(rule: Rule, before: int) -> float:
+    """The earlier incidents a trigger's circle usually holds in the rule's time."""
+    return (before + PRIOR) * rule.hours / rule.baseline_hours
+
+
+def judge(
+    rules: Sequence[Rule], matches: Mapping[str, Sequence[Match]], fdr: float
+) -> dict[str, list[Match]]:
+    """Each trigger's p and adjusted p (Benjamini-Hochberg across every trigger of every
+    rule), flagged when the adjusted p is at most ``fdr`` and it matched at least one."""
+    scored: list[tuple[str, Match]] = []
+    for rule in rules:
+        for m in matches.get(rule.slug, ()):
+            mean = usual(rule, m.before)
+            p = float(poisson.sf(len(m.earlier) - 1, mean)) if m.earlier else 1.0
+            scored.append((rule.slug, replace(m, usual=mean, p=p)))
+    out: dict[str, list[Match]] = {rule.slug: [] for rule in rules}
+    if not scored:
+        return out
+    _, adjusted, _, _ = multipletests([m.p for _, m in scored], alpha=fdr, method="fdr_bh")
+    for (slug, m), p_adj in zip(scored, adjusted, strict=True):
+        flagged = bool(m.earlier) and float(p_adj) <= fdr
+        out[slug].append(replace(m, p_adjusted=float(p_adj), flagged=flagged))
+    return out
 
 
 def by_ward(rule: Rule, matches: Iterable[Match]) -> dict[str, list[Match]]:
-    """A rule's matches by the trigger's ward (only triggers with at least one match)."""
+    """A rule's counted triggers by their ward."""
     found: dict[str, list[Match]] = {}
     for match in matches:
-        if match.earlier:
+        if match.flagged:
             found.setdefault(match.trigger.ward, []).append(match)
     return found
 
@@ -145,16 +225,11 @@ def step(
             area=ward,
             group=rule.slug,
             window=rule.window,
-            observed=len(matches),
-            expected=0.0,
-            spread=0.0,
-            p=1.0,
-            p_adjusted=1.0,
+            **_figures(matches),
             raised_at=stamp,
             updated_at=stamp,
             sequence=1,
             record_keys=keys,
-            earlier=sum(len(m.earlier) for m in matches),
         )
     if not matches:
         return replace(current, state="resolved", updated_at=stamp, sequence=current.sequence + 1)
@@ -165,10 +240,23 @@ def step(
         state="updated",
         updated_at=stamp,
         sequence=current.sequence + 1,
-        observed=len(matches),
         record_keys=keys,
-        earlier=sum(len(m.earlier) for m in matches),
+        **_figures(matches),
     )
+
+
+def _figures(matches: Sequence[Match]) -> dict[str, Any]:
+    """A ward's alert figures: its triggers, their earlier incidents against the usual
+    count of their circles, and the most unusual trigger's p."""
+    best = min(matches, key=lambda m: m.p)
+    return {
+        "observed": len(matches),
+        "earlier": sum(len(m.earlier) for m in matches),
+        "expected": sum(m.usual for m in matches),
+        "spread": 0.0,
+        "p": best.p,
+        "p_adjusted": best.p_adjusted,
+    }
 
 
 def parse_rules(text: str) -> tuple[Rule, ...]:

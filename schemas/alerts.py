@@ -66,18 +66,27 @@ class AlertEvent(Contract):
     earlier: int | None = Field(
         default=None, ge=0, description="Rule: the earlier incidents they were matched with."
     )
-    expected: float | None = Field(default=None, ge=0, description="Spike only.")
+    expected: float | None = Field(
+        default=None,
+        ge=0,
+        description="Spike: the expected count. Rule: the earlier incidents the triggers' "
+        "circles usually hold in the rule's time.",
+    )
     spread: float | None = Field(
-        default=None, ge=0, description="Spike only: standard deviation of the count."
+        default=None, ge=0, description="Spike: standard deviation of the count."
     )
     p: float | None = Field(
-        default=None, ge=0, le=1, description="Spike only: P(a count at least this high)."
+        default=None,
+        ge=0,
+        le=1,
+        description="P(a count at least this high) under the model (rule: of the most "
+        "unusual trigger).",
     )
     p_adjusted: float | None = Field(
-        default=None, ge=0, le=1, description="Spike only: Benjamini-Hochberg adjusted p."
+        default=None, ge=0, le=1, description="Benjamini-Hochberg adjusted p."
     )
     threshold: float | None = Field(
-        default=None, gt=0, le=1, description="Spike only: the false-discovery level."
+        default=None, gt=0, le=1, description="The false-discovery level it is held to."
     )
     history_weeks: int = Field(ge=0, description="Trailing weeks the feeds covered.")
     sources: tuple[str, ...] = Field(description="Sources whose incidents the group counts.")

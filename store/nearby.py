@@ -5,9 +5,10 @@ First the live generation (the pointer itself: a rebuild may have swapped it in 
 client last looked), then every recent trigger of every rule, with its point: a GEOSEARCH of
 each day's set of the trigger categories from the partnership's centre over ``SEARCH_KM``
 (the whole partnership) WITHCOORD. Then, for each trigger, a GEOSEARCH of each earlier
-category's sets of the days its time reaches back to, within the rule's distance, in one
-pipeline. Reads the live generation's sets; a rebuild swapped in between the two reads at
-worst finds nothing in the second (the next evaluation reads the new one).
+category's sets of the days its time and its baseline before it reach back to, within the
+rule's distance, in one pipeline. Reads the live generation's sets; a rebuild swapped in
+between the two reads at worst finds nothing in the second (the next evaluation reads the
+new one).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class NearbyReader:
     def matches(
         self, rules: Sequence[Rule], now_hour: int, centre: tuple[float, float]
     ) -> dict[str, list[Match]]:
-        """Per rule slug, each recent trigger and the earlier incidents near it."""
+        """Per rule slug, each recent trigger with the earlier incidents near it and how many
+        the same circle held before them (``alerts.rules``: the baseline)."""
         raw = self._redis.get(self._keys.generation_pointer)
         generation = text(raw) if raw else "0"
         triggers = self._triggers(rules, now_hour, centre, generation)
@@ -57,7 +59,7 @@ class NearbyReader:
         for rule in rules:
             for trigger in triggers[rule.slug]:
                 hour = trigger.found.hour
-                for day in _days(hour - int(rule.hours), hour):
+                for day in _days(hour - int(rule.hours + rule.baseline_hours), hour):
                     for category in sorted(rule.first):
                         pipe.geosearch(
                             self._keys.geo(category, day, generation),
@@ -68,35 +70,29 @@ class NearbyReader:
                         )
                         asked.append((rule.slug, trigger, category))
         replies = pipe.execute() if asked else []
-        earlier: dict[tuple[str, str], list[Nearby]] = {}
+        earlier: dict[tuple[str, str], dict[str, Nearby]] = {}
+        before: dict[tuple[str, str], set[str]] = {}
         by_rule = {rule.slug: rule for rule in rules}
         for (slug, trigger, category), reply in zip(asked, replies, strict=True):
             rule = by_rule[slug]
             hour = trigger.found.hour
-            for raw in reply:
-                found = parse_member(category, text(raw))
+            key = (slug, trigger.found.record_key)
+            for name in reply:
+                found = parse_member(category, text(name))
                 if found is None or found.record_key == trigger.found.record_key:
                     continue
                 if hour - rule.hours <= found.hour <= hour:
-                    earlier.setdefault((slug, trigger.found.record_key), []).append(found)
-        return {
-            rule.slug: [
-                Match(
-                    t.found,
-                    tuple(
-                        sorted(
-                            {
-                                e.record_key: e
-                                for e in earlier.get((rule.slug, t.found.record_key), [])
-                            }.values(),
-                            key=lambda e: (e.hour, e.record_key),
-                        )
-                    ),
-                )
-                for t in triggers[rule.slug]
-            ]
-            for rule in rules
-        }
+                    earlier.setdefault(key, {})[found.record_key] = found
+                elif hour - rule.hours - rule.baseline_hours <= found.hour < hour - rule.hours:
+                    before.setdefault(key, set()).add(found.record_key)
+        out: dict[str, list[Match]] = {}
+        for rule in rules:
+            out[rule.slug] = []
+            for t in triggers[rule.slug]:
+                key = (rule.slug, t.found.record_key)
+                near = sorted(earlier.get(key, {}).values(), key=lambda e: (e.hour, e.record_key))
+                out[rule.slug].append(Match(t.found, tuple(near), len(before.get(key, ()))))
+        return out
 
     def _triggers(
         self, rules: Sequence[Rule], now_hour: int, centre: tuple[float, float], generation: str

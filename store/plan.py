@@ -18,7 +18,7 @@ from aggregates.contributions import Changes, add_change
 from aggregates.delays import bucket_of, delay_field, width_of
 from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
 from aggregates.nearby import RETENTION_DAYS as NEARBY_RETENTION_DAYS
-from aggregates.nearby import GeoKey, geo_score, point_of
+from aggregates.nearby import GeoKey, geo_score, indexed, point_of
 from aggregates.nearby import member as geo_member
 from aggregates.repeats import DayIndex, Reference, day_entries, memberships
 from geography.areas import Areas
@@ -168,8 +168,13 @@ class Planner:
         new: AggInput | None,
         point: tuple[float, float] | None,
     ) -> None:
-        """The record's move in the geo index (``aggregates.nearby``)."""
-        added = geo_member(record_key, new) if new is not None and point is not None else None
+        """The record's move in the geo index (``aggregates.nearby``): only records whose
+        time is known to within ``MAX_SPAN_HOURS`` are indexed."""
+        added = (
+            geo_member(record_key, new)
+            if new is not None and point is not None and indexed(new)
+            else None
+        )
         gone = geo_member(record_key, old) if old is not None else None
         if gone is not None and gone != added:
             plan.geo[gone] = None

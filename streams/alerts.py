@@ -23,10 +23,20 @@ import faust
 from redis import Redis
 
 from aggregates.buckets import epoch_hour
+from aggregates.hour_of_week import HOURS_PER_WEEK
+from aggregates.unusual import covered_weeks
 from alerts.events import rule_event, to_event
 from alerts.groups import DEFAULT_GROUPS, AlertGroup, parse_groups
 from alerts.model import ModelConfig, span_at
-from alerts.rules import DEFAULT_RULES, Rule, by_ward, parse_rules
+from alerts.rules import (
+    BASELINE_FACTOR,
+    DEFAULT_RULES,
+    Rule,
+    by_ward,
+    judge,
+    parse_rules,
+    with_history,
+)
 from alerts.rules import step as rule_step
 from alerts.states import Alert, LifeConfig, is_news, step
 from bus.produce import BatchSender, aiokafka_of
@@ -80,6 +90,7 @@ class AlertEngine:
     last: Evaluation | None = None
     rules: tuple[Rule, ...] = ()
     nearby: NearbyReader | None = None
+    _covered: tuple[int, float] | None = None
 
     @classmethod
     def of(cls, settings: Settings, redis: Redis | None = None) -> AlertEngine:
@@ -134,7 +145,9 @@ class AlertEngine:
         """Near-repeat and cross-agency alerts: one per rule and ward with matches."""
         if not self.rules or self.nearby is None:
             return []
-        matches = self.nearby.matches(self.rules, epoch_hour(now), centre(self.areas))
+        rules = with_history(self.rules, self._covered_hours(now))
+        found = self.nearby.matches(rules, epoch_hour(now), centre(self.areas))
+        matches = judge(rules, found, self.inputs.config.fdr)
         changes: list[tuple[Alert, AlertEvent | None]] = []
         for rule in self.rules:
             wards = by_ward(rule, matches.get(rule.slug, []))
@@ -149,8 +162,26 @@ class AlertEngine:
                 after = rule_step(rule, ward, before, wards.get(ward, []), now)
                 if after is None or after is before:
                     continue
-                changes.append((after, rule_event(after, rule, self._name("ward", ward))))
+                event = rule_event(after, rule, self._name("ward", ward), self.inputs.config.fdr)
+                changes.append((after, event))
         return changes
+
+    def _covered_hours(self, now: datetime) -> float:
+        """How far back the feeds covered without a gap, in whole weeks (read once per clock
+        hour): as far as any rule's time and baseline reach."""
+        hour = epoch_hour(now)
+        if self._covered is not None and self._covered[0] == hour:
+            return self._covered[1]
+        reach = max(r.hours * (1 + BASELINE_FACTOR) + r.recent_hours for r in self.rules)
+        weeks = int(reach // HOURS_PER_WEEK) + 2
+        activity = self.inputs.reader.baseline("borough", hour, hour + 1, weeks).activity
+        covered = 1  # the current week: its triggers are what is judged
+        for week_covered in covered_weeks(activity):
+            if not week_covered:
+                break
+            covered += 1
+        self._covered = (hour, float(covered * HOURS_PER_WEEK))
+        return self._covered[1]
 
     def _spike_changes(
         self, now: datetime, found: Evaluation

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis import Redis
@@ -22,7 +24,13 @@ from schemas.codec import decode_incident
 from store.keys import Keys
 from store.writer import writer_for
 from streams.alerts import AlertEngine
-from tests.builders import encode, make_council_asb, make_fire_incident, make_police_incident
+from tests.builders import (
+    encode,
+    make_control_room_call,
+    make_council_asb,
+    make_fire_incident,
+    make_police_incident,
+)
 from tests.conftest import Infra
 
 LAT, LON = 53.3930, -3.0140  # Birkenhead
@@ -51,6 +59,36 @@ def _apply(settings_: Settings, docs: list[dict[str, Any]]) -> None:
             await redis.aclose()
 
     asyncio.run(run())
+
+
+def _background(now: datetime, weeks: int) -> list[dict[str, Any]]:
+    """A drugs offence, a control-room call and a chimney fire each week, 5 km away: the
+    feeds covered those weeks, and none of it is any rule's."""
+    out = []
+    for week in range(weeks):
+        when = now - timedelta(days=7 * week + 3.5)
+        at = _at(when, LAT - 0.045, LON - 0.03)
+        out += [
+            _doc(make_police_incident(data={**at, "category": "drugs"})),
+            _doc(make_control_room_call(data={**at, "category": "call-other"})),
+            _doc(make_fire_incident(data={**at, "category": "chimney-fire"})),
+        ]
+    return out
+
+
+def test_rules_need_history_to_say_what_is_usual(settings: Settings, redis_client: Redis) -> None:
+    """The same unusual burglary with only 3 weeks of feed history behind it: burglary's
+    rule (14 days and a baseline as long) cannot judge it, so nothing is raised."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    docs = [_doc(make_police_incident(data=_at(now - timedelta(days=d)))) for d in (3, 5, 9)] + [
+        _doc(make_police_incident(data=_at(now - timedelta(hours=2), LAT + 120 * METRE)))
+    ]
+    _apply(settings, docs + _background(now, weeks=3))
+    engine = AlertEngine.of(settings.model_copy(update={"alert_weeks": 52}), redis_client)
+    assert engine.cycle(now) == []
+    _apply(settings, _background(now, weeks=6))
+    engine = AlertEngine.of(settings.model_copy(update={"alert_weeks": 52}), redis_client)
+    assert [e.group for e in engine.cycle(now)] == ["burglary-near-repeat"]  # 28 days do
 
 
 def _next(doc: dict[str, Any], **data: Any) -> dict[str, Any]:
@@ -110,38 +148,58 @@ def test_the_index_follows_corrections_and_cancellations(
 def test_rules_match_near_and_recent_incidents_and_a_cancellation_withdraws(
     settings: Settings, redis_client: Redis
 ) -> None:
+    """Three burglaries in 14 days within 200 m of a new one, where the 56 days before saw
+    one: unusual. A burglary in a busy circle (ten before) with one near it: usual, not
+    counted. Three ASB reports, then a deliberate fire 20 m away: a cross-agency alert; an
+    accidental fire there is no trigger."""
     now = datetime.now(UTC).replace(microsecond=0)
-    earlier = _doc(make_police_incident(data=_at(now - timedelta(days=3))))
-    too_old = _doc(make_police_incident(data=_at(now - timedelta(days=20), LAT + 40 * METRE)))
-    too_far = _doc(make_police_incident(data=_at(now - timedelta(days=2), LAT + 600 * METRE)))
-    trigger = _doc(make_police_incident(data=_at(now - timedelta(hours=2), LAT + 120 * METRE)))
-    asb = _doc(make_council_asb(data=_at(now - timedelta(hours=30), LAT, LON + 0.002)))
+
+    def burglary(days: float, lat: float = LAT, lon: float = LON) -> dict[str, Any]:
+        return _doc(make_police_incident(data=_at(now - timedelta(days=days), lat, lon)))
+
+    earlier = [burglary(d) for d in (3, 5, 9)]
+    old = burglary(20, LAT + 40 * METRE)  # in the baseline: the circle's usual
+    far = burglary(2, LAT + 600 * METRE)
+    trigger = burglary(2 / 24, LAT + 120 * METRE)
+    busy_lat = LAT - 2000 * METRE
+    busy = [burglary(20 + d, busy_lat) for d in range(10)] + [burglary(4, busy_lat)]
+    usual_trigger = burglary(1 / 24, busy_lat)
+    asb = [
+        _doc(make_council_asb(data=_at(now - timedelta(hours=h), LAT, LON + 0.002)))
+        for h in (30, 40, 50)
+    ]
     fire = _doc(make_fire_incident(data=_at(now - timedelta(hours=1), LAT, LON + 0.0023)))
-    accidental = _doc(
-        make_fire_incident(data={**_at(now - timedelta(hours=1), LAT, LON + 0.0021)})
-    )
+    accidental = _doc(make_fire_incident(data=_at(now - timedelta(hours=1), LAT, LON + 0.0021)))
     accidental["data"]["cause"] = "accidental"
-    _apply(settings, [earlier, too_old, too_far, trigger, asb, fire, accidental])
+    docs = [*earlier, old, far, trigger, *busy, usual_trigger, *asb, fire, accidental]
+    _apply(settings, docs + _background(now, weeks=12))
     # alert_weeks 52: no spike tests (no history), so only the rules speak
-    engine = AlertEngine.of(settings.model_copy(update={"alert_weeks": 52}), redis_client)
+    quiet = settings.model_copy(update={"alert_weeks": 52})
+    engine = AlertEngine.of(quiet, redis_client)
     events = {e.group: e for e in engine.cycle(now)}
     assert set(events) == {"burglary-near-repeat", "asb-then-deliberate-fire"}
     near = events["burglary-near-repeat"]
     assert (near.kind.value, near.state.value, near.level) == ("near-repeat", "raised", "ward")
-    assert near.record_keys == (trigger["record_key"], earlier["record_key"])
-    assert (near.observed, near.earlier) == (1, 1)
-    assert near.p is None
-    assert near.expected is None
+    assert near.record_keys == (
+        trigger["record_key"],
+        *(e["record_key"] for e in reversed(earlier)),  # oldest first
+    )
+    assert (near.observed, near.earlier) == (1, 3)  # the busy circle's trigger is usual
+    usual = (1 + 0.5) * 14 / 56  # one burglary in the circle in the 56 days before
+    assert near.expected == pytest.approx(usual)
+    p = 1 - math.exp(-usual) * (1 + usual + usual**2 / 2)
+    assert near.p == pytest.approx(p)
     assert near.sentence == (
         f"{near.area_name}: burglaries in the last 24 hours within 200 m of earlier burglaries "
-        "in the 14 days before — 1, near 1 earlier."
+        f"in the 14 days before — 1, near 3 earlier against {usual:.1f} usual there "
+        f"(p = {p:.4f})."
     )
     link = events["asb-then-deliberate-fire"]
     assert link.kind.value == "cross-agency"
-    assert link.record_keys == (fire["record_key"], asb["record_key"])  # not the accidental one
+    assert link.record_keys == (fire["record_key"], *(a["record_key"] for a in reversed(asb)))
     assert engine.cycle(now + timedelta(seconds=5)) == []  # nothing changed, nothing said
 
-    restarted = AlertEngine.of(settings.model_copy(update={"alert_weeks": 52}), redis_client)
+    restarted = AlertEngine.of(quiet, redis_client)
     assert restarted.cycle(now + timedelta(seconds=10)) == []  # a restart raises nothing again
     cancelled = _next(trigger)
     cancelled["status"] = "cancelled"
@@ -151,3 +209,25 @@ def test_rules_match_near_and_recent_incidents_and_a_cancellation_withdraws(
     assert ended[0].record_keys == ()
     assert "no burglaries near earlier burglaries any more" in ended[0].sentence
     assert {a.group for a in restarted.store.active().values()} == {"asb-then-deliberate-fire"}
+
+
+def test_a_record_known_only_as_its_month_is_not_indexed(
+    settings: Settings, redis_client: Redis
+) -> None:
+    start = (datetime.now(UTC) - timedelta(days=40)).replace(hour=0, minute=0, second=0)
+    month = _doc(
+        make_police_incident(
+            data={
+                **_at(start),
+                "occurred": {
+                    "start": start.isoformat(),
+                    "end": (start + timedelta(days=28)).isoformat(),
+                },
+            }
+        )
+    )
+    _apply(settings, [month])
+    where = member(month["record_key"], from_canonical(month, load_areas()))
+    assert where is not None
+    (category, day), _ = where
+    assert redis_client.zcard(Keys(settings.redis_prefix).geo(category, day, 0)) == 0

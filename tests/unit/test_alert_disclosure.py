@@ -117,10 +117,12 @@ def test_rule_alerts_reach_partners_without_counts_and_never_the_public() -> Non
         record_keys=("police:a:1", "police:a:2", "police:a:3"),
         earlier=3,
     )
-    event = rule_event(alert, rule, NAME)
+    event = rule_event(alert, rule, NAME, 0.05)
     snapshot = AlertSnapshot({alert.key: alert}, [event], {})
     (analyst,) = active_lines(snapshot, Role.ANALYST)
-    assert analyst.sentence.endswith("in the 14 days before — 2, near 3 earlier.")
+    assert analyst.sentence.endswith(
+        "in the 14 days before — 2, near 3 earlier against 3.1 usual there (p = 0.0002)."
+    )
     (partner,) = active_lines(snapshot, Role.PARTNER)
     assert partner.sentence == (
         f"{NAME}: burglaries in the last 24 hours within 200 m of earlier burglaries in the "
