@@ -3,11 +3,11 @@
 
 Every record version with a point (``location.lat``/``lon``) in an area of ours, whose time
 is known to within a day (``MAX_SPAN_HOURS``), is a member of one Redis geo set per category
-and local day of its start (``store.keys`` ``g{n}:geo:{category}:{day}``), named
+and epoch week of its start (``store.keys`` ``g{n}:geo:{category}:{week}``), named
 ``record_key|hour|ward|cause`` (hour: the epoch hour its time starts in; cause: a fire's
 recorded cause, else empty), so a search around a point returns which incidents, when and
 where without reading the records. A correction that moves an incident or changes its
-category, day or ward moves its member; a cancellation removes it (the old member is known
+category, week or ward moves its member; a cancellation removes it (the old member is known
 from what the record contributed, as for repeat references), so a rebuild builds the same
 index. The sets are kept ``RETENTION_DAYS`` (longer than any rule's time).
 
@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aggregates.buckets import day_of
 from aggregates.inputs import AggInput
 
 RETENTION_DAYS = 75
-"""How long a day's geo sets are kept after the day: a rule's time and its baseline, four
+"""How long a week's geo sets are kept after the week: a rule's time and its baseline, four
 times as long, just before (``alerts.rules``: 14 + 56 days for burglary)."""
 MEMBER_SEP = "|"
 """Record keys never hold it (``schemas.events``: ``[A-Za-z0-9:._-]``)."""
@@ -36,8 +35,23 @@ MAX_SPAN_HOURS = 24
 """Only records whose time is known to within a day are indexed: a police.uk street crime
 is known only as its month, and matching it by the hour its month starts would be wrong."""
 
+WEEK_HOURS = 168
 GeoKey = tuple[str, str]
-"""(category, local day YYYYMMDD) of a geo set."""
+"""(category, week) of a geo set: the epoch week (hours // 168) its incidents start in."""
+
+
+def week_of(hour: int) -> str:
+    return str(hour // WEEK_HOURS)
+
+
+def weeks_between(start: int, end: int) -> list[str]:
+    """The weeks of the epoch hours [start, end]."""
+    return [str(w) for w in range(start // WEEK_HOURS, end // WEEK_HOURS + 1)]
+
+
+def week_end_s(week: str) -> int:
+    """Unix time at which a week ends."""
+    return (int(week) + 1) * WEEK_HOURS * 3600
 
 
 def geo_score(lat: float, lon: float) -> int:
@@ -79,7 +93,7 @@ def member(record_key: str, inp: AggInput) -> tuple[GeoKey, str] | None:
     hour = inp.span.start
     cause = next(iter(dict(inp.dims).get("cause", ())), "")
     text = MEMBER_SEP.join((record_key, str(hour), ward, cause))
-    return (inp.category, day_of(hour)), text
+    return (inp.category, week_of(hour)), text
 
 
 def parse_member(category: str, text: str) -> Nearby | None:

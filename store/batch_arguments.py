@@ -56,12 +56,12 @@ def apply_arguments(
         + [
             # a geohash needs all 16 digits: a Lua number would print as 14
             [
-                number(k.geo(category, day, gen)),
+                number(k.geo(category, week, gen)),
                 member,
                 "" if score is None else str(score),
-                planner.geo_expiry(day),
+                planner.geo_expiry(week),
             ]
-            for ((category, day), member), score in plan.geo.items()
+            for ((category, week), member), score in plan.geo.items()
         ],
     }
     return keys, [gen if live else "", orjson.dumps(batch)]

@@ -12,7 +12,7 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}g{n}:a:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]`` -> count |
 | ``{p}g{n}:x:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]|s-e`` -> n |
 | ``{p}g{n}:r:{kind}:{ref}`` | zset | ``record_key|level=area,…`` scored by event hour |
-| ``{p}g{n}:geo:{category}:{day}`` | zset | ``record_key|hour|ward`` at its point (geo) |
+| ``{p}g{n}:geo:{category}:{week}`` | zset | ``record_key|hour|ward|cause`` at its point (geo) |
 | ``{p}g{n}:rd:{kind}:{day}`` | hash | pseudonym -> records that day (repeat candidates) |
 | ``{p}latest`` | zset | record_key scored by received time (ms), trimmed to N |
 | ``{p}latest:data`` | hash | record_key -> aggregate-safe ticker row (JSON) |
@@ -170,9 +170,10 @@ class Keys:
             return self.reference(kind, "", generation).encode() + ref
         return f"{self.generation(generation)}{REFERENCE}:{kind}:{ref}"
 
-    def geo(self, category: str, day: str, generation: int | str) -> str:
-        """The incidents of a category that started on a local day, by point."""
-        return f"{self.generation(generation)}{GEO}:{category}:{day}"
+    def geo(self, category: str, week: str, generation: int | str) -> str:
+        """The incidents of a category that started in an epoch week (hours // 168), by
+        point (``aggregates.nearby``)."""
+        return f"{self.generation(generation)}{GEO}:{category}:{week}"
 
     def day_index(self, kind: str, day: str, generation: int | str) -> str:
         """The references of a kind active on a local day (YYYYMMDD), with their records."""

@@ -18,7 +18,7 @@ from aggregates.contributions import Changes, add_change
 from aggregates.delays import bucket_of, delay_field, width_of
 from aggregates.inputs import AggInput, Doc, from_canonical, parse_time
 from aggregates.nearby import RETENTION_DAYS as NEARBY_RETENTION_DAYS
-from aggregates.nearby import GeoKey, geo_score, indexed, point_of
+from aggregates.nearby import GeoKey, geo_score, indexed, point_of, week_end_s
 from aggregates.nearby import member as geo_member
 from aggregates.repeats import DayIndex, Reference, day_entries, memberships
 from geography.areas import Areas
@@ -181,9 +181,9 @@ class Planner:
         if added is not None and point is not None:
             plan.geo[added] = geo_score(*point)
 
-    def geo_expiry(self, day: str) -> int:
-        """Unix time at which a day's geo set may go."""
-        return _end_s(DAY, day) + NEARBY_RETENTION_DAYS * DAY_S
+    def geo_expiry(self, week: str) -> int:
+        """Unix time at which a week's geo set may go."""
+        return week_end_s(week) + NEARBY_RETENTION_DAYS * DAY_S
 
     @property
     def _hourly_s(self) -> int:

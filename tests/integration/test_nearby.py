@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,9 +20,11 @@ from redis.asyncio import Redis as AsyncRedis
 from aggregates.inputs import canonical_doc, from_canonical
 from aggregates.nearby import geo_score, member, parse_member
 from geography.areas import load_areas
+from geography.bng import to_bng, to_wgs84
 from safer.settings import Settings
 from schemas.codec import decode_incident
 from store.keys import Keys
+from store.nearby import CACHE_S, NearbyReader
 from store.writer import writer_for
 from streams.alerts import AlertEngine
 from tests.builders import (
@@ -32,6 +35,7 @@ from tests.builders import (
     make_police_incident,
 )
 from tests.conftest import Infra
+from tests.integration.worker import safer_cli
 
 LAT, LON = 53.3930, -3.0140  # Birkenhead
 METRE = 1 / 111_200  # degrees of latitude
@@ -121,8 +125,8 @@ def test_the_index_follows_corrections_and_cancellations(
     keys = Keys(settings.redis_prefix)
     where = member(burglary["record_key"], from_canonical(burglary, load_areas()))
     assert where is not None
-    (category, day), name = where
-    geo = keys.geo(category, day, 0)
+    (category, week), name = where
+    geo = keys.geo(category, week, 0)
 
     def near(lat: float, lon: float) -> list[str]:
         found = redis_client.geosearch(geo, longitude=lon, latitude=lat, radius=50, unit="m")
@@ -138,11 +142,11 @@ def test_the_index_follows_corrections_and_cancellations(
     robbery = _next(moved, category="robbery")
     _apply(settings, [robbery])
     assert redis_client.zcard(geo) == 0  # moved to the robbery set
-    assert redis_client.zcard(keys.geo("robbery", day, 0)) == 1
+    assert redis_client.zcard(keys.geo("robbery", week, 0)) == 1
     gone = _next(robbery)
     gone["status"] = "cancelled"
     _apply(settings, [gone])
-    assert redis_client.zcard(keys.geo("robbery", day, 0)) == 0
+    assert redis_client.zcard(keys.geo("robbery", week, 0)) == 0
 
 
 def test_rules_match_near_and_recent_incidents_and_a_cancellation_withdraws(
@@ -210,6 +214,20 @@ def test_rules_match_near_and_recent_incidents_and_a_cancellation_withdraws(
     assert "no burglaries near earlier burglaries any more" in ended[0].sentence
     assert {a.group for a in restarted.store.active().values()} == {"asb-then-deliberate-fire"}
 
+    clock = [0.0]
+    restarted.nearby = NearbyReader(redis_client, Keys(settings.redis_prefix), lambda: clock[0])
+    assert restarted.cycle(now + timedelta(seconds=20)) == []
+    withdrawn = []
+    for report in asb:
+        gone = _next(report)
+        gone["status"] = "cancelled"
+        withdrawn.append(gone)
+    _apply(settings, withdrawn)  # the earlier ASB reports were a mistake
+    assert restarted.cycle(now + timedelta(seconds=25)) == []  # the match is reused a while
+    clock[0] += CACHE_S + 1
+    (over,) = restarted.cycle(now + timedelta(seconds=30))
+    assert (over.id, over.state.value) == (link.id, "resolved")
+
 
 def test_a_record_known_only_as_its_month_is_not_indexed(
     settings: Settings, redis_client: Redis
@@ -229,5 +247,55 @@ def test_a_record_known_only_as_its_month_is_not_indexed(
     _apply(settings, [month])
     where = member(month["record_key"], from_canonical(month, load_areas()))
     assert where is not None
-    (category, day), _ = where
-    assert redis_client.zcard(Keys(settings.redis_prefix).geo(category, day, 0)) == 0
+    (category, week), _ = where
+    assert redis_client.zcard(Keys(settings.redis_prefix).geo(category, week, 0)) == 0
+
+
+def test_calibration_finds_a_planted_near_repeat_in_the_index(
+    settings: Settings, redis_client: Redis
+) -> None:
+    """300 burglaries over 50 days around Wirral's LSOAs and, after 60 of them, another
+    within 100 m and 3 days: the command finds its band; month-only records it refuses."""
+    rng = random.Random(7)
+    now = datetime.now(UTC).replace(microsecond=0)
+    lsoas = load_areas().lsoas
+    docs = []
+    for _ in range(300):
+        lsoa = rng.choice(lsoas)
+        east, north = to_bng(lsoa.lat, lsoa.lon)
+        lat, lon = to_wgs84(east + rng.uniform(-300, 300), north + rng.uniform(-300, 300))
+        docs.append(burglary_at(now - timedelta(hours=rng.uniform(80, 50 * 24)), lat, lon))
+    for seed in rng.sample(docs, 60):
+        east, north = to_bng(seed["data"]["location"]["lat"], seed["data"]["location"]["lon"])
+        r, a = 100 * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+        lat, lon = to_wgs84(east + r * math.cos(a), north + r * math.sin(a))
+        then = datetime.fromisoformat(seed["data"]["occurred"]["start"]) + timedelta(
+            hours=rng.uniform(0, 72)
+        )
+        docs.append(burglary_at(then, lat, lon))
+    _apply(settings, docs)
+    found = safer_cli(
+        settings,
+        "calibrate",
+        "near-repeat",
+        "--rule",
+        "burglary-near-repeat",
+        "--metres",
+        "100,400",
+        "--hours",
+        "72,336",
+    )
+    assert found.returncode == 0, found.stderr
+    assert "strongest significant excess: within 100 m and 3 days" in found.stdout
+    none = safer_cli(settings, "calibrate", "near-repeat", "--rule", "damage-then-asb")
+    assert none.returncode == 0, none.stderr
+    assert "month" in none.stdout  # nothing timestamped: police.uk months cannot calibrate
+    assert "too few timestamped incidents" in none.stdout
+    bad = safer_cli(settings, "calibrate", "near-repeat", "--rule", "nonsense")
+    assert bad.returncode != 0
+    assert "no rule 'nonsense'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def burglary_at(when: datetime, lat: float, lon: float) -> dict[str, Any]:
+    return _doc(make_police_incident(data=_at(when, lat, lon)))
