@@ -267,6 +267,8 @@ class AlertJob:
 
 
 def register_alerts(app: faust.App, settings: Settings) -> AlertJob:
+    groups_of(settings)  # a bad SAFER_ALERT_GROUPS or SAFER_ALERT_RULES stops the worker
+    rules_of(settings)  # at its start with a one-line error, not every tick in the log
     job = AlertJob(settings, lambda: aiokafka_of(app.producer))
     # app.timer is @no_type_check in faust; applied as a call to keep this function typed.
     app.timer(interval=settings.alert_interval_s, on_leader=True, name="safer_alerts")(job.tick)
