@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from aggregates.buckets import epoch_hour, hour_start
 from alerts.groups import AlertGroup
@@ -94,6 +95,39 @@ def shared_sentence(event: AlertEvent, observed: str) -> str:
     return f"{event.area_name}: unusually high — {figures}."
 
 
+def _message(
+    alert: Alert,
+    label: str,
+    area_name: str,
+    span: tuple[datetime, datetime],
+    threshold: float,
+    **rest: Any,
+) -> AlertEvent:
+    """What every alert message carries (``rest``: its kind's own fields)."""
+    return AlertEvent(
+        id=alert.id,
+        sequence=alert.sequence,
+        kind=AlertKind(alert.kind),
+        state=AlertState(alert.state),
+        group=alert.group,
+        group_label=label,
+        level=alert.level,
+        area=alert.area,
+        area_name=area_name,
+        window=alert.window,
+        window_start=span[0],
+        window_end=span[1],
+        observed=alert.observed,
+        expected=round(alert.expected, 4),
+        p=alert.p,
+        p_adjusted=min(alert.p_adjusted, 1.0),
+        threshold=threshold,
+        raised_at=datetime.fromisoformat(alert.raised_at),
+        updated_at=datetime.fromisoformat(alert.updated_at),
+        **rest,
+    )
+
+
 def to_event(
     alert: Alert,
     group: AlertGroup,
@@ -104,31 +138,17 @@ def to_event(
     record_keys: Sequence[str] = (),
 ) -> AlertEvent:
     start, end = hour_start(window[0]), hour_start(window[1])
-    return AlertEvent(
-        id=alert.id,
-        sequence=alert.sequence,
-        kind=AlertKind(alert.kind),
-        state=AlertState(alert.state),
-        group=alert.group,
-        group_label=group.label,
-        level=alert.level,
-        area=alert.area,
-        area_name=area_name,
-        window=alert.window,
-        window_start=start,
-        window_end=end,
-        observed=alert.observed,
-        expected=round(alert.expected, 4),
+    return _message(
+        alert,
+        group.label,
+        area_name,
+        (start, end),
+        threshold,
         spread=round(alert.spread, 4),
-        p=alert.p,
-        p_adjusted=min(alert.p_adjusted, 1.0),
-        threshold=threshold,
         history_weeks=history_weeks,
         sources=_sources(group.categories),
         record_keys=tuple(record_keys),
         sentence=sentence(alert, group, area_name, start),
-        raised_at=datetime.fromisoformat(alert.raised_at),
-        updated_at=datetime.fromisoformat(alert.updated_at),
     )
 
 
@@ -139,39 +159,19 @@ def _sources(categories: Iterable[str]) -> tuple[str, ...]:
 def rule_event(alert: Alert, rule: Rule, area_name: str, threshold: float) -> AlertEvent:
     """A near-repeat or cross-agency alert's message: the incidents matched (their record
     keys, for analysts) over the span the rule searched up to the message."""
-    updated = datetime.fromisoformat(alert.updated_at)
-    end = hour_start(epoch_hour(updated) + 1)
+    end = hour_start(epoch_hour(datetime.fromisoformat(alert.updated_at)) + 1)
     start = end - timedelta(hours=rule.hours + rule.recent_hours)
     resolved = alert.state == "resolved"
-    return AlertEvent(
-        id=alert.id,
-        sequence=alert.sequence,
-        kind=AlertKind(alert.kind),
-        state=AlertState(alert.state),
-        group=rule.slug,
-        group_label=rule.label,
-        level=alert.level,
-        area=alert.area,
-        area_name=area_name,
-        window=alert.window,
-        window_start=start,
-        window_end=end,
-        observed=alert.observed,
+    usual = f"{alert.earlier:,} earlier against {alert.expected:.1f} usual there ({_p(alert.p)})"
+    return _message(
+        alert,
+        rule.label,
+        area_name,
+        (start, end),
+        threshold,
         earlier=alert.earlier,
-        expected=round(alert.expected, 4),
-        p=alert.p,
-        p_adjusted=min(alert.p_adjusted, 1.0),
-        threshold=threshold,
         history_weeks=0,
         sources=_sources(rule.first | rule.then),
         record_keys=() if resolved else alert.record_keys,
-        sentence=rule_figures(
-            rule,
-            area_name,
-            f"{alert.observed:,}",
-            f"{alert.earlier:,} earlier against {alert.expected:.1f} usual there ({_p(alert.p)})",
-            resolved,
-        ),
-        raised_at=datetime.fromisoformat(alert.raised_at),
-        updated_at=updated,
+        sentence=rule_figures(rule, area_name, f"{alert.observed:,}", usual, resolved),
     )

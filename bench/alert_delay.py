@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,8 @@ from kafka import KafkaConsumer, KafkaProducer
 from rich.console import Console
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from operation_lag import probe_event  # bench/, the script's own folder
+
 from geography.areas import load_areas
 from safer.settings import Settings, child_env
 from schemas.alerts import AlertEvent
@@ -39,27 +40,6 @@ from schemas.topics import Topics
 from streams.alerts import AlertEngine
 
 TARGET_S = 10.0
-
-
-def _report(lat: float, lon: float, lsoa: str, ward: str) -> dict[str, Any]:
-    now = datetime.now(UTC).isoformat()
-    return {
-        "id": uuid.uuid4().hex,
-        "type": "council.asb",
-        "source": "council",
-        "partner": "wirral-council",
-        "time": now,
-        "record_key": f"council:bench:{uuid.uuid4().hex[:16]}",
-        "version": 1,
-        "data": {
-            "category": "asb-nuisance",
-            "asb_type": "rowdy-behaviour",
-            "occurred": {"start": now},
-            "received_at": now,
-            "location": {"lat": lat, "lon": lon, "lsoa_code": lsoa, "ward_code": ward},
-            "people": {"youth": True},
-        },
-    }
 
 
 class Alerts(threading.Thread):
@@ -140,7 +120,7 @@ def _measure(
         started = time.perf_counter()
         raised = None
         while raised is None and time.perf_counter() - started < 600:
-            event = _report(lsoa.lat, lsoa.lon, lsoa.code, ward)
+            event = probe_event(lsoa.lat, lsoa.lon, lsoa.code, ward, people={"youth": True})
             at = datetime.now(UTC)
             value = json.dumps(event).encode()
             producer.send(raw, key=event["record_key"].encode(), value=value)

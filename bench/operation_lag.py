@@ -92,7 +92,8 @@ metres = 300
     return toml, park
 
 
-def _probe(lat: float, lon: float, lsoa: str, ward: str) -> dict[str, Any]:
+def probe_event(lat: float, lon: float, lsoa: str, ward: str, **data: Any) -> dict[str, Any]:
+    """A council ASB report of now at the point (``data``: more of its fields)."""
     now = datetime.now(UTC).isoformat()
     return {
         "id": uuid.uuid4().hex,
@@ -108,6 +109,7 @@ def _probe(lat: float, lon: float, lsoa: str, ward: str) -> dict[str, Any]:
             "occurred": {"start": now},
             "received_at": now,
             "location": {"lat": lat, "lon": lon, "lsoa_code": lsoa, "ward_code": ward},
+            **data,
         },
     }
 
@@ -192,7 +194,7 @@ def _measure(
 
     first = count = target()
     for _ in range(probes):
-        event = _probe(*spot)
+        event = probe_event(*spot)
         sent = time.perf_counter()
         producer.send(topic, key=event["record_key"].encode(), value=json.dumps(event).encode())
         producer.flush()

@@ -29,6 +29,13 @@ SEARCH_KM = 500
 """Radius of the search for triggers: any partnership lies within it of its centre."""
 
 
+def _everything(pipe: Any, key: str, centre: tuple[float, float]) -> None:
+    """Queue a search of a whole geo set (every member with its point)."""
+    pipe.geosearch(
+        key, longitude=centre[1], latitude=centre[0], radius=SEARCH_KM, unit="km", withcoord=True
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Trigger:
     found: Nearby
@@ -122,14 +129,7 @@ class NearbyReader:
         asked = []
         for category in sorted(set(categories)):
             for week in weeks_between(start, end - 1):
-                pipe.geosearch(
-                    self._keys.geo(category, week, generation),
-                    longitude=centre[1],
-                    latitude=centre[0],
-                    radius=SEARCH_KM,
-                    unit="km",
-                    withcoord=True,
-                )
+                _everything(pipe, self._keys.geo(category, week, generation), centre)
                 asked.append(category)
         out = []
         for category, reply in zip(asked, pipe.execute() if asked else [], strict=True):
@@ -155,14 +155,7 @@ class NearbyReader:
                 for category in sorted(rule.then):
                     wanted.add((category, week))
         for category, week in sorted(wanted):
-            pipe.geosearch(
-                self._keys.geo(category, week, generation),
-                longitude=centre[1],
-                latitude=centre[0],
-                radius=SEARCH_KM,
-                unit="km",
-                withcoord=True,
-            )
+            _everything(pipe, self._keys.geo(category, week, generation), centre)
             asked.append((category, week))
         replies: list[Any] = pipe.execute() if asked else []
         points: list[Trigger] = []
