@@ -28,6 +28,7 @@ DIMENSIONS = (
     "loctype",
     "relationship",
     "flag",
+    "cause",  # fires: deliberate / accidental / unknown (the deliberate-fires alert group)
 )
 ALL_BREAKDOWNS = ("cat", *DIMENSIONS)
 LSOA_BREAKDOWN = "lsoa"

@@ -1,12 +1,12 @@
 """Alert groups: the named sets of categories a spike alert is tested for (pure).
 
 A group is categories, optionally narrowed by one dimension of the aggregates (youth =
-``youth``), so its count in any window is a sum of existing aggregate rows: nothing new is
-stored per group, a correction that moves an incident out of a category or an area moves
-it out of the group's count, and a rebuild changes nothing. The defaults follow the
-partners' questions (seeds): youth ASB, fires, burglary, violence and all incidents.
-A partnership can name its own (``SAFER_ALERT_GROUPS``, JSON: ``[{"slug", "label",
-"categories", "dimension"?, "value"?}]``).
+``youth``, a fire's cause = ``deliberate``), so its count in any window is a sum of existing
+aggregate rows: nothing new is stored per group, a correction that moves an incident out of
+a category or an area moves it out of the group's count, and a rebuild changes nothing. The
+defaults follow the partners' questions (seeds): youth ASB, deliberate fires, burglary,
+violence and all incidents. A partnership can name its own (``SAFER_ALERT_GROUPS``, JSON:
+``[{"slug", "label", "categories", "dimension"?, "value"?}]``).
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from schemas.categories import (
     CallCategory,
     CrimeType,
     FireCategory,
+    FireCause,
 )
 
 ALL = "all"
 """The group of every incident category (police activity such as stop and search is no
 incident and in no group)."""
-DIMENSIONS = ("youth",)
+DIMENSIONS = ("youth", "cause")
 """The dimensions a group may be narrowed by (each is a breakdown at ward and borough)."""
 
 
@@ -63,9 +64,11 @@ ASB = frozenset(
 DEFAULT_GROUPS = (
     AlertGroup("youth-asb", "youth ASB incidents", ASB, "youth", "youth"),
     AlertGroup(
-        "fires",
-        "primary and secondary fires",
+        "deliberate-fires",
+        "deliberate fires",
         frozenset({FireCategory.PRIMARY_FIRE.value, FireCategory.SECONDARY_FIRE.value}),
+        "cause",
+        FireCause.DELIBERATE.value,
     ),
     AlertGroup("burglary", "burglaries", frozenset({CrimeType.BURGLARY.value})),
     AlertGroup(

@@ -168,8 +168,8 @@ def register_simulate(sub: Subparsers) -> None:
         default=[],
         metavar="AREA:GROUP:MULTIPLIER:MINUTES",
         help="add a surge to the live traffic: MULTIPLIER times the usual incidents of an "
-        "alert group (youth-asb, fires, burglary, violence, all) in a ward (code or name) "
-        "for MINUTES, reported as they happen; repeatable "
+        "alert group (youth-asb, deliberate-fires, burglary, violence, all) in a ward (code "
+        "or name) for MINUTES, reported as they happen; repeatable "
         "(e.g. 'Birkenhead and Tranmere:youth-asb:5:60')",
     )
     p.add_argument(

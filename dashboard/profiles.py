@@ -29,6 +29,7 @@ BREAKDOWNS = {
     "relationship": "Victim–offender relationship",
     "loctype": "Location type",
     "flag": "Flags (domestic abuse, hate crime, alcohol, drugs, weapons …)",
+    "cause": "Fire cause",
 }
 ALL_CATEGORIES = "All categories"
 

@@ -242,7 +242,7 @@ class Settings(BaseSettings):
     )
     alert_groups: str | None = Field(
         default=None,
-        description="Alert groups as JSON (alerts.groups); default: youth ASB, fires, "
+        description="Alert groups as JSON (alerts.groups); default: youth ASB, deliberate fires, "
         "burglary, violence, all incidents.",
     )
     alert_rules: str | None = Field(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from alerts.groups import DEFAULT_GROUPS, parse_groups
+from alerts.groups import DEFAULT_GROUPS, group_counts, parse_groups
 from alerts.model import (
     WEEK,
     AreaHistory,
@@ -254,3 +254,16 @@ def test_an_alert_message_reads_as_a_sentence_and_meets_its_schema() -> None:
     again = AlertEvent.model_validate_json(event.model_dump_json())
     assert again == event
     assert json.loads(event.model_dump_json())["window_start"] == "2026-12-04T21:00:00Z"
+
+
+def test_deliberate_fires_count_only_fires_recorded_as_deliberate() -> None:
+    fires = next(g for g in DEFAULT_GROUPS if g.slug == "deliberate-fires")
+    assert fires.breakdown == "cause"
+    rows = [
+        ("E05000956", "secondary-fire", "deliberate", 3),
+        ("E05000956", "secondary-fire", "accidental", 2),
+        ("E05000956", "primary-fire", "deliberate", 1),
+        ("E05000956", "false-alarm", "deliberate", 4),
+        ("E05000957", "secondary-fire", "unknown", 5),
+    ]
+    assert group_counts(fires, rows) == {"E05000956": 4}
