@@ -42,11 +42,11 @@ def _docs(messages: list[Any]) -> list[dict[str, Any]]:
     return docs
 
 
-def _surge(now: datetime, n: int) -> list[dict[str, Any]]:
+def _surge(now: datetime, n: int, seed: int = 99) -> list[dict[str, Any]]:
     """``n`` council ASB incidents in the ward over the last 20 minutes."""
     areas = load_areas()
     lsoa = next(x for x in areas.lsoas if x.ward_code == WARD)
-    sim = Simulator(areas, seed=99, duplicate_share=0, correction_share=0, malformed_share=0)
+    sim = Simulator(areas, seed=seed, duplicate_share=0, correction_share=0, malformed_share=0)
     out: list[dict[str, Any]] = []
     while len(out) < n:
         for doc in _docs(sim.messages(20, now)):
@@ -119,6 +119,12 @@ def test_a_surge_raises_one_alert_that_a_cancellation_resolves(
     assert alert.p_adjusted <= settings.alert_fdr
     assert alert.sentence.startswith("Birkenhead and Tranmere: ")
 
+    more = _surge(now, 8, seed=100)
+    asyncio.run(_apply(settings, more))
+    changed = [e for e in engine.cycle(now + timedelta(seconds=7)) if e.id == alert.id]
+    assert [(e.state.value, e.sequence) for e in changed] == [("updated", 2)]
+    assert changed[0].observed == alert.observed + 8
+
     restarted = AlertEngine.of(settings, redis_client)  # a worker restart
     assert KEY in restarted.alerts
     again = restarted.cycle(now + timedelta(seconds=10))
@@ -130,7 +136,7 @@ def test_a_surge_raises_one_alert_that_a_cancellation_resolves(
     assert KEY in blind.store.active()  # nothing says it is over: kept, not resolved
 
     cancelled = []
-    for doc in surge:
+    for doc in surge + more:
         gone = copy.deepcopy(doc)
         gone["version"] = doc["version"] + 1
         gone["status"] = "cancelled"
