@@ -142,14 +142,15 @@ class AlertEngine:
         return [event for _, event in changes if event is not None]
 
     def _rule_changes(self, now: datetime) -> list[tuple[Alert, AlertEvent | None]]:
-        """Near-repeat and cross-agency alerts: one per rule and ward with matches."""
+        """Near-repeat and cross-agency alerts: one per rule and ward with unusual matches.
+        A rule without history enough to judge leaves its active alerts as they are."""
         if not self.rules or self.nearby is None:
             return []
         rules = with_history(self.rules, self._covered_hours(now))
         found = self.nearby.matches(rules, epoch_hour(now), centre(self.areas))
         matches = judge(rules, found, self.inputs.config.fdr)
         changes: list[tuple[Alert, AlertEvent | None]] = []
-        for rule in self.rules:
+        for rule in rules:
             wards = by_ward(rule, matches.get(rule.slug, []))
             active = {
                 k[1]
