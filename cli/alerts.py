@@ -67,6 +67,9 @@ def _list(args: argparse.Namespace) -> int:
     Console(width=max(Console().width, 120)).print(table)
     if not found:
         print("no alerts" + (" active" if args.active else ""))
+    status = _store(args).snapshot(1).status
+    if status is not None and not status.enough:
+        print(status.text)
     return 0
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import cast
+from typing import Any, cast
 
 from redis import Redis
 
@@ -37,6 +37,28 @@ class Acknowledgement:
 
 
 @dataclass(frozen=True, slots=True)
+class Status:
+    """The last evaluation: when, how many spike tests, and the history behind them."""
+
+    at: str
+    tests: int
+    covered: int
+    needed: int
+
+    @property
+    def enough(self) -> bool:
+        return self.covered >= self.needed
+
+    @property
+    def text(self) -> str:
+        """What a page says when spike alerts cannot be raised yet."""
+        return (
+            f"Not enough history for spike alerts: they need {self.needed} weeks of the feeds "
+            f"before the last 7 days, and {self.covered} are covered."
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AlertSnapshot:
     """What the dashboard shows of alerts, read in one round trip."""
 
@@ -44,6 +66,7 @@ class AlertSnapshot:
     history: list[AlertEvent]
     """The latest messages, newest first."""
     acknowledged: dict[str, Acknowledgement]
+    status: Status | None = None
 
 
 def _field(key: Key) -> str:
@@ -64,7 +87,8 @@ class AlertStore:
         pipe.hgetall(self._keys.alerts_active)
         pipe.xrevrange(self._keys.alerts_log, count=limit)
         pipe.hgetall(self._keys.alerts_acknowledged)
-        active, rows, acks = pipe.execute()
+        pipe.hgetall(self._keys.alerts_status)
+        active, rows, acks, status = pipe.execute()
         return AlertSnapshot(
             _alerts(active),
             _events(rows),
@@ -72,7 +96,13 @@ class AlertStore:
                 (k.decode() if isinstance(k, bytes) else k): Acknowledgement(**json.loads(v))
                 for k, v in acks.items()
             },
+            _status(status),
         )
+
+    def record_status(self, status: Status) -> None:
+        """The last evaluation's (one small hash, written every evaluation)."""
+        fields = {name: str(value) for name, value in asdict(status).items()}
+        self._redis.hset(self._keys.alerts_status, mapping=cast(Any, fields))
 
     def acknowledge(self, alert_id: str, by: str, at: str, note: str = "") -> bool:
         """Record that ``by`` has seen the alert; False when someone already had (theirs is
@@ -116,6 +146,17 @@ def _alerts(raw: Mapping[bytes | str, bytes | str]) -> dict[Key, Alert]:
         alert = Alert(**json.loads(value))
         found[alert.key] = alert
     return found
+
+
+def _status(raw: Mapping[bytes | str, bytes | str]) -> Status | None:
+    found = {
+        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+        for k, v in raw.items()
+    }
+    try:
+        return Status(found["at"], int(found["tests"]), int(found["covered"]), int(found["needed"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def _events(raw: object) -> list[AlertEvent]:

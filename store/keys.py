@@ -20,6 +20,7 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}meta:backfill:lock`` | string | who runs the back-fill (expires) |
 | ``{p}alerts:active`` | hash | ``level|area|group|window`` -> the active alert (JSON) |
 | ``{p}alerts:outbox`` | list | AlertEvent JSON written with the state, not yet on the topic |
+| ``{p}alerts:status`` | hash | the last evaluation: at, tests, covered and needed weeks |
 | ``{p}alerts:acknowledged`` | hash | alert id -> who acknowledged it, when (JSON) |
 | ``{p}alerts:log`` | stream | every AlertEvent (JSON in field ``e``), newest last, capped |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |
@@ -106,6 +107,10 @@ class Keys:
     @property
     def alerts_outbox(self) -> str:
         return f"{self.prefix}alerts:outbox"
+
+    @property
+    def alerts_status(self) -> str:
+        return f"{self.prefix}alerts:status"
 
     @property
     def alerts_acknowledged(self) -> str:

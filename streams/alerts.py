@@ -45,7 +45,7 @@ from safer.settings import Settings
 from schemas.alerts import AlertEvent
 from schemas.topics import Topics
 from store.alert_inputs import AlertInputs, Evaluation
-from store.alert_state import AlertStore, Key
+from store.alert_state import AlertStore, Key, Status
 from store.keys import Keys
 from store.nearby import NearbyReader
 from store.reader import StoreReader
@@ -134,6 +134,8 @@ class AlertEngine:
         if found.enough:
             changes += self._spike_changes(now, found)
         self.store.save(changes)
+        stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+        self.store.record_status(Status(stamp, len(found.tests), found.covered, found.needed))
         for alert, _ in changes:
             if alert.active:
                 self.alerts[alert.key] = alert
@@ -168,15 +170,15 @@ class AlertEngine:
         return changes
 
     def _covered_hours(self, now: datetime) -> float:
-        """How far back the feeds covered without a gap, in whole weeks (read once per clock
-        hour): as far as any rule's time and baseline reach."""
+        """How far back the feeds covered without a gap: the whole weeks before the last 7
+        days that they covered (read once per clock hour), as far as any rule reaches."""
         hour = epoch_hour(now)
         if self._covered is not None and self._covered[0] == hour:
             return self._covered[1]
         reach = max(r.hours * (1 + BASELINE_FACTOR) + r.recent_hours for r in self.rules)
         weeks = int(reach // HOURS_PER_WEEK) + 2
         activity = self.inputs.reader.baseline("borough", hour, hour + 1, weeks).activity
-        covered = 1  # the current week: its triggers are what is judged
+        covered = 0  # whole weeks before this one (this one may have begun an hour ago)
         for week_covered in covered_weeks(activity):
             if not week_covered:
                 break

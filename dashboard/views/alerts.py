@@ -39,6 +39,8 @@ def show_active(settings: Settings, who: Viewer, snapshot: AlertSnapshot) -> lis
     """The active alerts, newest first, each with its sentence and a link to its area."""
     lines = active_lines(snapshot, who.role)
     st.subheader(f"Active alerts ({len(lines)})" if lines else "Active alerts")
+    if snapshot.status is not None and not snapshot.status.enough:
+        st.info(snapshot.status.text)
     if not lines:
         st.caption("No active alerts. " + HOW.format(fdr=settings.alert_fdr))
         return lines

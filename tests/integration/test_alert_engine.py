@@ -134,6 +134,10 @@ def test_a_surge_raises_one_alert_that_a_cancellation_resolves(
     assert blind.last is not None
     assert not blind.last.enough
     assert KEY in blind.store.active()  # nothing says it is over: kept, not resolved
+    status = blind.store.snapshot(1).status
+    assert status is not None
+    assert (status.tests, status.needed, status.enough) == (0, 52, False)
+    assert status.text.startswith("Not enough history for spike alerts: they need 52 weeks")
 
     cancelled = []
     for doc in surge + more:
