@@ -73,7 +73,7 @@ its expected count is small but not zero (a first incident is not infinitely unu
 class ModelConfig:
     weeks: int = 8
     fdr: float = 0.05
-    min_observed: int = 5
+    min_observed: int = 4
     min_dispersion: float = 0.05
     profile_prior: float = 300.0
 

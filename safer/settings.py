@@ -232,7 +232,7 @@ class Settings(BaseSettings):
         default=0.05, gt=0, lt=1, description="False-discovery level of spike alerts (BH)."
     )
     alert_min_observed: int = Field(
-        default=5, ge=1, description="Fewest incidents in a window that can raise an alert."
+        default=4, ge=1, description="Fewest incidents in a window that can raise an alert."
     )
     alert_resolve_p: float = Field(
         default=0.05, gt=0, lt=1, description="An alert resolves once its p stays above this."
