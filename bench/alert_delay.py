@@ -74,7 +74,8 @@ def main() -> int:
     areas = load_areas()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(state_dir=Path(tmp) / "state", dashboard_port=0)
+        # no broker roll in the run: its clients stop (the probes' producer would too)
+        settings = Settings(state_dir=Path(tmp) / "state", dashboard_port=0, broker_roll_mb=16_000)
         out = (Path(tmp) / "up.out").open("wb")
         argv = [sys.executable, "-m", "cli", "up", "--no-dashboard"]
         argv += ["--history", args.history, "--rate", str(args.rate)]
@@ -123,8 +124,7 @@ def _measure(
             event = probe_event(lsoa.lat, lsoa.lon, lsoa.code, ward, people={"youth": True})
             at = datetime.now(UTC)
             value = json.dumps(event).encode()
-            producer.send(raw, key=event["record_key"].encode(), value=value)
-            producer.flush()
+            producer.send(raw, key=event["record_key"].encode(), value=value).get(timeout=30)
             sent.append((time.perf_counter(), at))
             deadline = time.perf_counter() + args.every
             while raised is None and time.perf_counter() < deadline:
@@ -173,9 +173,14 @@ def _wait(
                 )
                 found = engine.inputs.evaluate(datetime.now(UTC))
                 status.update(f"history: {found.covered} of {found.needed} weeks counted")
-                if found.enough:
-                    time.sleep(10)  # the worker's own job reads its history too
-                    return info
+                text = log.read_text(errors="replace")
+                # after its history the stack may roll the embedded broker (clients stop)
+                settled = "healthy:" in text and (
+                    "rolling the embedded broker" not in text or "rolled in" in text
+                )
+                if found.enough and settled:
+                    time.sleep(15)  # the worker's group join after a roll
+                    return dict(json.loads(settings.stack_file.read_text()))
             time.sleep(5)
     raise SystemExit("the alert job did not have enough history within 30 min")
 
