@@ -49,7 +49,7 @@ from statsmodels.stats.multitest import multipletests
 
 from aggregates.nearby import RETENTION_DAYS, Nearby
 from alerts.groups import ASB
-from alerts.states import Alert, alert_id
+from alerts.states import Alert, alert_id, stamp_of
 from safer.errors import ConfigError
 from schemas.categories import CATEGORY_NAMES, CrimeType, FireCategory
 
@@ -211,7 +211,7 @@ def step(
     rule: Rule, ward: str, current: Alert | None, matches: Sequence[Match], now: datetime
 ) -> Alert | None:
     """A rule alert of one ward after an evaluation (``current`` itself: no news)."""
-    stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+    stamp = stamp_of(now)
     keys = record_keys(matches)
     if current is None or not current.active:
         if not matches:

@@ -74,8 +74,9 @@ def alert_id(kind: str, key: tuple[str, ...], raised_at: str) -> str:
     return f"{kind}-{digest[:12]}"
 
 
-def _iso(at: datetime) -> str:
-    return at.isoformat(timespec="seconds").replace("+00:00", "Z")
+def stamp_of(at: datetime) -> str:
+    """An alert's times, to the millisecond (how soon it followed an incident is measured)."""
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def step(
@@ -83,7 +84,7 @@ def step(
 ) -> Alert | None:
     """The alert after one evaluation (None: nothing to keep or say). Returns ``current``
     itself when nothing changed that is worth a message."""
-    stamp = _iso(now)
+    stamp = stamp_of(now)
     if current is None or not current.active:
         if test is None or not test.flagged:
             return current

@@ -38,7 +38,7 @@ from alerts.rules import (
     with_history,
 )
 from alerts.rules import step as rule_step
-from alerts.states import Alert, LifeConfig, is_news, step
+from alerts.states import Alert, LifeConfig, is_news, stamp_of, step
 from bus.produce import BatchSender, aiokafka_of
 from geography.areas import Areas, load_areas
 from safer.settings import Settings
@@ -134,8 +134,9 @@ class AlertEngine:
         if found.enough:
             changes += self._spike_changes(now, found)
         self.store.save(changes)
-        stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
-        self.store.record_status(Status(stamp, len(found.tests), found.covered, found.needed))
+        self.store.record_status(
+            Status(stamp_of(now), len(found.tests), found.covered, found.needed)
+        )
         for alert, _ in changes:
             if alert.active:
                 self.alerts[alert.key] = alert
