@@ -4,12 +4,14 @@
 Every record version with a point (``location.lat``/``lon``) in an area of ours, whose time
 is known to within a day (``MAX_SPAN_HOURS``), is a member of one Redis geo set per category
 and epoch week of its start (``store.keys`` ``g{n}:geo:{category}:{week}``), named
-``record_key|hour|ward|cause`` (hour: the epoch hour its time starts in; cause: a fire's
-recorded cause, else empty), so a search around a point returns which incidents, when and
-where without reading the records. A correction that moves an incident or changes its
-category, week or ward moves its member; a cancellation removes it (the old member is known
-from what the record contributed, as for repeat references), so a rebuild builds the same
-index. The sets are kept ``RETENTION_DAYS`` (longer than any rule's time).
+``record_key|hour|ward|cause|youth`` (hour: the epoch hour its time starts in; cause: a
+fire's recorded cause; youth: youth or adult; each empty when not recorded), so a search
+around a point returns which incidents, when and where without reading the records, and an
+alert group's incidents of a window can be named (``AlertGroup.holds``). A correction that
+moves an incident or changes its category, week or ward moves its member; a cancellation
+removes it (the old member is known from what the record contributed, as for repeat
+references), so a rebuild builds the same index. The sets are kept ``RETENTION_DAYS``
+(longer than any rule's time).
 
 Members are scored as Redis scores a GEOADD (52-bit interleaved geohash, ``geo_score``), so
 the writer adds them with ZADD in its one atomic batch and GEOSEARCH reads them.
@@ -78,6 +80,11 @@ class Nearby:
     ward: str
     category: str
     cause: str = ""
+    youth: str = ""
+
+    def value(self, dimension: str | None) -> str:
+        """Its value of an alert group's dimension (``alerts.groups``: youth or cause)."""
+        return {"cause": self.cause, "youth": self.youth}.get(dimension or "", "")
 
 
 def indexed(inp: AggInput) -> bool:
@@ -91,19 +98,21 @@ def member(record_key: str, inp: AggInput) -> tuple[GeoKey, str] | None:
     if not ward:
         return None
     hour = inp.span.start
-    cause = next(iter(dict(inp.dims).get("cause", ())), "")
-    text = MEMBER_SEP.join((record_key, str(hour), ward, cause))
+    dims = dict(inp.dims)
+    cause = next(iter(dims.get("cause", ())), "")
+    youth = next(iter(dims.get("youth", ())), "")
+    text = MEMBER_SEP.join((record_key, str(hour), ward, cause, youth))
     return (inp.category, week_of(hour)), text
 
 
 def parse_member(category: str, text: str) -> Nearby | None:
-    parts = text.rsplit(MEMBER_SEP, 3)
-    if len(parts) != 4:
+    parts = text.rsplit(MEMBER_SEP, 4)
+    if len(parts) != 5:
         return None
-    record_key, hour, ward, cause = parts
+    record_key, hour, ward, cause, youth = parts
     if not (record_key and hour.lstrip("-").isdigit() and ward):
         return None
-    return Nearby(record_key, int(hour), ward, category, cause)
+    return Nearby(record_key, int(hour), ward, category, cause, youth)
 
 
 def point_of(location: object) -> tuple[float, float] | None:

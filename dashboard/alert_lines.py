@@ -178,10 +178,20 @@ def history_frame(
                 "p": event.p,
                 "Adjusted p": event.p_adjusted,
                 "Acknowledged": f"{ack.by}, {ack.at}" if ack else "",
+                "Incidents": _keys_text(event.record_keys),
                 "Id": event.id,
             }
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+KEYS_SHOWN = 20
+
+
+def _keys_text(keys: Sequence[str]) -> str:
+    """The record keys behind an alert (analysts), the first ``KEYS_SHOWN`` of them."""
+    shown = ", ".join(keys[:KEYS_SHOWN])
+    return shown + (f" and {len(keys) - KEYS_SHOWN} more" if len(keys) > KEYS_SHOWN else "")
 
 
 def filter_options(history: Sequence[AlertEvent], role: Role) -> dict[str, list[str]]:

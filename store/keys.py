@@ -12,7 +12,7 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}g{n}:a:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]`` -> count |
 | ``{p}g{n}:x:{grain}:{bucket}:{level}:{bd}:{la}`` | hash | ``area|category[|value]|s-e`` -> n |
 | ``{p}g{n}:r:{kind}:{ref}`` | zset | ``record_key|level=area,…`` scored by event hour |
-| ``{p}g{n}:geo:{category}:{week}`` | zset | ``record_key|hour|ward|cause`` at its point (geo) |
+| ``{p}g{n}:geo:{category}:{week}`` | zset | ``record_key|hour|ward|cause|youth`` at its point |
 | ``{p}g{n}:rd:{kind}:{day}`` | hash | pseudonym -> records that day (repeat candidates) |
 | ``{p}latest`` | zset | record_key scored by received time (ms), trimmed to N |
 | ``{p}latest:data`` | hash | record_key -> aggregate-safe ticker row (JSON) |

@@ -27,7 +27,7 @@ from aggregates.hour_of_week import HOURS_PER_WEEK
 from aggregates.unusual import covered_weeks
 from alerts.events import rule_event, to_event
 from alerts.groups import DEFAULT_GROUPS, AlertGroup, parse_groups
-from alerts.model import ModelConfig, span_at
+from alerts.model import ModelConfig, Span, span_at
 from alerts.rules import (
     BASELINE_FACTOR,
     DEFAULT_RULES,
@@ -51,6 +51,8 @@ from store.nearby import NearbyReader
 from store.reader import StoreReader
 
 log = logging.getLogger(__name__)
+MAX_RECORD_KEYS = 500
+"""Most record keys one spike alert message names (a borough's busy day holds more)."""
 
 
 def groups_of(settings: Settings) -> tuple[AlertGroup, ...]:
@@ -170,6 +172,25 @@ class AlertEngine:
                 changes.append((after, event))
         return changes
 
+    def _incidents(self, alert: Alert, group: AlertGroup, span: Span) -> tuple[str, ...]:
+        """The record keys of the group's incidents in the alert's area and window, as far
+        as the geo index knows them (incidents with a point, known to within a day),
+        oldest first, at most ``MAX_RECORD_KEYS``."""
+        if self.nearby is None:
+            return ()
+        wards = (
+            {alert.area}
+            if alert.level == "ward"
+            else {w for w, la in self.areas.ward_authority.items() if la == alert.area}
+        )
+        found = self.nearby.points(group.categories, span.start, span.end, centre(self.areas))
+        kept = sorted(
+            (f.hour, f.record_key)
+            for f, _, _ in found
+            if f.ward in wards and group.holds(f.category, f.value(group.dimension))
+        )
+        return tuple(dict.fromkeys(key for _, key in kept))[:MAX_RECORD_KEYS]
+
     def _covered_hours(self, now: datetime) -> float:
         """How far back the feeds covered without a gap: the whole weeks before the last 7
         days that they covered (read once per clock hour), as far as any rule reaches."""
@@ -202,13 +223,15 @@ class AlertEngine:
             event = None
             if is_news(before, after):
                 span = span_at(after.window, now)
+                group = by_slug[after.group]
                 event = to_event(
                     after,
-                    by_slug[after.group],
+                    group,
                     self._name(after.level, after.area),
                     (span.start, span.end),
                     self.inputs.config.fdr,
                     found.covered,
+                    self._incidents(after, group, span) if after.active else (),
                 )
             changes.append((after, event))
         return changes

@@ -118,6 +118,7 @@ def test_a_surge_raises_one_alert_that_a_cancellation_resolves(
     assert alert.observed >= 30
     assert alert.p_adjusted <= settings.alert_fdr
     assert alert.sentence.startswith("Birkenhead and Tranmere: ")
+    assert {d["record_key"] for d in surge} <= set(alert.record_keys)  # named, for analysts
 
     more = _surge(now, 8, seed=100)
     asyncio.run(_apply(settings, more))

@@ -66,6 +66,7 @@ def test_the_analyst_reads_the_alert_as_it_stands_with_its_statistics() -> None:
     assert list(table["State"]) == ["Updated", "Raised"]
     assert list(table["Observed"]) == [19, 14]
     assert table["Acknowledged"].iloc[0] == "ana, 2026-12-04T21:15:00Z"
+    assert table["Incidents"].iloc[0] == "council:x:1"  # the analyst sees which incidents
 
 
 def test_a_partner_sees_the_raised_figures_rounded_without_p() -> None:
