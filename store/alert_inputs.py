@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aggregates.buckets import month_of
 from aggregates.delays import Completeness
@@ -37,6 +37,7 @@ LEVELS = ("borough", "ward")
 Profiles = dict[tuple[str, str], tuple[float, ...]]
 """(area, category) -> 168 hour-of-week weights (``StoreReader.profile``)."""
 Rows = tuple[WindowRow, ...]
+UNCOVERED_REREAD = timedelta(seconds=60)
 DELAY_DAYS = 28
 """Days of measured reporting delays the expected counts use (``aggregates.delays``)."""
 WEEKLY = "week"
@@ -60,6 +61,7 @@ class Histories:
     covered: int
     arrived: dict[tuple[str, str], Completeness | None] = field(default_factory=dict)
     """(group, window) -> its reporting delays (None: too few records measured)."""
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +143,18 @@ class AlertInputs:
         return found
 
     def history(self, now: datetime) -> Histories:
-        """The model's history at ``now``, read again when the clock hour changes."""
+        """The model's history at ``now``, read again when the clock hour changes — and
+        every ``UNCOVERED_REREAD`` while it covers too few weeks (a stack that counts its
+        history after the alert job started, or feeds catching up after a gap, would
+        otherwise wait for the next hour)."""
         end = span_at("hour", now).end
-        if self._history is None or self._history.end != end:
+        known = self._history
+        stale = known is None or known.end != end
+        if not stale and known is not None and known.covered < self.config.weeks:
+            stale = known.read_at is None or (now - known.read_at) >= UNCOVERED_REREAD
+        if stale:
             self._history = self._read_history(now, end)
+        assert self._history is not None
         return self._history
 
     def _read_history(self, now: datetime, end: int) -> Histories:
@@ -178,7 +188,7 @@ class AlertInputs:
             for g in self.groups
             for kind in WINDOWS
         }
-        return Histories(end, areas, pooled, self._covered(now, weeks), arrived)
+        return Histories(end, areas, pooled, self._covered(now, weeks), arrived, now)
 
     def _profiles(self, start: int, end: int) -> dict[str, Profiles]:
         """The hour-of-week profiles of the whole months the trailing weeks overlap, read

@@ -181,3 +181,23 @@ def test_a_surge_raises_one_alert_that_a_cancellation_resolves(
     assert missing.returncode != 0
     assert "no alert" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_history_counted_after_the_job_started_is_read_within_a_minute(
+    settings: Settings, redis_client: Redis
+) -> None:
+    """A stack counts its simulated history after the alert job's first evaluation: the
+    job reads the history again a minute later, not at the next clock hour."""
+    settings = settings.model_copy(update={"alert_weeks": 1})
+    now = (datetime.now(UTC) - timedelta(hours=1)).replace(minute=10, second=0, microsecond=0)
+    engine = AlertEngine.of(settings, redis_client)
+    engine.cycle(now)
+    assert engine.last is not None
+    assert not engine.last.enough
+    sim = Simulator(load_areas(), seed=6)
+    plan = plan_history(sim, 0.01, timedelta(days=16), now)
+    asyncio.run(_apply(settings, _docs([m for b in history_batches(sim, plan) for m in b])))
+    engine.cycle(now + timedelta(seconds=30))
+    assert not engine.last.enough  # read a moment ago: not yet again
+    engine.cycle(now + timedelta(seconds=61))
+    assert engine.last.enough
