@@ -44,7 +44,7 @@ from geography.areas import Areas, load_areas
 from safer.settings import Settings
 from schemas.alerts import AlertEvent
 from schemas.topics import Topics
-from store.alert_inputs import AlertInputs, Evaluation
+from store.alert_inputs import UNCOVERED_REREAD, AlertInputs, Evaluation
 from store.alert_state import AlertStore, Key, Status
 from store.keys import Keys
 from store.nearby import NearbyReader
@@ -92,7 +92,7 @@ class AlertEngine:
     last: Evaluation | None = None
     rules: tuple[Rule, ...] = ()
     nearby: NearbyReader | None = None
-    _covered: tuple[int, float] | None = None
+    _covered: tuple[int, float, datetime] | None = None
 
     @classmethod
     def of(cls, settings: Settings, redis: Redis | None = None) -> AlertEngine:
@@ -193,10 +193,14 @@ class AlertEngine:
 
     def _covered_hours(self, now: datetime) -> float:
         """How far back the feeds covered without a gap: the whole weeks before the last 7
-        days that they covered (read once per clock hour), as far as any rule reaches."""
+        days that they covered, as far as any rule reaches (read once per clock hour, and
+        every ``UNCOVERED_REREAD`` while a rule lacks history, as the spikes' is)."""
         hour = epoch_hour(now)
-        if self._covered is not None and self._covered[0] == hour:
-            return self._covered[1]
+        if self._covered is not None:
+            seen_hour, hours, at = self._covered
+            judged = len(with_history(self.rules, hours)) == len(self.rules)
+            if seen_hour == hour and (judged or now - at < UNCOVERED_REREAD):
+                return hours
         reach = max(r.hours * (1 + BASELINE_FACTOR) + r.recent_hours for r in self.rules)
         weeks = int(reach // HOURS_PER_WEEK) + 2
         activity = self.inputs.reader.baseline("borough", hour, hour + 1, weeks).activity
@@ -205,7 +209,7 @@ class AlertEngine:
             if not week_covered:
                 break
             covered += 1
-        self._covered = (hour, float(covered * HOURS_PER_WEEK))
+        self._covered = (hour, float(covered * HOURS_PER_WEEK), now)
         return self._covered[1]
 
     def _spike_changes(
