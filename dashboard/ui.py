@@ -263,10 +263,16 @@ def read_or_report(settings: Settings, read: Callable[[Store], T]) -> T | None:
     return None
 
 
+@st.cache_data(ttl=SNAPSHOT_TTL_S, show_spinner=False)
+def read_alerts(store: Store) -> AlertSnapshot:
+    """The active alerts, the latest messages and acknowledgements, shared by every session
+    for ``SNAPSHOT_TTL_S`` (parsing the messages is most of a read)."""
+    return store.alerts().snapshot()
+
+
 def load_alerts(settings: Settings) -> AlertSnapshot | None:
-    """The active alerts, their latest messages and acknowledgements (not cached: an alert
-    is news the moment the stream raises it), or None."""
-    return read_or_report(settings, lambda store: store.alerts().snapshot())
+    """``read_alerts``, or None after showing why Redis cannot be read."""
+    return read_or_report(settings, read_alerts)
 
 
 def load_live(

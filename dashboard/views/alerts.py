@@ -23,7 +23,14 @@ from dashboard.audit import AuditLog
 from dashboard.data import local_time
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
-from dashboard.ui import export_buttons, forget_export, load_alerts, read_or_report, show_exports
+from dashboard.ui import (
+    export_buttons,
+    forget_export,
+    load_alerts,
+    read_alerts,
+    read_or_report,
+    show_exports,
+)
 from safer.settings import Settings
 from store.alert_state import AlertSnapshot
 
@@ -83,6 +90,7 @@ def _acknowledge(settings: Settings, who: Viewer) -> None:
         who.name, who.role, "alert-acknowledged", page="alerts", filters={"alert": chosen}
     )
     if done:
+        read_alerts.clear()  # the page shows it acknowledged at once
         st.rerun()
     st.info("Someone acknowledged it already.")
 
