@@ -35,6 +35,8 @@ def _simulate(args: argparse.Namespace) -> int:
     simulator = configured_simulator(settings, sources, args.seed)
     if args.surge and args.count:
         raise ConfigError("--surge adds to live traffic: it cannot go with --count")
+    if args.surge_only and not args.surge:
+        raise ConfigError("--surge-only needs at least one --surge")
     surges = [_surge_feed(settings, simulator, spec, rate, args.seed) for spec in args.surge]
     with RawPublisher(settings.require_kafka(), Topics(settings.topic_prefix)) as publisher:
         if args.count:
@@ -45,7 +47,15 @@ def _simulate(args: argparse.Namespace) -> int:
             print(f"published {sent} simulated messages")
             return 0
         try:
-            run_live(publisher, simulator, rate, stop, follow_rhythm=True, surges=surges)
+            run_live(
+                publisher,
+                simulator,
+                rate,
+                stop,
+                follow_rhythm=True,
+                surges=surges,
+                normal=not args.surge_only,
+            )
         except KeyboardInterrupt:
             stop.set()
     return 0
@@ -171,6 +181,12 @@ def register_simulate(sub: Subparsers) -> None:
         "alert group (youth-asb, deliberate-fires, burglary, violence, all) in a ward (code "
         "or name) for MINUTES, reported as they happen; repeatable "
         "(e.g. 'Birkenhead and Tranmere:youth-asb:5:60')",
+    )
+    p.add_argument(
+        "--surge-only",
+        action="store_true",
+        help="publish the surges alone, beside a running `safer up` whose simulator makes "
+        "the normal traffic (--rate: that simulator's, which sizes the surge)",
     )
     p.add_argument(
         "--sources",

@@ -28,19 +28,21 @@ def run_live(
     follow_rhythm: bool = False,
     clock: Clock = utc_now,
     surges: Sequence[SurgeFeed] = (),
+    normal: bool = True,
 ) -> int:
     """Publish about ``rate`` messages per second until ``stop`` is set; returns the total.
 
     Every ``tick`` seconds the simulator's batch due for the elapsed time is sent, so the
     rate holds however long a send takes; ``stop.wait`` sleeps, so stopping is prompt.
-    ``surges`` add their extra incidents as they fall due (``feeds.simulator.surges``).
+    ``surges`` add their extra incidents as they fall due (``feeds.simulator.surges``);
+    ``normal=False`` publishes them alone (beside a stack whose own simulator runs).
     """
     batches = simulator.stream(rate, clock, follow_rhythm=follow_rhythm)
     next(batches)  # starts the simulator's clock now, so the first tick has its share
     total, started = 0, time.monotonic()
     log.info("live feed started", extra={"stage": "simulate", "rate": rate, "tick_s": tick})
     while not stop.wait(tick):
-        batch = next(batches)
+        batch = next(batches) if normal else []
         for surge in surges:
             if not surge.done:
                 batch += surge.due(clock())
