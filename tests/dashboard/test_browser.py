@@ -257,15 +257,17 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
     page.goto(url)
     sign_in(page, *ANALYST)
     for slug, label, heading in (
-        ("alerts", "Alerts", "History"),
         ("briefing", "Overnight briefing", "Since "),
         ("areas", "Area drill-down", "Wards"),
         ("trends", "Trends", "Monthly incidents and the year before"),
         ("hotspots", "Hot-spot times", "When incidents happen"),
         ("profiles", "Profiles", "Youth or adult"),
+        ("alerts", "Alerts", "History"),
     ):
         # in-app navigation (a page load keeps the sign-in too, but starts a new session)
         page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
+        # the page first (a heading such as "Since " also matches an alert's "since 15:00")
+        page.wait_for_url(re.compile(rf"[?&]page={slug}(&|$)"), timeout=60_000)
         page.get_by_text(heading).first.wait_for(timeout=60_000)
         # the previous page's elements linger for a moment while the new page renders
         exports = page.get_by_text("Export this view")
