@@ -50,7 +50,7 @@ def _near_repeat(args: argparse.Namespace) -> int:
     from geography.areas import load_areas
     from store.keys import Keys
     from store.nearby import NearbyReader
-    from streams.alerts import centre, rules_of
+    from streams.alerts import rules_of
 
     settings = settings_for(args, "calibrate")
     if args.days > RETENTION_DAYS - 1:
@@ -61,7 +61,7 @@ def _near_repeat(args: argparse.Namespace) -> int:
     reader = NearbyReader(
         Redis.from_url(settings.require_redis(), socket_timeout=30), Keys(settings.redis_prefix)
     )
-    middle = centre(load_areas(settings.partnership))
+    middle = load_areas(settings.partnership).centre
     end = epoch_hour(datetime.now(UTC)) + 1
     start = end - args.days * 24
     console = Console()

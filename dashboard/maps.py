@@ -162,12 +162,6 @@ def geojson(
     return {"type": "FeatureCollection", "features": features}
 
 
-def centre(areas: Areas) -> tuple[float, float]:
-    lats = [a.lat for a in areas.lsoas]
-    lons = [a.lon for a in areas.lsoas]
-    return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
-
-
 def text_alternative(
     levels: Mapping[str, tuple[int | None, str, str]], names: Mapping[str, str]
 ) -> str:

@@ -57,6 +57,13 @@ class Areas:
         """Whether the partnership spans several local authorities (a combined authority)."""
         return len(self.authority_names) > 1
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        """(lat, lon) of the middle of the partnership's LSOAs' bounding box."""
+        lats = [a.lat for a in self.lsoas]
+        lons = [a.lon for a in self.lsoas]
+        return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+
     def authority_wards(self, authority: str | None) -> set[str]:
         """The wards of one local authority (None: every ward of the partnership)."""
         return {

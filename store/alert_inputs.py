@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from aggregates.buckets import month_of
 from aggregates.delays import Completeness
 from aggregates.hour_of_week import HOURS_PER_WEEK
-from aggregates.unusual import covered_weeks
+from aggregates.unusual import History, covered_weeks
 from alerts.groups import AlertGroup, group_counts
 from alerts.model import (
     WINDOW_HOURS,
@@ -75,7 +75,7 @@ class Evaluation:
 
     @property
     def enough(self) -> bool:
-        return self.covered >= self.needed
+        return History(self.covered, self.needed).enough
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from redis import Redis
 
+from aggregates.unusual import History
 from alerts.states import Alert
 from schemas.alerts import AlertEvent
 from store.keys import Keys
@@ -47,7 +48,7 @@ class Status:
 
     @property
     def enough(self) -> bool:
-        return self.covered >= self.needed
+        return History(self.covered, self.needed).enough
 
     @property
     def text(self) -> str:

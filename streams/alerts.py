@@ -63,12 +63,6 @@ def rules_of(settings: Settings) -> tuple[Rule, ...]:
     return DEFAULT_RULES if settings.alert_rules is None else parse_rules(settings.alert_rules)
 
 
-def centre(areas: Areas) -> tuple[float, float]:
-    lats = [a.lat for a in areas.lsoas]
-    lons = [a.lon for a in areas.lsoas]
-    return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
-
-
 def model_config(settings: Settings) -> ModelConfig:
     return ModelConfig(
         weeks=settings.alert_weeks,
@@ -152,7 +146,7 @@ class AlertEngine:
         if not self.rules or self.nearby is None:
             return []
         rules = with_history(self.rules, self._covered_hours(now))
-        found = self.nearby.matches(rules, epoch_hour(now), centre(self.areas))
+        found = self.nearby.matches(rules, epoch_hour(now), self.areas.centre)
         matches = judge(rules, found, self.inputs.config.fdr)
         changes: list[tuple[Alert, AlertEvent | None]] = []
         for rule in rules:
@@ -178,12 +172,8 @@ class AlertEngine:
         oldest first, at most ``MAX_RECORD_KEYS``."""
         if self.nearby is None:
             return ()
-        wards = (
-            {alert.area}
-            if alert.level == "ward"
-            else {w for w, la in self.areas.ward_authority.items() if la == alert.area}
-        )
-        found = self.nearby.points(group.categories, span.start, span.end, centre(self.areas))
+        wards = {alert.area} if alert.level == "ward" else self.areas.authority_wards(alert.area)
+        found = self.nearby.points(group.categories, span.start, span.end, self.areas.centre)
         kept = sorted(
             (f.hour, f.record_key)
             for f, _, _ in found

@@ -168,7 +168,7 @@ def deck(settings: Settings, areas: Areas, view: maps.MapView) -> pdk.Deck:
                 line_width_min_pixels=1,
             )
         )
-    lat, lon = maps.centre(areas)
+    lat, lon = areas.centre
     return pdk.Deck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=10.3),
