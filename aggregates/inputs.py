@@ -78,7 +78,7 @@ def from_canonical(doc: Doc, areas: Areas) -> AggInput:
         source=doc["source"],
         category=data["category"],
         span=span_of(parse_time(occurred["start"]), parse_time(end) if end else None),
-        areas=_areas(data.get("location", {}), areas),
+        areas=record_areas(data.get("location", {}), areas),
         dims=_dims(data),
         refs=tuple(
             (kind, data[f"{kind}_ref"]) for kind in ("caller", "address") if data.get(f"{kind}_ref")
@@ -90,7 +90,7 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _areas(loc: Doc, areas: Areas) -> tuple[tuple[str, str], ...]:
+def record_areas(loc: Doc, areas: Areas) -> tuple[tuple[str, str], ...]:
     """The record's own LSOA code is authoritative (a 2021 code as its 2011 LSOA); without
     one, its point places it (point-in-polygon); its ward is its LSOA's ward (a ward code
     that disagrees — another ward, or one that does not exist — is replaced by it, so every

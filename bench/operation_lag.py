@@ -36,9 +36,9 @@ from rich.console import Console
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scipy.spatial import cKDTree
 
-from feeds.simulator.places import load_police_points
 from geography.areas import Areas, load_areas
 from geography.bng import to_bng, to_wgs84
+from geography.police_points import load_police_points
 from safer.settings import Settings, child_env
 from schemas.categories import Source
 from schemas.topics import Topics

@@ -1,4 +1,4 @@
-"""One-off derivation of ``feeds/simulator/data/wirral_police_points.csv`` from data.police.uk
+"""One-off derivation of ``geography/data/wirral_police_points.csv`` from data.police.uk
 files.
 
 Keeps the street-level crime rows (2018-03 to 2018-07, Merseyside Police) whose 2011 LSOA
@@ -21,7 +21,7 @@ from geography.areas import Areas, load_areas
 
 DEFAULT_SOURCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 PROJECT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = PROJECT / "feeds" / "simulator" / "data" / "wirral_police_points.csv"
+DEFAULT_OUT = PROJECT / "geography" / "data" / "wirral_police_points.csv"
 MONTHS = ("2018-03", "2018-04", "2018-05", "2018-06", "2018-07")
 Point = tuple[str, str, str, str]
 """(lsoa_code, lat, lon, place) exactly as written in the source files."""

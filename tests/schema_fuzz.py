@@ -35,6 +35,7 @@ def rarely(
     chance = draw(st.randoms(use_true_random=True)).random()
     return draw(rare if chance < p else usual)
 
+
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _ANY_JSON = st.one_of(
     st.none(),
@@ -90,9 +91,13 @@ def timezone_of(hours: int) -> Any:
 class SchemaFuzz:
     """Strategies for the documents of one exported JSON Schema."""
 
-    def __init__(self, schema: Schema, hints: Hints | None = None) -> None:
+    def __init__(
+        self, schema: Schema, hints: Hints | None = None, near_misses: bool = True
+    ) -> None:
+        """``near_misses=False``: valid values only (still at their bounds now and then)."""
         self._root = schema
         self._hints = hints or {}
+        self._misses = near_misses
         self._latest = datetime.now(UTC)
 
     def documents(self) -> st.SearchStrategy[Any]:
@@ -113,6 +118,8 @@ class SchemaFuzz:
 
     def _near_miss(self, node: Schema, valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         """Rarely: a value just outside what ``node`` allows."""
+        if not self._misses:
+            return valid
         misses = [_ANY_JSON]
         if "enum" in node or "const" in node:
             misses.append(st.text(max_size=30))
@@ -172,6 +179,7 @@ class SchemaFuzz:
     def _object(self, node: Schema) -> st.SearchStrategy[dict[str, Any]]:
         props: dict[str, Schema] = node.get("properties", {})
         required = set(node.get("required", ()))
+        leave_out, add_unknown = (0.01, 0.01) if self._misses else (0.0, 0.0)
         strategies = {  # built once: building strategies costs more than drawing from them
             name: self._hints[name] if name in self._hints else self._node(sub)
             for name, sub in props.items()
@@ -182,9 +190,9 @@ class SchemaFuzz:
             out: dict[str, Any] = {}
             chances = draw(st.randoms(use_true_random=True))
             for name, strategy in strategies.items():
-                if chances.random() >= (0.01 if name in required else 0.5):
+                if chances.random() >= (leave_out if name in required else 0.5):
                     out[name] = draw(strategy)
-            if chances.random() < 0.01:
+            if chances.random() < add_unknown:
                 out[draw(st.text(min_size=1, max_size=12))] = draw(_ANY_JSON)
             return out
 

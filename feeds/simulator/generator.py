@@ -24,10 +24,11 @@ from feeds.simulator.contacts import Contacts
 from feeds.simulator.corrections import cancelled, corrected, resent
 from feeds.simulator.incidents import DEFAULT_KIND_SHARES, AnyEvent, IncidentFactory, Partners
 from feeds.simulator.malformed import malformed
-from feeds.simulator.places import Places, PolicePoint, load_police_points
+from feeds.simulator.places import Places
 from feeds.simulator.rhythms import weekly_intensity
 from feeds.simulator.surges import SurgeFeed, SurgeSpec
 from geography.areas import Areas
+from geography.police_points import PolicePoint, load_police_points
 from schemas.calendar import hour_of_week
 from schemas.categories import EventKind, RecordStatus
 from schemas.codec import encode_incident

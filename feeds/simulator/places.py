@@ -9,49 +9,17 @@ seeded log-normal hot-spot factor, which is deterministic for a given seed.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from geography.areas import Areas, Lsoa
+from geography.police_points import PolicePoint
 from schemas.categories import LocationType
 from schemas.events import Location
 
-DEFAULT_POINTS = Path(__file__).parent / "data" / "wirral_police_points.csv"
 JITTER_DEG = 0.0015
 """Standard deviation of the jitter around an LSOA's interior point (about 100–170 m)."""
-
-
-@dataclass(frozen=True, slots=True)
-class PolicePoint:
-    """A police.uk anonymised map point: coordinates and its 'On or near …' name."""
-
-    lsoa_code: str
-    lat: float
-    lon: float
-    place: str
-    crimes: int
-
-
-@cache
-def load_police_points(path: Path = DEFAULT_POINTS) -> dict[str, tuple[PolicePoint, ...]]:
-    """Packaged police points grouped by LSOA code (see ``scripts/derive_police_points.py``)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        points = [_point(row) for row in csv.DictReader(handle)]
-    grouped: dict[str, list[PolicePoint]] = {}
-    for point in points:
-        grouped.setdefault(point.lsoa_code, []).append(point)
-    return {code: tuple(group) for code, group in grouped.items()}
-
-
-def _point(row: dict[str, str]) -> PolicePoint:
-    return PolicePoint(
-        row["lsoa_code"], float(row["lat"]), float(row["lon"]), row["place"], int(row["crimes"])
-    )
 
 
 def hotspot_weights(

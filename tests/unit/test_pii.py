@@ -30,7 +30,7 @@ from tests.builders import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-POINTS = ROOT / "feeds" / "simulator" / "data" / "wirral_police_points.csv"
+POINTS = ROOT / "geography" / "data" / "wirral_police_points.csv"
 DATA = ROOT / "tests" / "data"
 
 PHONES = [

@@ -21,8 +21,8 @@ from feeds.raw import RawMessage
 from feeds.simulator.generator import MEMORY, Simulator
 from feeds.simulator.live import run_live
 from feeds.simulator.malformed import MALFORMERS
-from feeds.simulator.places import load_police_points
 from geography.areas import Areas, Lsoa, load_areas
+from geography.police_points import load_police_points
 from schemas.calendar import local
 from schemas.categories import ACTIVITY_KINDS, EventKind, RecordStatus, Source
 from schemas.codec import ValidationError, decode_incident
