@@ -4,6 +4,7 @@ the deployment's log holds anything yet."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 
 from kafka import KafkaConsumer, TopicPartition
@@ -22,7 +23,10 @@ def _new_topic(spec: TopicSpec, partitions: int) -> NewTopic:
     if spec.compact:
         config["cleanup.policy"] = "compact"
     return NewTopic(
-        spec.name, num_partitions=partitions, replication_factor=1, topic_configs=config
+        spec.name,
+        num_partitions=spec.partitions or partitions,
+        replication_factor=1,
+        topic_configs=config,
     )
 
 
@@ -38,6 +42,25 @@ def ensure_topics(bootstrap: str, topics: Topics, partitions: int) -> list[str]:
             except TopicAlreadyExistsError:
                 log.info("topic already exists", extra={"topic": spec.name})
         return [spec.name for spec in missing]
+    finally:
+        admin.close()
+
+
+def recreate_topic(bootstrap: str, spec: TopicSpec, partitions: int, wait_s: float = 30.0) -> None:
+    """Delete a topic if it exists and create it empty (a derived topic being rebuilt)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="safer-admin")
+    try:
+        if spec.name in set(admin.list_topics()):
+            admin.delete_topics([spec.name])
+        deadline = time.monotonic() + wait_s
+        while True:  # a deletion may take a moment to be visible
+            try:
+                admin.create_topics([_new_topic(spec, partitions)])
+                return
+            except TopicAlreadyExistsError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
     finally:
         admin.close()
 

@@ -28,6 +28,7 @@ from cli import (
     settings,
     simulate,
     status,
+    subscribers,
     tail,
     topics,
     up,
@@ -57,6 +58,7 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     accounts.register_accounts,
     archive.register_archive,
     audit.register_audit,
+    subscribers.register_subscribers,
 )
 """Every subcommand, in the order ``safer --help`` lists them."""
 

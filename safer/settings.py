@@ -222,6 +222,14 @@ class Settings(BaseSettings):
         description="Key of the keyed hash that pseudonymises references at the adapters.",
     )
     log_level: str = Field(default="INFO", description="Log level of safer's own loggers.")
+    agreements: Path | None = Field(
+        default=None,
+        description="Folder of the subscribers' sharing agreements, one <name>.toml each "
+        "(default <state_dir>/agreements).",
+    )
+    agreements_reload_s: float = Field(
+        default=10.0, gt=0, description="How often the worker re-reads the sharing agreements."
+    )
     alert_interval_s: float = Field(
         default=5.0, gt=0, description="How often the worker evaluates spike alerts."
     )
@@ -279,6 +287,15 @@ class Settings(BaseSettings):
     @property
     def accounts_path(self) -> Path:
         return self.dashboard_accounts or self.state_dir / "dashboard-accounts.json"
+
+    @property
+    def agreements_path(self) -> Path:
+        return self.agreements or self.state_dir / "agreements"
+
+    @property
+    def subscribers_path(self) -> Path:
+        """Subscribers' API keys (hashed): ``sharing.registry``."""
+        return self.state_dir / "subscribers.json"
 
     @property
     def audit_path(self) -> Path:

@@ -25,6 +25,8 @@ class TopicSpec:
     value: str
     compact: bool = False
     retention_ms: int | None = None
+    partitions: int | None = None
+    """Its own partition count; None: the deployment's (``SAFER_PARTITIONS``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,19 @@ class Topics:
         id); kept 400 days, the alert history."""
         return TopicSpec(
             f"{self.prefix}alerts.v1", "alert id", "AlertEvent JSON", retention_ms=400 * 86_400_000
+        )
+
+    def subscriber(self, name: str) -> TopicSpec:
+        """One subscriber's view under its sharing agreement (SharedRecord JSON, key =
+        record_key), written by ``streams.subscribers``. One partition, so a position in it
+        is one offset (the gateway's ``Last-Event-ID``); kept forever like the canonical
+        topic it is derived from, and rebuilt from it when the agreement changes."""
+        return TopicSpec(
+            f"{self.prefix}sub.{name}.v1",
+            "record_key",
+            "SharedRecord JSON",
+            retention_ms=-1,
+            partitions=1,
         )
 
     @property

@@ -239,4 +239,3 @@ def _first_error(exc: ValidationError) -> str:
     message = err["msg"].removeprefix("Value error, ")
     more = len(exc.errors()) - 1
     return f"{where}: {message}" + (f" (and {more} more)" if more else "")
-

@@ -23,6 +23,10 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}alerts:status`` | hash | the last evaluation: at, tests, covered and needed weeks |
 | ``{p}alerts:acknowledged`` | hash | alert id -> who acknowledged it, when (JSON) |
 | ``{p}alerts:log`` | stream | every AlertEvent (JSON in field ``e``), newest last, capped |
+| ``{p}sub:{name}:state`` | hash | a subscriber topic's ``revision`` and ``generation`` |
+| ``{p}sub:{name}:shared`` | hash | record_key -> highest version sent (or held) to it |
+| ``{p}sub:{name}:held`` | zset | shared messages (JSON) held for the agreed delay, by release |
+| ``{p}sub:{name}:lock`` | string | who rebuilds the subscriber's topic (expires) |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |
 | ``{p}stats:deadletter`` | hash | ``reason|topic`` -> number of dead-lettered messages |
 | ``{p}offsets:{stage}`` | hash | ``topic|partition`` -> highest offset whose effects are stored |
@@ -119,6 +123,13 @@ class Keys:
     @property
     def alerts_log(self) -> str:
         return f"{self.prefix}alerts:log"
+
+    def subscriber(self, name: str, part: str) -> str:
+        """A subscriber's fan-out state (``streams.subscribers``): part is ``state``,
+        ``shared``, ``held`` or ``lock``. Not per generation: its topic outlives rebuilds."""
+        if part not in SUBSCRIBER_PARTS:
+            raise ValueError(f"no subscriber key part {part!r}")
+        return f"{self.prefix}sub:{name}:{part}"
 
     @property
     def generation_pointer(self) -> str:
@@ -238,6 +249,9 @@ class Keys:
             return None
         _, kind, grain, bucket, level, breakdown, authority = parts
         return HashName(_KIND_OF_HASH[kind], grain, bucket, level, breakdown, authority)
+
+
+SUBSCRIBER_PARTS = frozenset({"state", "shared", "held", "lock"})
 
 
 def split_field(name: str) -> list[str]:

@@ -19,6 +19,7 @@ from streams.alerts import register_alerts
 from streams.backfill import register_backfill_watch
 from streams.context import JobContext
 from streams.metrics import WorkerMetrics
+from streams.subscribers import register_subscribers
 from streams.web import register_lag_timer, register_readiness, register_web
 
 
@@ -68,4 +69,5 @@ def build_app(settings: Settings) -> faust.App:
     register_readiness(app, metrics, redis)
     register_backfill_watch(app, settings)
     register_alerts(app, settings)
+    register_subscribers(app, settings)
     return app

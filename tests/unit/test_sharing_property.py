@@ -202,7 +202,7 @@ def test_every_drawn_agreement_round_trips_through_its_file(agreement: Agreement
 def test_the_drawn_events_are_mostly_accepted_and_often_in_scope() -> None:
     """The property is not vacuous: a fair share of the drawn events pass validation (about
     a quarter: the rest break the models' cross-field rules, e.g. a latitude without its
-    longitude), and a broad agreement takes a good share of those (placed in the partnership)."""
+    longitude), and a broad agreement takes a share of those (the ones placed in Wirral)."""
     broad = Agreement.model_validate(
         {
             "subscriber": "broad",
@@ -225,4 +225,4 @@ def test_the_drawn_events_are_mostly_accepted_and_often_in_scope() -> None:
 
     count()
     assert accepted >= 40
-    assert shared >= accepted // 4
+    assert shared >= accepted // 10
