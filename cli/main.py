@@ -21,6 +21,7 @@ from cli import (
     audit,
     calibrate,
     feed,
+    gateway,
     operations,
     query,
     rebuild,
@@ -59,6 +60,7 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     archive.register_archive,
     audit.register_audit,
     subscribers.register_subscribers,
+    gateway.register_gateway,
 )
 """Every subcommand, in the order ``safer --help`` lists them."""
 

@@ -222,6 +222,21 @@ class Settings(BaseSettings):
         description="Key of the keyed hash that pseudonymises references at the adapters.",
     )
     log_level: str = Field(default="INFO", description="Log level of safer's own loggers.")
+    gateway_host: str = Field(
+        default="127.0.0.1", description="Address the subscriber gateway listens on."
+    )
+    gateway_port: int = Field(
+        default=8600, ge=0, description="Subscriber gateway port (0: a free port)."
+    )
+    gateway_rate: float = Field(
+        default=50.0, gt=0, description="Requests a second one API key may make (sustained)."
+    )
+    gateway_burst: int = Field(
+        default=200, ge=1, description="Requests one API key may make at once above its rate."
+    )
+    gateway_max_body: int = Field(
+        default=65_536, ge=1024, description="Largest request body the gateway accepts (bytes)."
+    )
     agreements: Path | None = Field(
         default=None,
         description="Folder of the subscribers' sharing agreements, one <name>.toml each "

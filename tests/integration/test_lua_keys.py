@@ -202,9 +202,7 @@ def _bytes(key: bytes | str) -> bytes:
     return key if isinstance(key, bytes) else key.encode()
 
 
-def test_every_script_touches_only_the_keys_it_is_given(
-    infra: Infra, redis_client: Redis
-) -> None:
+def test_every_script_touches_only_the_keys_it_is_given(infra: Infra, redis_client: Redis) -> None:
     """Under MONITOR, each command run inside each of store/*.lua (all of them exercised, by
     the real writer and reader) touches only keys of its call's KEYS."""
     keys = Keys(f"k{uuid.uuid4().hex[:10]}:")
@@ -263,4 +261,3 @@ def test_monitor_arguments_are_read_back_exactly() -> None:
     """The MONITOR line parser undoes Redis's escaping (quotes, backslashes, bytes)."""
     assert _unescape('a b\\"c\\\\\\x00\\n') == b'a b"c\\\x00\n'
     assert [_unescape(a) for a in ARGUMENT.findall('"GET" "k\\"1" ""')] == [b"GET", b'k"1', b""]
-

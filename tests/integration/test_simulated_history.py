@@ -130,9 +130,7 @@ def test_history_zero_publishes_nothing(settings: Settings, redis_client: Redis)
     assert read_history(redis_client, Keys(settings.redis_prefix)) is None
 
 
-def test_a_log_that_holds_records_gets_no_history(
-    settings: Settings, redis_client: Redis
-) -> None:
+def test_a_log_that_holds_records_gets_no_history(settings: Settings, redis_client: Redis) -> None:
     """One record already on a raw topic: no history is published and no marker set."""
     prepare(settings)
     topic = Topics(settings.topic_prefix).raw_all[1].name

@@ -144,9 +144,7 @@ def test_new_log_resets_derived_state(redis_client: Redis) -> None:
     assert not redis_client.exists(keys.aggregate(WARD_TOTALS, 0))
     redis_client.hset(keys.aggregate(WARD_TOTALS, 0), "police|E05000956|burglary", 1)
     assert pair_with_log(redis_client, keys, "cluster-a") is False
-    assert (
-        redis_client.hget(keys.aggregate(WARD_TOTALS, 0), "police|E05000956|burglary") == b"1"
-    )
+    assert redis_client.hget(keys.aggregate(WARD_TOTALS, 0), "police|E05000956|burglary") == b"1"
     assert pair_with_log(redis_client, keys, "cluster-b") is True
     assert not redis_client.exists(keys.aggregate(WARD_TOTALS, 0))
     assert redis_client.exists(other.aggregate(WARD_TOTALS, 0)), (

@@ -1,0 +1,255 @@
+"""The subscriber gateway: an ASGI app (FastAPI) for systems that do not speak Kafka.
+
+Paths (all under ``/v1``, authenticated by ``Authorization: Bearer <key>`` but health):
+
+- ``GET /v1/stream`` — Server-Sent Events of the caller's topic (``safer.sub.<name>.v1``,
+  its view under its sharing agreement): one event per message, ``id`` = its offset,
+  ``event: record``, ``data`` = the SharedRecord JSON. Resume with ``Last-Event-ID`` (the
+  header browsers' EventSource send by themselves, or ``?last_event_id=``): the stream goes
+  on after that message, losing and repeating nothing. Without one it starts at the
+  beginning (``?from=end``: only what comes next). A rebuilt topic (the agreement changed)
+  ends the stream with ``event: rebuilt``: start again from the beginning.
+- ``GET /v1/openapi.json`` — this API's OpenAPI document; ``GET /v1/health``.
+
+Every error is JSON ``{"error": "..."}`` with its status — never a stack trace. Requests
+are limited per key (``gateway.access.RateLimits``) and in size (``SAFER_GATEWAY_MAX_BODY``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.access import RECHECK_S, Caller, KeyRing, RateLimits
+from gateway.tail import RebuiltError, Tails
+from geography.areas import load_areas
+from safer.settings import Settings
+from schemas.topics import Topics
+from sharing.registry import Subscribers
+
+log = logging.getLogger(__name__)
+PING_S = 15
+
+
+@dataclass
+class Gateway:
+    """What the app's requests share."""
+
+    settings: Settings
+    keys: KeyRing
+    limits: RateLimits
+    tails: Tails
+    topics: Topics
+
+    @classmethod
+    def of(cls, settings: Settings) -> Gateway:
+        areas = load_areas(settings.partnership)
+        registry = Subscribers(settings.subscribers_path, settings.agreements_path, areas)
+        return cls(
+            settings,
+            KeyRing(registry),
+            RateLimits(settings.gateway_rate, settings.gateway_burst),
+            Tails(settings.require_kafka()),
+            Topics(settings.topic_prefix),
+        )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    gateway = Gateway.of(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await gateway.tails.stop()
+
+    app = FastAPI(
+        title="safer-tracker subscriber gateway",
+        version="1",
+        description=__doc__,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    _errors(app)
+    app.add_middleware(BodyLimit, limit=settings.gateway_max_body)
+
+    @app.get("/v1/health", summary="Whether the gateway is up (no key needed)")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/v1/stream",
+        summary="Server-Sent Events of the caller's shared records",
+        response_class=EventSourceResponse,
+        responses={
+            200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
+            400: {"description": "a bad Last-Event-ID"},
+            401: {"description": "no key, or an unknown or revoked one"},
+            429: {"description": "too many requests for this key"},
+        },
+    )
+    async def stream(
+        who: Authorised,
+        last_event_id: Annotated[str | None, Header()] = None,
+        last_event_id_query: Annotated[
+            str | None, Query(alias="last_event_id", description="as the Last-Event-ID header")
+        ] = None,
+        start: Annotated[
+            Literal["beginning", "end"],
+            Query(alias="from", description="where to start without a Last-Event-ID"),
+        ] = "beginning",
+        limit: Annotated[
+            int | None, Query(ge=1, le=100_000, description="end after this many messages")
+        ] = None,
+    ) -> EventSourceResponse:
+        tail = gateway.tails.of(gateway.topics.subscriber(who.subscriber.name).name)
+        resume = last_event_id if last_event_id is not None else last_event_id_query
+        if resume is not None:
+            if not resume.isdigit() or len(resume) > 19:
+                raise HTTPException(400, "Last-Event-ID must be an offset this stream sent")
+            position = int(resume) + 1
+        else:
+            await tail.start()
+            position = tail.end if start == "end" else 0
+        if position > (await _end(tail)):
+            raise HTTPException(400, "Last-Event-ID is beyond the end of this stream")
+        events = _events(gateway, who, tail.stream(position), limit)
+        return EventSourceResponse(events, ping=PING_S)
+
+    return app
+
+
+_BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    """The calling subscriber (401 without a valid key, 429 past its rate)."""
+    gateway: Gateway = request.app.state.gateway
+    if not authorization or not authorization.startswith("Bearer "):
+        raise HTTPException(401, "an API key is needed: Authorization: Bearer <key>", _BEARER)
+    found = gateway.keys.caller(authorization.removeprefix("Bearer ").strip())
+    if found is None:
+        raise HTTPException(401, "unknown or revoked API key", _BEARER)
+    wait = gateway.limits.take(found.subscriber.name)
+    if wait:
+        retry = str(max(1, round(wait)))
+        raise HTTPException(429, "too many requests for this key", {"Retry-After": retry})
+    return found
+
+
+Authorised = Annotated[Caller, Depends(_caller)]
+
+
+async def _end(tail: Any) -> int:
+    await tail.start()
+    return int(tail.end)
+
+
+async def _events(
+    gateway: Gateway,
+    who: Caller,
+    messages: AsyncIterator[tuple[int, bytes]],
+    limit: int | None,
+) -> AsyncIterator[ServerSentEvent]:
+    checked = time.monotonic()
+    sent = 0
+    try:
+        async for offset, value in messages:
+            yield ServerSentEvent(data=value.decode(), event="record", id=str(offset))
+            sent += 1
+            if limit is not None and sent >= limit:
+                return
+            if time.monotonic() - checked > RECHECK_S:
+                checked = time.monotonic()
+                if gateway.keys.caller_by_name(who.subscriber.name) is None:
+                    yield ServerSentEvent(data="the API key was revoked", event="revoked")
+                    return
+    except RebuiltError as exc:
+        yield ServerSentEvent(data=str(exc), event="rebuilt")
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, 422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("gateway request failed", extra={"path": request.url.path, "error": repr(exc)})
+        return JSONResponse({"error": "internal error"}, 500)
+
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413, by ``Content-Length`` or, for
+    a chunked body, as soon as it grows past the limit."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+
+        async def limited() -> MutableMapping[str, Any]:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLargeError
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLargeError:
+            await _too_large(send, self.limit)
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = f'{{"error": "request body over {limit} bytes"}}'.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
