@@ -9,6 +9,9 @@ Paths (all under ``/v1``, authenticated by ``Authorization: Bearer <key>`` but h
   on after that message, losing and repeating nothing. Without one it starts at the
   beginning (``?from=end``: only what comes next). A rebuilt topic (the agreement changed)
   ends the stream with ``event: rebuilt``: start again from the beginning.
+- ``POST /v1/events/{source}`` — a partner system or field report sends one record
+  (``gateway.ingest``: 202 once the broker has it, 422 with the dead-letter reason,
+  ``Idempotency-Key`` required).
 - ``GET /v1/openapi.json`` — this API's OpenAPI document; ``GET /v1/health``.
 
 Every error is JSON ``{"error": "..."}`` with its status — never a stack trace. Requests
@@ -24,18 +27,24 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+from aiokafka import AIOKafkaProducer
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.access import RECHECK_S, Caller, KeyRing, RateLimits
+from gateway.ingest import Conflict, Ingest
 from gateway.tail import RebuiltError, Tails
 from geography.areas import load_areas
 from safer.settings import Settings
+from schemas.bounds import Bounds
+from schemas.categories import Source
 from schemas.topics import Topics
 from sharing.registry import Subscribers
+from store.keys import Keys
 
 log = logging.getLogger(__name__)
 PING_S = 15
@@ -50,6 +59,7 @@ class Gateway:
     limits: RateLimits
     tails: Tails
     topics: Topics
+    ingest: Ingest | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> Gateway:
@@ -69,10 +79,24 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis: Redis = Redis.from_url(settings.require_redis())
+        producer = AIOKafkaProducer(
+            bootstrap_servers=settings.require_kafka(), acks="all", linger_ms=2
+        )
+        await producer.start()
+        gateway.ingest = Ingest(
+            redis,
+            producer,
+            Keys(settings.redis_prefix),
+            gateway.topics,
+            Bounds.of(settings.earliest_event, settings.future_skew_s, settings.max_interval_days),
+        )
         try:
             yield
         finally:
             await gateway.tails.stop()
+            await producer.stop()
+            await redis.aclose()
 
     app = FastAPI(
         title="safer-tracker subscriber gateway",
@@ -129,6 +153,49 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(400, "Last-Event-ID is beyond the end of this stream")
         events = _events(gateway, who, tail.stream(position), limit)
         return EventSourceResponse(events, ping=PING_S)
+
+    @app.post(
+        "/v1/events/{source}",
+        summary="Send one record of a source (partner systems, field reports)",
+        status_code=202,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "description": "One incident event (schema v1, `incident-event.v1.schema.json`)",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+        responses={
+            202: {"description": "on the broker; the worker validates it as any feed's"},
+            400: {"description": "no Idempotency-Key"},
+            401: {"description": "no key, or an unknown or revoked one"},
+            403: {"description": "the agreement does not let the caller publish this source"},
+            409: {"description": "a request with this Idempotency-Key is in progress"},
+            413: {"description": "the body is too large"},
+            422: {"description": "not a valid event: the dead-letter reason and field errors"},
+            429: {"description": "too many requests for this key"},
+        },
+    )
+    async def ingest(
+        source: Source,
+        request: Request,
+        who: Authorised,
+        idempotency_key: Annotated[
+            str | None, Header(description="unique per record sent; a retry repeats it")
+        ] = None,
+    ) -> JSONResponse:
+        if source not in who.agreement.publish:
+            raise HTTPException(403, f"this key may not publish {source.value} records")
+        if not idempotency_key or len(idempotency_key) > 200 or not idempotency_key.isprintable():
+            raise HTTPException(400, "an Idempotency-Key header (1-200 characters) is needed")
+        assert gateway.ingest is not None  # set by the lifespan before any request
+        body = await request.body()
+        try:
+            answer = await gateway.ingest.accept(who.subscriber.name, source, idempotency_key, body)
+        except Conflict as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+        return JSONResponse(answer.body, answer.status, headers=headers)
 
     return app
 

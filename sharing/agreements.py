@@ -14,6 +14,7 @@ and its information sharing protocol. Each subscriber's part of it is one TOML f
     categories = ["secondary-fire"]            # category slugs (default: all of the kinds)
     areas = ["E05000958"]                      # "partnership" (default), authority or ward codes
     disclosure = "protected"                   # aggregates: "protected" or "ons"
+    publish = ["council"]                      # sources it may send through the gateway
 
 ``fields`` are the payload fields shared beyond the envelope (``ENVELOPE``): a payload field
 by name (``category``, ``occurred``, ``cause``, ``people``...), or one attribute of the people
@@ -120,6 +121,9 @@ class Agreement(BaseModel):
     categories: tuple[str, ...] | None = None
     areas: tuple[Annotated[str, Field(pattern=_AREA_CODE)], ...] = (PARTNERSHIP,)
     disclosure: Disclosure = Disclosure.PROTECTED
+    publish: tuple[Source, ...] = ()
+    """Sources this partner may send records for through the gateway's ingest (not part of
+    what it receives, so not of the revision)."""
 
     @field_validator("fields")
     @classmethod
@@ -136,7 +140,7 @@ class Agreement(BaseModel):
             sorted(n for n in whole if n.split(".")[0] == n or n.split(".")[0] not in whole)
         )
 
-    @field_validator("sources", "kinds", "areas")
+    @field_validator("sources", "kinds", "areas", "publish")
     @classmethod
     def _sorted(cls, value: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
         return None if value is None else tuple(sorted(set(value)))
@@ -176,7 +180,8 @@ class Agreement(BaseModel):
     @property
     def revision(self) -> str:
         """A short hash of the validated agreement: changes whenever what it shares does."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+        shared = self.model_dump_json(exclude={"publish"})
+        return hashlib.sha256(shared.encode()).hexdigest()[:12]
 
     @property
     def delay_s(self) -> float:

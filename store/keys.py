@@ -27,6 +27,7 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}sub:{name}:shared`` | hash | record_key -> highest version sent (or held) to it |
 | ``{p}sub:{name}:held`` | zset | shared messages (JSON) held for the agreed delay, by release |
 | ``{p}sub:{name}:lock`` | string | who rebuilds the subscriber's topic (expires) |
+| ``{p}ingest:{name}:{digest}`` | string | an ingest's response by its Idempotency-Key (expires) |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |
 | ``{p}stats:deadletter`` | hash | ``reason|topic`` -> number of dead-lettered messages |
 | ``{p}offsets:{stage}`` | hash | ``topic|partition`` -> highest offset whose effects are stored |
@@ -130,6 +131,11 @@ class Keys:
         if part not in SUBSCRIBER_PARTS:
             raise ValueError(f"no subscriber key part {part!r}")
         return f"{self.prefix}sub:{name}:{part}"
+
+    def ingest(self, subscriber: str, key_digest: str) -> str:
+        """The gateway's record of one ingest request (``gateway.ingest``), by the SHA-256
+        of its Idempotency-Key."""
+        return f"{self.prefix}ingest:{subscriber}:{key_digest}"
 
     @property
     def generation_pointer(self) -> str:
