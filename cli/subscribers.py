@@ -35,6 +35,15 @@ def _subscribers(args: argparse.Namespace) -> int:
         return 0
     if not args.name:
         raise ConfigError(f"safer subscribers {args.action} needs a NAME")
+    if args.action == "webhook":
+        url = None if args.url in (None, "off") else args.url
+        secret = registry.set_webhook(args.name, url)
+        if secret is None:
+            print(f"{args.name}: webhook removed")
+        else:
+            print(f"{args.name}: records will be POSTed to {url} by the gateway")
+            print(f"signing secret (shown once; verify webhook-signature with it): {secret}")
+        return 0
     if args.action == "revoke":
         registry.revoke(args.name)
         print(f"revoked {args.name}: its key is refused and its topic no longer fed")
@@ -61,11 +70,14 @@ def register_subscribers(sub: Subparsers) -> None:
         description="Installs a subscriber's sharing agreement (a TOML file; README "
         "'Subscribing') and makes its API key, printed once and stored hashed; lists "
         "subscribers; revokes a key (refused from then on, and the subscriber's topic is no "
-        "longer fed). The worker applies a new or changed agreement within "
-        "SAFER_AGREEMENTS_RELOAD_S, rebuilding the subscriber's topic from the canonical log.",
+        "longer fed); sets a webhook (records POSTed by the gateway, signed to the Standard "
+        "Webhooks spec; the secret is printed once). The worker applies a new or changed "
+        "agreement within SAFER_AGREEMENTS_RELOAD_S, rebuilding the subscriber's topic from "
+        "the canonical log.",
     )
-    p.add_argument("action", choices=["add", "list", "revoke"])
+    p.add_argument("action", choices=["add", "list", "revoke", "webhook"])
     p.add_argument("name", nargs="?", help="subscriber name (as in its agreement)")
+    p.add_argument("url", nargs="?", help="webhook: the endpoint's URL, or 'off'")
     p.add_argument("--agreement", metavar="FILE", help="the agreement's TOML file (add)")
     p.add_argument(
         "--new-key", action="store_true", help="add: replace an existing subscriber's key"

@@ -12,6 +12,8 @@ Paths (all under ``/v1``, authenticated by ``Authorization: Bearer <key>`` but h
 - ``POST /v1/events/{source}`` — a partner system or field report sends one record
   (``gateway.ingest``: 202 once the broker has it, 422 with the dead-letter reason,
   ``Idempotency-Key`` required).
+- webhooks: each shared record POSTed to the subscriber's endpoint, signed to the Standard
+  Webhooks spec (``gateway.webhooks``), by the deliverers this app runs.
 - ``GET /v1/openapi.json`` — this API's OpenAPI document; ``GET /v1/health``.
 
 Every error is JSON ``{"error": "..."}`` with its status — never a stack trace. Requests
@@ -20,6 +22,7 @@ are limited per key (``gateway.access.RateLimits``) and in size (``SAFER_GATEWAY
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -38,6 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway.access import RECHECK_S, Caller, KeyRing, RateLimits
 from gateway.ingest import Conflict, Ingest
 from gateway.tail import RebuiltError, Tails
+from gateway.webhooks import Webhooks
 from geography.areas import load_areas
 from safer.settings import Settings
 from schemas.bounds import Bounds
@@ -91,9 +95,12 @@ def create_app(settings: Settings) -> FastAPI:
             gateway.topics,
             Bounds.of(settings.earliest_event, settings.future_skew_s, settings.max_interval_days),
         )
+        webhooks = asyncio.ensure_future(Webhooks(settings, gateway.keys.registry, redis).run())
         try:
             yield
         finally:
+            webhooks.cancel()
+            await asyncio.gather(webhooks, return_exceptions=True)
             await gateway.tails.stop()
             await producer.stop()
             await redis.aclose()

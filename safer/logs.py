@@ -26,7 +26,16 @@ def configure(level: str = "INFO", component: str = "safer") -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     for name in (
-        "safer", "schemas", "geography", "bus", "feeds", "aggregates", "store", "streams",
-        "consumers", "dashboard", "cli",
+        "safer",
+        "schemas",
+        "geography",
+        "bus",
+        "feeds",
+        "aggregates",
+        "store",
+        "streams",
+        "consumers",
+        "dashboard",
+        "cli",
     ):
         logging.getLogger(name).setLevel(level)

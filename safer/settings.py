@@ -237,6 +237,10 @@ class Settings(BaseSettings):
     gateway_max_body: int = Field(
         default=65_536, ge=1024, description="Largest request body the gateway accepts (bytes)."
     )
+    webhook_retry_s: list[float] = Field(
+        default=[5, 300, 1800, 7200, 18000, 36000, 36000],
+        description="Waits between webhook delivery attempts (JSON list of seconds).",
+    )
     agreements: Path | None = Field(
         default=None,
         description="Folder of the subscribers' sharing agreements, one <name>.toml each "

@@ -14,13 +14,14 @@ subscriber again makes a new key.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import os
 import secrets
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +46,12 @@ class Subscriber:
     key_prefix: str
     created: str
     revoked: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    """The Standard Webhooks signing secret (``whsec_`` + base64): the gateway signs with it,
+    so it is kept as such (the file is 0600), and shown once when the webhook is set."""
+    webhook_disabled: str | None = None
+    """Why deliveries stopped (the endpoint answered 410 Gone), with when."""
 
     @property
     def active(self) -> bool:
@@ -89,9 +96,12 @@ class Subscribers:
         if old is not None and old.active and not new_key:
             return agreement, None
         key = KEY_PREFIX + secrets.token_urlsafe(32)
-        subscribers[name] = Subscriber(
-            name, digest(key), key[:SHOWN_PREFIX], datetime.now(UTC).isoformat(timespec="seconds")
-        )
+        made = datetime.now(UTC).isoformat(timespec="seconds")
+        fresh = Subscriber(name, digest(key), key[:SHOWN_PREFIX], made)
+        if old is not None:  # a new key; its webhook, if any, stays
+            fresh = replace(old, key_digest=fresh.key_digest, key_prefix=fresh.key_prefix)
+            fresh = replace(fresh, created=made, revoked=None)
+        subscribers[name] = fresh
         self._save(subscribers)
         return agreement, key
 
@@ -100,12 +110,8 @@ class Subscribers:
         old = subscribers.get(name)
         if old is None:
             raise ConfigError(f"no subscriber {name!r} in {self.path}")
-        revoked = Subscriber(
-            old.name,
-            old.key_digest,
-            old.key_prefix,
-            old.created,
-            old.revoked or datetime.now(UTC).isoformat(timespec="seconds"),
+        revoked = replace(
+            old, revoked=old.revoked or datetime.now(UTC).isoformat(timespec="seconds")
         )
         subscribers[name] = revoked
         self._save(subscribers)
@@ -114,6 +120,31 @@ class Subscribers:
             (self.agreements / REVOKED).mkdir(exist_ok=True)
             current.replace(self.agreements / REVOKED / current.name)
         return revoked
+
+    def set_webhook(self, name: str, url: str | None) -> str | None:
+        """Deliver the subscriber's records to ``url`` (None: stop); returns the new
+        signing secret (a new one each time a URL is set; deliveries resume)."""
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise ConfigError(f"webhook URL {url!r}: http:// or https:// (https in production)")
+        subscribers = self.load()
+        old = subscribers.get(name)
+        if old is None or not old.active:
+            raise ConfigError(f"no active subscriber {name!r} in {self.path}")
+        secret = (
+            None if url is None else "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+        )
+        subscribers[name] = replace(
+            old, webhook_url=url, webhook_secret=secret, webhook_disabled=None
+        )
+        self._save(subscribers)
+        return secret
+
+    def disable_webhook(self, name: str, reason: str) -> None:
+        subscribers = self.load()
+        old = subscribers.get(name)
+        if old is not None:
+            subscribers[name] = replace(old, webhook_disabled=reason)
+            self._save(subscribers)
 
     def authenticate(self, key: str) -> Subscriber | None:
         """The active subscriber whose key this is, else None (constant time per entry)."""
@@ -126,12 +157,7 @@ class Subscribers:
 
     def _save(self, subscribers: dict[str, Subscriber]) -> None:
         body = {
-            s.name: {
-                "key_digest": s.key_digest,
-                "key_prefix": s.key_prefix,
-                "created": s.created,
-                "revoked": s.revoked,
-            }
+            s.name: {k: v for k, v in asdict(s).items() if k != "name"}
             for s in sorted(subscribers.values(), key=lambda s: s.name)
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}sub:{name}:held`` | zset | shared messages (JSON) held for the agreed delay, by release |
 | ``{p}sub:{name}:lock`` | string | who rebuilds the subscriber's topic (expires) |
 | ``{p}ingest:{name}:{digest}`` | string | an ingest's response by its Idempotency-Key (expires) |
+| ``{p}webhook:{name}:failed`` | stream | webhook messages not delivered: offset, id, reason |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |
 | ``{p}stats:deadletter`` | hash | ``reason|topic`` -> number of dead-lettered messages |
 | ``{p}offsets:{stage}`` | hash | ``topic|partition`` -> highest offset whose effects are stored |
@@ -136,6 +137,10 @@ class Keys:
         """The gateway's record of one ingest request (``gateway.ingest``), by the SHA-256
         of its Idempotency-Key."""
         return f"{self.prefix}ingest:{subscriber}:{key_digest}"
+
+    def webhook_failed(self, subscriber: str) -> str:
+        """Webhook messages given up on (``gateway.webhooks``), newest last, capped."""
+        return f"{self.prefix}webhook:{subscriber}:failed"
 
     @property
     def generation_pointer(self) -> str:
