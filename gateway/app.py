@@ -14,6 +14,8 @@ Paths (all under ``/v1``, authenticated by ``Authorization: Bearer <key>`` but h
   ``Idempotency-Key`` required).
 - webhooks: each shared record POSTed to the subscriber's endpoint, signed to the Standard
   Webhooks spec (``gateway.webhooks``), by the deliverers this app runs.
+- ``GET /v1/counts?level=ward&window=28d`` — counts per area and category under the
+  caller's agreement, small counts protected as it says (``gateway.counts``).
 - ``GET /v1/openapi.json`` — this API's OpenAPI document; ``GET /v1/health``.
 
 Every error is JSON ``{"error": "..."}`` with its status — never a stack trace. Requests
@@ -28,27 +30,33 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from aiokafka import AIOKafkaProducer
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from aggregates.periods import FIXED_BY_SLUG
 from gateway.access import RECHECK_S, Caller, KeyRing, RateLimits
+from gateway.counts import agreed_cells, caveat, disclosed, levels_allowed
 from gateway.ingest import Conflict, Ingest
 from gateway.tail import RebuiltError, Tails
 from gateway.webhooks import Webhooks
-from geography.areas import load_areas
+from geography.areas import Areas, load_areas
 from safer.settings import Settings
 from schemas.bounds import Bounds
 from schemas.categories import Source
 from schemas.topics import Topics
+from sharing.agreements import PARTNERSHIP, Agreement
 from sharing.registry import Subscribers
 from store.keys import Keys
+from store.reader import StoreReader
 
 log = logging.getLogger(__name__)
 PING_S = 15
@@ -63,6 +71,8 @@ class Gateway:
     limits: RateLimits
     tails: Tails
     topics: Topics
+    reader: StoreReader
+    areas: Areas
     ingest: Ingest | None = None
 
     @classmethod
@@ -75,6 +85,8 @@ class Gateway:
             RateLimits(settings.gateway_rate, settings.gateway_burst),
             Tails(settings.require_kafka()),
             Topics(settings.topic_prefix),
+            StoreReader.of(SyncRedis.from_url(settings.require_redis()), settings),
+            areas,
         )
 
 
@@ -161,6 +173,46 @@ def create_app(settings: Settings) -> FastAPI:
         events = _events(gateway, who, tail.stream(position), limit)
         return EventSourceResponse(events, ping=PING_S)
 
+    @app.get(
+        "/v1/counts",
+        summary="Counts per area and category under the caller's agreement",
+        responses={
+            401: {"description": "no key, or an unknown or revoked one"},
+            403: {"description": "the agreement does not allow this level"},
+            429: {"description": "too many requests for this key"},
+        },
+    )
+    async def counts(
+        who: Authorised,
+        level: Annotated[Literal["ward", "borough"], Query()] = "ward",
+        window: Annotated[
+            Literal["yesterday", "7d", "28d", "365d"],
+            Query(description="whole local days up to the last midnight"),
+        ] = "28d",
+    ) -> dict[str, Any]:
+        agreement = who.agreement
+        if level not in levels_allowed(agreement, gateway.areas):
+            raise HTTPException(403, f"the agreement does not allow {level}-level counts")
+        now = datetime.now(UTC) - timedelta(hours=agreement.delay_hours)
+        span = FIXED_BY_SLUG[window].window(now)
+        figures = await asyncio.to_thread(gateway.reader.window, "ward", span.start, span.end)
+        wards = frozenset(
+            w for w in gateway.areas.ward_names if _agreed(w, agreement, gateway.areas)
+        )
+        cells = agreed_cells(figures.rows, agreement, wards)
+        return {
+            "level": level,
+            "window": {
+                "slug": span.slug,
+                "label": span.label,
+                "start": span.start_time.isoformat(),
+                "end": span.end_time.isoformat(),
+            },
+            "disclosure": agreement.disclosure.value,
+            "caveat": caveat(agreement),
+            "rows": disclosed(cells, level, agreement, gateway.areas),
+        }
+
     @app.post(
         "/v1/events/{source}",
         summary="Send one record of a source (partner systems, field reports)",
@@ -208,6 +260,14 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+def _agreed(ward: str, agreement: Agreement, areas: Areas) -> bool:
+    return (
+        PARTNERSHIP in agreement.areas
+        or ward in agreement.areas
+        or areas.ward_authority.get(ward) in agreement.areas
+    )
 
 
 def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
