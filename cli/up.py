@@ -35,6 +35,7 @@ def _up(args: argparse.Namespace) -> int:
     options = StackOptions(
         simulator=not args.no_simulator,
         dashboard=not args.no_dashboard,
+        gateway=not args.no_gateway,
         rate=args.rate,
         police_data=police_data,
         replay_speed=args.replay_speed,
@@ -47,9 +48,9 @@ def register_up(sub: Subparsers) -> None:
     p = sub.add_parser(
         "up",
         help="run the whole live stack on this machine",
-        description="Start broker, Redis, topics, stream worker, feed simulator and "
-        "dashboard; on an empty log, first publish simulated history through the worker. "
-        "Ctrl-C / SIGTERM stops them all.",
+        description="Start broker, Redis, topics, stream worker, feed simulator, dashboard "
+        "and subscriber gateway; on an empty log, first publish simulated history through "
+        "the worker. Ctrl-C / SIGTERM stops them all.",
     )
     p.add_argument(
         "--kafka", metavar="HOST:PORT", help="use this Kafka instead of the embedded broker"
@@ -88,6 +89,7 @@ def register_up(sub: Subparsers) -> None:
         help="--police-data: N times faster than real time (default 86400: a day a second)",
     )
     p.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
+    p.add_argument("--no-gateway", action="store_true", help="do not start the subscriber gateway")
     p.add_argument("--dashboard-port", type=int, help="dashboard port (0: any free port)")
     p.add_argument("--state-dir", help="local state folder (default .safer)")
     p.set_defaults(handler=_up)

@@ -54,7 +54,7 @@ THEME = (
 )
 POLICE_REPLAY = "police-replay"
 ARCHIVER = "archiver"
-RESTARTABLE = {ARCHIVER, "worker", "simulator", POLICE_REPLAY}
+RESTARTABLE = {ARCHIVER, "worker", "simulator", "gateway", POLICE_REPLAY}
 PRODUCERS = ("simulator", POLICE_REPLAY)  # the broker's clients besides worker and archiver
 ROLL_CHECK_S = 15.0
 ONE_SHOT = {POLICE_REPLAY}  # done when it exits 0 (a restart after a failure is safe: the
@@ -91,6 +91,7 @@ def dashboard_command(port: int) -> list[str]:
 class StackOptions:
     simulator: bool = True
     dashboard: bool = True
+    gateway: bool = True
     rate: float | None = None
     police_data: Path | None = None
     """Replay these data.police.uk street-crime files beside the simulated traffic."""
@@ -175,6 +176,8 @@ class Stack:
                 POLICE_REPLAY,
                 ["feed", "police", str(self.options.police_data), "--replay-speed", speed],
             )
+        if self.options.gateway:
+            self._start_gateway()
         if self.options.dashboard:
             self._start_dashboard()
         self._write_stack_file()
@@ -263,6 +266,19 @@ class Stack:
         wait_until(lambda: _http_ok(f"{url}/_stcore/health"), 60, "dashboard")
         self.endpoints["dashboard"] = url
 
+    def _start_gateway(self) -> None:
+        """The subscriber gateway (``safer gateway``) on its port, or a free one if busy."""
+        port = self.settings.gateway_port
+        if port == 0 or not port_free(port):
+            port = free_port()
+        component = self._spawn("gateway", ["gateway"], extra={"SAFER_GATEWAY_PORT": str(port)})
+        url = f"http://127.0.0.1:{port}/v1"
+        wait_until(lambda: _http_ok(f"{url}/health"), 60, "gateway")
+        self.endpoints["gateway"] = (
+            f"{url} (OpenAPI: {url}/openapi.json, log: {component.log_path})"
+        )
+        self.endpoints["gateway_url"] = url
+
     def _write_stack_file(self) -> None:
         data = {
             "pid": os.getpid(),
@@ -270,6 +286,7 @@ class Stack:
             "redis_url": self.settings.redis_url,
             "log_archive": str(self.catalog.root) if self.catalog else None,
             "dashboard_url": self.endpoints.get("dashboard"),
+            "gateway_url": self.endpoints.get("gateway_url"),
             "worker_metrics_url": self.endpoints.get("worker_metrics"),
             "started_at": datetime.now(UTC).isoformat(),
             "components": {c.name: c.pid for c in self.components},
@@ -288,6 +305,11 @@ class Stack:
         self.console.print(table)
         if "dashboard" in self.endpoints:
             self.console.print(f"Dashboard: [bold]{self.endpoints['dashboard']}[/bold]")
+        if "gateway_url" in self.endpoints:
+            self.console.print(
+                f"Subscriber gateway: [bold]{self.endpoints['gateway_url']}[/bold] "
+                "(keys: safer subscribers add)"
+            )
         self.console.print("Press Ctrl-C to stop.", highlight=False)
         sys.stdout.flush()
 
@@ -339,7 +361,7 @@ class Stack:
         assert self.catalog is not None
         self.console.print(f"rolling the embedded broker (memory {rss:.0f} MB): clients stop")
         by_name = {c.name: c for c in self.components if c.name not in self.finished}
-        clients = [by_name[n] for n in (*PRODUCERS, "worker") if n in by_name]
+        clients = [by_name[n] for n in (*PRODUCERS, "worker", "gateway") if n in by_name]
         done = roll.roll_broker(
             self.broker,
             self.catalog,
