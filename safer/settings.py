@@ -241,6 +241,9 @@ class Settings(BaseSettings):
         default=[5, 300, 1800, 7200, 18000, 36000, 36000],
         description="Waits between webhook delivery attempts (JSON list of seconds).",
     )
+    aggregates_interval_s: float = Field(
+        default=1.0, gt=0, description="How often the worker publishes changed aggregate counts."
+    )
     agreements: Path | None = Field(
         default=None,
         description="Folder of the subscribers' sharing agreements, one <name>.toml each "

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from schemas.aggregates import AggregateChange
 from schemas.alerts import AlertEvent
 from schemas.deadletter import DeadLetter
 from schemas.events import IncidentEvent
@@ -40,6 +41,11 @@ _MESSAGES: dict[str, tuple[TypeAdapter[Any], str]] = {
     "AlertEvent": (
         TypeAdapter(AlertEvent),
         "A spike or rule alert as it is raised, updated and resolved (key: the alert id).",
+    ),
+    "AggregateChange": (
+        TypeAdapter(AggregateChange),
+        "An area × category × day (or hour) count as it changes: absolute, with a version "
+        "(keep the highest per cell); key: the cell.",
     ),
     "SharedRecord": (
         TypeAdapter(SharedRecord),
@@ -119,6 +125,14 @@ def document(prefix: str = "safer.", partitions: int = DEFAULT_PARTITIONS) -> di
             "DeadLetter",
             "Refused input with its reason and original bytes.",
         ),
+        "aggregates": _channel(
+            topics.aggregates.name,
+            topics.aggregates,
+            partitions,
+            "AggregateChange",
+            "Counts per area, category and day (hours for the last 48 hours) each time they "
+            "change; compacted, so its latest message per cell is the count.",
+        ),
         "alerts": _channel(
             topics.alerts.name, topics.alerts, partitions, "AlertEvent", "Alerts, kept 400 days."
         ),
@@ -137,6 +151,9 @@ def document(prefix: str = "safer.", partitions: int = DEFAULT_PARTITIONS) -> di
         "receiveIncidents": _operation("receive", "incidents", "Read every canonical incident."),
         "receiveDeadLetters": _operation("receive", "deadletter", "Read refused input."),
         "receiveAlerts": _operation("receive", "alerts", "Read alerts as they change."),
+        "receiveAggregates": _operation(
+            "receive", "aggregates", "Follow the counts (replaying converges: highest version)."
+        ),
         "receiveShared": _operation(
             "receive", "subscriber", "A subscriber reads its own topic (or the gateway's SSE)."
         ),
@@ -193,6 +210,7 @@ def _key_of(message: str) -> str:
         "SharedRecord": "record_key",
         "DeadLetter": "the refused message's own key",
         "AlertEvent": "alert id",
+        "AggregateChange": "level|area|category|grain|bucket",
     }[message]
 
 

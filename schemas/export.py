@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from schemas.aggregates import AggregateChange
 from schemas.alerts import AlertEvent
 from schemas.deadletter import DeadLetter
 from schemas.events import IncidentEvent
@@ -21,6 +22,7 @@ _DOCUMENTS: dict[str, TypeAdapter[Any]] = {
     "dead-letter.v1.schema.json": TypeAdapter(DeadLetter),
     "alert-event.v1.schema.json": TypeAdapter(AlertEvent),
     "shared-record.v1.schema.json": TypeAdapter(SharedRecord),
+    "aggregate-change.v1.schema.json": TypeAdapter(AggregateChange),
 }
 ASYNCAPI_FILE = "asyncapi.json"
 

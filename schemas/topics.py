@@ -65,6 +65,17 @@ class Topics:
             f"{self.prefix}alerts.v1", "alert id", "AlertEvent JSON", retention_ms=400 * 86_400_000
         )
 
+    @property
+    def aggregates(self) -> TopicSpec:
+        """Area × category × day (and hour) counts each time they change (AggregateChange
+        JSON, key = the cell), compacted: the latest message per cell is its count."""
+        return TopicSpec(
+            f"{self.prefix}aggregates.v1",
+            "level|area|category|grain|bucket",
+            "AggregateChange JSON",
+            compact=True,
+        )
+
     def subscriber(self, name: str) -> TopicSpec:
         """One subscriber's view under its sharing agreement (SharedRecord JSON, key =
         record_key), written by ``streams.subscribers``. One partition, so a position in it
@@ -80,4 +91,4 @@ class Topics:
 
     @property
     def all(self) -> tuple[TopicSpec, ...]:
-        return (*self.raw_all, self.incidents, self.deadletter, self.alerts)
+        return (*self.raw_all, self.incidents, self.deadletter, self.alerts, self.aggregates)

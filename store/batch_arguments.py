@@ -5,10 +5,13 @@ pack, not thousands)."""
 
 from __future__ import annotations
 
+import time
+
 import orjson
 
+from aggregates.buckets import DAY, HOUR
 from aggregates.contributions import expand
-from aggregates.hashes import HashName
+from aggregates.hashes import TOTALS, HashName
 from store.keys import Keys
 from store.plan import BatchPlan, Planner
 
@@ -32,6 +35,7 @@ def apply_arguments(
         for (source, name), value in (plan.maxima.items() if live else ())
     ]
     hashes = len(keys) - FIXED_KEYS - len(plan.records)
+    outbox = _outbox(k, plan, number) if live else []  # a sorted set: numbered after hashes
     batch = {
         "n": [len(plan.records), hashes],
         "rec": [[expected, state] for _, expected, state in plan.records],
@@ -62,9 +66,41 @@ def apply_arguments(
                 planner.geo_expiry(week),
             ]
             for ((category, week), member), score in plan.geo.items()
-        ],
+        ]
+        + outbox,
     }
     return keys, [gen if live else "", orjson.dumps(batch)]
+
+
+CHANGE_LEVELS = frozenset({"borough", "ward", "lsoa"})
+CHANGE_GRAINS = frozenset({HOUR, DAY})
+OUTBOX_DAYS = 30
+"""An outbox nobody drains for this long expires (the publisher's absence is logged)."""
+
+
+def _outbox(k: Keys, plan: BatchPlan, number: _Numbering) -> list[list[object]]:
+    """The day and hour cells (category totals by borough, ward and LSOA) the batch
+    changes, as sorted-set entries of the aggregate change outbox, scored by now (ms): in
+    the same script as the counts, so no applied change can miss the stream (the replay of
+    a batch changes no count, so only the first application could record it)."""
+    cells: set[str] = set()
+    for (kind, grain, ident, (level, breakdown, authority)), fields in plan.changes.items():
+        if kind != TOTALS or breakdown != "cat" or level not in CHANGE_LEVELS:
+            continue
+        changed = [name for name, n in fields.items() if n]
+        if not changed:
+            continue
+        for hashed in expand((kind, grain, ident, (level, breakdown, authority))):
+            if hashed.grain in CHANGE_GRAINS:
+                prefix = f"{hashed.grain}|{hashed.bucket}|{level}|{authority}|"
+                cells.update(prefix + name for name in changed)
+    if not cells:
+        return []
+    now = time.time()
+    key = number(k.aggregates_outbox)
+    expire = int(now) + OUTBOX_DAYS * 86_400
+    score = str(int(now * 1000))
+    return [[key, cell, score, expire] for cell in sorted(cells)]
 
 
 def _hashes(

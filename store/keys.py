@@ -29,6 +29,8 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}sub:{name}:lock`` | string | who rebuilds the subscriber's topic (expires) |
 | ``{p}ingest:{name}:{digest}`` | string | an ingest's response by its Idempotency-Key (expires) |
 | ``{p}webhook:{name}:failed`` | stream | webhook messages not delivered: offset, id, reason |
+| ``{p}aggregates:outbox`` | zset | changed cells ``grain|bucket|level|authority|area|category`` |
+| ``{p}aggregates:version`` | string | the version of the last aggregate changes published |
 | ``{p}stats:outcomes`` | hash | ``outcome|source`` -> number of messages with that outcome |
 | ``{p}stats:deadletter`` | hash | ``reason|topic`` -> number of dead-lettered messages |
 | ``{p}offsets:{stage}`` | hash | ``topic|partition`` -> highest offset whose effects are stored |
@@ -137,6 +139,16 @@ class Keys:
         """The gateway's record of one ingest request (``gateway.ingest``), by the SHA-256
         of its Idempotency-Key."""
         return f"{self.prefix}ingest:{subscriber}:{key_digest}"
+
+    @property
+    def aggregates_outbox(self) -> str:
+        """Cells changed by applied batches, not yet on the aggregate change stream
+        (``streams.aggregate_changes``): written in the same script as the counts."""
+        return f"{self.prefix}aggregates:outbox"
+
+    @property
+    def aggregates_version(self) -> str:
+        return f"{self.prefix}aggregates:version"
 
     def webhook_failed(self, subscriber: str) -> str:
         """Webhook messages given up on (``gateway.webhooks``), newest last, capped."""

@@ -15,6 +15,7 @@ from schemas.bounds import Bounds
 from schemas.topics import Topics
 from store.writer import writer_for
 from streams import transport, validate_incidents
+from streams.aggregate_changes import register_aggregate_changes
 from streams.alerts import register_alerts
 from streams.backfill import register_backfill_watch
 from streams.context import JobContext
@@ -70,4 +71,5 @@ def build_app(settings: Settings) -> faust.App:
     register_backfill_watch(app, settings)
     register_alerts(app, settings)
     register_subscribers(app, settings)
+    register_aggregate_changes(app, settings)
     return app

@@ -54,6 +54,7 @@ def test_channels_are_the_topics_and_messages_their_models() -> None:
         topics.incidents.name,
         topics.deadletter.name,
         topics.alerts.name,
+        topics.aggregates.name,
         topics.subscriber("{subscriber}").name,
     }
     kafka = doc["channels"]["subscriber"]["bindings"]["kafka"]
