@@ -61,12 +61,12 @@ from aggregates.buckets import (
     month_of,
     rollup_of,
 )
+from aggregates.disclosure import Role
 from aggregates.hashes import HashName, detail, totals
 from cli.stack import embedded
 from cli.stack.procs import free_port
 from dashboard import data, live
 from dashboard.above_normal import BASELINE_TTL_S
-from dashboard.disclosure import Role
 from feeds.simulator.generator import Simulator
 from geography.areas import load_areas
 from safer.runtime import tune_gc

@@ -11,8 +11,8 @@ from safer.settings import load_settings
 
 
 def _accounts(args: argparse.Namespace) -> int:
+    from aggregates.disclosure import Role
     from dashboard.access import Accounts, new_password
-    from dashboard.disclosure import Role
 
     accounts = Accounts(load_settings().accounts_path)
     if args.action == "list":
@@ -39,7 +39,7 @@ def _accounts(args: argparse.Namespace) -> int:
 
 
 def register_accounts(sub: Subparsers) -> None:
-    from dashboard.disclosure import Role
+    from aggregates.disclosure import Role
 
     p = sub.add_parser(
         "accounts",

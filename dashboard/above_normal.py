@@ -15,9 +15,9 @@ from typing import TypeVar
 
 import pandas as pd
 
+from aggregates.disclosure import Role, disclose_sum
 from aggregates.unusual import History, covered_weeks, judge
 from dashboard.data import MISSING, WARD_COLUMN, ward_label
-from dashboard.disclosure import Role, disclose_sum
 from dashboard.window_figures import Cells
 from schemas.categories import CATEGORY_SOURCE
 from store.reader import Baseline, Baselines

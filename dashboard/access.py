@@ -19,8 +19,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from aggregates.disclosure import Role
 from dashboard.audit import AuditLog as AuditLog  # its old home: existing imports keep working
-from dashboard.disclosure import Role
 from safer.errors import SaferError
 
 ITERATIONS = 240_000

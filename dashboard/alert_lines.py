@@ -5,7 +5,7 @@
   acknowledged it.
 - **partner** and **public**: alerts of wards and of the whole area only, and of each
   alert only its raising and its resolution, in words that carry the count as disclosed
-  (``dashboard.disclosure``: "fewer than 5", else rounded to 5) and the expected count to a
+  (``aggregates.disclosure``: "fewer than 5", else rounded to 5) and the expected count to a
   whole number; no p-value (with the expected count it would give the exact count away),
   no record keys. An active alert shows the figures it was raised with: its updates come
   one incident at a time, and watching a rounded count change would tell when the exact
@@ -23,8 +23,8 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from aggregates.disclosure import Role, disclose
 from alerts.events import shared_sentence
-from dashboard.disclosure import Role, disclose
 from schemas.alerts import AlertEvent, AlertKind, AlertState
 from schemas.calendar import local
 from store.alert_state import Acknowledgement, AlertSnapshot

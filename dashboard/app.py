@@ -3,7 +3,7 @@
 Sign-in and role (``dashboard.session``), the page choice and the source filter (both in
 the URL, so a view is a shareable link), then the chosen page (``dashboard.views``). Every
 page reads only through ``store.reader`` and discloses figures for the viewer's role
-(``dashboard.disclosure``)."""
+(``aggregates.disclosure``)."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from dashboard.disclosure import Role
+from aggregates.disclosure import Role
 from safer.errors import SaferError
 
 GENESIS = "0" * 64

@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from aggregates import periods
+from aggregates.disclosure import Role, disclose_sum
 from aggregates.periods import FIXED_BY_SLUG, Window
 from dashboard.data import ALL_SOURCES, category_label, source_label
-from dashboard.disclosure import Role, disclose_sum
 from dashboard.incidents import IncidentsView, incidents_view
 from dashboard.window_figures import Cells
 from schemas.calendar import LONDON

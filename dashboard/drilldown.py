@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from aggregates.disclosure import Role, Shown, disclose_sum
 from aggregates.places import PLACE_LEVEL, Place
 from dashboard.data import category_label, source_label
-from dashboard.disclosure import Role, Shown, disclose_sum
 from dashboard.window_figures import Cells
 from geography.areas import Areas
 from schemas.categories import CATEGORY_SOURCE

@@ -18,8 +18,8 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 
+from aggregates.disclosure import Role
 from dashboard.data import local_time
-from dashboard.disclosure import Role
 
 FORMATS = {
     "csv": ("CSV", "text/csv"),

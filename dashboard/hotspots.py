@@ -15,10 +15,10 @@ from datetime import datetime
 
 import pandas as pd
 
+from aggregates.disclosure import Role, disclose_sum
 from aggregates.hour_of_week import HOURS_PER_WEEK
 from aggregates.periods import Window, month_window
 from dashboard.data import ward_label
-from dashboard.disclosure import Role, disclose_sum
 from schemas.categories import CATEGORY_SOURCE
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -1,7 +1,7 @@
 """Single incidents as a role may see them: the Live page's latest incidents and the
 briefing's notable ones (pure: no Streamlit, no Redis).
 
-What a role may see of a single incident is ``dashboard.disclosure.IncidentDetail``
+What a role may see of a single incident is ``aggregates.disclosure.IncidentDetail``
 (``Role.incidents``); this module applies it for every page and export, and no page decides
 it for itself. The analyst sees each incident in full (times to the minute, street or
 place, location type); a partner its day, source, category and ward only; the public no
@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from aggregates.disclosure import IncidentDetail, Role, Shown, disclose_sum
 from dashboard.data import (
     CATEGORY_COLUMN,
     INCIDENTS_COLUMN,
@@ -27,7 +28,6 @@ from dashboard.data import (
     source_label,
     ward_label,
 )
-from dashboard.disclosure import IncidentDetail, Role, Shown, disclose_sum
 from dashboard.window_figures import Cells
 from schemas.categories import CATEGORY_SOURCE
 

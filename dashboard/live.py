@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from aggregates.disclosure import Role, Shown, disclose_sum
 from aggregates.periods import YEAR_EARLIER_DAYS, Window
 from dashboard.above_normal import AboveNormal, above_normal
 from dashboard.data import (
@@ -29,7 +30,6 @@ from dashboard.data import (
     source_label,
     ward_label,
 )
-from dashboard.disclosure import Role, Shown, disclose_sum
 from dashboard.incidents import IncidentsView, incidents_view
 from dashboard.window_figures import Cells, cells_of, windows_for
 from schemas.categories import CATEGORY_SOURCE

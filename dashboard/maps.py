@@ -17,8 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aggregates.disclosure import Role, disclose_sum
 from aggregates.places import PLACE_LEVEL, Place
-from dashboard.disclosure import Role, disclose_sum
 from dashboard.window_figures import Cells
 from geography.areas import Areas
 from geography.bng import cell_bounds, to_wgs84

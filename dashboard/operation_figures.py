@@ -5,7 +5,7 @@ choices, an evaluation disclosed for a role, the zones as map features, the depl
 figures.
 
 Disclosure: the analyst sees everything. A partner sees each count disclosed under the
-dashboard's rules (``dashboard.disclosure``: fewer than 5 hidden, others rounded to 5), and
+dashboard's rules (``aggregates.disclosure``: fewer than 5 hidden, others rounded to 5), and
 a zone's statistics only when none of its counts is hidden (a rate ratio and its p-value
 would give small counts back); the WDD only when no count of any zone is hidden, rounded
 to whole incidents, without its variance (the variance is the exact sum of the counts).
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dashboard.disclosure import THRESHOLD, Role, disclose
+from aggregates.disclosure import THRESHOLD, Role, disclose
 from operations.text import ZONE_COLOURS as REPORT_COLOURS
 from operations.text import ZONE_LABELS as ZONE_LABELS
 from operations.zones import ResolvedOperation, to_geojson

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from aggregates.disclosure import SUM_CAVEAT, Role, disclose_sum
 from aggregates.periods import Window
 from dashboard.data import category_label, ward_label
-from dashboard.disclosure import SUM_CAVEAT, Role, disclose_sum
 from dashboard.window_figures import window_caption
 from schemas.categories import CATEGORY_SOURCE
 from store.reader import RepeatCounts, WindowRow

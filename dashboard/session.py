@@ -22,9 +22,9 @@ from typing import Any
 
 import streamlit as st
 
+from aggregates.disclosure import Role
 from dashboard.access import Account, AccountError
 from dashboard.audit import AuditLog
-from dashboard.disclosure import Role
 from dashboard.session_routes import FORGET_PATH, START_PATH, route_path
 from dashboard.sessions import COOKIE_NAME, Ended, EndReason
 from dashboard.signin import SignIn, refusal

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from aggregates.disclosure import Role
 from dashboard.access import Account, Accounts, check_password, normal_name
 from dashboard.audit import AuditLog
-from dashboard.disclosure import Role
 from dashboard.lockout import Lockout
 from dashboard.sessions import Ended, EndReason, Sessions
 from safer.settings import Settings

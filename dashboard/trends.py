@@ -3,7 +3,7 @@ Redis).
 
 Points are whole local days or months up to the last complete one, read as bucket totals
 (``StoreReader.bucket_totals``) at ward level, so every point is a sum of (ward, category)
-cells and is disclosed like any other figure (``dashboard.disclosure.disclose_sum``). A
+cells and is disclosed like any other figure (``aggregates.disclosure.disclose_sum``). A
 week is the sum of its seven days. A day counts the events wholly inside it: police.uk
 records, known only to the month, appear in monthly series only.
 """
@@ -17,9 +17,9 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from aggregates.buckets import DAY, MONTH, Bucket
+from aggregates.disclosure import Role, disclose_sum
 from aggregates.periods import year_earlier
 from dashboard.data import source_label
-from dashboard.disclosure import Role, disclose_sum
 from dashboard.window_figures import Cells, cells_of
 from schemas.calendar import LONDON
 from store.reader import WindowRow

@@ -17,11 +17,11 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from aggregates.buckets import Bucket
+from aggregates.disclosure import Role
 from aggregates.periods import Window
 from dashboard import data
 from dashboard.above_normal import BASELINE_TTL_S, AboveNormal, above_normal
 from dashboard.access import AuditLog
-from dashboard.disclosure import Role
 from dashboard.exports import FORMATS, ExportView, render
 from dashboard.session import Viewer
 from dashboard.window_figures import Cells, windows_for

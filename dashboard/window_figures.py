@@ -2,7 +2,7 @@
 
 The finest cells any role can see are (ward, category) counts of a window, read through
 ``store.reader.StoreReader.windows``. Every figure shown — a KPI, a ward's total, a source
-column, a category — is a sum of such cells, disclosed with ``dashboard.disclosure``: exact
+column, a category — is a sum of such cells, disclosed with ``aggregates.disclosure``: exact
 for the analyst, protected (small cells imputed, then suppressed and rounded) for partner
 and public, so that no combination of figures recovers a count under 5.
 
@@ -16,9 +16,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 
+from aggregates.disclosure import SUM_CAVEAT, Role
 from aggregates.periods import Window, fixed_windows, rolling_windows
 from dashboard.data import local_time
-from dashboard.disclosure import SUM_CAVEAT, Role
 from schemas.categories import CATEGORY_SOURCE
 from store.reader import WindowRow
 

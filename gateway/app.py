@@ -44,7 +44,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregates.periods import FIXED_BY_SLUG
 from gateway.access import RECHECK_S, Caller, KeyRing, RateLimits
-from gateway.counts import agreed_cells, caveat, disclosed, levels_allowed
 from gateway.ingest import Conflict, Ingest
 from gateway.tail import RebuiltError, Tails
 from gateway.webhooks import Webhooks
@@ -53,8 +52,9 @@ from safer.settings import Settings
 from schemas.bounds import Bounds
 from schemas.categories import Source
 from schemas.topics import Topics
-from sharing.agreements import PARTNERSHIP, Agreement
+from sharing.counts import agreed_cells, caveat, disclosed, levels_allowed
 from sharing.registry import Subscribers
+from sharing.view import agreed_wards
 from store.keys import Keys
 from store.reader import StoreReader
 
@@ -196,9 +196,7 @@ def create_app(settings: Settings) -> FastAPI:
         now = datetime.now(UTC) - timedelta(hours=agreement.delay_hours)
         span = FIXED_BY_SLUG[window].window(now)
         figures = await asyncio.to_thread(gateway.reader.window, "ward", span.start, span.end)
-        wards = frozenset(
-            w for w in gateway.areas.ward_names if _agreed(w, agreement, gateway.areas)
-        )
+        wards = frozenset(agreed_wards(agreement, gateway.areas))
         cells = agreed_cells(figures.rows, agreement, wards)
         return {
             "level": level,
@@ -261,13 +259,6 @@ def create_app(settings: Settings) -> FastAPI:
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
 
-
-def _agreed(ward: str, agreement: Agreement, areas: Areas) -> bool:
-    return (
-        PARTNERSHIP in agreement.areas
-        or ward in agreement.areas
-        or areas.ward_authority.get(ward) in agreement.areas
-    )
 
 
 def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:

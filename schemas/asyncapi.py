@@ -20,7 +20,7 @@ from schemas.aggregates import AggregateChange
 from schemas.alerts import AlertEvent
 from schemas.deadletter import DeadLetter
 from schemas.events import IncidentEvent
-from schemas.shared import SharedRecord
+from schemas.shared import SharedCount, SharedRecord
 from schemas.topics import Topics, TopicSpec
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -51,6 +51,11 @@ _MESSAGES: dict[str, tuple[TypeAdapter[Any], str]] = {
         TypeAdapter(SharedRecord),
         "One incident as a subscriber's sharing agreement allows it: the envelope and the "
         "agreed fields only, at the agreed precision.",
+    ),
+    "SharedCount": (
+        TypeAdapter(SharedCount),
+        "One area's count of one category on one closed day as an aggregates-level "
+        "agreement discloses it (key: level|area|category|day; keep the highest version).",
     ),
 }
 
@@ -140,9 +145,10 @@ def document(prefix: str = "safer.", partitions: int = DEFAULT_PARTITIONS) -> di
             sub.name,
             sub,
             partitions,
-            "SharedRecord",
-            "One subscriber's view under its sharing agreement, rebuilt from the canonical "
-            "topic when the agreement changes.",
+            ("SharedRecord", "SharedCount"),
+            "One subscriber's view under its sharing agreement — records (SharedRecord) or, "
+            "for an aggregates-level agreement, disclosed counts (SharedCount) — rebuilt "
+            "from the canonical topics when the agreement changes.",
             {"subscriber": {"description": "the subscriber's name, as in its agreement"}},
         ),
     }
@@ -211,6 +217,7 @@ def _key_of(message: str) -> str:
         "DeadLetter": "the refused message's own key",
         "AlertEvent": "alert id",
         "AggregateChange": "level|area|category|grain|bucket",
+        "SharedCount": "level|area|category|day",
     }[message]
 
 
@@ -218,14 +225,15 @@ def _channel(
     address: str,
     spec: TopicSpec,
     partitions: int,
-    message: str,
+    message: str | tuple[str, ...],
     description: str,
     parameters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    names = (message,) if isinstance(message, str) else message
     channel: dict[str, Any] = {
         "address": address,
         "description": description,
-        "messages": {message: {"$ref": f"#/components/messages/{message}"}},
+        "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in names},
         "bindings": _binding(spec, partitions),
     }
     if parameters:

@@ -13,7 +13,7 @@ from schemas.aggregates import AggregateChange
 from schemas.alerts import AlertEvent
 from schemas.deadletter import DeadLetter
 from schemas.events import IncidentEvent
-from schemas.shared import SharedRecord
+from schemas.shared import SharedCount, SharedRecord
 
 SCHEMA_DIR = Path(__file__).parent / "json"
 
@@ -22,6 +22,7 @@ _DOCUMENTS: dict[str, TypeAdapter[Any]] = {
     "dead-letter.v1.schema.json": TypeAdapter(DeadLetter),
     "alert-event.v1.schema.json": TypeAdapter(AlertEvent),
     "shared-record.v1.schema.json": TypeAdapter(SharedRecord),
+    "shared-count.v1.schema.json": TypeAdapter(SharedCount),
     "aggregate-change.v1.schema.json": TypeAdapter(AggregateChange),
 }
 ASYNCAPI_FILE = "asyncapi.json"

@@ -75,6 +75,32 @@ class SharedData(Contract):
     operation: bool | None = None
 
 
+class SharedCount(Contract):
+    """One message of an aggregates-level subscriber's topic: one area's count of one
+    category on one closed local day, as its agreement discloses it. Published when the day
+    closes and again whenever late records change what is shown; ``version`` grows with
+    every message of the cell (keep the highest)."""
+
+    level: Literal["ward", "borough"]
+    area: Annotated[str, Field(pattern=r"^[EW]0[5-9]\d{6}$")]
+    category: Slug
+    day: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    count: Annotated[int, Field(ge=0)] | None = Field(
+        description="The disclosed count; null where it is suppressed (see shown)."
+    )
+    shown: Annotated[str, Field(max_length=40)] = Field(
+        description='The figure as text, e.g. "15", "fewer than 5", "<10".'
+    )
+    disclosure: Literal["protected", "ons"]
+    version: Annotated[int, Field(ge=1)]
+    agreement: Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
+    schema_version: Literal["1"] = "1"
+
+    @property
+    def cell(self) -> str:
+        return f"{self.level}|{self.area}|{self.category}|{self.day}"
+
+
 class SharedRecord(Contract):
     """One message of a subscriber's topic."""
 

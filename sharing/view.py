@@ -69,7 +69,7 @@ class Scope:
             revision=agreement.revision,
             kinds=frozenset(k.value for k in agreement.allowed_kinds),
             categories=None if agreement.categories is None else frozenset(agreement.categories),
-            wards=frozenset(_agreed_wards(agreement, areas)),
+            wards=frozenset(agreed_wards(agreement, areas)),
             payload=tuple(f for f in fields if "." not in f),
             people=tuple(f.split(".", 1)[1] for f in fields if f.startswith("people.")),
             flags=tuple(f.split(".", 1)[1] for f in fields if f.startswith("flags.")),
@@ -80,7 +80,8 @@ class Scope:
         )
 
 
-def _agreed_wards(agreement: Agreement, areas: Areas) -> set[str]:
+def agreed_wards(agreement: Agreement, areas: Areas) -> set[str]:
+    """The partnership's wards an agreement covers (its wards, its authorities' wards)."""
     if PARTNERSHIP in agreement.areas:
         return set(areas.ward_names)
     agreed = set(agreement.areas)

@@ -24,8 +24,11 @@ All keys start with the configured prefix (``SAFER_REDIS_PREFIX``, default ``saf
 | ``{p}alerts:acknowledged`` | hash | alert id -> who acknowledged it, when (JSON) |
 | ``{p}alerts:log`` | stream | every AlertEvent (JSON in field ``e``), newest last, capped |
 | ``{p}sub:{name}:state`` | hash | a subscriber topic's ``revision`` and ``generation`` |
-| ``{p}sub:{name}:shared`` | hash | record_key -> highest version sent (or held) to it |
+| ``{p}sub:{name}:shared`` | hash | record_key -> version sent (records); cell -> shown (counts) |
 | ``{p}sub:{name}:held`` | zset | shared messages (JSON) held for the agreed delay, by release |
+| ``{p}sub:{name}:cells:{day}`` | hash | ``ward|category`` -> ``version|count`` (exact; not sent) |
+| ``{p}sub:{name}:dirty`` | set | days whose cells changed since last published |
+| ``{p}sub:{name}:version`` | string | aggregates feeds: the last message version sent |
 | ``{p}sub:{name}:lock`` | string | who rebuilds the subscriber's topic (expires) |
 | ``{p}ingest:{name}:{digest}`` | string | an ingest's response by its Idempotency-Key (expires) |
 | ``{p}webhook:{name}:failed`` | stream | webhook messages not delivered: offset, id, reason |
@@ -134,6 +137,10 @@ class Keys:
         if part not in SUBSCRIBER_PARTS:
             raise ValueError(f"no subscriber key part {part!r}")
         return f"{self.prefix}sub:{name}:{part}"
+
+    def subscriber_cells(self, name: str, day: str) -> str:
+        """An aggregates feed's exact counts of one day (``streams.subscribers``)."""
+        return f"{self.prefix}sub:{name}:cells:{day}"
 
     def ingest(self, subscriber: str, key_digest: str) -> str:
         """The gateway's record of one ingest request (``gateway.ingest``), by the SHA-256
@@ -274,7 +281,7 @@ class Keys:
         return HashName(_KIND_OF_HASH[kind], grain, bucket, level, breakdown, authority)
 
 
-SUBSCRIBER_PARTS = frozenset({"state", "shared", "held", "lock"})
+SUBSCRIBER_PARTS = frozenset({"state", "shared", "held", "lock", "dirty", "version"})
 
 
 def split_field(name: str) -> list[str]:

@@ -20,8 +20,8 @@ before is read (``sub:<name>:shared``: record -> version), the batch is planned
 delivered, then what was sent and held is stored, then the offsets are committed. A crash
 between delivery and commit sends that batch again — subscribers recognise a repeat by its
 ``id`` (``schemas.shared``). Messages held for an agreed delay live in ``sub:<name>:held``
-and are sent when due; an agreement's level ``aggregates`` is served from the aggregate
-counts, not by a feed.
+and are sent when due. An aggregates-level agreement gets a ``CountFeed`` instead: the
+aggregate change stream in, its disclosed counts of closed days out.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -42,10 +43,12 @@ from bus.produce import BatchSender
 from geography.areas import Areas, load_areas
 from safer.errors import ConfigError
 from safer.settings import Settings
+from schemas.shared import SharedCount
 from schemas.topics import Topics
 from sharing.agreements import Agreement, Level, load_agreements
+from sharing.counts import Cell, agreed_change, closed_before, day_figures
 from sharing.fanout import plan
-from sharing.view import Scope
+from sharing.view import Scope, agreed_wards
 from store.keys import Keys
 
 if TYPE_CHECKING:
@@ -91,7 +94,7 @@ class SubscriberFeeds:
         except ConfigError as exc:
             log.error("sharing agreements not reloaded", extra={"error": str(exc)})
             return
-        wanted = {n: a for n, a in agreements.items() if a.level is Level.RECORDS}
+        wanted = agreements
         for name, (revision, task) in list(self.running.items()):
             agreement = wanted.get(name)
             if agreement is None or agreement.revision != revision or task.done():
@@ -104,7 +107,8 @@ class SubscriberFeeds:
                 del self.running[name]
         for name, agreement in wanted.items():
             if name not in self.running:
-                feed = Feed(self.settings, agreement, self.areas)
+                kind = Feed if agreement.level is Level.RECORDS else CountFeed
+                feed = kind(self.settings, agreement, self.areas)
                 self.running[name] = (agreement.revision, asyncio.ensure_future(feed.run()))
                 log.info(
                     "subscriber feed started",
@@ -122,7 +126,8 @@ class Feed:
 
     def __post_init__(self) -> None:
         self.name = self.agreement.subscriber
-        self.scope = Scope.of(self.agreement, self.areas)
+        if self.agreement.level is Level.RECORDS:
+            self.scope = Scope.of(self.agreement, self.areas)
         self.topics = Topics(self.settings.topic_prefix)
         self.topic = self.topics.subscriber(self.name).name
         self.keys = Keys(self.settings.redis_prefix)
@@ -155,8 +160,12 @@ class Feed:
                 spec = self.topics.subscriber(self.name)
                 kafka = self.settings.require_kafka()
                 await asyncio.to_thread(recreate_topic, kafka, spec, 1)
+                stale = [
+                    k async for k in redis.scan_iter(self.keys.subscriber_cells(self.name, "*"))
+                ]
                 async with redis.pipeline(transaction=True) as pipe:
-                    pipe.delete(self.shared_key, self.held_key)
+                    pipe.delete(self.shared_key, self.held_key, *stale)
+                    pipe.delete(self._key("dirty"), self._key("version"))
                     pipe.hset(self.state_key, "revision", self.agreement.revision)
                     pipe.hincrby(self.state_key, "generation", 1)
                     await pipe.execute()
@@ -167,11 +176,14 @@ class Feed:
             finally:
                 await redis.delete(lock)
 
-    async def _stream(self, redis: Redis, generation: int) -> None:
+    def _key(self, part: str) -> str:
+        return self.keys.subscriber(self.name, part)
+
+    def _consumer(self, topic: str, generation: int) -> AIOKafkaConsumer:
         settings = self.settings
         session_ms = int(settings.session_timeout_s * 1000)
-        consumer = AIOKafkaConsumer(
-            self.topics.incidents.name,
+        return AIOKafkaConsumer(
+            topic,
             bootstrap_servers=settings.require_kafka(),
             group_id=f"{settings.consumer_group}.sub.{self.name}.{generation}",
             client_id=f"safer-sub-{self.name}",
@@ -182,6 +194,10 @@ class Feed:
             heartbeat_interval_ms=max(session_ms // 5, 500),
             rebalance_timeout_ms=session_ms * 2,
         )
+
+    async def _stream(self, redis: Redis, generation: int) -> None:
+        settings = self.settings
+        consumer = self._consumer(self.topics.incidents.name, generation)
         producer = AIOKafkaProducer(
             bootstrap_servers=settings.require_kafka(), acks="all", linger_ms=5
         )
@@ -243,3 +259,136 @@ class Feed:
         await out.flush()
         await redis.zrem(self.held_key, *due)
         return len(due)
+
+
+@dataclass
+class CountFeed(Feed):
+    """An aggregates-level subscriber's feed: the aggregate change stream in, its agreed
+    ward and borough counts of closed local days out (``schemas.shared.SharedCount``),
+    disclosed as the agreement says (``sharing.counts``).
+
+    Exact counts of agreed cells are kept per day in Redis (``sub:<name>:cells:<day>``,
+    never sent); a day whose cells changed is marked dirty, and once it has closed (local
+    midnight, plus the agreed delay) its figures are disclosed and each one that differs
+    from what was last sent is sent, with a new version. So a figure changes when a day
+    closes or late records change what it shows — never one incident at a time."""
+
+    async def _stream(self, redis: Redis, generation: int) -> None:
+        consumer = self._consumer(self.topics.aggregates.name, generation)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.require_kafka(), acks="all", linger_ms=5
+        )
+        await producer.start()
+        await consumer.start()
+        try:
+            while True:
+                fetched = await consumer.getmany(
+                    timeout_ms=1000, max_records=self.settings.batch_size
+                )
+                records = [r for batch in fetched.values() for r in batch]
+                if records:
+                    await self.keep(redis, records)
+                    await consumer.commit()
+                await self.publish_closed(redis, producer)
+        finally:
+            await consumer.stop()
+            await producer.stop()
+
+    async def keep(self, redis: Redis, records: Sequence[Any]) -> None:
+        """Store the agreed cells' newest exact counts and mark their days dirty."""
+        wards = frozenset(agreed_wards(self.agreement, self.areas))
+        newest: dict[tuple[str, str], tuple[int, int]] = {}
+        for record in records:
+            change = _change(record.value)
+            if change is None or not agreed_change(change, self.agreement, wards):
+                continue
+            cell = (change["bucket"], f"{change['area']}|{change['category']}")
+            known = newest.get(cell)
+            if known is None or change["version"] > known[0]:
+                newest[cell] = (int(change["version"]), int(change["count"]))
+        if not newest:
+            return
+        cells = list(newest)
+        async with redis.pipeline(transaction=False) as pipe:
+            for day, field in cells:
+                pipe.hget(self.keys.subscriber_cells(self.name, day), field)
+            stored = await pipe.execute()
+        async with redis.pipeline(transaction=True) as pipe:
+            for (day, field), before in zip(cells, stored, strict=True):
+                version, count = newest[(day, field)]
+                if before is not None and int(before.split(b"|", 1)[0]) >= version:
+                    continue
+                pipe.hset(self.keys.subscriber_cells(self.name, day), field, f"{version}|{count}")
+                pipe.sadd(self._key("dirty"), day)
+            await pipe.execute()
+
+    async def publish_closed(self, redis: Redis, producer: Any) -> int:
+        """Send the changed figures of dirty days that have closed."""
+        members: set[bytes] = await redis.smembers(self._key("dirty"))  # type: ignore[assignment]
+        dirty = sorted(d.decode() for d in members)
+        closed = closed_before(datetime.now(UTC), self.agreement.delay_hours)
+        sent = 0
+        for day in (d for d in dirty if d < closed):
+            sent += await self._publish_day(redis, producer, day)
+            await redis.srem(self._key("dirty"), day)
+        return sent
+
+    async def _publish_day(self, redis: Redis, producer: Any, day: str) -> int:
+        cells_key = self.keys.subscriber_cells(self.name, day)
+        raw: dict[bytes, bytes] = await redis.hgetall(cells_key)  # type: ignore[assignment]
+        cells = []
+        for field, value in raw.items():
+            area, category = field.decode().split("|", 1)
+            cells.append(Cell(area, category, int(value.split(b"|", 1)[1])))
+        figures = day_figures(cells, self.agreement, self.areas)
+        keys = [f"{level}|{row['area']}|{row['category']}|{day}" for level, row in figures]
+        before = await redis.hmget(self.shared_key, keys) if keys else []
+        shown_before = {
+            k: v.decode() for k, v in zip(keys, before, strict=True) if isinstance(v, bytes)
+        }
+        changed = [
+            (key, level, row)
+            for key, (level, row) in zip(keys, figures, strict=True)
+            if shown_before.get(key) != row["shown"]
+        ]
+        changed += [  # a figure sent before whose cells all went to zero
+            (key, *_zero(key))
+            for key in await self._sent_of_day(redis, day)
+            if key not in set(keys)
+        ]
+        if not changed:
+            return 0
+        last = await redis.incrby(self._key("version"), len(changed))
+        out = BatchSender(producer)
+        for i, (key, level, row) in enumerate(changed):
+            message = SharedCount(
+                level=level,
+                area=row["area"],
+                category=row["category"],
+                day=day,
+                count=row["count"],
+                shown=row["shown"],
+                disclosure=self.agreement.disclosure.value,
+                version=last - len(changed) + 1 + i,
+                agreement=self.agreement.revision,
+            )
+            await out.add(self.topic, key.encode(), message.model_dump_json().encode())
+        await out.flush()
+        await redis.hset(self.shared_key, mapping={k: row["shown"] for k, _, row in changed})
+        return len(changed)
+
+    async def _sent_of_day(self, redis: Redis, day: str) -> list[str]:
+        return [k.decode() async for k, _ in redis.hscan_iter(self.shared_key, match=f"*|{day}")]
+
+
+def _zero(key: str) -> tuple[str, dict[str, Any]]:
+    level, area, category, _ = key.split("|")
+    return level, {"area": area, "category": category, "count": 0, "shown": "0"}
+
+
+def _change(value: bytes) -> dict[str, Any] | None:
+    try:
+        change = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    return change if isinstance(change, dict) else None

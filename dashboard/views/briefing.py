@@ -6,8 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
+from aggregates.disclosure import SUM_CAVEAT
 from dashboard import briefing, data, window_figures
-from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from aggregates.disclosure import SUM_CAVEAT, Role
 from dashboard import data, drilldown, window_figures
-from dashboard.disclosure import SUM_CAVEAT, Role
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (

@@ -8,9 +8,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from aggregates.disclosure import Role
 from aggregates.periods import MONTH_WINDOWS
 from dashboard import data, hotspots
-from dashboard.disclosure import Role
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (

@@ -10,9 +10,9 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from aggregates.disclosure import SUM_CAVEAT
 from aggregates.periods import Window
 from dashboard import data, live, maps, window_figures
-from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.incidents import IncidentsView
 from dashboard.session import Viewer, record_view

@@ -14,9 +14,9 @@ import pydeck as pdk
 import streamlit as st
 from redis.exceptions import RedisError
 
+from aggregates.disclosure import Role
 from dashboard import operation_figures as logic
 from dashboard.audit import AuditLog
-from dashboard.disclosure import Role
 from dashboard.session import Viewer, record_view
 from dashboard.ui import SLOW_TTL_S, redis_client
 from dashboard.views.operation_deploy import deploy_panel

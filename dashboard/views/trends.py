@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import altair as alt
 import streamlit as st
 
+from aggregates.disclosure import SUM_CAVEAT
 from dashboard import data, trends, window_figures
-from dashboard.disclosure import SUM_CAVEAT
 from dashboard.exports import ExportView
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (

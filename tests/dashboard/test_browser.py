@@ -17,12 +17,12 @@ from playwright.sync_api import Page, sync_playwright
 from pypdf import PdfReader
 from redis import Redis
 
+from aggregates.disclosure import FEWER, SMALL, Role
 from alerts.events import to_event
 from alerts.groups import DEFAULT_GROUPS
 from alerts.model import span_at
 from alerts.states import Alert, alert_id
 from dashboard.access import Accounts, AuditLog
-from dashboard.disclosure import FEWER, SMALL, Role
 from store.alert_state import AlertStore
 from store.keys import Keys
 from tests.stack import LiveStack

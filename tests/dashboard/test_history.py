@@ -13,8 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from aggregates.disclosure import Role
 from dashboard.access import Accounts
-from dashboard.disclosure import Role
 from dashboard.exports import render
 from dashboard.ui import EXPORTS_STATE
 from safer.settings import Settings

@@ -16,9 +16,9 @@ import streamlit as st
 from redis.asyncio import Redis as AsyncRedis
 from streamlit.testing.v1 import AppTest
 
+from aggregates.disclosure import FEWER, SUM_CAVEAT, Role
 from cli.stack.procs import free_port
 from dashboard.access import Accounts, AuditLog
-from dashboard.disclosure import FEWER, SUM_CAVEAT, Role
 from safer.settings import Settings
 from schemas.calendar import LONDON
 from schemas.codec import decode_incident

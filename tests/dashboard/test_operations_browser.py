@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Page
 from pypdf import PdfReader
 
+from aggregates.disclosure import Role, disclose
 from dashboard.access import Accounts
-from dashboard.disclosure import Role, disclose
 from tests.dashboard.test_browser import (
     ANALYST,
     ARTIFACTS,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from aggregates.disclosure import Role
 from dashboard.access import Accounts
-from dashboard.disclosure import Role
 from tests.dashboard.test_browser import ANALYST, ARTIFACTS, metric_value, page, sign_in
 from tests.data_files import data_file, pandas_counts
 from tests.stack import LiveStack

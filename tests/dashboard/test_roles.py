@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
+from aggregates.disclosure import FEWER, Role
 from dashboard.access import Accounts
-from dashboard.disclosure import FEWER, Role
 from dashboard.exports import render
 from dashboard.ui import EXPORTS_STATE
 from safer.settings import Settings

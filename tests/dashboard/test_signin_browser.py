@@ -21,12 +21,12 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from aggregates.disclosure import Role
 from cli.stack.procs import Component, free_port, wait_until
 from cli.stack.supervisor import dashboard_command
 from dashboard.access import Accounts
 from dashboard.audit import AuditLog
 from dashboard.audit_chain import verify
-from dashboard.disclosure import Role
 from dashboard.sessions import COOKIE_NAME
 from safer.settings import Settings, child_env
 from tests.dashboard.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, sign_in

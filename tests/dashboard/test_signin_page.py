@@ -11,9 +11,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from aggregates.disclosure import Role
 from dashboard.access import Accounts
 from dashboard.audit import AuditLog
-from dashboard.disclosure import Role
 from safer.settings import Settings
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"

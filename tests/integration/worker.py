@@ -60,11 +60,16 @@ def read_records(
         consumer_timeout_ms=1000,
     )
     try:
+        deadline = time.monotonic() + timeout_s
         parts = consumer.partitions_for_topic(topic) or set()
+        while not parts:  # not created yet (a subscriber's topic is made by its feed)
+            if time.monotonic() > deadline:
+                return []
+            time.sleep(0.2)
+            parts = consumer.partitions_for_topic(topic) or set()
         consumer.assign([TopicPartition(topic, p) for p in parts])
         consumer.seek_to_beginning()
         records: list[ConsumerRecord] = []
-        deadline = time.monotonic() + timeout_s
         while len(records) < expect and time.monotonic() < deadline:
             records.extend(consumer)
         return records

@@ -3,8 +3,8 @@ history" while the feeds have covered fewer weeks than a verdict needs."""
 
 from __future__ import annotations
 
+from aggregates.disclosure import Role
 from dashboard import above_normal
-from dashboard.disclosure import Role
 from store.reader import Baseline, Baselines
 
 WARDS = {"E05000954": "Bebington", "E05000956": "Birkenhead and Tranmere"}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from aggregates.disclosure import Role
 from dashboard.access import AccountError, Accounts, AuditLog
-from dashboard.disclosure import Role
 
 PASSWORD = "correct horse battery"
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from aggregates.disclosure import Role
 from alerts.events import rule_event, to_event
 from alerts.groups import DEFAULT_GROUPS
 from alerts.rules import DEFAULT_RULES
 from alerts.states import Alert
 from dashboard.alert_lines import HistoryFilter, active_lines, area_link, history_frame
-from dashboard.disclosure import Role
 from schemas.alerts import AlertEvent
 from store.alert_state import Acknowledgement, AlertSnapshot
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from aggregates.disclosure import Role
 from cli.main import main
 from dashboard.audit import GENESIS, AuditLog, head_path, line_hash
 from dashboard.audit_chain import verify
-from dashboard.disclosure import Role
 
 LINES = 6
 

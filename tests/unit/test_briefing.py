@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aggregates.buckets import epoch_hour
+from aggregates.disclosure import FEWER, Role
 from dashboard import briefing
-from dashboard.disclosure import FEWER, Role
 
 NOW = datetime(2026, 1, 14, 8, 30, tzinfo=UTC)  # GMT: UK time = UTC
 WARDS = {"E05000954": "Bebington"}

@@ -1,5 +1,5 @@
 """Disclosure control: suppression and rounding, and an attacker who tries to recover a small
-count by differencing every figure a partner can see (``dashboard.disclosure``)."""
+count by differencing every figure a partner can see (``aggregates.disclosure``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dashboard.disclosure import (
+from aggregates.disclosure import (
     FEWER,
     SMALL,
     Role,

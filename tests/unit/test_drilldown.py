@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from aggregates.disclosure import FEWER, SMALL, Role, Shown
 from aggregates.places import Place
 from dashboard import drilldown
-from dashboard.disclosure import FEWER, SMALL, Role, Shown
 from geography.areas import load_areas
 from tests.data_files import DATA
 

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from dashboard.disclosure import FEWER, SUM_CAVEAT, Role
+from aggregates.disclosure import FEWER, SUM_CAVEAT, Role
 from dashboard.exports import ExportView, render
 
 AT = datetime(2026, 7, 1, 11, 42, tzinfo=UTC)  # 12:42 BST

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aggregates.buckets import epoch_hour
+from aggregates.disclosure import Role
 from dashboard import hotspots
-from dashboard.disclosure import Role
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 

@@ -1,5 +1,5 @@
 """Single incidents per role (``dashboard.incidents``): the Live page's latest incidents and
-the briefing's notable ones, as ``dashboard.disclosure.IncidentDetail`` allows."""
+the briefing's notable ones, as ``aggregates.disclosure.IncidentDetail`` allows."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from aggregates.disclosure import FEWER, INCIDENT_DETAIL, Role
 from dashboard import incidents
-from dashboard.disclosure import FEWER, INCIDENT_DETAIL, Role
 
 WARDS = {"E05000954": "Bebington", "E05000956": "Birkenhead and Tranmere"}
 ALL = ("police", "council", "fire")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aggregates.buckets import epoch_hour
+from aggregates.disclosure import FEWER, Role
 from dashboard import live, window_figures
-from dashboard.disclosure import FEWER, Role
 from store.reader import WindowRow
 
 NOW = datetime(2026, 7, 1, 12, 20, tzinfo=UTC)  # 13:20 BST

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from aggregates.disclosure import FEWER, Role
 from dashboard import maps
-from dashboard.disclosure import FEWER, Role
 from geography.areas import load_areas
 from geography.bng import grid_cell
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.disclosure import Role
+from aggregates.disclosure import Role
 from dashboard.operation_figures import FormChoice, choice_of, disclosed, toml_of
 from geography.areas import load_areas
 from operations.registry import EMPTY_DIGEST, Registry, Snapshot

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from aggregates.disclosure import FEWER, SUM_CAVEAT, Role
 from aggregates.periods import Window
 from dashboard import profiles
-from dashboard.disclosure import FEWER, SUM_CAVEAT, Role
 from store.reader import RepeatCounts, WindowRow
 
 ROWS = (

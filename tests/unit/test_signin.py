@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from aggregates.disclosure import Role
 from dashboard.access import Accounts
 from dashboard.audit import AuditLog
-from dashboard.disclosure import Role
 from dashboard.lockout import FAILURES_FILE, UNKNOWN_SLOTS
 from dashboard.sessions import Ended, EndReason
 from dashboard.signin import Attempt, SignIn, refusal

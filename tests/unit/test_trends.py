@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from aggregates.buckets import DAY, MONTH, Bucket
+from aggregates.disclosure import FEWER, Role
 from dashboard import trends
-from dashboard.disclosure import FEWER, Role
 from store.reader import WindowRow
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday

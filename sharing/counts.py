@@ -1,4 +1,5 @@
-"""``GET /v1/counts``: aggregate counts under the caller's agreement (pure part).
+"""Aggregate counts under a subscriber's agreement (pure): what the gateway's ``GET /v1/counts``
+serves and what an aggregates-level subscriber's topic carries (``streams.subscribers``).
 
 - **Windows**: the fixed ones only (``aggregates.periods.FIXED_WINDOWS``: yesterday, 7, 28
   and 365 whole local days up to the last midnight), as the dashboard gives partners — a
@@ -10,7 +11,7 @@
 - **What is counted**: the agreed sources, kinds and categories, in the agreed areas.
 - **Small counts** (``disclosure``): ``protected`` — the dashboard's: a ward cell from 1 to
   4 is "fewer than 5", others rounded to 5, and a borough is the protected sum of its ward
-  cells (``dashboard.disclosure.disclose_sum``), so no combination of figures pins down a
+  cells (``aggregates.disclosure.disclose_sum``), so no combination of figures pins down a
   small count; ``ons`` — under 10 suppressed, others rounded to 5, a borough from its
   ward cells with each suppressed cell counted as 5.
 """
@@ -20,10 +21,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from dashboard.disclosure import ROUNDING, SUM_CAVEAT, Role, disclose, disclose_sum, round_to
+from aggregates.disclosure import ROUNDING, SUM_CAVEAT, Role, disclose, disclose_sum, round_to
 from geography.areas import Areas
+from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_KIND
 from sharing.agreements import PARTNERSHIP, Agreement, Disclosure, Precision
 
@@ -69,6 +72,35 @@ def agreed_cells(rows: Iterable[Any], agreement: Agreement, wards: frozenset[str
         if row.count:
             cells.append(Cell(row.area, row.category, int(row.count)))
     return cells
+
+
+def agreed_change(change: dict[str, Any], agreement: Agreement, wards: frozenset[str]) -> bool:
+    """Whether an aggregate change (``schemas.aggregates.AggregateChange`` as JSON) is a
+    ward's day count the agreement covers (the finest cell an aggregates feed keeps)."""
+    if change.get("level") != "ward" or change.get("grain") != "day":
+        return False
+    category = change.get("category")
+    kind = CATEGORY_KIND.get(str(category))
+    if kind is None or kind not in agreement.allowed_kinds or change.get("area") not in wards:
+        return False
+    return agreement.categories is None or category in agreement.categories
+
+
+def closed_before(now: datetime, delay_hours: float = 0.0) -> str:
+    """The first local day (YYYY-MM-DD) that is not closed yet, ``delay_hours`` ago: days
+    before it may be shared."""
+    return (now - timedelta(hours=delay_hours)).astimezone(LONDON).date().isoformat()
+
+
+def day_figures(
+    cells: list[Cell], agreement: Agreement, areas: Areas
+) -> list[tuple[str, dict[str, Any]]]:
+    """One closed day's figures at every level the agreement allows, disclosed."""
+    return [
+        (level, row)
+        for level in levels_allowed(agreement, areas)
+        for row in disclosed(cells, level, agreement, areas)
+    ]
 
 
 def disclosed(
