@@ -16,7 +16,9 @@ Paths (all under ``/v1``, authenticated by ``Authorization: Bearer <key>`` but h
   Webhooks spec (``gateway.webhooks``), by the deliverers this app runs.
 - ``GET /v1/counts?level=ward&window=28d`` — counts per area and category under the
   caller's agreement, small counts protected as it says (``gateway.counts``).
-- ``GET /v1/openapi.json`` — this API's OpenAPI document; ``GET /v1/health``.
+- ``GET /v1/openapi.json`` — this API's OpenAPI document; ``GET /v1/asyncapi.json`` — the
+  AsyncAPI document of this deployment's topics (its prefix and partitions); ``GET
+  /v1/health``.
 
 Every error is JSON ``{"error": "..."}`` with its status — never a stack trace. Requests
 are limited per key (``gateway.access.RateLimits``) and in size (``SAFER_GATEWAY_MAX_BODY``).
@@ -49,6 +51,7 @@ from gateway.tail import RebuiltError, Tails
 from gateway.webhooks import Webhooks
 from geography.areas import Areas, load_areas
 from safer.settings import Settings
+from schemas.asyncapi import document
 from schemas.bounds import Bounds
 from schemas.categories import Source
 from schemas.topics import Topics
@@ -133,6 +136,15 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/v1/health", summary="Whether the gateway is up (no key needed)")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    asyncapi = document(settings.topic_prefix, settings.partitions)
+
+    @app.get(
+        "/v1/asyncapi.json",
+        summary="The AsyncAPI 3.0 document of this deployment's topics (no key needed)",
+    )
+    async def asyncapi_document() -> dict[str, Any]:
+        return asyncapi
 
     @app.get(
         "/v1/stream",
@@ -258,7 +270,6 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
-
 
 
 def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:

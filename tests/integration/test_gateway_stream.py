@@ -84,6 +84,9 @@ def test_a_subscriber_streams_its_view_and_resumes_without_loss(
         assert beyond.status_code == 400
         document = httpx.get(f"{base}/v1/openapi.json").json()
         assert "/v1/stream" in document["paths"]
+        asyncapi = httpx.get(f"{base}/v1/asyncapi.json").json()  # this deployment's topics
+        address = asyncapi["channels"]["subscriber"]["address"]
+        assert address == f"{settings.topic_prefix}sub.{{subscriber}}.v1"
 
         registry.revoke("fire-prevention")
         revoked = httpx.get(f"{base}/v1/stream", headers={"Authorization": f"Bearer {key}"})
