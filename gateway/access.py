@@ -1,9 +1,9 @@
 """Who is calling the gateway, and how often they may.
 
 - **Keys**: ``Authorization: Bearer <key>``, checked against the subscribers file
-  (``sharing.registry``: SHA-256 digests), re-read whenever the file changes, so a key
-  revoked with ``safer subscribers revoke`` is refused from the next request on — and an
-  open stream of it is closed within ``RECHECK_S``.
+  (``sharing.registry``: SHA-256 digests), re-read when the file changes (looked at once a
+  second), so a key revoked with ``safer subscribers revoke`` is refused within a second —
+  and an open stream of it is closed within ``RECHECK_S``.
 - **Rate limits**: a token bucket per key (``SAFER_GATEWAY_RATE`` a second sustained,
   ``SAFER_GATEWAY_BURST`` at once); past it, 429 with ``Retry-After``.
 """
@@ -30,9 +30,11 @@ class Caller:
 class KeyRing:
     """Subscribers by key digest, re-read when the subscribers file or agreements change."""
 
-    def __init__(self, registry: Subscribers) -> None:
+    def __init__(self, registry: Subscribers, recheck_s: float = 1.0) -> None:
         self.registry = registry
+        self.recheck_s = recheck_s
         self._stamp: tuple[float, ...] | None = None
+        self._checked = float("-inf")
         self._by_digest: dict[str, Caller] = {}
 
     def caller(self, key: str) -> Caller | None:
@@ -46,6 +48,10 @@ class KeyRing:
         return next((c for c in self._by_digest.values() if c.subscriber.name == name), None)
 
     def _refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.recheck_s:
+            return  # the files are looked at once a second, not on every request
+        self._checked = now
         folder = self.registry.agreements
         files = sorted(folder.glob(f"*{AGREEMENT_SUFFIX}")) if folder.is_dir() else []
         stamp = tuple(_mtime(p) for p in [self.registry.path, folder, *files])

@@ -16,6 +16,8 @@ Paths (all under ``/v1``, authenticated by ``Authorization: Bearer <key>`` but h
   Webhooks spec (``gateway.webhooks``), by the deliverers this app runs.
 - ``GET /v1/counts?level=ward&window=28d`` — counts per area and category under the
   caller's agreement, small counts protected as it says (``gateway.counts``).
+- ``GET /v1/report`` — the field report form for wardens' and patrols' phones
+  (``gateway.field``), posting through the ingest endpoint.
 - ``GET /v1/openapi.json`` — this API's OpenAPI document; ``GET /v1/asyncapi.json`` — the
   AsyncAPI document of this deployment's topics (its prefix and partitions); ``GET
   /v1/health``.
@@ -38,13 +40,14 @@ from typing import Annotated, Any, Literal
 from aiokafka import AIOKafkaProducer
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregates.periods import FIXED_BY_SLUG
+from gateway import field
 from gateway.access import RECHECK_S, Caller, KeyRing, RateLimits
 from gateway.ingest import Conflict, Ingest
 from gateway.tail import RebuiltError, Tails
@@ -138,6 +141,21 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     asyncapi = document(settings.topic_prefix, settings.partitions)
+    report_page = field.page(gateway.areas)
+
+    @app.get("/v1/report", response_class=HTMLResponse, summary="The field report form")
+    async def report() -> HTMLResponse:
+        return HTMLResponse(report_page, headers=_PAGE_HEADERS)
+
+    @app.get("/v1/report.js", include_in_schema=False)
+    async def report_js() -> Response:
+        return Response(
+            field.asset("report.js"), media_type="text/javascript", headers=_PAGE_HEADERS
+        )
+
+    @app.get("/v1/report.css", include_in_schema=False)
+    async def report_css() -> Response:
+        return Response(field.asset("report.css"), media_type="text/css", headers=_PAGE_HEADERS)
 
     @app.get(
         "/v1/asyncapi.json",
@@ -179,7 +197,7 @@ def create_app(settings: Settings) -> FastAPI:
             position = int(resume) + 1
         else:
             await tail.start()
-            position = tail.end if start == "end" else 0
+            position = tail.latest if start == "end" else 0
         if position > (await _end(tail)):
             raise HTTPException(400, "Last-Event-ID is beyond the end of this stream")
         events = _events(gateway, who, tail.stream(position), limit)
@@ -270,6 +288,12 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
+}
 
 
 def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
@@ -292,7 +316,7 @@ Authorised = Annotated[Caller, Depends(_caller)]
 
 async def _end(tail: Any) -> int:
     await tail.start()
-    return int(tail.end)
+    return int(tail.latest)
 
 
 async def _events(

@@ -47,6 +47,8 @@ class TopicTail:
     values: list[bytes] = field(default_factory=list)
     end: int = 0
     """One past the last offset seen (where the tail reads next)."""
+    head: int = 0
+    """The topic's end when the tail started (``end`` catches up with it)."""
     epoch: int = 0
     """Bumped when the topic is found rebuilt (clients further on must start again)."""
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -62,6 +64,11 @@ class TopicTail:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+    @property
+    def latest(self) -> int:
+        """Where a client that wants only what comes next starts: the end of the topic."""
+        return max(self.end, self.head)
 
     @property
     def first(self) -> int:
@@ -96,6 +103,7 @@ class TopicTail:
                 self._rebuilt()
             start = self.end if self.end else max(0, end - KEEP)
             self.end = start
+            self.head = max(self.head, end)
             consumer.seek(tp, start)
             self._ready.set()
             while True:
@@ -127,6 +135,7 @@ class TopicTail:
         self.offsets.clear()
         self.values.clear()
         self.end = 0
+        self.head = 0
         self.epoch += 1
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
@@ -135,7 +144,7 @@ class TopicTail:
         """Every message from offset ``position`` on, in order, for ever."""
         await self.start()
         epoch = self.epoch
-        if position > self.end:
+        if position > self.latest:
             raise RebuiltError(
                 f"position {position} is beyond the end of {self.topic} ({self.end})"
             )

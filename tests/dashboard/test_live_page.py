@@ -38,7 +38,6 @@ PARTNER_PASSWORD = "partner-password-1"
 ACCOUNTS = {Role.ANALYST: ("ana", ANALYST_PASSWORD), Role.PARTNER: ("pat", PARTNER_PASSWORD)}
 
 
-
 def _street(kind: str, i: int) -> str:
     """A controlled place name of the i-th test street (place names hold no digits)."""
     return f"On or near {kind} {ascii_uppercase[i]}"

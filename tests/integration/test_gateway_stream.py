@@ -6,6 +6,8 @@ repeats nothing; missing, unknown and revoked keys are refused; errors are JSON.
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -17,7 +19,7 @@ from schemas.topics import Topics
 from sharing.registry import Subscribers
 from tests.builders import encode, key_of, make_council_asb, make_fire_incident
 from tests.integration.gateway import read_events, running_gateway
-from tests.integration.worker import produce, running_worker
+from tests.integration.worker import produce, running_worker, wait_for
 
 AGREEMENT = """subscriber = "fire-prevention"
 sources = ["fire"]
@@ -67,6 +69,15 @@ def test_a_subscriber_streams_its_view_and_resumes_without_loss(
         everything = read_events(base, key, 7, limit="7")
         assert [e.id for e in everything] == [str(i) for i in range(7)]  # no gap, no repeat
 
+        with ThreadPoolExecutor(1) as pool:  # from=end: only what comes next
+            following = pool.submit(read_events, base, key, 1, 60.0, **{"from": "end"})
+            time.sleep(2.0)
+            newest = make_fire_incident()
+            _publish(settings, [newest])
+            (only,) = following.result()
+        assert only.id == "7"
+        assert json.loads(only.data)["record_key"] == newest["record_key"]
+
         assert httpx.get(f"{base}/v1/stream").status_code == 401
         wrong = httpx.get(f"{base}/v1/stream", headers={"Authorization": "Bearer sk_nope"})
         assert wrong.status_code == 401
@@ -89,5 +100,9 @@ def test_a_subscriber_streams_its_view_and_resumes_without_loss(
         assert address == f"{settings.topic_prefix}sub.{{subscriber}}.v1"
 
         registry.revoke("fire-prevention")
-        revoked = httpx.get(f"{base}/v1/stream", headers={"Authorization": f"Bearer {key}"})
-        assert revoked.status_code == 401
+        auth = {"Authorization": f"Bearer {key}"}
+        wait_for(  # the gateway looks at the subscribers file once a second
+            lambda: httpx.get(f"{base}/v1/stream?limit=1", headers=auth).status_code == 401,
+            5,
+            "the revoked key refused",
+        )
