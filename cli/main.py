@@ -23,6 +23,7 @@ from cli import (
     feed,
     gateway,
     operations,
+    parquet,
     query,
     rebuild,
     schemas,
@@ -61,6 +62,7 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     audit.register_audit,
     subscribers.register_subscribers,
     gateway.register_gateway,
+    parquet.register_parquet,
 )
 """Every subcommand, in the order ``safer --help`` lists them."""
 
