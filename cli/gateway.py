@@ -15,7 +15,8 @@ def _gateway(args: argparse.Namespace) -> int:
     settings = settings_for(args, "gateway")
     host = args.host or settings.gateway_host
     port = settings.gateway_port if args.port is None else args.port
-    print(f"subscriber gateway on http://{host}:{port}/v1 (OpenAPI: /v1/openapi.json)")
+    address = ":".join((host, str(port)))
+    print(f"subscriber gateway on http://{address}/v1 (OpenAPI: /v1/openapi.json)")
     uvicorn.run(
         create_app(settings),
         host=host,

@@ -42,6 +42,11 @@ class KeyRing:
         self._refresh()
         return self._by_digest.get(digest(key))
 
+    def callers(self) -> list[Caller]:
+        """Every active subscriber with its agreement."""
+        self._refresh()
+        return list(self._by_digest.values())
+
     def caller_by_name(self, name: str) -> Caller | None:
         """The subscriber ``name`` if it is still active (an open stream's re-check)."""
         self._refresh()

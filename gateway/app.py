@@ -18,6 +18,8 @@ Paths (all under ``/v1``, authenticated by ``Authorization: Bearer <key>`` but h
   caller's agreement, small counts protected as it says (``gateway.counts``).
 - ``GET /v1/report`` — the field report form for wardens' and patrols' phones
   (``gateway.field``), posting through the ingest endpoint.
+- ``GET /metrics`` — Prometheus: each subscriber's feed, webhook and stream lag
+  (``gateway.metrics``).
 - ``GET /v1/openapi.json`` — this API's OpenAPI document; ``GET /v1/asyncapi.json`` — the
   AsyncAPI document of this deployment's topics (its prefix and partitions); ``GET
   /v1/health``.
@@ -29,6 +31,7 @@ are limited per key (``gateway.access.RateLimits``) and in size (``SAFER_GATEWAY
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -41,6 +44,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -50,6 +54,7 @@ from aggregates.periods import FIXED_BY_SLUG
 from gateway import field
 from gateway.access import RECHECK_S, Caller, KeyRing, RateLimits
 from gateway.ingest import Conflict, Ingest
+from gateway.metrics import SubscriberMetrics
 from gateway.tail import RebuiltError, Tails
 from gateway.webhooks import Webhooks
 from geography.areas import Areas, load_areas
@@ -80,6 +85,13 @@ class Gateway:
     reader: StoreReader
     areas: Areas
     ingest: Ingest | None = None
+    metrics: SubscriberMetrics | None = None
+    open_streams: dict[str, dict[int, int]] = dataclasses.field(default_factory=dict)
+    """Per subscriber, each open stream's next position (for its lag)."""
+
+    def stream_lags(self, subscriber: str) -> list[int]:
+        tail = self.tails.of(self.topics.subscriber(subscriber).name)
+        return [max(0, tail.latest - p) for p in self.open_streams.get(subscriber, {}).values()]
 
     @classmethod
     def of(cls, settings: Settings) -> Gateway:
@@ -114,6 +126,12 @@ def create_app(settings: Settings) -> FastAPI:
             Bounds.of(settings.earliest_event, settings.future_skew_s, settings.max_interval_days),
         )
         webhooks = asyncio.ensure_future(Webhooks(settings, gateway.keys.registry, redis).run())
+        gateway.metrics = SubscriberMetrics(
+            settings,
+            redis,
+            lambda: [(c.subscriber, c.agreement.level) for c in gateway.keys.callers()],
+            gateway.stream_lags,
+        )
         try:
             yield
         finally:
@@ -135,6 +153,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.gateway = gateway
     _errors(app)
     app.add_middleware(BodyLimit, limit=settings.gateway_max_body)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        assert gateway.metrics is not None  # set by the lifespan before any request
+        return Response(await gateway.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/v1/health", summary="Whether the gateway is up (no key needed)")
     async def health() -> dict[str, str]:
@@ -200,7 +223,7 @@ def create_app(settings: Settings) -> FastAPI:
             position = tail.latest if start == "end" else 0
         if position > (await _end(tail)):
             raise HTTPException(400, "Last-Event-ID is beyond the end of this stream")
-        events = _events(gateway, who, tail.stream(position), limit)
+        events = _events(gateway, who, tail.stream(position), limit, position)
         return EventSourceResponse(events, ping=PING_S)
 
     @app.get(
@@ -324,12 +347,18 @@ async def _events(
     who: Caller,
     messages: AsyncIterator[tuple[int, bytes]],
     limit: int | None,
+    position: int,
 ) -> AsyncIterator[ServerSentEvent]:
     checked = time.monotonic()
     sent = 0
+    name = who.subscriber.name
+    mine = gateway.open_streams.setdefault(name, {})
+    handle = id(messages)
+    mine[handle] = position
     try:
         async for offset, value in messages:
             yield ServerSentEvent(data=value.decode(), event="record", id=str(offset))
+            mine[handle] = offset + 1
             sent += 1
             if limit is not None and sent >= limit:
                 return
@@ -340,6 +369,8 @@ async def _events(
                     return
     except RebuiltError as exc:
         yield ServerSentEvent(data=str(exc), event="rebuilt")
+    finally:
+        mine.pop(handle, None)
 
 
 def _errors(app: FastAPI) -> None:

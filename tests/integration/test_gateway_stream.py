@@ -72,6 +72,11 @@ def test_a_subscriber_streams_its_view_and_resumes_without_loss(
         with ThreadPoolExecutor(1) as pool:  # from=end: only what comes next
             following = pool.submit(read_events, base, key, 1, 60.0, **{"from": "end"})
             time.sleep(2.0)
+            metrics = httpx.get(f"{base}/metrics").text
+            assert 'safer_subscriber_streams{subscriber="fire-prevention"} 1.0' in metrics
+            assert 'safer_subscriber_stream_lag{subscriber="fire-prevention"} 0.0' in metrics
+            ends = [x for x in metrics.splitlines() if x.startswith("safer_subscriber_topic_end")]
+            assert ends[0].split()[-1] in ("6.0", "7.0")  # the broker's end is a lower bound
             newest = make_fire_incident()
             _publish(settings, [newest])
             (only,) = following.result()

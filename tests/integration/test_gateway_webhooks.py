@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 from redis import Redis
 from standardwebhooks import Webhook
 
@@ -95,7 +96,7 @@ def test_signed_deliveries_retries_and_a_gone_endpoint(
         assert secret.startswith("whsec_")
         receiver.secret = secret
         receiver.answers = [500]  # the first attempt fails: retried
-        with running_worker(settings, tmp_path), running_gateway(settings, tmp_path):
+        with running_worker(settings, tmp_path), running_gateway(settings, tmp_path) as base:
             produce(settings, topic, [(key_of(f), encode(f)) for f in fires])
             wait_for(lambda: len(receiver.delivered) == 3, 60, "three signed deliveries")
             assert all(verified for _, verified in receiver.attempts)
@@ -125,3 +126,16 @@ def test_signed_deliveries_retries_and_a_gone_endpoint(
             attempts = len(receiver.attempts)
             time.sleep(3)
             assert len(receiver.attempts) == attempts  # disabled: nothing more is sent
+
+            def metric(name: str) -> float:
+                text = httpx.get(f"{base}/metrics", timeout=10).text
+                line = f'safer_subscriber_{name}{{subscriber="fire-prevention"}} '
+                found = [x for x in text.splitlines() if x.startswith(line)]
+                return float(found[0].removeprefix(line)) if found else -1.0
+
+            wait_for(lambda: metric("feed_lag") == 0, 30, "the feed caught up")
+            assert metric("topic_end") in (4, 5)  # 3 fires, the gone one, the one after (the
+            # embedded broker's end offset is a lower bound)
+            assert metric("undeliverable") == 1
+            assert metric("streams") == 0
+            assert metric("webhook_lag") == -1  # disabled: no longer reported

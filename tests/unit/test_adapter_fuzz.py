@@ -233,8 +233,6 @@ def json_file(draw: st.DrawFn) -> bytes:
 # -- the importer's way, and what it must come to ----------------------------------------------
 
 
-
-
 @dataclass(frozen=True)
 class Expected:
     """What a file must be read as: how many records follow a usable header (None: the file

@@ -251,9 +251,7 @@ def test_a_point_off_the_grid_places_nothing_and_has_no_cell() -> None:
     Channel): such a point is no grid cell and locates no LSOA; the ward code still counts."""
     areas = load_areas()
     doc = canonical_doc(
-        decode_incident(
-            encode(make_fire_incident(data={"location": {"lat": 49.0, "lon": 0.0}}))
-        )
+        decode_incident(encode(make_fire_incident(data={"location": {"lat": 49.0, "lon": 0.0}})))
     )
     doc["data"]["location"] = {"lat": 49.0, "lon": 0.0, "ward_code": "E05000954"}
     assert from_canonical(doc, areas).areas == (("borough", "E08000015"), ("ward", "E05000954"))

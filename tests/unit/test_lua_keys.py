@@ -14,7 +14,7 @@ from streams.rebuild_pass import _GIVE_BACK
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted((ROOT / "store").glob("*.lua"))
-PACKAGES = ("aggregates", "store", "streams", "dashboard", "cli", "consumers")
+PACKAGES = ("aggregates", "store", "streams", "dashboard", "cli", "consumers", "sharing", "gateway")
 """Where safer's code lives (``bench/yardsticks.py`` writes toy keys of its own)."""
 SPELLER = ROOT / "store" / "keys.py"
 SINGLE_KEY = frozenset(
@@ -139,9 +139,7 @@ def _strings(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 def _spelled(text: str) -> bool:
-    return bool(
-        KEY_WORDS.search(text) or JOINED.search(text) or text == "latest"
-    )
+    return bool(KEY_WORDS.search(text) or JOINED.search(text) or text == "latest")
 
 
 def test_keys_are_spelled_only_in_store_keys() -> None:
