@@ -19,6 +19,7 @@ from cli import (
     archive,
     areas,
     audit,
+    briefing,
     calibrate,
     feed,
     gateway,
@@ -63,6 +64,7 @@ REGISTRY: tuple[Callable[[Subparsers], None], ...] = (
     subscribers.register_subscribers,
     gateway.register_gateway,
     parquet.register_parquet,
+    briefing.register_briefing,
 )
 """Every subcommand, in the order ``safer --help`` lists them."""
 

@@ -244,6 +244,13 @@ class Settings(BaseSettings):
     aggregates_interval_s: float = Field(
         default=1.0, gt=0, description="How often the worker publishes changed aggregate counts."
     )
+    briefing_hour: int = Field(
+        default=7, ge=0, le=23, description="Hour (UK time) of the subscribers' morning briefings."
+    )
+    briefing_from: str = Field(
+        default="safer-tracker@localhost",
+        description="From: address of the briefings' e-mail messages (.eml).",
+    )
     agreements: Path | None = Field(
         default=None,
         description="Folder of the subscribers' sharing agreements, one <name>.toml each "
