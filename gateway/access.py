@@ -10,13 +10,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from safer.errors import ConfigError
 from sharing.agreements import AGREEMENT_SUFFIX, Agreement, load_agreement
 from sharing.registry import Subscriber, Subscribers, digest
 
+log = logging.getLogger(__name__)
 RECHECK_S = 5.0
 """How often an open stream checks that its key is still valid."""
 
@@ -65,8 +68,12 @@ class KeyRing:
         found: dict[str, Caller] = {}
         for sub in self.registry.load().values():
             path = self.registry.agreements / f"{sub.name}{AGREEMENT_SUFFIX}"
-            if sub.active and path.exists():
+            if not (sub.active and path.exists()):
+                continue
+            try:
                 found[sub.key_digest] = Caller(sub, load_agreement(path, self.registry.areas))
+            except ConfigError as exc:  # one broken file refuses its own key, nobody else's
+                log.error("agreement not loaded: its key is refused", extra={"error": str(exc)})
         self._by_digest, self._stamp = found, stamp
 
 

@@ -74,6 +74,8 @@ def apply_arguments(
 
 CHANGE_LEVELS = frozenset({"borough", "ward", "lsoa"})
 CHANGE_GRAINS = frozenset({HOUR, DAY})
+HOURS_PUBLISHED = 48
+"""Hour cells are on the aggregate change stream for the last 48 hours only."""
 OUTBOX_DAYS = 30
 """An outbox nobody drains for this long expires (the publisher's absence is logged)."""
 
@@ -84,6 +86,8 @@ def _outbox(k: Keys, plan: BatchPlan, number: _Numbering) -> list[list[object]]:
     the same script as the counts, so no applied change can miss the stream (the replay of
     a batch changes no count, so only the first application could record it)."""
     cells: set[str] = set()
+    now = time.time()
+    oldest_hour = int(now // 3600) - HOURS_PUBLISHED  # older hour cells are not published
     for (kind, grain, ident, (level, breakdown, authority)), fields in plan.changes.items():
         if kind != TOTALS or breakdown != "cat" or level not in CHANGE_LEVELS:
             continue
@@ -91,12 +95,13 @@ def _outbox(k: Keys, plan: BatchPlan, number: _Numbering) -> list[list[object]]:
         if not changed:
             continue
         for hashed in expand((kind, grain, ident, (level, breakdown, authority))):
+            if hashed.grain == HOUR and int(hashed.bucket) < oldest_hour:
+                continue
             if hashed.grain in CHANGE_GRAINS:
                 prefix = f"{hashed.grain}|{hashed.bucket}|{level}|{authority}|"
                 cells.update(prefix + name for name in changed)
     if not cells:
         return []
-    now = time.time()
     key = number(k.aggregates_outbox)
     expire = int(now) + OUTBOX_DAYS * 86_400
     score = str(int(now * 1000))

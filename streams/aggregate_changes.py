@@ -6,7 +6,8 @@ script as the counts (``store.batch_arguments``); this leader-only timer, every
 new version (``store.aggregate_outbox``), publishes them (key: the cell, so the compacted
 topic keeps each cell's latest count) and removes from the outbox only what the broker
 acknowledged and did not change again meanwhile. Hour cells older than 48 hours are
-dropped unsent (the stream carries hours for the last 48 hours only). A crash repeats at
+dropped unsent (the stream carries hours for the last 48 hours only; the outbox does not
+take them either). A crash repeats at
 most one chunk, with a higher version: a consumer keeping the highest version per cell
 converges to the store's counts.
 """
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HOURS_KEPT = timedelta(hours=48)
 CHUNK = 1000
+CHUNKS_A_TICK = 10
+"""At most 10,000 cells a tick: a simulated history's backlog drains over a few ticks, and
+the worker's event loop (which also counts) is never held for long."""
 
 
 class AggregateChanges:
@@ -56,7 +60,7 @@ class AggregateChanges:
 
     async def publish(self) -> int:
         sent = 0
-        while True:
+        for _ in range(CHUNKS_A_TICK):
             counts, entries = await self.outbox.pending(CHUNK)
             if not counts:
                 return sent
@@ -81,6 +85,7 @@ class AggregateChanges:
             await self.outbox.sent(entries)
             if len(entries) < CHUNK:
                 return sent
+        return sent
 
 
 def register_aggregate_changes(app: faust.App, settings: Settings) -> AggregateChanges:

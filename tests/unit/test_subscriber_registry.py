@@ -82,3 +82,21 @@ def test_the_command_prints_the_key_once_and_lists_subscribers(tmp_path: Path) -
     assert bad.returncode != 0
     assert "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_a_broken_agreement_refuses_its_own_key_only(tmp_path: Path) -> None:
+    from gateway.access import KeyRing
+
+    registry = Subscribers(tmp_path / "subscribers.json", tmp_path / "agreements")
+    keys = {}
+    for name in ("fire-prevention", "cctv"):
+        source = tmp_path / f"{name}.toml"
+        source.write_text(AGREEMENT.replace("fire-prevention", name))
+        keys[name] = registry.add(name, source)[1]
+    ring = KeyRing(registry, recheck_s=0.0)
+    assert ring.caller(str(keys["cctv"])) is not None
+    (tmp_path / "agreements" / "cctv.toml").write_text('subscriber = "cctv"\nsources = "all"\n')
+    assert ring.caller(str(keys["cctv"])) is None
+    found = ring.caller(str(keys["fire-prevention"]))
+    assert found is not None
+    assert found.agreement.subscriber == "fire-prevention"
