@@ -46,6 +46,14 @@ def ensure_topics(bootstrap: str, topics: Topics, partitions: int) -> list[str]:
         admin.close()
 
 
+def topic_exists(bootstrap: str, name: str) -> bool:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="safer-admin")
+    try:
+        return name in set(admin.list_topics())
+    finally:
+        admin.close()
+
+
 def recreate_topic(bootstrap: str, spec: TopicSpec, partitions: int, wait_s: float = 30.0) -> None:
     """Delete a topic if it exists and create it empty (a derived topic being rebuilt)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="safer-admin")

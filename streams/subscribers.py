@@ -38,7 +38,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from redis.asyncio import Redis
 
-from bus.admin import recreate_topic
+from bus.admin import recreate_topic, topic_exists
 from bus.produce import BatchSender
 from geography.areas import Areas, load_areas
 from safer.errors import ConfigError
@@ -151,14 +151,16 @@ class Feed:
             state: dict[bytes, bytes] = await redis.hgetall(self.state_key)  # type: ignore[assignment]
             revision = state.get(b"revision", b"").decode()
             generation = int(state.get(b"generation", b"0"))
-            if revision == self.agreement.revision:
-                return generation
+            kafka = self.settings.require_kafka()
+            if revision == self.agreement.revision and await asyncio.to_thread(
+                topic_exists, kafka, self.topic
+            ):
+                return generation  # (a topic lost with its broker is rebuilt below)
             if not await redis.set(lock, self.agreement.revision, nx=True, ex=LOCK_S):
                 await asyncio.sleep(1.0)  # another worker is rebuilding it
                 continue
             try:
                 spec = self.topics.subscriber(self.name)
-                kafka = self.settings.require_kafka()
                 await asyncio.to_thread(recreate_topic, kafka, spec, 1)
                 stale = [
                     k async for k in redis.scan_iter(self.keys.subscriber_cells(self.name, "*"))
