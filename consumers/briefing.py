@@ -29,6 +29,7 @@ from typing import Any
 from fpdf import FPDF
 
 from geography.areas import Areas
+from operations.documents import pdf_table
 from operations.text import pdf_text
 from schemas.calendar import LONDON
 from schemas.categories import CATEGORY_NAMES
@@ -208,15 +209,7 @@ def to_pdf(b: Briefing, areas: Areas) -> bytes:
     header, body = rows(b, areas)
     if body:
         pdf.ln(3)
-        pdf.set_font("Helvetica", size=9)
-        with pdf.table(line_height=5.5, text_align="LEFT") as grid:
-            top = grid.row()
-            for name in header:
-                top.cell(pdf_text(name))
-            for values in body:
-                row = grid.row()
-                for value in values:
-                    row.cell(pdf_text(str(value)))
+        pdf_table(pdf, header, body)
     pdf.ln(3)
     pdf.set_font("Helvetica", "I", 8)
     pdf.multi_cell(

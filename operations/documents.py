@@ -194,7 +194,7 @@ def to_pdf(result: Mapping[str, Any], op: ResolvedOperation, names: Mapping[str,
     pdf.ln(2)
     draw_map(pdf, op, width, 80)
     _heading(pdf, "Counts and rate ratios")
-    _table(
+    pdf_table(
         pdf,
         ["Zone", "Baseline", "Operation", "Rate ratio", "95% low", "95% high", "p"],
         [
@@ -212,7 +212,7 @@ def to_pdf(result: Mapping[str, Any], op: ResolvedOperation, names: Mapping[str,
         )
     pdf.ln(2)
     _heading(pdf, "Displacement and net effect")
-    _table(
+    pdf_table(
         pdf,
         ["Statistic", "Value", "Detail"],
         [
@@ -269,12 +269,13 @@ def _pairs(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> None:
         pdf.multi_cell(w=pdf.epw - 34, text=pdf_text(value), new_x="LMARGIN", new_y="NEXT")
 
 
-def _table(
+def pdf_table(
     pdf: FPDF,
     header: Sequence[str],
     rows: Sequence[Sequence[Any]],
     widths: Sequence[float] | None = None,
 ) -> None:
+    """A readable table (left-aligned, banded rows, Latin-1-safe text), for any PDF here."""
     pdf.set_font("Helvetica", size=9)
     pdf.set_draw_color(0, 0, 0)  # the map and chart leave their colours set
     pdf.set_fill_color(255, 255, 255)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,77 @@ _VERSIONED = re.compile(r"^(?P<stem>.+)\.v(?P<major>\d+)\.schema\.json$")
 
 def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Every validation-relevant difference between two exported schemas."""
-    found: list[str] = []
-    _compare(old, new, "", old, new, found, set())
-    return found
+    walk = _Walk(old, new)
+    walk.compare(old, new, "")
+    return walk.found
+
+
+@dataclass
+class _Walk:
+    """One comparison: both documents (for their ``$defs``), what was found, and the pairs
+    of definitions already compared (recursive models)."""
+
+    old_root: dict[str, Any]
+    new_root: dict[str, Any]
+    found: list[str] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)
+
+    def compare(self, old: Any, new: Any, where: str) -> None:
+        old, old_name = _resolve(old, self.old_root)
+        new, new_name = _resolve(new, self.new_root)
+        if old_name and new_name:
+            if (old_name, new_name) in self.seen:
+                return
+            self.seen.add((old_name, new_name))
+        place = where or "<root>"
+        if not (isinstance(old, dict) and isinstance(new, dict)):
+            if old != new:
+                self.found.append(f"{place}: {old!r} became {new!r}")
+            return
+        if "properties" in old or "properties" in new:
+            self._properties(old, new, where)
+        if "enum" in old or "enum" in new:
+            removed = [v for v in old.get("enum", []) if v not in new.get("enum", [])]
+            added = [v for v in new.get("enum", []) if v not in old.get("enum", [])]
+            if removed:
+                self.found.append(f"{place}: values {removed} removed — old messages are refused")
+            if added:
+                self.found.append(f"{place}: values {added} added — old readers refuse them")
+        for key in ("anyOf", "oneOf", "allOf"):
+            a, b = old.get(key), new.get(key)
+            if a is None and b is None:
+                continue
+            if a is None or b is None or len(a) != len(b):
+                self.found.append(f"{place}: {key} changed from {_count(a)} to {_count(b)} choices")
+                continue
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                self.compare(x, y, f"{where}[{key} {i}]")
+        if "items" in old or "items" in new:
+            self.compare(old.get("items"), new.get("items"), f"{where}[]")
+        structural = {"properties", "required", "enum", "anyOf", "oneOf", "allOf", "items", "$defs"}
+        for key in sorted((set(old) | set(new)) - WORDING - structural):
+            if old.get(key) != new.get(key):
+                self.found.append(f"{place}: {key} {old.get(key)!r} became {new.get(key)!r}")
+
+    def _properties(self, old: dict[str, Any], new: dict[str, Any], where: str) -> None:
+        place = where or "<root>"
+        a, b = old.get("properties", {}), new.get("properties", {})
+        found = self.found
+        for name in sorted(set(a) - set(b)):
+            found.append(
+                f"{place}: property {name!r} removed — old messages holding it are refused"
+            )
+        for name in sorted(set(b) - set(a)):
+            found.append(
+                f"{place}: property {name!r} added — old readers refuse messages holding it"
+            )
+        required_a, required_b = set(old.get("required", [])), set(new.get("required", []))
+        for name in sorted(required_b - required_a):
+            found.append(f"{place}: {name!r} now required — old messages without it are refused")
+        for name in sorted(required_a - required_b):
+            found.append(f"{place}: {name!r} now optional — old readers refuse messages without it")
+        for name in sorted(set(a) & set(b)):
+            self.compare(a[name], b[name], f"{where}.{name}" if where else name)
 
 
 def _resolve(node: Any, root: dict[str, Any]) -> tuple[Any, str | None]:
@@ -41,79 +110,6 @@ def _resolve(node: Any, root: dict[str, Any]) -> tuple[Any, str | None]:
         name = str(node["$ref"]).rsplit("/", 1)[-1]
         return root.get("$defs", {}).get(name, {}), name
     return node, None
-
-
-def _compare(
-    old: Any,
-    new: Any,
-    where: str,
-    old_root: dict[str, Any],
-    new_root: dict[str, Any],
-    found: list[str],
-    seen: set[tuple[str, str]],
-) -> None:
-    old, old_name = _resolve(old, old_root)
-    new, new_name = _resolve(new, new_root)
-    if old_name and new_name:
-        if (old_name, new_name) in seen:
-            return
-        seen.add((old_name, new_name))
-    place = where or "<root>"
-    if not (isinstance(old, dict) and isinstance(new, dict)):
-        if old != new:
-            found.append(f"{place}: {old!r} became {new!r}")
-        return
-    if "properties" in old or "properties" in new:
-        _properties(old, new, where, old_root, new_root, found, seen)
-    for key in ("enum",):
-        if key in old or key in new:
-            removed = [v for v in old.get(key, []) if v not in new.get(key, [])]
-            added = [v for v in new.get(key, []) if v not in old.get(key, [])]
-            if removed:
-                found.append(f"{place}: values {removed} removed — old messages are refused")
-            if added:
-                found.append(f"{place}: values {added} added — old readers refuse them")
-    for key in ("anyOf", "oneOf", "allOf"):
-        a, b = old.get(key), new.get(key)
-        if a is None and b is None:
-            continue
-        if a is None or b is None or len(a) != len(b):
-            found.append(f"{place}: {key} changed from {_count(a)} to {_count(b)} choices")
-            continue
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _compare(x, y, f"{where}[{key} {i}]", old_root, new_root, found, seen)
-    if "items" in old or "items" in new:
-        _compare(old.get("items"), new.get("items"), f"{where}[]", old_root, new_root, found, seen)
-    structural = {"properties", "required", "enum", "anyOf", "oneOf", "allOf", "items", "$defs"}
-    for key in sorted((set(old) | set(new)) - WORDING - structural):
-        if old.get(key) != new.get(key):
-            found.append(f"{place}: {key} {old.get(key)!r} became {new.get(key)!r}")
-
-
-def _properties(
-    old: dict[str, Any],
-    new: dict[str, Any],
-    where: str,
-    old_root: dict[str, Any],
-    new_root: dict[str, Any],
-    found: list[str],
-    seen: set[tuple[str, str]],
-) -> None:
-    place = where or "<root>"
-    a, b = old.get("properties", {}), new.get("properties", {})
-    for name in sorted(set(a) - set(b)):
-        found.append(f"{place}: property {name!r} removed — old messages holding it are refused")
-    for name in sorted(set(b) - set(a)):
-        found.append(f"{place}: property {name!r} added — old readers refuse messages holding it")
-    required_a, required_b = set(old.get("required", [])), set(new.get("required", []))
-    for name in sorted(required_b - required_a):
-        found.append(f"{place}: {name!r} now required — old messages without it are refused")
-    for name in sorted(required_a - required_b):
-        found.append(f"{place}: {name!r} now optional — old readers refuse messages without it")
-    for name in sorted(set(a) & set(b)):
-        _compare(
-            a[name], b[name], f"{where}.{name}" if where else name, old_root, new_root, found, seen
-        )
 
 
 def _count(choices: list[Any] | None) -> int:
