@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -219,20 +220,32 @@ def load_agreement(path: Path, areas: Areas | None = None) -> Agreement:
     return parse_agreement(text, str(path), areas)
 
 
-def load_agreements(directory: Path, areas: Areas | None = None) -> dict[str, Agreement]:
+def load_agreements(
+    directory: Path,
+    areas: Areas | None = None,
+    on_error: Callable[[ConfigError], None] | None = None,
+) -> dict[str, Agreement]:
     """Every agreement in a directory (``<subscriber>.toml``), by subscriber; none if the
     directory does not exist. A file whose name is not its subscriber's is an error (the
-    name is how an operator finds the agreement of a subscriber)."""
+    name is how an operator finds the agreement of a subscriber). An error is raised, or,
+    with ``on_error``, reported and that file left out (one broken file must not stop
+    every subscriber)."""
     if not directory.is_dir():
         return {}
     found: dict[str, Agreement] = {}
     for path in sorted(directory.glob(f"*{AGREEMENT_SUFFIX}")):
-        agreement = load_agreement(path, areas)
-        if path.stem != agreement.subscriber:
-            raise ConfigError(
-                f"{path}: the file of subscriber {agreement.subscriber!r} must be named "
-                f"{agreement.subscriber}{AGREEMENT_SUFFIX}"
-            )
+        try:
+            agreement = load_agreement(path, areas)
+            if path.stem != agreement.subscriber:
+                raise ConfigError(
+                    f"{path}: the file of subscriber {agreement.subscriber!r} must be named "
+                    f"{agreement.subscriber}{AGREEMENT_SUFFIX}"
+                )
+        except ConfigError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            continue
         found[agreement.subscriber] = agreement
     return found
 

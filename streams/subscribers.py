@@ -57,7 +57,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 LOCK_S = 300
 RELEASE_BATCH = 500
-RETRY_S = 5.0
 
 
 def register_subscribers(app: faust.App, settings: Settings) -> None:
@@ -70,8 +69,9 @@ def register_subscribers(app: faust.App, settings: Settings) -> None:
 
 
 class SubscriberFeeds:
-    """Starts, replaces and stops one ``Feed`` per records-level agreement as the
-    agreements directory changes; a feed that fails is logged and started again."""
+    """Starts, replaces and stops one feed per agreement (``Feed`` for records, ``CountFeed``
+    for aggregates) as the agreements folder changes; a feed that fails is logged and
+    started again at the next look; a broken file stops only its own subscriber's feed."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -89,12 +89,10 @@ class SubscriberFeeds:
             await asyncio.gather(*(t for _, t in self.running.values()), return_exceptions=True)
 
     def reconcile(self) -> None:
-        try:
-            agreements = load_agreements(self.settings.agreements_path, self.areas)
-        except ConfigError as exc:
-            log.error("sharing agreements not reloaded", extra={"error": str(exc)})
-            return
-        wanted = agreements
+        def broken(exc: ConfigError) -> None:
+            log.error("sharing agreement not loaded (its feed stops)", extra={"error": str(exc)})
+
+        wanted = load_agreements(self.settings.agreements_path, self.areas, on_error=broken)
         for name, (revision, task) in list(self.running.items()):
             agreement = wanted.get(name)
             if agreement is None or agreement.revision != revision or task.done():

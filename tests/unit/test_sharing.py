@@ -169,3 +169,15 @@ def test_unknown_areas_and_misnamed_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "fire.toml").rename(tmp_path / "fire-prevention.toml")
     assert list(load_agreements(tmp_path)) == ["fire-prevention"]
     assert load_agreements(tmp_path / "missing") == {}
+
+
+def test_one_broken_file_leaves_the_others_loaded_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "fire-prevention.toml").write_text(FIRE_PREVENTION)
+    (tmp_path / "cctv.toml").write_text('subscriber = "cctv"\nsources = "all"\n')
+    errors: list[ConfigError] = []
+    loaded = load_agreements(tmp_path, on_error=errors.append)
+    assert list(loaded) == ["fire-prevention"]
+    assert len(errors) == 1
+    assert str(errors[0]).startswith(f"{tmp_path / 'cctv.toml'}: ")
+    with pytest.raises(ConfigError):
+        load_agreements(tmp_path)  # without on_error: the operator's command fails
