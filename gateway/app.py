@@ -34,7 +34,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,17 +42,16 @@ from typing import Annotated, Any, Literal
 
 from aiokafka import AIOKafkaProducer
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregates.periods import FIXED_BY_SLUG
 from gateway import field
 from gateway.access import RECHECK_S, Caller, KeyRing, RateLimits
+from gateway.http import PAGE_HEADERS, BodyLimit, json_errors
 from gateway.ingest import Conflict, Ingest
 from gateway.metrics import SubscriberMetrics
 from gateway.tail import RebuiltError, Tails
@@ -151,7 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.gateway = gateway
-    _errors(app)
+    json_errors(app)
     app.add_middleware(BodyLimit, limit=settings.gateway_max_body)
 
     @app.get("/metrics", include_in_schema=False)
@@ -168,17 +167,17 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/v1/report", response_class=HTMLResponse, summary="The field report form")
     async def report() -> HTMLResponse:
-        return HTMLResponse(report_page, headers=_PAGE_HEADERS)
+        return HTMLResponse(report_page, headers=PAGE_HEADERS)
 
     @app.get("/v1/report.js", include_in_schema=False)
     async def report_js() -> Response:
         return Response(
-            field.asset("report.js"), media_type="text/javascript", headers=_PAGE_HEADERS
+            field.asset("report.js"), media_type="text/javascript", headers=PAGE_HEADERS
         )
 
     @app.get("/v1/report.css", include_in_schema=False)
     async def report_css() -> Response:
-        return Response(field.asset("report.css"), media_type="text/css", headers=_PAGE_HEADERS)
+        return Response(field.asset("report.css"), media_type="text/css", headers=PAGE_HEADERS)
 
     @app.get(
         "/v1/asyncapi.json",
@@ -311,12 +310,6 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
-_PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
-}
 
 
 def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
@@ -371,76 +364,3 @@ async def _events(
         yield ServerSentEvent(data=str(exc), event="rebuilt")
     finally:
         mine.pop(handle, None)
-
-
-def _errors(app: FastAPI) -> None:
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, 422)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("gateway request failed", extra={"path": request.url.path, "error": repr(exc)})
-        return JSONResponse({"error": "internal error"}, 500)
-
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
-
-class BodyLimit:
-    """Refuses request bodies over ``limit`` bytes with 413, by ``Content-Length`` or, for
-    a chunked body, as soon as it grows past the limit."""
-
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await _too_large(send, self.limit)
-            return
-        seen = 0
-
-        async def limited() -> MutableMapping[str, Any]:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLargeError
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLargeError:
-            await _too_large(send, self.limit)
-
-
-class _TooLargeError(Exception):
-    pass
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = f'{{"error": "request body over {limit} bytes"}}'.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
