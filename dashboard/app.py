@@ -11,12 +11,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from dashboard import layout
 from dashboard.session import Viewer, viewer
 from dashboard.ui import query_choice, show_simulated_note, source_filter, tune_server
 from dashboard.views import (
     alerts,
     briefing,
     drilldown,
+    feeds,
     hotspots,
     live,
     operations,
@@ -36,6 +38,7 @@ PAGES: dict[str, tuple[str, Callable[[Settings, Viewer, list[str]], None]]] = {
     "hotspots": ("Hot-spot times", hotspots.page),
     "profiles": ("Profiles", profiles.page),
     "operations": ("Operations", operations.page),
+    "feeds": ("Feeds", feeds.page),
 }
 
 
@@ -48,12 +51,17 @@ def main() -> None:
         st.info("Sign in to see the dashboard (the public view is switched off).")
         return
     labels = {slug: label for slug, (label, _) in PAGES.items()}
+    wall = layout.wall_from(st.query_params, PAGES, st.query_params.get(PAGE_PARAM) or "live")
+    layout.style(wall)
+    layout.take_pending_page(PAGE_PARAM)
     page = query_choice(PAGE_PARAM, "Page", labels, "live")
     st.title(f"{APP_NAME} — {labels[page].lower()}")
     if page != "live":  # Live says it in its freshness banner
         show_simulated_note(settings)
     sources = source_filter()
     PAGES[page][1](settings, who, sources)
+    if wall is not None:
+        layout.cycle(wall, page)
     tune_server()  # once per process, after the first page has imported what it uses
 
 

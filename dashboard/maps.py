@@ -165,17 +165,23 @@ def geojson(
 def text_alternative(
     levels: Mapping[str, tuple[int | None, str, str]], names: Mapping[str, str]
 ) -> str:
-    """The map in words: the wards in the busiest band (and their figures if shown)."""
+    """The map in words: the wards in the busiest band, busiest first (and their figures if
+    shown; without figures, by name)."""
     busiest = sorted(
-        (
-            names.get(w, w) + (f" ({fig})" if fig else "")
-            for w, (b, _, fig) in levels.items()
-            if b == len(BANDS) - 1
-        )
+        (-_figure_value(fig), names.get(w, w), fig)
+        for w, (b, _, fig) in levels.items()
+        if b == len(BANDS) - 1
     )
     if not busiest:
         return "Map of wards: no incidents in this window."
-    return "Map of wards by level; busiest: " + ", ".join(busiest) + "."
+    listed = (name + (f" ({fig})" if fig else "") for _, name, fig in busiest)
+    return "Map of wards by level; busiest: " + ", ".join(listed) + "."
+
+
+def _figure_value(figure: str) -> int:
+    """A shown figure's number ('1,294' -> 1294); 0 for none or a hidden count."""
+    digits = figure.replace(",", "")
+    return int(digits) if digits.isdigit() else 0
 
 
 # --- what the Live page's map shows -----------------------------------------------------
@@ -211,9 +217,9 @@ def caption(view: MapView, names: Mapping[str, str], role: Role, refresh_s: floa
     """The legend, how often the map refreshes, and the map in words."""
     legend = " → ".join(BANDS)
     return (
-        f"Wards by level, light to dark: {legend} (grey: none)"
-        + (f"; outlined squares: the {GRID_M} m grid, by the same levels" if view.squares else "")
-        + ("; zoom in for streets and places: dots sized by their count" if view.points else "")
+        f"Wards light to dark: {legend} (grey: none)"
+        + (f"; squares: the {GRID_M} m grid, same levels" if view.squares else "")
+        + ("; dots: streets and places, sized by count (zoom in)" if view.points else "")
         + f". Refreshes every {refresh_s:g} s. "
         + ("Concentrations only, no numbers. " if role is Role.PUBLIC else "")
         + text_alternative(view.levels, names)

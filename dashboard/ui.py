@@ -368,7 +368,7 @@ def export_buttons(settings: Settings, who: Viewer, page: str) -> None:
     holder = _exports()
     if page not in holder:
         return
-    st.subheader("Export this view")
+    st.sidebar.subheader("Export this view")
     audit = AuditLog(settings.audit_path)
 
     def make(fmt: str) -> Callable[[], bytes]:
@@ -380,14 +380,15 @@ def export_buttons(settings: Settings, who: Viewer, page: str) -> None:
         return build
 
     first = holder[page][0]
-    for column, (fmt, (label, mime)) in zip(st.columns(len(FORMATS)), FORMATS.items(), strict=True):
-        column.download_button(
+    for fmt, (label, mime) in FORMATS.items():  # in the sidebar: the page keeps its screen
+        st.sidebar.download_button(
             f"Download {label}",
             data=make(fmt),
             file_name=first.filename(fmt),
             mime=mime,
             key=f"export-{fmt}",
             on_click="ignore",
+            width="stretch",
             help=f"The figures on this page as {label}, with the filters, the time of "
             "extraction and the caveats",
         )

@@ -42,23 +42,38 @@ HOW = (
 )
 
 
-def show_active(settings: Settings, who: Viewer, snapshot: AlertSnapshot) -> list[AlertLine]:
-    """The active alerts, newest first, each with its sentence and a link to its area."""
+def show_active(
+    settings: Settings, who: Viewer, snapshot: AlertSnapshot, limit: int | None = None
+) -> list[AlertLine]:
+    """The active alerts, newest first, each with its sentence and a link to its area; with
+    a ``limit`` (the Live screen), the newest that many, a link to the Alerts page for the
+    rest, and the model's explanation left to that page."""
     lines = active_lines(snapshot, who.role)
-    st.subheader(f"Active alerts ({len(lines)})" if lines else "Active alerts")
-    if snapshot.status is not None and not snapshot.status.enough:
-        st.info(snapshot.status.text)
+    status = snapshot.status
+    note = status.text if status is not None and not status.enough else ""
+    how = HOW.format(fdr=settings.alert_fdr)
+    compact = limit is not None
+    heading = f"Active alerts ({len(lines)})" if lines else "Active alerts"
+    # on the Live screen, once alerts fill the space, the note is the heading's (?)
+    st.subheader(heading, help=(note or None) if compact and lines else None)
+    if note and not compact:
+        st.info(note)
     if not lines:
-        st.caption("No active alerts. " + HOW.format(fdr=settings.alert_fdr))
+        after = note if compact else how
+        st.caption(f"No active alerts. {after}".strip())
         return lines
-    for line in lines:
+    for line in lines[:limit]:
         seen = f" — acknowledged by {line.acknowledged.by}" if line.acknowledged else ""
         raised = local_time(line.raised, "%H:%M")
+        sentence = line.sentence if compact else f"**{line.sentence}**"
         st.warning(
-            f"**{line.sentence}** Raised {raised}. [Open {line.area_name}]({line.link}){seen}",
+            f"{sentence} Raised {raised}. [Open {line.area_name}]({line.link}){seen}",
             icon=":material/notifications_active:",
         )
-    st.caption(HOW.format(fdr=settings.alert_fdr))
+    if limit is None:
+        st.caption(how)
+    elif len(lines) > limit:
+        st.markdown(f"[{len(lines) - limit} more on the Alerts page](?page=alerts)")
     return lines
 
 

@@ -1,18 +1,24 @@
-"""The Live page: freshness, recent windows with comparisons, areas above normal, wards,
-categories and the latest incidents, rerun every ``SAFER_DASHBOARD_REFRESH_S``; and the
-ward map, rerun every ``MAP_REFRESH_S``."""
+"""The Live page, the control-room screen: one screen (1440×900 and 1920×1080, no scrolling)
+with freshness, active alerts and the headline windows with their change across the top,
+the ward map on the left (its own fragment, rerun every ``MAP_REFRESH_S``: its polygons are
+the heaviest payload) and, on the right, the areas above normal and the latest incidents,
+rerun every ``SAFER_DASHBOARD_REFRESH_S``. Ward and category tables are the Area
+drill-down's, feed health the Feeds page's."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from aggregates.disclosure import SUM_CAVEAT
 from aggregates.periods import Window
-from dashboard import data, live, maps, window_figures
+from dashboard import data, layout, live, maps, window_figures
+from dashboard.above_normal import AboveNormal
 from dashboard.exports import ExportView
 from dashboard.incidents import IncidentsView
 from dashboard.session import Viewer, record_view
@@ -27,76 +33,69 @@ from dashboard.ui import (
     read_level_windows,
     read_or_report,
     show_exports,
-    show_unusual,
     window_filter,
 )
 from dashboard.views.alerts import show_active
 from geography.areas import Areas, load_areas
 from safer.settings import Settings
-from store.reader import (
-    LiveSnapshot,
-)
+from store.reader import LiveSnapshot, WindowRow
+
+ALERTS_SHOWN = 2
+"""Active alerts listed on the screen (newest first); the rest are a link away."""
+UNUSUAL_ROWS = 4
+INCIDENT_ROWS_PX = {False: 190, True: 380}  # the page's, the wall's (1920×1080)
+MAP_PX = {False: 370, True: 600}
 
 
-def show_freshness(snapshot: LiveSnapshot, now: datetime) -> None:
-    st.subheader("Feed freshness")
-    st.markdown("\n".join(f"- {line}" for line in data.freshness_lines(snapshot, now)))
-    simulated = data.simulated_text(snapshot.simulated)
-    if simulated:
-        st.info(simulated)
-
-
-def show_kpis(snapshot: LiveSnapshot) -> None:
-    """All-time totals and dead letters (analyst: operational, exact)."""
-    values = data.kpis(snapshot)
-    for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
-        column.metric(label, f"{value:,}", border=True)
+def status_line(snapshot: LiveSnapshot, now: datetime, role_name: str, refresh_s: float) -> str:
+    """'Updated 18:05:27 UK time · refreshes every 3 s · viewing as analyst · latest
+    arrivals: Police 51 s ago, Council 1 min ago, Fire nothing yet'."""
+    arrivals = ", ".join(
+        f"{data.source_label(f.source)} "
+        + ("nothing yet" if f.latest_received is None else data.ago_text(f.latest_received, now))
+        for f in snapshot.freshness
+    )
+    return (
+        f"Updated {data.clock_time(now)} UK time · refreshes every {refresh_s:g} s · "
+        f"Viewing as {role_name} · latest arrivals: {arrivals}"
+    )
 
 
 def show_window_kpis(kpis: list[live.Kpi]) -> None:
-    st.subheader("Recent windows")
     for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
         # more incidents is the bad direction: red up, green down (the arrow is the non-colour cue)
         column.metric(
             kpi.label, kpi.value, delta=kpi.delta, delta_color="inverse", border=True, help=kpi.help
         )
-        column.caption(kpi.help)
 
 
-def show_wards(table: pd.DataFrame, window: Window) -> None:
-    st.subheader(f"Incidents by ward — {window.label.lower()}")
-    st.caption(window_figures.window_caption(window))
+def show_unusual(found: AboveNormal | None, window: Window, needed_text: str) -> pd.DataFrame:
+    """The wards furthest above their normal level (at most ``UNUSUAL_ROWS``), or what
+    history there is while a verdict cannot be given yet; returns the table for the export."""
+    st.subheader(f"Above normal — {window.label.lower()}", help=needed_text)
+    if found is None:
+        return pd.DataFrame()
+    history, table = found.history, found.table
     if table.empty:
-        st.info("No incidents for the selected sources in this window.")
-        return
-    st.dataframe(table, hide_index=True, width="stretch")
-
-
-def show_categories(table: pd.DataFrame, window: Window) -> None:
-    st.subheader(f"Incidents by category — {window.label.lower()}")
-    summary = live.category_text(table)
-    charted = table.dropna(subset=[data.INCIDENTS_COLUMN])
-    if not charted.empty:
-        st.bar_chart(
-            charted,
-            x=data.CATEGORY_COLUMN,
-            y=data.INCIDENTS_COLUMN,
-            horizontal=True,
-            sort=f"-{data.INCIDENTS_COLUMN}",
-            alt=summary,
+        st.caption(
+            "No ward is above its normal level in this window."
+            if history.enough
+            else f"No verdicts yet: the feeds have covered {history.covered} of the "
+            f"{history.needed} past weeks a verdict needs ({history.text})."
         )
-    st.caption(summary)
+        return table
+    st.dataframe(table.head(UNUSUAL_ROWS), hide_index=True, width="stretch")
+    return table
 
 
 def show_incidents(view: IncidentsView) -> None:
     """The latest incidents, or (public) counts by category in their place."""
-    st.subheader(view.heading)
-    if view.note:
-        st.caption(view.note)
+    st.subheader(view.heading, help=view.note or None)
     if view.table.empty:
         st.info(view.empty_text)
         return
-    st.dataframe(view.table, hide_index=True, width="stretch")
+    height = INCIDENT_ROWS_PX[layout.on_wall()]
+    st.dataframe(view.table, hide_index=True, width="stretch", height=height)
 
 
 MAP_REFRESH_S = 30.0
@@ -128,7 +127,7 @@ def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: 
     cells = [window_figures.cells_of(r, sources) for r in rows]
     view = maps.map_view(cells, sorted(areas.ward_names), role)
     st.subheader(f"Map — {window.label.lower()}")
-    st.pydeck_chart(deck(settings, areas, view), height=420)
+    st.pydeck_chart(deck(settings, areas, view), height=MAP_PX[layout.on_wall()])
     st.caption(maps.caption(view, areas.ward_names, role, MAP_REFRESH_S))
 
 
@@ -180,76 +179,121 @@ def deck(settings: Settings, areas: Areas, view: maps.MapView) -> pdk.Deck:
 
 
 def live_panel(
-    settings: Settings, who: Viewer, sources: list[str], window_slug: str, ward_names: WardNames
+    settings: Settings,
+    who: Viewer,
+    sources: list[str],
+    window_slug: str,
+    ward_names: WardNames,
+    boxes: tuple[DeltaGenerator, DeltaGenerator],
 ) -> None:
-    """Everything read from Redis; rerun by itself every refresh period."""
+    """Everything read from Redis but the map; rerun by itself every refresh period. The
+    status goes across the top and the headline windows above the map (``boxes``), the
+    alerts and the rest in this column."""
     role = who.role
     now = datetime.now(UTC)
     plan = live.live_plan(role, now, window_slug)
-    selected = plan.selected
     read = load_live(settings, list(plan.spans))  # one round trip
     if read is None:
         return
     snapshot, rows = read
-    st.caption(
-        f"Updated {data.clock_time(now)} UK time; refreshes every "
-        f"{settings.dashboard_refresh_s:g} s. Viewing as {role.value}."
-    )
-    if not data.has_data(snapshot):
-        st.info(NO_DATA_MESSAGE)
+    figures = _head(settings, who, sources, plan, snapshot, rows, now, boxes)
+    if figures is None:
         return
-    found = load_alerts(settings)
-    if found is not None:
-        show_active(settings, who, found)
-    show_freshness(snapshot, now)
-    if role.exact:
-        show_kpis(snapshot)
-    if not sources:
-        st.warning("No source selected: choose at least one in the sidebar.")
-        return
-    baselines = load_baselines(settings, plan.baseline_window)  # its own read, every 5 min
-    judged = None if baselines is None else (baselines, settings.verdict_weeks)
-    shown = live.live_figures(
-        plan, rows, snapshot.latest, judged, sources, ward_names, role, data.TICKER_ROWS
+    unusual = show_unusual(
+        figures.unusual,
+        plan.baseline_window,
+        f"Against the same hours in each of the previous {settings.baseline_weeks} weeks "
+        "the feeds covered; more than one spread above the usual level is 'above normal', "
+        "two 'well', three 'far'.",
     )
-    kpis = shown.kpis
-    show_window_kpis(kpis)
-    if not role.exact:
-        st.caption(SUM_CAVEAT)
-    if len(sources) < len(data.ALL_SOURCES):
-        st.caption("Filtered to: " + data.sources_text(sources))
-    unusual = show_unusual(settings, plan.baseline_window, shown.unusual)
-    wards, categories, incidents = shown.wards, shown.categories, shown.incidents
-    show_wards(wards, selected)
-    show_categories(categories, selected)
-    show_incidents(incidents)
+    show_incidents(figures.incidents)
     export = ExportView(
         "Live",
         role,
         {
             "sources": data.sources_text(sources),
-            "window": window_figures.window_caption(selected),
+            "window": window_figures.window_caption(plan.selected),
         },
         now,
         [
-            ("Recent windows", live.kpi_frame(kpis)),
-            ("Areas above normal", unusual),
-            ("Incidents by ward", wards),
-            ("Incidents by category", live.category_export(categories, role)),
-            ("Latest incidents" if incidents.listed else "Latest day by category", incidents.table),
+            ("Recent windows", live.kpi_frame(figures.kpis)),
+            (f"Above normal — {plan.baseline_window.label.lower()}", unusual),
+            (
+                "Latest incidents" if figures.incidents.listed else "Latest day by category",
+                figures.incidents.table,
+            ),
         ],
         window_figures.caveats(role),
     )
     show_exports(export, "live", {"source": sources, "window": window_slug})
 
 
+def _head(
+    settings: Settings,
+    who: Viewer,
+    sources: list[str],
+    plan: live.LivePlan,
+    snapshot: LiveSnapshot,
+    rows: Sequence[tuple[WindowRow, ...]],
+    now: datetime,
+    boxes: tuple[DeltaGenerator, DeltaGenerator],
+) -> live.LiveFigures | None:
+    """The status line, the headline windows and the alerts; the figures for the rest, or
+    None when there are none."""
+    role = who.role
+    head, windows = boxes
+    status = status_line(snapshot, now, role.value, settings.dashboard_refresh_s)
+    simulated = data.simulated_text(snapshot.simulated)
+    head.caption(status + (f". {simulated}" if simulated else ""))
+    if not data.has_data(snapshot):
+        head.info(NO_DATA_MESSAGE)
+        return None
+    found = load_alerts(settings)
+    if found is not None:
+        show_active(settings, who, found, limit=ALERTS_SHOWN)
+    if not sources:
+        st.warning("No source selected: choose at least one in the sidebar.")
+        return None
+    baselines = load_baselines(settings, plan.baseline_window)  # its own read, every 5 min
+    judged = None if baselines is None else (baselines, settings.verdict_weeks)
+    figures = live.live_figures(
+        plan,
+        rows,
+        snapshot.latest,
+        judged,
+        sources,
+        ward_names_of(settings),
+        role,
+        data.TICKER_ROWS,
+    )
+    notes = [live.CHANGE_NOTE] + ([] if role.exact else [SUM_CAVEAT])
+    if len(sources) < len(data.ALL_SOURCES):
+        notes.append("Filtered to: " + data.sources_text(sources) + ".")
+    with windows:
+        show_window_kpis(figures.kpis)
+        if notes:
+            st.caption(" ".join(notes))
+    return figures
+
+
+def ward_names_of(settings: Settings) -> WardNames:
+    return load_areas(settings.partnership).ward_names
+
+
 def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
     window_slug = window_filter(who.role)
     record_view(settings, who, "live", {"source": sources, "window": window_slug})
-    ward_names = load_areas(settings.partnership).ward_names
+    ward_names = ward_names_of(settings)
     forget_export("live")
-    panel = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
-    panel(settings, who, sources, window_slug, ward_names)
+    head = st.container()
+    left, right = st.columns([3, 2], gap="medium")
+    windows = left.container()
+    for box in (head, windows):
+        box.empty()  # an outside container a fragment writes to needs a write in the full run
+    with right:
+        panel = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
+        panel(settings, who, sources, window_slug, ward_names, (head, windows))
+    with left:
+        drawn = st.fragment(map_panel, run_every=MAP_REFRESH_S)
+        drawn(settings, who, sources, window_slug)
     export_buttons(settings, who, "live")
-    drawn = st.fragment(map_panel, run_every=MAP_REFRESH_S)
-    drawn(settings, who, sources, window_slug)

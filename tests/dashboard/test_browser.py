@@ -23,6 +23,7 @@ from alerts.groups import DEFAULT_GROUPS
 from alerts.model import span_at
 from alerts.states import Alert, alert_id
 from dashboard.access import Accounts, AuditLog
+from geography.areas import load_areas
 from store.alert_state import AlertStore
 from store.keys import Keys
 from tests.stack import LiveStack
@@ -147,19 +148,16 @@ def test_exports_download_and_open(live_stack: LiveStack, page: Page, tmp_path: 
         files[label] = path
     assert files["Excel"].name.startswith("safer-live-partner-")
     book = load_workbook(files["Excel"])
-    assert book.sheetnames[:4] == [
-        "About",
-        "Recent windows",
-        "Areas above normal",
-        "Incidents by ward",
-    ]
+    assert book.sheetnames[:3] == ["About", "Recent windows", "Above normal — last 7 days"]
     about = {row[0]: row[1] for row in book["About"].iter_rows(min_row=2, values_only=True)}
     assert about["Disclosed for role"] == "partner"
     assert about["Filter: sources"] == "Police, Council"
-    wards = list(book["Incidents by ward"].iter_rows(values_only=True))
-    assert wards[0] == ("Ward", "Police", "Council", "Total")
-    shown = {cell for row in wards[1:] for cell in row[1:]}
-    assert all(cell in (FEWER, SMALL) or int(str(cell).replace(",", "")) % 5 == 0 for cell in shown)
+    windows = list(book["Recent windows"].iter_rows(values_only=True))
+    assert windows[0][:2] == ("Window", "Incidents")
+    shown = [row[1] for row in windows[1:]]
+    assert [w[0] for w in windows[1:]] == ["Yesterday", "Last 7 days", "Last 28 days"]
+    assert all(cell in (FEWER, SMALL) or cell % 5 == 0 for cell in shown)  # numbers, rounded
+    assert all(isinstance(cell, int) for cell in shown if cell not in (FEWER, SMALL))
     text = " ".join(p.extract_text() for p in PdfReader(files["PDF"]).pages)
     assert "Disclosed for role: partner" in " ".join(text.split())
     exports = [
@@ -172,18 +170,19 @@ def test_exports_download_and_open(live_stack: LiveStack, page: Page, tmp_path: 
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def _seed_alert(stack: LiveStack) -> str:
-    """A youth ASB alert in Birkenhead and Tranmere raised now, as the stream stores it."""
+def _seed_alert(stack: LiveStack, ward: str = BIRKENHEAD, slug: str = "youth-asb") -> str:
+    """An alert raised now, as the stream stores it (default: youth ASB in Birkenhead and
+    Tranmere)."""
     now = datetime.now(UTC).replace(microsecond=0)
     stamp = now.isoformat().replace("+00:00", "Z")
-    group = next(g for g in DEFAULT_GROUPS if g.slug == "youth-asb")
-    key = ("ward", BIRKENHEAD, group.slug, "hour")
+    group = next(g for g in DEFAULT_GROUPS if g.slug == slug)
+    key = ("ward", ward, group.slug, "hour")
     alert = Alert(
         id=alert_id("spike", key, stamp),
         kind="spike",
         state="raised",
         level="ward",
-        area=BIRKENHEAD,
+        area=ward,
         group=group.slug,
         window="hour",
         observed=14,
@@ -196,7 +195,8 @@ def _seed_alert(stack: LiveStack) -> str:
         sequence=1,
     )
     span = span_at("hour", now)
-    event = to_event(alert, group, "Birkenhead and Tranmere", (span.start, span.end), 0.05, 8)
+    name = load_areas(stack.settings.partnership).ward_name(ward)
+    event = to_event(alert, group, name, (span.start, span.end), 0.05, 8)
     redis = Redis.from_url(stack.info["redis_url"])
     try:
         AlertStore(redis, Keys(stack.settings.redis_prefix)).save([(alert, event)])
@@ -217,11 +217,9 @@ def test_a_raised_alert_leads_the_live_page(live_stack: LiveStack, page: Page) -
     public = "Birkenhead and Tranmere: unusually high — about 15 youth ASB incidents since"
     page.get_by_text(public).wait_for(timeout=60_000)
     assert page.get_by_text("p = 0.0002").count() == 0
-    # a day of history: the stack's alert job says why it raises no spike alert itself
-    page.get_by_text("Not enough history for spike alerts").wait_for(timeout=60_000)
     heading = page.get_by_text("Active alerts (1)")
-    freshness = page.get_by_text("Feed freshness")
-    assert heading.bounding_box()["y"] < freshness.bounding_box()["y"]  # type: ignore[index]
+    below = page.get_by_text("Above normal — ").first
+    assert heading.bounding_box()["y"] < below.bounding_box()["y"]  # type: ignore[index]
     sign_in(page, *ANALYST)
     page.get_by_text("Birkenhead and Tranmere: 14 youth ASB incidents since").wait_for(
         timeout=60_000
@@ -233,6 +231,8 @@ def test_a_raised_alert_leads_the_live_page(live_stack: LiveStack, page: Page) -
     assert_accessible(page, "live with an alert, analyst")
     page.locator('[data-testid="stSidebar"]').get_by_text("Alerts", exact=True).click()
     page.get_by_role("button", name="Acknowledge").wait_for(timeout=60_000)
+    # a day of history: the stack's alert job says why it raises no spike alert itself
+    assert page.get_by_text("Not enough history for spike alerts").count() == 1
     page.get_by_role("button", name="Acknowledge").click()
     page.get_by_text("acknowledged by ana").wait_for(timeout=60_000)
     acks = [
@@ -263,6 +263,7 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
         ("hotspots", "Hot-spot times", "When incidents happen"),
         ("profiles", "Profiles", "Youth or adult"),
         ("alerts", "Alerts", "History"),
+        ("feeds", "Feeds", "Feed freshness"),
     ):
         # in-app navigation (a page load keeps the sign-in too, but starts a new session)
         page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
@@ -282,3 +283,53 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
         assert_accessible(page, slug)
+
+
+def _main_scroll(page: Page) -> tuple[int, int]:
+    """(scrollHeight, clientHeight) of the page's scrolling main area."""
+    found = page.locator('[data-testid="stMain"]').evaluate(
+        "m => [m.scrollHeight, m.clientHeight]"
+    )
+    return int(found[0]), int(found[1])
+
+
+@pytest.mark.browser
+def test_the_control_room_screen_fits_without_scrolling(live_stack: LiveStack, page: Page) -> None:
+    """With alerts active, Live shows its status, alerts, windows, map, wards above normal
+    and latest incidents at 1920×1080 and 1440×900 with no vertical scroll, for the public
+    and the analyst; ?wall=1 drops the sidebar and cycles the pages it names."""
+    others = sorted(set(load_areas(live_stack.settings.partnership).ward_names) - {BIRKENHEAD})
+    for ward, group in zip(others[:3], ("deliberate-fires", "burglary", "all"), strict=True):
+        _seed_alert(live_stack, ward, group)
+    Accounts(live_stack.settings.accounts_path).add(ANALYST[0], Role.ANALYST, ANALYST[1])
+    url = live_stack.info["dashboard_url"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for who in ("public", "analyst"):
+        for width, height in ((1920, 1080), (1440, 900)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(url)
+            if who == "analyst" and width == 1920:  # then kept by the browser's cookie
+                sign_in(page, *ANALYST)
+            page.get_by_text(f"Viewing as {who}").first.wait_for(timeout=60_000)
+            page.get_by_text("Map — ").first.wait_for(timeout=60_000)
+            page.locator("canvas").first.wait_for(timeout=60_000)
+            page.get_by_text("more on the Alerts page").wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)  # the panels' first refresh has settled
+            scroll, client = _main_scroll(page)
+            page.screenshot(path=str(ARTIFACTS / f"control-room-{who}-{width}.png"))
+            assert scroll <= client + 2, f"{who} at {width}×{height}: {scroll} px in {client}"
+            for heading in ("Active alerts (", "Above normal — ", "Map — "):
+                box = page.get_by_text(heading).first.bounding_box()
+                assert box is not None, heading
+                assert box["y"] + box["height"] <= height, heading
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{url}/?wall=1&cycle=live,alerts&every=15")
+    page.get_by_text("Map — ").first.wait_for(timeout=60_000)
+    page.locator("canvas").first.wait_for(timeout=60_000)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    page.screenshot(path=str(ARTIFACTS / "control-room-wall.png"))
+    page.wait_for_url(re.compile(r"[?&]page=alerts(&|$)"), timeout=60_000)
+    page.get_by_text("History").first.wait_for(timeout=60_000)
+    assert "wall=1" in page.url
+    page.wait_for_url(re.compile(r"[?&]page=live(&|$)"), timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

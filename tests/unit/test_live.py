@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from aggregates.buckets import epoch_hour
 from aggregates.disclosure import FEWER, Role
 from dashboard import live, window_figures
-from store.reader import WindowRow
+from store.reader import Baseline, Baselines, WindowRow
 
 NOW = datetime(2026, 7, 1, 12, 20, tzinfo=UTC)  # 13:20 BST
 WARDS = {"E05000954": "Bebington", "E05000956": "Birkenhead and Tranmere"}
@@ -25,80 +23,45 @@ ROWS = (
 )
 
 
-def test_analyst_ward_table_is_exact() -> None:
-    table = live.ward_window_table(window_figures.cells_of(ROWS, ALL), WARDS, ALL, Role.ANALYST)
-    assert table.to_dict("records") == [
-        {
-            "Ward": "Birkenhead and Tranmere (E05000956)",
-            "Police": 15,
-            "Council": 0,
-            "Fire": 6,
-            "Total": 21,
-        },
-        {"Ward": "Bebington (E05000954)", "Police": 1, "Council": 2, "Fire": 0, "Total": 3},
-    ]
+def test_the_window_judged_against_normal_is_the_chosen_one_up_to_28_days() -> None:
+    """Above normal is judged for the window the viewer chose (the map's), so its heading
+    never names another; a year is too long for week-shifted baselines, so 365 days judges
+    the last 28 days."""
+    for role, slug in ((Role.ANALYST, "1h"), (Role.ANALYST, "7d"), (Role.PARTNER, "28d")):
+        plan = live.live_plan(role, NOW, slug)
+        assert plan.selected.slug == plan.baseline_window.slug == slug
+        assert plan.spans[-1] == plan.selected.span
+    year = live.live_plan(Role.PARTNER, NOW, "365d")
+    assert (year.selected.slug, year.baseline_window.slug) == ("365d", "28d")
+    assert year.spans[-1] == year.baseline_window.span
+    assert len(year.spans) == 3 * 3 + 1  # each KPI with its two comparisons, then the judged
 
 
-@pytest.mark.parametrize("role", [Role.PARTNER, Role.PUBLIC])
-def test_partner_ward_table_is_suppressed_and_rounded(role: Role) -> None:
-    table = live.ward_window_table(window_figures.cells_of(ROWS, ALL), WARDS, ALL, role)
-    assert table.to_dict("records") == [
-        # police 12 + 3 -> 12 + 2 = 14 -> 15; total 12 + 2 + 6 = 20
-        {
-            "Ward": "Birkenhead and Tranmere (E05000956)",
-            "Police": "15",
-            "Council": "0",
-            "Fire": "5",
-            "Total": "20",
-        },
-        # 2 and 1: each suppressed; the total is 'small numbers', never 3
-        {
-            "Ward": "Bebington (E05000954)",
-            "Police": FEWER,
-            "Council": FEWER,
-            "Fire": "0",
-            "Total": "small numbers",
-        },
-    ]
-
-
-def test_ward_table_filtered_and_empty() -> None:
-    table = live.ward_window_table(
-        window_figures.cells_of(ROWS, ["fire"]), WARDS, ["fire"], Role.ANALYST
+def test_above_normal_is_computed_from_the_judged_window() -> None:
+    """The wards above normal come from the judged window's rows (the last span), not from
+    a KPI window's."""
+    plan = live.live_plan(Role.ANALYST, NOW, "1h")
+    quiet: tuple[WindowRow, ...] = ()
+    rows = [quiet] * (len(plan.spans) - 1) + [ROWS]
+    weeks = 8
+    baseline = Baselines(
+        {(BIRK, "burglary"): Baseline.of([1] * weeks)},
+        {source: (1,) * (weeks + 1) for source in ALL},
     )
-    assert table.to_dict("records") == [
-        {"Ward": "Birkenhead and Tranmere (E05000956)", "Fire": 6, "Total": 6}
-    ]
-    empty = live.ward_window_table({}, WARDS, ALL, Role.PARTNER)
-    assert empty.empty
-    assert list(empty.columns) == ["Ward", "Police", "Council", "Fire", "Total"]
-
-
-def test_category_table_and_its_text_alternative() -> None:
-    cells = window_figures.cells_of(ROWS, ALL)
-    exact = live.category_window_table(cells, Role.ANALYST)
-    assert list(zip(exact["Category"], exact["Incidents"], strict=True)) == [
-        ("Burglary", 13),
-        ("Secondary fire", 6),
-        ("Drugs", 3),
-        ("ASB – nuisance", 2),
-    ]
-    shared = live.category_window_table(cells, Role.PUBLIC)
-    assert shared.to_dict("records")[0] == {"Category": "Burglary", "Incidents": 15, "Shown": "15"}
-    assert live.category_text(shared) == (
-        "Incidents by category, largest first — Burglary: 15; Secondary fire: 5; "
-        f"ASB – nuisance: {FEWER}; Drugs: {FEWER}."
-    )
-    assert shared["Incidents"].isna().sum() == 2  # suppressed rows are not charted
+    figures = live.live_figures(plan, rows, [], (baseline, weeks), ALL, WARDS, Role.ANALYST, 10)
+    assert figures.unusual is not None
+    table = figures.unusual.table
+    assert table["Ward"].tolist()[0] == "Birkenhead and Tranmere (E05000956)"
+    assert table["This window"].tolist()[0] == "21"
 
 
 def test_kpi_changes_only_between_shown_figures() -> None:
     now, week, year = {(BEB, "drugs"): 23}, {(BEB, "drugs"): 8}, {(BEB, "drugs"): 2}
     exact = live.kpi("Last 24 hours", now, week, year, Role.ANALYST)
-    assert (exact.value, exact.delta) == ("23", "+15 vs a week earlier")
+    assert (exact.value, exact.delta) == ("23", "+15")
     assert "a year earlier (364 days): 2 (+21)" in exact.help
     shared = live.kpi("Last 7 days", now, week, year, Role.PARTNER)
-    assert (shared.value, shared.delta) == ("25", "+15 vs a week earlier")
+    assert (shared.value, shared.delta) == ("25", "+15")
     assert f"a year earlier (364 days): {FEWER}" in shared.help
     assert "+2" not in shared.help
     assert "+23" not in shared.help

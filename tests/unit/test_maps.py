@@ -41,6 +41,20 @@ def test_features_cover_the_partnership_and_carry_no_numbers_for_the_public() ->
     assert text == "Map of wards by level; busiest: Birkenhead and Tranmere."
 
 
+def test_the_busiest_wards_are_listed_busiest_first() -> None:
+    """In words, the busiest band's wards come by their figure, largest first (not by name);
+    without figures (public), by name."""
+    cells = {(BIRK, "burglary"): 41, (BEB, "drugs"): 30, (BROM, "drugs"): 1}
+    levels = maps.ward_levels(cells, WARDS, Role.ANALYST)
+    levels[BEB] = (4, "busiest", "30")  # two wards in the top band
+    text = maps.text_alternative(levels, AREAS.ward_names)
+    assert text == "Map of wards by level; busiest: Birkenhead and Tranmere (41), Bebington (30)."
+    public = {w: (band, label, "") for w, (band, label, _) in levels.items()}
+    assert maps.text_alternative(public, AREAS.ward_names).endswith(
+        "busiest: Bebington, Birkenhead and Tranmere."
+    )
+
+
 def test_grid_squares_are_the_cells_own_250_m_squares_with_exact_counts() -> None:
     """Each square is its cell's corners on the British National Grid (its centre is back in
     the same cell), banded like the wards, with the summed count in the tooltip."""
@@ -93,9 +107,9 @@ def test_the_map_per_role_and_its_caption() -> None:
     assert analyst.points == []
     text = maps.caption(analyst, AREAS.ward_names, Role.ANALYST, 30.0)
     assert text.startswith(
-        "Wards by level, light to dark: quietest → quieter → middle → busier → busiest "
-        "(grey: none); outlined squares: the 250 m grid, by the same levels. Refreshes every "
-        "30 s. Map of wards by level; busiest: Birkenhead and Tranmere (7)."
+        "Wards light to dark: quietest → quieter → middle → busier → busiest (grey: none); "
+        "squares: the 250 m grid, same levels. Refreshes every 30 s. Map of wards by level; "
+        "busiest: Birkenhead and Tranmere (7)."
     )
     public = maps.map_view([CELLS], WARDS, Role.PUBLIC)
     assert (public.squares, public.points) == ([], [])
