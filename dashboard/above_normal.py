@@ -18,8 +18,8 @@ import pandas as pd
 from aggregates.disclosure import Role, disclose_sum
 from aggregates.unusual import History, covered_weeks, judge
 from dashboard.data import MISSING, WARD_COLUMN, ward_label
+from dashboard.selection import wanted_categories
 from dashboard.window_figures import Cells
-from schemas.categories import CATEGORY_SOURCE
 from store.reader import Baseline, Baselines
 
 T = TypeVar("T")
@@ -54,9 +54,10 @@ def above_normal(
     history" in place of each verdict. Every figure is a sum of (ward, category) cells
     disclosed for the role, and the verdict is computed from the disclosed figures, so it
     reveals nothing the figures do not."""
-    wanted = set(sources)
-    covered = covered_weeks({s: c for s, c in baselines.activity.items() if s in wanted})
+    chosen = set(sources)
+    covered = covered_weeks({s: c for s, c in baselines.activity.items() if s in chosen})
     history = History(sum(covered), needed)
+    wanted = wanted_categories(sources)
     weekly = _by_ward({key: list(b.weeks) for key, b in baselines.cells.items()}, wanted)
     current = _by_ward(now, wanted)
     found = []
@@ -80,11 +81,10 @@ def above_normal(
     return AboveNormal(table.reindex(columns=COLUMNS), history)
 
 
-def _by_ward(cells: Mapping[tuple[str, str], T], wanted: set[str]) -> dict[str, list[T]]:
-    """Per ward, the values of its (ward, category) cells of the selected sources."""
+def _by_ward(cells: Mapping[tuple[str, str], T], wanted: frozenset[str]) -> dict[str, list[T]]:
+    """Per ward, the values of its (ward, category) cells of the selected categories."""
     found: dict[str, list[T]] = {}
     for (ward, category), value in cells.items():
-        owner = CATEGORY_SOURCE.get(category)
-        if owner is not None and owner.value in wanted:
+        if category in wanted:
             found.setdefault(ward, []).append(value)
     return found

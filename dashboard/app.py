@@ -12,8 +12,15 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard import layout
+from dashboard.selection import Selection
 from dashboard.session import Viewer, viewer
-from dashboard.ui import query_choice, show_simulated_note, source_filter, tune_server
+from dashboard.ui import (
+    category_filter,
+    query_choice,
+    show_simulated_note,
+    source_filter,
+    tune_server,
+)
 from dashboard.views import (
     alerts,
     briefing,
@@ -29,7 +36,7 @@ from safer.settings import Settings, load_settings
 
 APP_NAME = "safer-tracker"
 PAGE_PARAM = "page"
-PAGES: dict[str, tuple[str, Callable[[Settings, Viewer, list[str]], None]]] = {
+PAGES: dict[str, tuple[str, Callable[[Settings, Viewer, Selection], None]]] = {
     "live": ("Live", live.page),
     "alerts": ("Alerts", alerts.page),
     "briefing": ("Overnight briefing", briefing.page),
@@ -58,8 +65,11 @@ def main() -> None:
     st.title(f"{APP_NAME} — {labels[page].lower()}")
     if page != "live":  # Live says it in its freshness banner
         show_simulated_note(settings)
-    sources = source_filter()
-    PAGES[page][1](settings, who, sources)
+    chosen = category_filter(source_filter())
+    narrowed = chosen.narrowed_text()
+    if narrowed and page != "live":  # Live says it under its headline windows
+        st.caption(narrowed)
+    PAGES[page][1](settings, who, chosen)
     if wall is not None:
         layout.cycle(wall, page)
     tune_server()  # once per process, after the first page has imported what it uses

@@ -19,7 +19,7 @@ from aggregates.disclosure import Role, disclose_sum
 from aggregates.hour_of_week import HOURS_PER_WEEK
 from aggregates.periods import Window, month_window
 from dashboard.data import ward_label
-from schemas.categories import CATEGORY_SOURCE
+from dashboard.selection import wanted_categories
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIN_EVENTS = 20
@@ -42,12 +42,11 @@ def selected_weights(
 ) -> tuple[list[float], dict[tuple[str, str], int]]:
     """The summed 168 weights of the chosen areas (None: all) and sources' categories, and
     each (area, category)'s number of incidents (weights sum to one per incident)."""
-    wanted = set(sources)
+    wanted = wanted_categories(sources)
     total = [0.0] * HOURS_PER_WEEK
     counts: dict[tuple[str, str], int] = {}
     for (area, category), weights in profiles.items():
-        owner = CATEGORY_SOURCE.get(category)
-        if owner is None or owner.value not in wanted:
+        if category not in wanted:
             continue
         if areas is not None and area not in areas:
             continue

@@ -28,6 +28,7 @@ from dashboard.data import (
     source_label,
     ward_label,
 )
+from dashboard.selection import wanted_categories
 from dashboard.window_figures import Cells
 from schemas.categories import CATEGORY_SOURCE
 
@@ -76,7 +77,8 @@ def ticker_frame(
     detail = role.incidents
     if not detail.listed:
         raise ValueError(f"single incidents are not listed for the {role.value} role")
-    chosen = [r for r in rows if r.get("source") in sources][:limit]
+    wanted = wanted_categories(sources)
+    chosen = [r for r in rows if r.get("category") in wanted][:limit]
     records = [ticker_record(r, ward_names, detail) for r in chosen]
     return pd.DataFrame(records, columns=columns(detail))
 
@@ -160,7 +162,7 @@ def incidents_view(
         table = ticker_frame(rows, ward_names, sources, role, limit)
         empty = "No recent incidents for the selection."
         return IncidentsView(True, headings[0], table, empty, said)
-    wanted = {c for c, s in CATEGORY_SOURCE.items() if s.value in sources}
+    wanted = wanted_categories(sources)
     chosen = wanted if categories is None else wanted & set(categories)
     mine = {key: n for key, n in cells.items() if key[1] in chosen}
     table = counts_frame(mine, role, None if categories is None else chosen)

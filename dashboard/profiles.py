@@ -16,8 +16,8 @@ import pandas as pd
 from aggregates.disclosure import SUM_CAVEAT, Role, disclose_sum
 from aggregates.periods import Window
 from dashboard.data import category_label, ward_label
+from dashboard.selection import wanted_categories
 from dashboard.window_figures import window_caption
-from schemas.categories import CATEGORY_SOURCE
 from store.reader import RepeatCounts, WindowRow
 
 BREAKDOWNS = {
@@ -41,11 +41,10 @@ def value_label(value: str) -> str:
 def profile_table(rows: Iterable[WindowRow], sources: Sequence[str], role: Role) -> pd.DataFrame:
     """Category × value, as the role may see each figure (text), plus an 'All categories'
     row per value; values with nothing in the window are left out."""
-    wanted = set(sources)
+    wanted = wanted_categories(sources)
     cells: dict[tuple[str, str], list[int]] = {}
     for row in rows:
-        owner = CATEGORY_SOURCE.get(row.category)
-        if owner is None or owner.value not in wanted or not row.count:
+        if row.category not in wanted or not row.count:
             continue
         cells.setdefault((row.category, row.value), []).append(row.count)
         cells.setdefault((ALL_CATEGORIES, row.value), []).append(row.count)

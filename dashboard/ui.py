@@ -23,6 +23,7 @@ from dashboard import data
 from dashboard.above_normal import BASELINE_TTL_S, AboveNormal, above_normal
 from dashboard.access import AuditLog
 from dashboard.exports import FORMATS, ExportView, render
+from dashboard.selection import CATEGORY_PARAM, Selection, category_options, parse_categories
 from dashboard.session import Viewer
 from dashboard.window_figures import Cells, windows_for
 from geography.areas import Areas
@@ -218,6 +219,34 @@ def source_filter() -> list[str]:
     return sources
 
 
+CATEGORY_STATE = "categories"
+
+
+def category_filter(sources: list[str]) -> Selection:
+    """Sidebar multiselect of categories and category groups (none: all), seeded from and
+    mirrored into ``?cat=...``; with the sources, what every page shows."""
+    if CATEGORY_STATE not in st.session_state:
+        st.session_state[CATEGORY_STATE] = list(
+            parse_categories(st.query_params.get_all(CATEGORY_PARAM))
+        )
+    options = category_options()
+    chosen = st.sidebar.multiselect(
+        "Categories shown",
+        options=list(options),
+        format_func=options.__getitem__,
+        key=CATEGORY_STATE,
+        placeholder="All categories",
+        help="Narrows every figure, map and table to these categories (groups span "
+        "agencies: all anti-social behaviour is police, council and control-room ASB).",
+    )
+    categories = parse_categories(chosen)
+    if categories:
+        st.query_params[CATEGORY_PARAM] = list(categories)
+    elif CATEGORY_PARAM in st.query_params:
+        del st.query_params[CATEGORY_PARAM]
+    return Selection(tuple(sources), categories)
+
+
 def url_selectbox(param: str, label: str, options: dict[str, str], default: str) -> str:
     """A sidebar select box seeded from ``?param=`` (else ``default``) and mirrored into it;
     reseeded when its options change (e.g. the LSOAs of another ward)."""
@@ -324,7 +353,7 @@ def show_above_normal(
     settings: Settings,
     window: Window,
     now: Cells,
-    sources: list[str],
+    sources: Selection,
     ward_names: WardNames,
     role: Role,
 ) -> pd.DataFrame:
@@ -394,7 +423,7 @@ def export_buttons(settings: Settings, who: Viewer, page: str) -> None:
         )
 
 
-def need_sources(sources: list[str]) -> bool:
+def need_sources(sources: Selection) -> bool:
     """Whether any source is selected (else a warning in place of the page's panels)."""
     if not sources:
         st.warning("No source selected: choose at least one in the sidebar.")

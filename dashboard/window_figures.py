@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import cache
 
 from aggregates.disclosure import SUM_CAVEAT, Role
 from aggregates.periods import Window, fixed_windows, rolling_windows
 from dashboard.data import local_time
-from schemas.categories import CATEGORY_SOURCE
+from dashboard.selection import wanted_categories
 from store.reader import WindowRow
 
 Cells = dict[tuple[str, str], int]
@@ -37,20 +36,15 @@ def window_for(role: Role, now: datetime, slug: str) -> Window:
 
 
 def cells_of(rows: Iterable[WindowRow], sources: Sequence[str]) -> Cells:
-    """(ward, category) counts of the selected sources (the rows of a ward-level window)."""
-    wanted = _categories_of(tuple(sources))
+    """(ward, category) counts of the selected sources and categories (the rows of a
+    ward-level window)."""
+    wanted = wanted_categories(sources)
     cells: Cells = {}
     for row in rows:
         if row.count and row.category in wanted:
             key = (row.area, row.category)
             cells[key] = cells.get(key, 0) + row.count
     return cells
-
-
-@cache
-def _categories_of(sources: tuple[str, ...]) -> frozenset[str]:
-    """The categories of the given sources (``cells_of`` runs over tens of thousands of rows)."""
-    return frozenset(c for c, source in CATEGORY_SOURCE.items() if source.value in sources)
 
 
 def window_caption(window: Window) -> str:

@@ -279,3 +279,55 @@ ACTIVITY_CATEGORIES = frozenset(c.value for c in StopSearchCategory)
 CATEGORY_SOURCE: dict[str, Source] = {
     slug: KIND_SOURCE[kind] for slug, kind in CATEGORY_KIND.items()
 }
+
+CATEGORY_GROUPS: dict[str, tuple[str, frozenset[str]]] = {
+    "all-asb": (
+        "All anti-social behaviour",
+        frozenset(
+            {CrimeType.ANTI_SOCIAL_BEHAVIOUR.value, CallCategory.ASB.value}
+            | {c.value for c in AsbCategory}
+        ),
+    ),
+    "all-violence": (
+        "All violence",
+        frozenset(
+            {
+                CrimeType.VIOLENT_CRIME.value,
+                CrimeType.PUBLIC_ORDER.value,
+                CrimeType.POSSESSION_OF_WEAPONS.value,
+                CrimeType.ROBBERY.value,
+            }
+        ),
+    ),
+    "all-acquisitive": (
+        "All acquisitive crime",
+        frozenset(
+            {
+                CrimeType.BURGLARY.value,
+                CrimeType.VEHICLE_CRIME.value,
+                CrimeType.THEFT_FROM_THE_PERSON.value,
+                CrimeType.SHOPLIFTING.value,
+                CrimeType.BICYCLE_THEFT.value,
+                CrimeType.OTHER_THEFT.value,
+            }
+        ),
+    ),
+    "all-damage-and-fires": (
+        "All criminal damage and fires",
+        frozenset(
+            {CrimeType.CRIMINAL_DAMAGE_ARSON.value}
+            | {
+                FireCategory.PRIMARY_FIRE.value,
+                FireCategory.SECONDARY_FIRE.value,
+                FireCategory.CHIMNEY_FIRE.value,
+            }
+        ),
+    ),
+    "all-council-calls": (
+        "All council control-room calls",
+        frozenset(c.value for c in CallCategory),
+    ),
+}
+"""Category groups a viewer may filter by (slugs start ``all-``, which no category does):
+label and the categories each holds, across agencies (ASB reported to the police, to the
+council's ASB unit and to its control room are one group). A category may be in no group."""

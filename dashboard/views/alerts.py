@@ -22,6 +22,7 @@ from dashboard.alert_lines import (
 from dashboard.audit import AuditLog
 from dashboard.data import local_time
 from dashboard.exports import ExportView
+from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     export_buttons,
@@ -163,7 +164,7 @@ def alerts_panel(settings: Settings, who: Viewer, chosen: HistoryFilter) -> None
     show_exports(export, "alerts", {"state": list(chosen.states), "area": chosen.area})
 
 
-def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     snapshot = load_alerts(settings)
     if snapshot is None:
         return

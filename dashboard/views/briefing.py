@@ -9,6 +9,7 @@ import streamlit as st
 from aggregates.disclosure import SUM_CAVEAT
 from dashboard import briefing, data, window_figures
 from dashboard.exports import ExportView
+from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     SLOW_TTL_S,
@@ -58,7 +59,7 @@ def since_filter(now: datetime) -> datetime:
 def briefing_panel(
     settings: Settings,
     who: Viewer,
-    sources: list[str],
+    sources: Selection,
     since: datetime | None,
     ward_names: WardNames,
 ) -> None:
@@ -96,7 +97,7 @@ def briefing_panel(
     export = ExportView(
         "Overnight briefing",
         role,
-        {"sources": data.sources_text(sources), "window": window.label},
+        {**sources.export_filters(), "window": window.label},
         now,
         [
             ("By source", by_source),
@@ -106,13 +107,13 @@ def briefing_panel(
         ],
         window_figures.caveats(role),
     )
-    show_exports(export, "briefing", {"source": sources, "since": window.label})
+    show_exports(export, "briefing", {**sources.params(), "since": window.label})
 
 
-def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     ward_names = load_areas(settings.partnership).ward_names
     since = since_filter(datetime.now(UTC)) if who.role.exact else None
-    record_view(settings, who, "briefing", {"source": sources, "since": str(since or "yesterday")})
+    record_view(settings, who, "briefing", {**sources.params(), "since": str(since or "yesterday")})
     if need_sources(sources):
         forget_export("briefing")
         brief = st.fragment(briefing_panel, run_every=SLOW_TTL_S)

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from aggregates.disclosure import SUM_CAVEAT, Role
-from dashboard import data, drilldown, window_figures
+from dashboard import drilldown, window_figures
 from dashboard.exports import ExportView
+from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
@@ -58,7 +59,7 @@ def _chosen(value: str) -> str | None:
 def areas_panel(
     settings: Settings,
     who: Viewer,
-    sources: list[str],
+    sources: Selection,
     window_slug: str,
     authority: str,
     ward: str,
@@ -86,7 +87,7 @@ def areas_panel(
         "Area drill-down",
         role,
         {
-            "sources": data.sources_text(sources),
+            **sources.export_filters(),
             "window": window_figures.window_caption(window),
             "local authority": areas.authority_names.get(authority, "all"),
             "ward": areas.ward_name(ward) if ward != ALL_AREAS else "all",
@@ -124,15 +125,15 @@ def show_view(view: drilldown.AreaView, detailed: bool, role: Role) -> drilldown
 
 
 def _filters(
-    sources: list[str], window_slug: str, authority: str, ward: str, lsoa: str
+    sources: Selection, window_slug: str, authority: str, ward: str, lsoa: str
 ) -> dict[str, object]:
-    found: dict[str, object] = {"source": sources, "window": window_slug}
+    found: dict[str, object] = {**sources.params(), "window": window_slug}
     if authority != ALL_AREAS:
         found[AUTHORITY_PARAM] = authority
     return found | {"area": ward, "lsoa": lsoa}
 
 
-def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     areas = load_areas(settings.partnership)
     window_slug = window_filter(who.role)
     authority = authority_filter(areas) if areas.combined else ALL_AREAS

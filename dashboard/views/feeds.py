@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from dashboard import data
+from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import NO_DATA_MESSAGE, SNAPSHOT_TTL_S, load_live
 from safer.settings import Settings
@@ -41,7 +42,7 @@ def feeds_panel(settings: Settings, who: Viewer) -> None:
     st.caption(DEAD_LETTER_NOTE)
 
 
-def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     record_view(settings, who, "feeds", {})
     st.fragment(feeds_panel, run_every=max(settings.dashboard_refresh_s, SNAPSHOT_TTL_S))(
         settings, who

@@ -10,8 +10,9 @@ import streamlit as st
 
 from aggregates.disclosure import Role
 from aggregates.periods import MONTH_WINDOWS
-from dashboard import data, hotspots
+from dashboard import hotspots
 from dashboard.exports import ExportView
+from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
@@ -36,7 +37,7 @@ SPAN_PARAM = "span"
 def hotspots_panel(
     settings: Settings,
     who: Viewer,
-    sources: list[str],
+    sources: Selection,
     span_slug: str,
     area: str,
     ward_names: WardNames,
@@ -75,7 +76,7 @@ def hotspots_panel(
         "Hot-spot times",
         role,
         {
-            "sources": data.sources_text(sources),
+            **sources.export_filters(),
             "area": place,
             "period": span.label,
         },
@@ -83,7 +84,7 @@ def hotspots_panel(
         [("Hour of day by day of week", wide.reset_index())],
         hotspots.export_caveats(text, role),
     )
-    show_exports(export, "hotspots", {"source": sources, "span": span_slug, "area": area})
+    show_exports(export, "hotspots", {**sources.params(), "span": span_slug, "area": area})
 
 
 def heatmap(table: pd.DataFrame, role: Role) -> alt.Chart:
@@ -110,13 +111,13 @@ def heatmap(table: pd.DataFrame, role: Role) -> alt.Chart:
     return chart
 
 
-def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     areas = load_areas(settings.partnership)
     ward_names, whole = areas.ward_names, whole_area(areas)
     spans = {slug: label for slug, (label, _) in MONTH_WINDOWS.items()}
     span_slug = query_choice(SPAN_PARAM, "Period", spans, "12m")
     area = area_filter(ward_names, f"Whole {whole}")
-    record_view(settings, who, "hotspots", {"source": sources, "span": span_slug, "area": area})
+    record_view(settings, who, "hotspots", {**sources.params(), "span": span_slug, "area": area})
     if need_sources(sources):
         forget_export("hotspots")
         spots = st.fragment(hotspots_panel, run_every=SLOW_TTL_S)

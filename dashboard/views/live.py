@@ -21,6 +21,7 @@ from dashboard import data, layout, live, maps, window_figures
 from dashboard.above_normal import AboveNormal
 from dashboard.exports import ExportView
 from dashboard.incidents import IncidentsView
+from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     NO_DATA_MESSAGE,
@@ -111,7 +112,7 @@ def _layer(kind: str, data: object, **props: object) -> pdk.Layer:
     )
 
 
-def map_panel(settings: Settings, who: Viewer, sources: list[str], window_slug: str) -> None:
+def map_panel(settings: Settings, who: Viewer, sources: Selection, window_slug: str) -> None:
     """Ward shading from our own boundary files, over background tiles only if
     ``SAFER_MAP_STYLE`` is set; its own fragment with a slower refresh, since the polygons
     are the page's heaviest payload."""
@@ -181,7 +182,7 @@ def deck(settings: Settings, areas: Areas, view: maps.MapView) -> pdk.Deck:
 def live_panel(
     settings: Settings,
     who: Viewer,
-    sources: list[str],
+    sources: Selection,
     window_slug: str,
     ward_names: WardNames,
     boxes: tuple[DeltaGenerator, DeltaGenerator],
@@ -204,14 +205,14 @@ def live_panel(
         plan.baseline_window,
         f"Against the same hours in each of the previous {settings.baseline_weeks} weeks "
         "the feeds covered; more than one spread above the usual level is 'above normal', "
-        "two 'well', three 'far'.",
+        f"two 'well', three 'far'. A verdict needs {settings.verdict_weeks} weeks of history.",
     )
     show_incidents(figures.incidents)
     export = ExportView(
         "Live",
         role,
         {
-            "sources": data.sources_text(sources),
+            **sources.export_filters(),
             "window": window_figures.window_caption(plan.selected),
         },
         now,
@@ -225,13 +226,13 @@ def live_panel(
         ],
         window_figures.caveats(role),
     )
-    show_exports(export, "live", {"source": sources, "window": window_slug})
+    show_exports(export, "live", {**sources.params(), "window": window_slug})
 
 
 def _head(
     settings: Settings,
     who: Viewer,
-    sources: list[str],
+    sources: Selection,
     plan: live.LivePlan,
     snapshot: LiveSnapshot,
     rows: Sequence[tuple[WindowRow, ...]],
@@ -267,8 +268,9 @@ def _head(
         data.TICKER_ROWS,
     )
     notes = [live.CHANGE_NOTE] + ([] if role.exact else [SUM_CAVEAT])
-    if len(sources) < len(data.ALL_SOURCES):
-        notes.append("Filtered to: " + data.sources_text(sources) + ".")
+    narrowed = sources.narrowed_text()
+    if narrowed:
+        notes.append(narrowed)
     with windows:
         show_window_kpis(figures.kpis)
         if notes:
@@ -280,9 +282,9 @@ def ward_names_of(settings: Settings) -> WardNames:
     return load_areas(settings.partnership).ward_names
 
 
-def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     window_slug = window_filter(who.role)
-    record_view(settings, who, "live", {"source": sources, "window": window_slug})
+    record_view(settings, who, "live", {**sources.params(), "window": window_slug})
     ward_names = ward_names_of(settings)
     forget_export("live")
     head = st.container()

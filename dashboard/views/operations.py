@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from aggregates.disclosure import Role
 from dashboard import operation_figures as logic
 from dashboard.audit import AuditLog
+from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import SLOW_TTL_S, redis_client
 from dashboard.views.operation_deploy import deploy_panel
@@ -37,7 +38,7 @@ NEW = "__new__"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     del sources  # an operation names its own categories and sources
     if who.role is Role.PUBLIC:
         st.info("Operations are shown to signed-in partners and analysts.")

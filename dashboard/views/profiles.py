@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, profiles, window_figures
+from dashboard import profiles, window_figures
 from dashboard.exports import ExportView
+from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     SLOW_TTL_S,
@@ -36,7 +37,7 @@ BREAKDOWN_PARAM = "breakdown"
 def profiles_panel(
     settings: Settings,
     who: Viewer,
-    sources: list[str],
+    sources: Selection,
     window_slug: str,
     breakdown: str,
     ward_names: WardNames,
@@ -67,7 +68,7 @@ def profiles_panel(
         "Profiles",
         role,
         {
-            "sources": data.sources_text(sources),
+            **sources.export_filters(),
             "window": window_figures.window_caption(window),
             "breakdown": title,
         },
@@ -78,7 +79,7 @@ def profiles_panel(
     show_exports(
         export,
         "profiles",
-        {"source": sources, "window": window_slug, "breakdown": breakdown},
+        {**sources.params(), "window": window_slug, "breakdown": breakdown},
     )
 
 
@@ -110,11 +111,11 @@ def show_repeats(table: pd.DataFrame) -> Tables:
     return [("Repeat callers and locations", table)]
 
 
-def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     ward_names = load_areas(settings.partnership).ward_names
     window_slug = window_filter(who.role)
     breakdown = query_choice(BREAKDOWN_PARAM, "Breakdown", profiles.BREAKDOWNS, "youth")
-    filters = {"source": sources, "window": window_slug, "breakdown": breakdown}
+    filters = {**sources.params(), "window": window_slug, "breakdown": breakdown}
     record_view(settings, who, "profiles", filters)
     if need_sources(sources):
         forget_export("profiles")

@@ -8,8 +8,9 @@ import altair as alt
 import streamlit as st
 
 from aggregates.disclosure import SUM_CAVEAT
-from dashboard import data, trends, window_figures
+from dashboard import trends, window_figures
 from dashboard.exports import ExportView
+from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     SLOW_TTL_S,
@@ -26,7 +27,7 @@ from safer.settings import Settings
 GRAIN_PARAM = "grain"
 
 
-def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str) -> None:
+def trends_panel(settings: Settings, who: Viewer, sources: Selection, grain: str) -> None:
     role = who.role
     now = datetime.now(UTC)
     series = trends.periods(grain, now, to_today=role.exact)
@@ -71,19 +72,19 @@ def trends_panel(settings: Settings, who: Viewer, sources: list[str], grain: str
         "Trends",
         role,
         {
-            "sources": data.sources_text(sources),
+            **sources.export_filters(),
             "series": trends.GRAINS[grain],
         },
         now,
         [(f"{trends.GRAINS[grain]} series", shown)],
         [trends.NOTE[grain], *window_figures.caveats(role)],
     )
-    show_exports(export, "trends", {"source": sources, "grain": grain})
+    show_exports(export, "trends", {**sources.params(), "grain": grain})
 
 
-def page(settings: Settings, who: Viewer, sources: list[str]) -> None:
+def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     grain = query_choice(GRAIN_PARAM, "Series", trends.GRAINS, "month")
-    record_view(settings, who, "trends", {"source": sources, "grain": grain})
+    record_view(settings, who, "trends", {**sources.params(), "grain": grain})
     if need_sources(sources):
         forget_export("trends")
         panel = st.fragment(trends_panel, run_every=SLOW_TTL_S)

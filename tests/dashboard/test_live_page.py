@@ -302,6 +302,35 @@ def test_source_filter_narrows_view_and_is_mirrored(seeded: Settings) -> None:
     assert any("Filtered to: Police." in c.value for c in at.caption)
 
 
+def test_category_filter_narrows_every_figure_and_is_mirrored(seeded: Settings) -> None:
+    """?cat= narrows the windows, ticker and drill-down to the chosen categories; a group
+    spans agencies; the choice stays in the URL and the page says it is filtered."""
+    at = run_app({"window": "7d", "cat": "burglary"}, role=Role.ANALYST)
+    assert at.sidebar.multiselect[1].value == ["burglary"]
+    assert metrics(at)["Last 7 days"] == "7"
+    assert set(table_with(at, "Place")["Category"]) == {"Burglary"}
+    assert any("Filtered to: categories: Burglary." in c.value for c in at.caption)
+    assert at.query_params["cat"] == "burglary"
+    at.sidebar.multiselect[1].set_value(["all-asb", "drugs"]).run()
+    assert not at.exception
+    assert at.query_params["cat"] == ["all-asb", "drugs"]
+    assert metrics(at)["Last 7 days"] == "5"  # 3 council ASB reports and 2 drugs offences
+    assert set(table_with(at, "Place")["Category"]) == {"ASB – nuisance", "Drugs"}
+    areas = run_app({"page": "areas", "window": "7d", "cat": "drugs"}, role=Role.ANALYST)
+    wards = table_with(areas, "Per 1,000 residents")
+    shown = dict(zip(wards["Area"], wards["Incidents"], strict=True))
+    assert shown["Bebington (E05000954)"] == "2"
+    assert shown["Birkenhead and Tranmere (E05000956)"] == "0"
+
+
+def test_unknown_categories_in_a_link_are_dropped(seeded: Settings) -> None:
+    """A link naming a category that does not exist opens on the known ones only, and the
+    URL no longer carries the unknown one."""
+    at = run_app({"cat": ["burglary", "made-up"]}, role=Role.PARTNER)
+    assert at.sidebar.multiselect[1].value == ["burglary"]
+    assert at.query_params["cat"] == "burglary"
+
+
 def test_source_filter_read_from_query_params(seeded: Settings) -> None:
     """A shared link (?source=council&source=fire) opens with that filter applied."""
     at = run_app({"source": ["council", "fire"]}, role=Role.PARTNER)
