@@ -104,12 +104,13 @@ ROLLING_LABELS = {
     "24h": "Last 24 hours",
     "7d": "Last 7 days",
     "28d": "Last 28 days",
+    "365d": "Last 365 days",
     "ytd": "Year to date",
     "fytd": "Financial year to date",
 }
 ROLLING = tuple(ROLLING_LABELS)
-LIVE = ("1h", "24h", "7d", "28d")
-"""The rolling windows of the dashboard's Live page (analyst)."""
+LIVE = ("1h", "24h", "7d", "28d", "365d")
+"""The rolling windows of the dashboard's analyst (beside years to date and dates)."""
 
 
 def rolling_window(name: str, now: datetime) -> tuple[datetime, datetime]:
@@ -195,3 +196,79 @@ def month_window(slug: str, now: datetime, so_far: bool) -> Window:
         return Window(slug, f"{label} and this month so far", start, end_of_this_hour(now))
     this_month = epoch_hour(local_midnight(today.replace(day=1)))
     return Window(slug, f"{label} (whole months)", start, this_month)
+
+
+# --- periods a viewer chooses -----------------------------------------------------------
+
+YEAR_TO_DATE = {"ytd": "Year to date", "fytd": "Financial year to date"}
+CUSTOM = "custom"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """What a viewer chose: a named window (``slug``: a rolling or fixed window's, ``ytd``,
+    ``fytd``) or ``custom`` dates (``first`` to ``last``, whole local days, both included);
+    with ``last_year``, the same period a year earlier."""
+
+    slug: str
+    first: date | None = None
+    last: date | None = None
+    last_year: bool = False
+
+    def window(self, now: datetime, whole_days: bool) -> Window:
+        """The period as of ``now``: up to the end of now's hour, or (``whole_days``, as
+        partner and public see every window) up to the last local midnight."""
+        window = self._this_year(now, whole_days)
+        return _year_before(window, self) if self.last_year else window
+
+    def _this_year(self, now: datetime, whole_days: bool) -> Window:
+        if self.slug == CUSTOM:
+            if self.first is None or self.last is None:
+                raise ValueError("custom dates need a first and a last day")
+            return custom_window(self.first, self.last)
+        if self.slug in YEAR_TO_DATE:
+            return year_to_date(self.slug, now, whole_days)
+        if whole_days:
+            return FIXED_BY_SLUG[self.slug].window(now)
+        return rolling_windows(now, (self.slug,))[0]
+
+
+def custom_window(first: date, last: date) -> Window:
+    """Whole local days from ``first`` to ``last`` (both included; reversed dates are put
+    in order)."""
+    first, last = min(first, last), max(first, last)
+    label = f"{first:%-d %b %Y} to {last:%-d %b %Y}" if first != last else f"{first:%-d %b %Y}"
+    return Window.between(
+        CUSTOM, label, local_midnight(first), local_midnight(last + timedelta(days=1))
+    )
+
+
+def year_to_date(slug: str, now: datetime, whole_days: bool) -> Window:
+    """From 1 January (``ytd``) or 1 April (``fytd``) local midnight to the end of now's
+    hour, or (``whole_days``) to the last local midnight (at least the year's first day)."""
+    start, end = rolling_window(slug, now)
+    if whole_days:
+        today = local_midnight(now.astimezone(LONDON).date())
+        end = max(today, start + timedelta(days=1))
+    return Window.between(slug, YEAR_TO_DATE[slug], start, end)
+
+
+def _year_before(window: Window, period: Period) -> Window:
+    """The same period a year earlier: the same dates for dates and years to date, 364 days
+    (weekdays aligned, as every year-earlier comparison) for the hour and day windows."""
+    label = f"{window.label} — same period last year"
+    if period.slug != CUSTOM and period.slug not in YEAR_TO_DATE:
+        return window.year_earlier().relabelled(label)
+    start, end = (_a_year_before(t) for t in (window.start_time, window.end_time))
+    return Window.between(window.slug, label, start, end)
+
+
+def _a_year_before(moment: datetime) -> datetime:
+    """The same local date and time a year earlier (29 February: the 28th)."""
+    local = moment.astimezone(LONDON)
+    day = local.date()
+    try:
+        earlier = day.replace(year=day.year - 1)
+    except ValueError:
+        earlier = day.replace(year=day.year - 1, day=28)
+    return datetime.combine(earlier, local.time(), tzinfo=LONDON)

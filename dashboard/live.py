@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 
 from aggregates.disclosure import Role, Shown, disclose_sum
-from aggregates.periods import YEAR_EARLIER_DAYS, Window
+from aggregates.periods import YEAR_EARLIER_DAYS, Period, Window
 from dashboard.above_normal import AboveNormal, above_normal
 from dashboard.incidents import IncidentsView, incidents_view
-from dashboard.window_figures import Cells, cells_of, windows_for
+from dashboard.window_figures import Cells, cells_of, in_sentence, window_for, windows_for
 from store.reader import Baselines, WindowRow
 
 ANALYST_KPIS = ("1h", "24h", "7d")
@@ -107,12 +107,13 @@ LONGEST_JUDGED = 28 * 24
 window in each of the previous weeks, and windows of a year would overlap almost wholly."""
 
 
-def live_plan(role: Role, now: datetime, window_slug: str) -> LivePlan:
+def live_plan(role: Role, now: datetime, period: str | Period) -> LivePlan:
     choices = windows_for(role, now)
     windows = {w.slug: w for w in choices}
-    selected = windows[window_slug]
+    selected = window_for(role, now, period)
     judged = [w for w in choices if w.end - w.start <= LONGEST_JUDGED]
-    baseline = selected if selected in judged else max(judged, key=lambda w: w.end - w.start)
+    longest = max(judged, key=lambda w: w.end - w.start)
+    baseline = selected if selected.end - selected.start <= LONGEST_JUDGED else longest
     return LivePlan(tuple(windows[slug] for slug in kpi_slugs(role)), selected, baseline)
 
 
@@ -166,7 +167,7 @@ def latest_incidents(
     """The latest incidents as the role may see them; where it sees no single incidents,
     counts by category of the first KPI window (``first``: its cells; yesterday, the latest
     whole day, outside the analyst role)."""
-    label = plan.kpi_windows[0].label.lower()
+    label = in_sentence(plan.kpi_windows[0].label)
     headings = (
         f"Latest incidents (newest first, up to {rows})",
         f"Latest day by category — {label}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import pandas as pd
@@ -18,18 +18,19 @@ from redis.exceptions import RedisError
 
 from aggregates.buckets import Bucket
 from aggregates.disclosure import Role
-from aggregates.periods import Window
+from aggregates.periods import CUSTOM, ROLLING_LABELS, Period, Window
 from dashboard import data
 from dashboard.above_normal import BASELINE_TTL_S, AboveNormal, above_normal
 from dashboard.access import AuditLog
 from dashboard.exports import FORMATS, ExportView, render
 from dashboard.selection import CATEGORY_PARAM, Selection, category_options, parse_categories
 from dashboard.session import Viewer
-from dashboard.window_figures import Cells, windows_for
+from dashboard.window_figures import Cells, in_sentence, period_options
 from geography.areas import Areas
 from safer.errors import ConfigError
 from safer.runtime import tune_gc
 from safer.settings import Settings
+from schemas.calendar import LONDON
 from store.alert_state import AlertSnapshot, AlertStore
 from store.keys import Keys
 from store.reader import (
@@ -177,26 +178,99 @@ def query_choice(param: str, label: str, options: dict[str, str], default: str) 
     return chosen
 
 
-def window_filter(role: Role) -> str:
-    """Sidebar choice of the window of the tables, seeded from and mirrored into ?window=;
-    partner and public choose among the fixed windows only."""
-    slugs = [w.slug for w in windows_for(role, datetime.now(UTC))]
-    labels = {w.slug: w.label for w in windows_for(role, datetime.now(UTC))}
+FROM_PARAM, TO_PARAM, LAST_YEAR_PARAM = "from", "to", "ly"
+EARLIEST_DAY = date(2010, 1, 1)
+ANALYST_ONLY = "Last hour and last 24 hours: analysts only (whole days keep shared figures steady)."
+
+
+def window_filter(role: Role) -> Period:
+    """Sidebar choice of the period (named windows, years to date, custom dates; the same
+    period last year), seeded from and mirrored into ``?window=`` (``from``, ``to``,
+    ``ly``). A link's window the role may not see is said so, shown as the default and
+    dropped from the URL; partner and public choose whole days up to yesterday."""
+    options = period_options(role)
     default = DEFAULT_WINDOW[role.exact]
     state_key = f"{WINDOW_STATE}-{role.value}"
     if state_key not in st.session_state:
         wanted = st.query_params.get(WINDOW_PARAM)
-        st.session_state[state_key] = wanted if wanted in slugs else default
-    chosen = st.sidebar.selectbox(
-        "Window",
-        options=slugs,
-        format_func=labels.__getitem__,
-        key=state_key,
-        help="Window of the ward table and category chart"
-        + ("" if role.exact else " (whole days up to last midnight)"),
+        st.session_state[state_key] = wanted if wanted in options else default
+        if wanted and wanted not in options:
+            refused = ROLLING_LABELS.get(wanted, wanted)
+            st.sidebar.warning(
+                f"The link asked for '{refused}', which a {role.value} cannot choose: "
+                f"showing {options[default].lower()}."
+            )
+    slug = str(
+        st.sidebar.selectbox(
+            "Period",
+            options=list(options),
+            format_func=options.__getitem__,
+            key=state_key,
+            help="The period of the map, tables and charts"
+            + ("" if role.exact else " (whole days up to last midnight)"),
+        )
     )
-    st.query_params[WINDOW_PARAM] = chosen  # always: a link keeps its window across sign-in
-    return str(chosen)
+    if not role.exact:
+        st.sidebar.caption(ANALYST_ONLY)
+    first, last = _custom_dates(role) if slug == CUSTOM else (None, None)
+    last_year = st.sidebar.checkbox(
+        "Same period last year",
+        key=f"{LAST_YEAR_PARAM}-{role.value}",
+        value=st.query_params.get(LAST_YEAR_PARAM) == "1",
+        help="The chosen period a year earlier (the same dates; 52 weeks for the rolling "
+        "and day windows, so weekdays align)",
+    )
+    period = Period(slug, first, last, last_year)
+    _mirror_period(period)  # always: a link keeps it across sign-in
+    return period
+
+
+def _custom_dates(role: Role) -> tuple[date, date]:
+    """The first and last day of custom dates (a date-range picker; partner and public up
+    to yesterday), seeded from ``?from=`` and ``?to=``."""
+    today = datetime.now(LONDON).date()
+    latest = today if role.exact else today - timedelta(days=1)
+    first = _date_param(FROM_PARAM) or latest - timedelta(days=27)
+    last = _date_param(TO_PARAM) or latest
+    first, last = (min(max(d, EARLIEST_DAY), latest) for d in (first, last))
+    picked = st.sidebar.date_input(
+        "Dates (first and last day)",
+        value=(min(first, last), max(first, last)),
+        min_value=EARLIEST_DAY,
+        max_value=latest,
+        key=f"dates-{role.value}",
+        format="YYYY-MM-DD",
+    )
+    days = [d for d in (picked if isinstance(picked, tuple) else (picked,)) if d is not None]
+    if not days:
+        return first, last
+    return days[0], days[-1]  # mid-choice (one day picked): that day alone
+
+
+def _date_param(param: str) -> date | None:
+    try:
+        return date.fromisoformat(st.query_params.get(param) or "")
+    except ValueError:
+        return None
+
+
+def period_params(period: Period) -> dict[str, object]:
+    """A period as its URL parameters (the audit log's filters)."""
+    found: dict[str, object] = {WINDOW_PARAM: period.slug}
+    if period.first is not None and period.last is not None:
+        found |= {FROM_PARAM: period.first.isoformat(), TO_PARAM: period.last.isoformat()}
+    if period.last_year:
+        found[LAST_YEAR_PARAM] = "1"
+    return found
+
+
+def _mirror_period(period: Period) -> None:
+    wanted = period_params(period)
+    for param in (WINDOW_PARAM, FROM_PARAM, TO_PARAM, LAST_YEAR_PARAM):
+        if param in wanted:
+            st.query_params[param] = str(wanted[param])
+        else:
+            st.query_params.pop(param, None)
 
 
 def source_filter() -> list[str]:
@@ -326,7 +400,7 @@ def show_unusual(settings: Settings, window: Window, found: AboveNormal | None) 
     """The areas-above-normal table (``dashboard.above_normal``), or while the feeds have
     covered fewer weeks than a verdict needs, what history there is; None: unreadable (the
     reason is already shown). Returns the table (for the export)."""
-    st.subheader(f"Areas above normal — {window.label.lower()}")
+    st.subheader(f"Areas above normal — {in_sentence(window.label)}")
     if found is None:
         return pd.DataFrame()
     history, table = found.history, found.table

@@ -16,7 +16,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from aggregates.disclosure import SUM_CAVEAT, Role
-from aggregates.periods import Window, fixed_windows, rolling_windows
+from aggregates.periods import (
+    CUSTOM,
+    FIXED_WINDOWS,
+    LIVE,
+    ROLLING_LABELS,
+    YEAR_TO_DATE,
+    Period,
+    Window,
+    fixed_windows,
+    rolling_windows,
+)
 from dashboard.data import local_time
 from dashboard.selection import wanted_categories
 from store.reader import WindowRow
@@ -30,9 +40,27 @@ def windows_for(role: Role, now: datetime) -> list[Window]:
     return rolling_windows(now) if role.exact else fixed_windows(now)
 
 
-def window_for(role: Role, now: datetime, slug: str) -> Window:
-    """The window named ``slug`` among ``role``'s (``KeyError`` if not one of them)."""
-    return {w.slug: w for w in windows_for(role, now)}[slug]
+def window_for(role: Role, now: datetime, choice: str | Period) -> Window:
+    """The window of a period (or of a window's slug) as ``role`` sees it: up to the end of
+    now's hour for the analyst, whole days to the last midnight for partner and public
+    (``KeyError`` for a named window that is not one of the role's)."""
+    period = choice if isinstance(choice, Period) else Period(choice)
+    if period.slug not in (CUSTOM, *YEAR_TO_DATE) and period.slug not in window_slugs(role):
+        raise KeyError(period.slug)
+    return period.window(now, whole_days=not role.exact)
+
+
+def window_slugs(role: Role) -> tuple[str, ...]:
+    """The named windows ``role`` may choose (rolling or fixed)."""
+    return LIVE if role.exact else tuple(w.slug for w in FIXED_WINDOWS)
+
+
+def period_options(role: Role) -> dict[str, str]:
+    """Every period ``role`` may choose: its named windows, the years to date, dates."""
+    named = ROLLING_LABELS if role.exact else {w.slug: w.label for w in FIXED_WINDOWS}
+    return (
+        {slug: named[slug] for slug in window_slugs(role)} | YEAR_TO_DATE | {CUSTOM: "Custom dates"}
+    )
 
 
 def cells_of(rows: Iterable[WindowRow], sources: Sequence[str]) -> Cells:
@@ -45,6 +73,13 @@ def cells_of(rows: Iterable[WindowRow], sources: Sequence[str]) -> Cells:
             key = (row.area, row.category)
             cells[key] = cells.get(key, 0) + row.count
     return cells
+
+
+def in_sentence(label: str) -> str:
+    """A window's label inside a sentence or heading: its first word lower-cased, names of
+    days and months kept ('Since Mon 30 Nov 18:00' -> 'since Mon 30 Nov 18:00', '3 Dec
+    2026' unchanged)."""
+    return label[:1].lower() + label[1:]
 
 
 def window_caption(window: Window) -> str:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from aggregates.disclosure import SUM_CAVEAT, Role
+from aggregates.periods import Period
 from dashboard import drilldown, window_figures
 from dashboard.exports import ExportView
 from dashboard.selection import Selection
@@ -19,6 +20,7 @@ from dashboard.ui import (
     export_buttons,
     forget_export,
     need_sources,
+    period_params,
     read_level_windows,
     read_or_report,
     show_exports,
@@ -60,7 +62,7 @@ def areas_panel(
     settings: Settings,
     who: Viewer,
     sources: Selection,
-    window_slug: str,
+    period: Period,
     authority: str,
     ward: str,
     lsoa: str,
@@ -68,7 +70,7 @@ def areas_panel(
     role = who.role
     now = datetime.now(UTC)
     areas = load_areas(settings.partnership)
-    window = window_figures.window_for(role, now, window_slug)
+    window = window_figures.window_for(role, now, period)
     chosen = drilldown.Choice(_chosen(authority), _chosen(ward), _chosen(lsoa))
     choice = drilldown.resolved(areas, chosen)
     detail = drilldown.detailed(role, choice.ward)
@@ -80,7 +82,7 @@ def areas_panel(
     cells = [window_figures.cells_of(rows, sources) for rows in read_rows]
     wards, lsoas, places = cells if len(cells) == 3 else (cells[0], {}, {})
     view = drilldown.area_view(areas, role, choice, wards, lsoas, places)
-    st.caption(window_figures.window_caption(window) + ("" if role.exact else " " + SUM_CAVEAT))
+    st.caption(window_figures.window_caption(window) + ("." if role.exact else ". " + SUM_CAVEAT))
     tables = show_view(view, detail, role)
     authority = choice.authority or ALL_AREAS
     export = ExportView(
@@ -97,7 +99,7 @@ def areas_panel(
         tables,
         window_figures.caveats(role),
     )
-    show_exports(export, "areas", _filters(sources, window_slug, authority, ward, lsoa))
+    show_exports(export, "areas", _filters(sources, period, authority, ward, lsoa))
 
 
 def show_view(view: drilldown.AreaView, detailed: bool, role: Role) -> drilldown.Tables:
@@ -125,9 +127,9 @@ def show_view(view: drilldown.AreaView, detailed: bool, role: Role) -> drilldown
 
 
 def _filters(
-    sources: Selection, window_slug: str, authority: str, ward: str, lsoa: str
+    sources: Selection, period: Period, authority: str, ward: str, lsoa: str
 ) -> dict[str, object]:
-    found: dict[str, object] = {**sources.params(), "window": window_slug}
+    found: dict[str, object] = {**sources.params(), **period_params(period)}
     if authority != ALL_AREAS:
         found[AUTHORITY_PARAM] = authority
     return found | {"area": ward, "lsoa": lsoa}
@@ -135,7 +137,7 @@ def _filters(
 
 def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     areas = load_areas(settings.partnership)
-    window_slug = window_filter(who.role)
+    period = window_filter(who.role)
     authority = authority_filter(areas) if areas.combined else ALL_AREAS
     if authority == ALL_AREAS:
         ward = area_filter(areas.ward_names, f"Whole {whole_area(areas)}")
@@ -145,10 +147,10 @@ def page(settings: Settings, who: Viewer, sources: Selection) -> None:
         ward = area_filter(named, f"Whole {areas.authority_names[authority]}")
     exact = who.role.exact and ward != ALL_AREAS
     lsoa = lsoa_filter(ward, areas) if exact else ALL_AREAS
-    filters = _filters(sources, window_slug, authority, ward, lsoa)
+    filters = _filters(sources, period, authority, ward, lsoa)
     record_view(settings, who, "areas", filters)
     if need_sources(sources):
         forget_export("areas")
         drill = st.fragment(areas_panel, run_every=SLOW_TTL_S)
-        drill(settings, who, sources, window_slug, authority, ward, lsoa)
+        drill(settings, who, sources, period, authority, ward, lsoa)
         export_buttons(settings, who, "areas")

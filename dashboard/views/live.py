@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from aggregates.disclosure import SUM_CAVEAT
-from aggregates.periods import Window
+from aggregates.periods import Period, Window
 from dashboard import data, layout, live, maps, window_figures
 from dashboard.above_normal import AboveNormal
 from dashboard.exports import ExportView
@@ -31,6 +31,7 @@ from dashboard.ui import (
     load_alerts,
     load_baselines,
     load_live,
+    period_params,
     read_level_windows,
     read_or_report,
     show_exports,
@@ -73,7 +74,7 @@ def show_window_kpis(kpis: list[live.Kpi]) -> None:
 def show_unusual(found: AboveNormal | None, window: Window, needed_text: str) -> pd.DataFrame:
     """The wards furthest above their normal level (at most ``UNUSUAL_ROWS``), or what
     history there is while a verdict cannot be given yet; returns the table for the export."""
-    st.subheader(f"Above normal — {window.label.lower()}", help=needed_text)
+    st.subheader(f"Above normal — {window_figures.in_sentence(window.label)}", help=needed_text)
     if found is None:
         return pd.DataFrame()
     history, table = found.history, found.table
@@ -112,14 +113,14 @@ def _layer(kind: str, data: object, **props: object) -> pdk.Layer:
     )
 
 
-def map_panel(settings: Settings, who: Viewer, sources: Selection, window_slug: str) -> None:
+def map_panel(settings: Settings, who: Viewer, sources: Selection, period: Period) -> None:
     """Ward shading from our own boundary files, over background tiles only if
     ``SAFER_MAP_STYLE`` is set; its own fragment with a slower refresh, since the polygons
     are the page's heaviest payload."""
     role = who.role
     if not sources:
         return
-    window = window_figures.window_for(role, datetime.now(UTC), window_slug)
+    window = window_figures.window_for(role, datetime.now(UTC), period)
     requests = tuple((level, window.span) for level in maps.levels_to_read(role))
     rows = read_or_report(settings, lambda store: read_level_windows(store, requests))
     if rows is None:
@@ -127,7 +128,7 @@ def map_panel(settings: Settings, who: Viewer, sources: Selection, window_slug: 
     areas = load_areas(settings.partnership)
     cells = [window_figures.cells_of(r, sources) for r in rows]
     view = maps.map_view(cells, sorted(areas.ward_names), role)
-    st.subheader(f"Map — {window.label.lower()}")
+    st.subheader(f"Map — {window_figures.in_sentence(window.label)}")
     st.pydeck_chart(deck(settings, areas, view), height=MAP_PX[layout.on_wall()])
     st.caption(maps.caption(view, areas.ward_names, role, MAP_REFRESH_S))
 
@@ -183,7 +184,7 @@ def live_panel(
     settings: Settings,
     who: Viewer,
     sources: Selection,
-    window_slug: str,
+    period: Period,
     ward_names: WardNames,
     boxes: tuple[DeltaGenerator, DeltaGenerator],
 ) -> None:
@@ -192,7 +193,7 @@ def live_panel(
     alerts and the rest in this column."""
     role = who.role
     now = datetime.now(UTC)
-    plan = live.live_plan(role, now, window_slug)
+    plan = live.live_plan(role, now, period)
     read = load_live(settings, list(plan.spans))  # one round trip
     if read is None:
         return
@@ -218,7 +219,7 @@ def live_panel(
         now,
         [
             ("Recent windows", live.kpi_frame(figures.kpis)),
-            (f"Above normal — {plan.baseline_window.label.lower()}", unusual),
+            (f"Above normal — {window_figures.in_sentence(plan.baseline_window.label)}", unusual),
             (
                 "Latest incidents" if figures.incidents.listed else "Latest day by category",
                 figures.incidents.table,
@@ -226,7 +227,7 @@ def live_panel(
         ],
         window_figures.caveats(role),
     )
-    show_exports(export, "live", {**sources.params(), "window": window_slug})
+    show_exports(export, "live", {**sources.params(), **period_params(period)})
 
 
 def _head(
@@ -283,8 +284,8 @@ def ward_names_of(settings: Settings) -> WardNames:
 
 
 def page(settings: Settings, who: Viewer, sources: Selection) -> None:
-    window_slug = window_filter(who.role)
-    record_view(settings, who, "live", {**sources.params(), "window": window_slug})
+    period = window_filter(who.role)
+    record_view(settings, who, "live", {**sources.params(), **period_params(period)})
     ward_names = ward_names_of(settings)
     forget_export("live")
     head = st.container()
@@ -294,8 +295,8 @@ def page(settings: Settings, who: Viewer, sources: Selection) -> None:
         box.empty()  # an outside container a fragment writes to needs a write in the full run
     with right:
         panel = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
-        panel(settings, who, sources, window_slug, ward_names, (head, windows))
+        panel(settings, who, sources, period, ward_names, (head, windows))
     with left:
         drawn = st.fragment(map_panel, run_every=MAP_REFRESH_S)
-        drawn(settings, who, sources, window_slug)
+        drawn(settings, who, sources, period)
     export_buttons(settings, who, "live")

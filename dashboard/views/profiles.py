@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
+from aggregates.periods import Period
 from dashboard import profiles, window_figures
 from dashboard.exports import ExportView
 from dashboard.selection import Selection
@@ -18,6 +19,7 @@ from dashboard.ui import (
     export_buttons,
     forget_export,
     need_sources,
+    period_params,
     query_choice,
     read_or_report,
     read_repeats,
@@ -38,13 +40,13 @@ def profiles_panel(
     settings: Settings,
     who: Viewer,
     sources: Selection,
-    window_slug: str,
+    period: Period,
     breakdown: str,
     ward_names: WardNames,
 ) -> None:
     role = who.role
     now = datetime.now(UTC)
-    window = window_figures.window_for(role, now, window_slug)
+    window = window_figures.window_for(role, now, period)
 
     def read(store: Store) -> tuple[tuple[WindowRow, ...], Repeats]:
         rows = read_windows(store, (window.span,), "ward", breakdown)[0]
@@ -57,7 +59,7 @@ def profiles_panel(
         return
     rows, repeats = found
     title = profiles.BREAKDOWNS[breakdown]
-    st.subheader(f"{title} — {window.label.lower()}")
+    st.subheader(f"{title} — {window_figures.in_sentence(window.label)}")
     st.caption(profiles.caption(window, role))
     tables = show_profile(title, profiles.profile_table(rows, sources, role))
     if role.restricted:
@@ -79,7 +81,7 @@ def profiles_panel(
     show_exports(
         export,
         "profiles",
-        {**sources.params(), "window": window_slug, "breakdown": breakdown},
+        {**sources.params(), **period_params(period), "breakdown": breakdown},
     )
 
 
@@ -113,12 +115,12 @@ def show_repeats(table: pd.DataFrame) -> Tables:
 
 def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     ward_names = load_areas(settings.partnership).ward_names
-    window_slug = window_filter(who.role)
+    period = window_filter(who.role)
     breakdown = query_choice(BREAKDOWN_PARAM, "Breakdown", profiles.BREAKDOWNS, "youth")
-    filters = {**sources.params(), "window": window_slug, "breakdown": breakdown}
+    filters = {**sources.params(), **period_params(period), "breakdown": breakdown}
     record_view(settings, who, "profiles", filters)
     if need_sources(sources):
         forget_export("profiles")
         prof = st.fragment(profiles_panel, run_every=SLOW_TTL_S)
-        prof(settings, who, sources, window_slug, breakdown, ward_names)
+        prof(settings, who, sources, period, breakdown, ward_names)
         export_buttons(settings, who, "profiles")

@@ -287,9 +287,7 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
 
 def _main_scroll(page: Page) -> tuple[int, int]:
     """(scrollHeight, clientHeight) of the page's scrolling main area."""
-    found = page.locator('[data-testid="stMain"]').evaluate(
-        "m => [m.scrollHeight, m.clientHeight]"
-    )
+    found = page.locator('[data-testid="stMain"]').evaluate("m => [m.scrollHeight, m.clientHeight]")
     return int(found[0]), int(found[1])
 
 

@@ -217,12 +217,53 @@ def test_partner_and_public_see_suppressed_rounded_fixed_windows(
 
 
 def test_partner_windows_are_fixed_even_from_a_link(seeded: Settings) -> None:
-    """A shared analyst link (?window=24h) opens on a fixed window for a partner."""
+    """A shared analyst link (?window=24h) opens on a fixed window outside the analyst
+    role, says why, and the URL no longer carries the refused window."""
+    public = run_app({"window": "24h"})
+    assert any(
+        "asked for 'Last 24 hours', which a public cannot choose" in w.value
+        for w in public.sidebar.warning
+    )
+    assert public.query_params["window"] == "7d"
     at = run_app({"window": "24h"}, role=Role.PARTNER)
     box = at.sidebar.selectbox[0]
-    assert box.options == ["Yesterday", "Last 7 days", "Last 28 days", "Last 365 days"]
+    assert box.options == [
+        "Yesterday",
+        "Last 7 days",
+        "Last 28 days",
+        "Last 365 days",
+        "Year to date",
+        "Financial year to date",
+        "Custom dates",
+    ]
     assert box.value == "7d"
     assert at.query_params["window"] == "7d"
+    assert any("Last hour and last 24 hours: analysts only" in c.value for c in at.sidebar.caption)
+
+
+def test_custom_dates_and_the_same_period_last_year(seeded: Settings) -> None:
+    """Custom dates (yesterday alone) count yesterday's incidents only, on the map and in
+    the drill-down; the same period last year has none; both stay in the URL."""
+    day = (datetime.now(LONDON).date() - timedelta(days=1)).isoformat()
+    query = {"page": "areas", "window": "custom", "from": day, "to": day}
+    at = run_app(query, role=Role.ANALYST)
+    assert not at.exception
+    wards = table_with(at, "Per 1,000 residents")
+    shown = dict(zip(wards["Area"], wards["Incidents"], strict=True))
+    assert shown["Birkenhead and Tranmere (E05000956)"] == "7"
+    assert shown["Bebington (E05000954)"] == "2"  # today's 3 ASB reports are not in it
+    assert (at.query_params["from"], at.query_params["to"]) == (day, day)
+    label = datetime.fromisoformat(day).strftime("%-d %b %Y")
+    assert f"{label}: {day} 00:00 to {day} 23:59 UK time." in [c.value for c in at.caption]
+    at.sidebar.checkbox[0].check().run()
+    assert at.query_params["ly"] == "1"
+    wards = table_with(at, "Per 1,000 residents")
+    assert set(wards["Incidents"]) == {"0"}
+    assert any("same period last year" in c.value for c in at.caption)
+    live = run_app({"window": "custom", "from": day, "to": day}, role=Role.ANALYST)
+    (heading,) = [h.value for h in live.subheader if h.value.startswith("Map — ")]
+    label = datetime.fromisoformat(day).strftime("%-d %b %Y")
+    assert heading == f"Map — {label}"  # dates keep their month's capital
 
 
 def test_window_choice_is_mirrored_in_the_url(seeded: Settings) -> None:
@@ -449,6 +490,8 @@ def test_overnight_briefing_for_the_analyst(seeded: Settings) -> None:
     assert briefing_counts(at) == {"Police": "0", "Council": "3", "Fire": "0", "All": "3"}
     yesterday = datetime.now(LONDON).date() - timedelta(days=1)
     assert at.query_params["since"] == f"{yesterday.isoformat()}T18:00"
+    heading = f"Areas above normal — since {yesterday:%a %d %b} 18:00"  # Mon, Nov: capitals
+    assert heading in [h.value for h in at.subheader]
     early = run_app({"page": "briefing", "since": f"{yesterday.isoformat()}T11:00"}, Role.ANALYST)
     assert briefing_counts(early) == {"Police": "9", "Council": "3", "Fire": "1", "All": "13"}
     assert any("No notable incidents" in i.value for i in early.info)

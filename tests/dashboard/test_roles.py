@@ -220,3 +220,18 @@ def test_the_public_sees_no_list_of_single_incidents(placed: Settings, page: str
         view = at.session_state[EXPORTS_STATE][page][0]
         counts = dict(view.tables)["Notable incidents"]
         assert dict(zip(counts["Category"], counts["Incidents"], strict=True))["Robbery"] == FEWER
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.PUBLIC])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_export_caveat_is_a_whole_sentence(placed: Settings, page: str, role: Role) -> None:
+    """Each caveat an export carries starts with a capital and ends with a full stop (a
+    caveat pasted into a committee paper is read as a sentence)."""
+    at = visit(page, role)
+    exports = at.session_state[EXPORTS_STATE]
+    if page not in exports:  # the public's hot-spot times are withheld for few incidents
+        assert (page, role) == ("hotspots", Role.PUBLIC)
+        return
+    for caveat in exports[page][0].caveats:
+        assert caveat[:1].isupper(), caveat
+        assert caveat.rstrip().endswith("."), caveat

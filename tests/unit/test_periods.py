@@ -3,14 +3,17 @@ of the current hour, fixed whole-day windows, whole months, a year earlier (364 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from aggregates.buckets import epoch_hour
 from aggregates.periods import (
+    CUSTOM,
     FIXED_WINDOWS,
+    Period,
     Window,
+    custom_window,
     month_window,
     rolling_window,
     rolling_windows,
@@ -70,7 +73,7 @@ def test_fixed_windows_end_at_the_last_local_midnight() -> None:
 
 def test_unknown_rolling_window_is_refused() -> None:
     """A name that is not a rolling window is a ValueError naming the windows there are."""
-    with pytest.raises(ValueError, match="one of 1h, 24h, 7d, 28d, ytd, fytd"):
+    with pytest.raises(ValueError, match="one of 1h, 24h, 7d, 28d, 365d, ytd, fytd"):
         rolling_window("fortnight", NOW)
 
 
@@ -82,6 +85,7 @@ def test_live_windows_are_the_rolling_windows_in_epoch_hours() -> None:
         ("24h", "Last 24 hours"),
         ("7d", "Last 7 days"),
         ("28d", "Last 28 days"),
+        ("365d", "Last 365 days"),  # the analyst has every window a partner has
     ]
     for window in windows:
         assert (window.start_time, window.end_time) == rolling_window(window.slug, NOW)
@@ -123,3 +127,54 @@ def test_month_windows_are_whole_local_months_or_run_to_now() -> None:
     so_far = month_window("12m", summer, so_far=True)
     assert so_far.label == "Last 12 months and this month so far"
     assert (so_far.start_time, so_far.end) == (utc(2024, 7, 31, 23), epoch_hour(summer) + 1)
+
+
+def test_custom_dates_are_whole_local_days_both_included() -> None:
+    """1 to 31 March 2026: from local midnight of the 1st to local midnight after the 31st
+    (the clocks change on the 29th: 743 hours, not 744); reversed dates are put in order."""
+    window = Period(CUSTOM, date(2026, 3, 1), date(2026, 3, 31)).window(NOW, whole_days=True)
+    assert window.start_time == datetime(2026, 3, 1, 0, tzinfo=LONDON)
+    assert window.end_time == datetime(2026, 4, 1, 0, tzinfo=LONDON)
+    assert window.end - window.start == 31 * 24 - 1
+    assert window.label == "1 Mar 2026 to 31 Mar 2026"
+    assert custom_window(date(2026, 3, 31), date(2026, 3, 1)) == window
+    assert custom_window(date(2026, 3, 5), date(2026, 3, 5)).label == "5 Mar 2026"
+    with pytest.raises(ValueError, match="custom dates need"):
+        Period(CUSTOM).window(NOW, whole_days=True)
+
+
+def test_years_to_date_for_the_analyst_and_in_whole_days() -> None:
+    """Year to date runs to the end of this hour for the analyst, to last midnight for the
+    others; the financial year starts on 1 April (of last year before April)."""
+    rolling = Period("ytd").window(NOW, whole_days=False)
+    assert rolling.start_time == datetime(NOW.year, 1, 1, tzinfo=LONDON)
+    assert rolling.end == epoch_hour(NOW) + 1
+    whole = Period("ytd").window(NOW, whole_days=True)
+    assert whole.end_time == datetime.combine(NOW.astimezone(LONDON).date(), time(0), LONDON)
+    february = datetime(2026, 2, 10, 12, tzinfo=UTC)
+    fytd = Period("fytd").window(february, whole_days=True)
+    assert fytd.start_time == datetime(2025, 4, 1, tzinfo=LONDON)
+    new_year = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    assert (
+        Period("ytd").window(new_year, whole_days=True).end
+        - Period("ytd").window(new_year, whole_days=True).start
+        == 24
+    )  # the first day: at least that day, never empty
+
+
+def test_the_same_period_last_year() -> None:
+    """Dates and years to date move to the same dates a year earlier (29 February to the
+    28th); hour and day windows 364 days, so weekdays align."""
+    march = Period(CUSTOM, date(2026, 3, 1), date(2026, 3, 31), last_year=True)
+    window = march.window(NOW, whole_days=True)
+    assert (window.start_time, window.end_time) == (
+        datetime(2025, 3, 1, tzinfo=LONDON),
+        datetime(2025, 4, 1, tzinfo=LONDON),
+    )
+    assert window.label == "1 Mar 2026 to 31 Mar 2026 — same period last year"
+    leap = Period(CUSTOM, date(2024, 2, 29), date(2024, 2, 29), last_year=True)
+    assert leap.window(NOW, whole_days=True).start_time == datetime(2023, 2, 28, tzinfo=LONDON)
+    week = Period("7d", last_year=True).window(NOW, whole_days=True)
+    this = Period("7d").window(NOW, whole_days=True)
+    assert week.start == this.start - 364 * 24
+    assert week.start_time.weekday() == this.start_time.weekday()
