@@ -22,6 +22,7 @@ import pandas as pd
 from aggregates.disclosure import Role, Shown, disclose_sum
 from aggregates.places import PLACE_LEVEL, Place
 from dashboard.data import category_label, source_label
+from dashboard.exports import Chart
 from dashboard.window_figures import Cells
 from geography.areas import Areas
 from schemas.categories import CATEGORY_SOURCE
@@ -247,6 +248,34 @@ class AreaView:
     captions: tuple[str, ...]
     tables: Tables
     compared: Compared
+    headline: pd.DataFrame
+    """The heading's figures as a table (exports): the area, then each area it is
+    compared with, with their totals and rates."""
+
+
+HEADLINE = "Headline"
+CHARTED = {"Local authorities", "Wards", "LSOAs"}
+"""Tables of areas charted in exports (by incidents); streets and places are not (no
+residents, and a long tail)."""
+
+
+def export_charts(tables: Tables) -> dict[str, Chart]:
+    """A bar chart of incidents per area for each table of areas, and of the categories."""
+    charts = {name: Chart("bar", AREA, (INCIDENTS,)) for name, _ in tables if name in CHARTED}
+    return charts | {"Categories": Chart("bar", "Category", ("Incidents",))}
+
+
+Figure = tuple[str, Shown, float | None]
+"""An area's name, disclosed total and rate per 1,000 residents."""
+
+
+def headline(mine: Sequence[Figure], nearest: Sequence[Parent], role: Role) -> pd.DataFrame:
+    """The area's figures (an LSOA's: its own, then its ward's), then each parent's."""
+    rows = [*mine, *((p.name, total(p.cells, None, role), p.rate) for p in nearest)]
+    return pd.DataFrame(
+        [{AREA: name, INCIDENTS: shown.text, RATE: value} for name, shown, value in rows],
+        columns=[AREA, INCIDENTS, RATE],
+    )
 
 
 def detailed(role: Role, ward: str | None) -> bool:
@@ -324,7 +353,8 @@ def _whole_view(
     table = area_table(here.cells, codes, areas.ward_names, ward_pop, role, (here.name, here.rate))
     tables.append(("Wards", table))
     compared: Compared = (here.cells, None, whole.cells, whole.name)
-    return AreaView(f"{here.name}: {shown.text} incidents", (caption,), tables, compared)
+    top = headline([(here.name, shown, here.rate)], nearest[1:], role)
+    return AreaView(f"{here.name}: {shown.text} incidents", (caption,), tables, compared, top)
 
 
 def _ward_view(
@@ -344,8 +374,9 @@ def _ward_view(
     )
     compared: Compared = (wards, ward, nearest[0].cells, nearest[0].name)
     heading = f"{name}: {mine.text} incidents"
+    top = headline([(name, mine, ward_rate)], nearest, role)
     if not detailed(role, ward):
-        return AreaView(heading, (caption, WARDS_ONLY), [], compared)
+        return AreaView(heading, (caption, WARDS_ONLY), [], compared, top)
     codes = sorted(a.code for a in areas.lsoas if a.ward_code == ward)
     names = {a.code: a.name for a in areas.lsoas}
     pops = {a.code: a.population for a in areas.lsoas}
@@ -357,7 +388,7 @@ def _ward_view(
             places_table(places, in_ward, role, TOP_PLACES),
         ),
     ]
-    return AreaView(heading, (caption,), tables, compared)
+    return AreaView(heading, (caption,), tables, compared, top)
 
 
 def _lsoa_view(
@@ -374,9 +405,11 @@ def _lsoa_view(
     ward_rate = rate(total(wards, ward, role), areas.ward_population().get(ward, 0))
     info = next(a for a in areas.lsoas if a.code == lsoa)
     here_total = total(lsoas, lsoa, role)
+    here_rate = rate(here_total, info.population)
+    ward_row: Figure = (name, total(wards, ward, role), ward_rate)
     caption = "; ".join(
         [
-            f"{rate(here_total, info.population) or '—'} per 1,000 residents",
+            f"{here_rate or '—'} per 1,000 residents",
             f"{name}: {ward_rate or '—'}",
         ]
         + [p.rate_text for p in nearest]
@@ -386,4 +419,5 @@ def _lsoa_view(
         (caption,),
         [("Streets and places", places_table(places, {lsoa: info.name}, role))],
         (lsoas, lsoa, within(wards, {ward}), name),
+        headline([(f"{info.name} ({lsoa})", here_total, here_rate), ward_row], nearest, role),
     )

@@ -19,6 +19,7 @@ from typing import Any
 
 from aggregates.disclosure import Role, disclose_sum
 from aggregates.places import PLACE_LEVEL, Place
+from dashboard.exports import MapPicture
 from dashboard.window_figures import Cells
 from geography.areas import Areas
 from geography.bng import cell_bounds, to_wgs84
@@ -210,6 +211,18 @@ def map_view(cells: Sequence[Cells], wards: Sequence[str], role: Role) -> MapVie
         ward_levels(cells[0], wards, role),
         grid_squares(cells[1]) if role.exact else [],
         place_points(cells[2]) if role.exact else [],
+    )
+
+
+def picture(areas: Areas, view: MapView, names: Mapping[str, str], title: str) -> MapPicture:
+    """The ward shading as an export's map picture, with its legend and text alternative
+    (no grid squares or dots: a printed map is read at borough scale)."""
+    legend = (*zip(PALETTE, BANDS, strict=True), (NONE_COLOUR, "none"))
+    return MapPicture(
+        title,
+        geojson(areas, view.levels, names),
+        tuple(legend),
+        text_alternative(view.levels, names),
     )
 
 

@@ -20,6 +20,7 @@ from aggregates.buckets import DAY, MONTH, Bucket
 from aggregates.disclosure import Role, disclose_sum
 from aggregates.periods import year_earlier
 from dashboard.data import source_label
+from dashboard.exports import Chart
 from dashboard.window_figures import Cells, cells_of
 from schemas.calendar import LONDON
 from store.reader import WindowRow
@@ -27,6 +28,13 @@ from store.reader import WindowRow
 GRAINS = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
 POINTS = {"day": 90, "week": 52, "month": 48}
 PERIOD, INCIDENTS, YEAR_EARLIER = "Period", "Incidents", "A year earlier"
+
+
+def export_chart() -> Chart:
+    """The series and the year before as lines over the periods (the shown figures)."""
+    return Chart("line", PERIOD, (f"{INCIDENTS} (shown)", f"{YEAR_EARLIER} (shown)"))
+
+
 NOTE = {
     "day": "Whole days (UK time); police.uk records give only a month, so they count in "
     "monthly series only.",

@@ -22,7 +22,7 @@ from aggregates.periods import CUSTOM, ROLLING_LABELS, Period, Window
 from dashboard import data
 from dashboard.above_normal import BASELINE_TTL_S, AboveNormal, above_normal
 from dashboard.access import AuditLog
-from dashboard.exports import FORMATS, ExportView, render
+from dashboard.exports import FORMATS, ExportView, MapPicture, render
 from dashboard.selection import CATEGORY_PARAM, Selection, category_options, parse_categories
 from dashboard.session import Viewer
 from dashboard.window_figures import Cells, in_sentence, period_options
@@ -460,6 +460,15 @@ def show_exports(export: ExportView, page: str, filters: dict[str, object]) -> N
     _exports()[page] = (export, filters)
 
 
+MAP_EXPORTS_STATE = "export-maps"
+
+
+def show_map_export(page: str, picture: MapPicture) -> None:
+    """Keep the map a page drew for its exports (the map refreshes on its own, slower, so
+    it is kept apart from the view and joined to it when a file is made)."""
+    st.session_state.setdefault(MAP_EXPORTS_STATE, {})[page] = picture
+
+
 def forget_export(page: str) -> None:
     """Before a page's panel runs: no export unless the panel draws a view."""
     _exports().pop(page, None)
@@ -473,10 +482,12 @@ def export_buttons(settings: Settings, who: Viewer, page: str) -> None:
         return
     st.sidebar.subheader("Export this view")
     audit = AuditLog(settings.audit_path)
+    pictures: dict[str, MapPicture] = st.session_state.setdefault(MAP_EXPORTS_STATE, {})
 
     def make(fmt: str) -> Callable[[], bytes]:
         def build() -> bytes:
             export, filters = holder[page]
+            export = export.with_map(pictures.get(page))
             audit.write(who.name, who.role, "export", page=page, format=fmt, filters=filters)
             return render(export, fmt)
 

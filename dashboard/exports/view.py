@@ -87,6 +87,11 @@ class ExportView:
     captions: Mapping[str, str] = field(default_factory=dict)
     map: MapPicture | None = None
 
+    def with_map(self, picture: MapPicture | None) -> ExportView:
+        """The view with a map drawn apart from it (Live's map refreshes on its own), unless
+        it has one already."""
+        return self if picture is None or self.map is not None else replace(self, map=picture)
+
     def typed(self) -> list[Table]:
         """The tables with their values typed (a chart's label column stays text)."""
         return [

@@ -96,8 +96,10 @@ def areas_panel(
             "lsoa": lsoa if detail else "all",
         },
         now,
-        tables,
+        [(drilldown.HEADLINE, view.headline), *tables],
         window_figures.caveats(role),
+        charts=drilldown.export_charts(tables),
+        captions={drilldown.HEADLINE: "; ".join((view.heading, *view.captions))},
     )
     show_exports(export, "areas", _filters(sources, period, authority, ward, lsoa))
 

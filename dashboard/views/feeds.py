@@ -14,10 +14,11 @@ from dashboard.session import Viewer, record_view
 from dashboard.ui import NO_DATA_MESSAGE, SNAPSHOT_TTL_S, load_live
 from safer.settings import Settings
 
+# no code style in a caption: its grey on the code background fails WCAG contrast
 DEAD_LETTER_NOTE = (
     "Dead-lettered: messages the worker refused (malformed, personal data, unknown area…), "
-    "kept with their reason and original bytes on the dead-letter topic; "
-    "`safer tail deadletter` lists them."
+    "kept with their reason and original bytes on the dead-letter topic; the command "
+    "'safer tail deadletter' lists them."
 )
 
 

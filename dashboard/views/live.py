@@ -35,6 +35,7 @@ from dashboard.ui import (
     read_level_windows,
     read_or_report,
     show_exports,
+    show_map_export,
     window_filter,
 )
 from dashboard.views.alerts import show_active
@@ -128,8 +129,10 @@ def map_panel(settings: Settings, who: Viewer, sources: Selection, period: Perio
     areas = load_areas(settings.partnership)
     cells = [window_figures.cells_of(r, sources) for r in rows]
     view = maps.map_view(cells, sorted(areas.ward_names), role)
-    st.subheader(f"Map — {window_figures.in_sentence(window.label)}")
+    label = window_figures.in_sentence(window.label)
+    st.subheader(f"Map — {label}")
     st.pydeck_chart(deck(settings, areas, view), height=MAP_PX[layout.on_wall()])
+    show_map_export("live", maps.picture(areas, view, areas.ward_names, f"Map — {label}"))
     st.caption(maps.caption(view, areas.ward_names, role, MAP_REFRESH_S))
 
 

@@ -78,6 +78,8 @@ def trends_panel(settings: Settings, who: Viewer, sources: Selection, grain: str
         now,
         [(f"{trends.GRAINS[grain]} series", shown)],
         [trends.NOTE[grain], *window_figures.caveats(role)],
+        charts={f"{trends.GRAINS[grain]} series": trends.export_chart()},
+        captions={f"{trends.GRAINS[grain]} series": text},
     )
     show_exports(export, "trends", {**sources.params(), "grain": grain})
 

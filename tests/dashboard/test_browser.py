@@ -14,6 +14,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 from playwright.sync_api import Page, sync_playwright
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 from redis import Redis
 
@@ -96,7 +98,8 @@ def metric_value(page: Page, label: str) -> int:
 
 @pytest.mark.browser
 def test_live_numbers_render_and_change(live_stack: LiveStack, page: Page) -> None:
-    """The page at the printed URL shows live counts for every source, and they grow."""
+    """The page at the printed URL shows live counts, and they grow without a reload; the
+    Feeds page has every source's all-time count (analyst)."""
     url = live_stack.info["dashboard_url"]
     assert url
     assert url.startswith("http://127.0.0.1:")
@@ -108,27 +111,29 @@ def test_live_numbers_render_and_change(live_stack: LiveStack, page: Page) -> No
     Accounts(live_stack.settings.accounts_path).add(ANALYST[0], Role.ANALYST, ANALYST[1])
     page.goto(url)
     page.get_by_text("Viewing as public").first.wait_for(timeout=60_000)
-    assert page.get_by_text("All incidents").count() == 0  # analyst-only figures
+    assert page.get_by_text("Last hour", exact=True).count() == 0  # the analyst's windows
     page.get_by_text("Export this view").wait_for(timeout=60_000)
     assert page.get_by_text("Includes simulated history from").count() == 1
     assert_accessible(page, "live, public")
     sign_in(page, *ANALYST)
-    page.get_by_text("All incidents").first.wait_for(timeout=60_000)
-    first = metric_value(page, "All incidents")
+    page.get_by_text("Last hour", exact=True).first.wait_for(timeout=60_000)
+    first = metric_value(page, "Last 24 hours")
     assert first > 0
-    for source in ("Police", "Council", "Fire"):
-        assert metric_value(page, source) > 0
     deadline = time.monotonic() + 45
     later = first
     while later <= first and time.monotonic() < deadline:
         page.wait_for_timeout(1000)
-        later = metric_value(page, "All incidents")
+        later = metric_value(page, "Last 24 hours")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
     assert later > first, "the live numbers did not change without a page reload"
     page.get_by_text("Export this view").wait_for(timeout=60_000)
     assert_accessible(page, "live, analyst")
     assert page.locator('[data-testid="stException"]').count() == 0
+    page.locator('[data-testid="stSidebar"]').get_by_text("Feeds", exact=True).click()
+    page.get_by_text("All incidents").first.wait_for(timeout=60_000)
+    for source in ("All incidents", "Police", "Council", "Fire"):
+        assert metric_value(page, source) > 0
 
 
 @pytest.mark.browser
@@ -139,8 +144,10 @@ def test_exports_download_and_open(live_stack: LiveStack, page: Page, tmp_path: 
     page.goto(live_stack.info["dashboard_url"] + "/?source=police&source=council")
     sign_in(page, *PARTNER)
     page.get_by_text("Export this view").wait_for(timeout=60_000)
+    page.get_by_text("Map — ").first.wait_for(timeout=60_000)
+    page.locator("canvas").first.wait_for(timeout=60_000)  # the map drawn: it is exported
     files = {}
-    for label in ("Excel", "PDF"):
+    for label in ("Excel", "PDF", "PowerPoint"):
         with page.expect_download(timeout=60_000) as download:
             page.get_by_role("button", name=f"Download {label}").click()
         path = tmp_path / download.value.suggested_filename
@@ -158,8 +165,19 @@ def test_exports_download_and_open(live_stack: LiveStack, page: Page, tmp_path: 
     assert [w[0] for w in windows[1:]] == ["Yesterday", "Last 7 days", "Last 28 days"]
     assert all(cell in (FEWER, SMALL) or cell % 5 == 0 for cell in shown)  # numbers, rounded
     assert all(isinstance(cell, int) for cell in shown if cell not in (FEWER, SMALL))
-    text = " ".join(p.extract_text() for p in PdfReader(files["PDF"]).pages)
+    pdf = PdfReader(files["PDF"])
+    text = " ".join(p.extract_text() for p in pdf.pages)
     assert "Disclosed for role: partner" in " ".join(text.split())
+    assert sum(len(p.images) for p in pdf.pages) >= 1  # the map
+    deck = Presentation(str(files["PowerPoint"]))
+    shapes = [shape for slide in deck.slides for shape in slide.shapes]
+    assert "Recent windows" in [shape.text_frame.text for shape in shapes if shape.has_text_frame]
+    pictures = [shape for shape in shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert pictures, "the map's slide"
+    kpis = {r[0]: r[1] for r in windows[1:]}
+    for label in ("Yesterday", "Last 7 days"):
+        shown = metric_value(page, label)
+        assert kpis[label] == shown  # the page's figure, as a number in Excel
     exports = [
         e for e in AuditLog(live_stack.settings.audit_path).entries() if e["action"] == "export"
     ]
@@ -272,10 +290,15 @@ def test_every_page_renders_accessibly(live_stack: LiveStack, page: Page) -> Non
         page.get_by_text(heading).first.wait_for(timeout=60_000)
         # the previous page's elements linger for a moment while the new page renders
         exports = page.get_by_text("Export this view")
+        wanted = 0 if slug == "feeds" else 1  # the Feeds page is health, not figures
         deadline = time.monotonic() + 60  # once seen to take over 30 s on a loaded machine
-        while exports.count() != 1 and time.monotonic() < deadline:
+        while exports.count() != wanted and time.monotonic() < deadline:
             page.wait_for_timeout(250)
-        assert exports.count() == 1
+        assert exports.count() == wanted
+        # and the previous page's leftovers (faded while this one runs) are gone
+        stale = page.locator('[data-stale="true"]')
+        while stale.count() and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
         assert f"page={slug}" in page.url
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.get_by_text("Signed in as ana").count() == 1
