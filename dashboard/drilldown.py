@@ -254,6 +254,16 @@ class AreaView:
 
 
 HEADLINE = "Headline"
+
+
+def code_in(label: str) -> str:
+    """The area code of a table's label ('Bebington (E05000954)' -> 'E05000954'); '' when
+    it names none."""
+    if label.endswith(")") and "(" in label:
+        return label[label.rindex("(") + 1 : -1]
+    return ""
+
+
 CHARTED = {"Local authorities", "Wards", "LSOAs"}
 """Tables of areas charted in exports (by incidents); streets and places are not (no
 residents, and a long tail)."""

@@ -32,7 +32,7 @@ NONE_COLOUR = (235, 235, 235)
 
 
 @cache
-def _features(path: Path) -> tuple[dict[str, Any], ...]:
+def boundary_features(path: Path) -> tuple[dict[str, Any], ...]:
     """The boundary features with coordinates rounded to 4 decimals (~10 m, plenty for ward
     shading): a third of the bytes sent to every browser on every map refresh."""
     features = json.loads(read_text(path))["features"]
@@ -47,7 +47,7 @@ def _rounded(value: Any) -> Any:
     return [_rounded(v) for v in value]
 
 
-def _band(value: int, distinct: Sequence[int]) -> int:
+def band_of(value: float, distinct: Sequence[float]) -> int:
     """By level among the areas with incidents, ties alike: lowest 'quietest', top
     'busiest'."""
     top = len(distinct) - 1
@@ -75,7 +75,7 @@ def place_points(cells: Cells) -> list[dict[str, Any]]:
     points = []
     for (lat, lon), names in sorted(per.items()):
         n = sum(names.values())
-        band = _band(n, distinct)
+        band = band_of(n, distinct)
         points.append(
             {
                 "position": [lon, lat],
@@ -108,7 +108,7 @@ def grid_squares(cells: Cells) -> list[dict[str, Any]]:
         min_e, min_n, max_e, max_n = cell_bounds(cell, GRID_M)
         corners = ((min_e, min_n), (max_e, min_n), (max_e, max_n), (min_e, max_n))
         polygon = [[round(lon, 5), round(lat, 5)] for lat, lon in (to_wgs84(*c) for c in corners)]
-        band = _band(n, distinct)
+        band = band_of(n, distinct)
         squares.append(
             {
                 "polygon": polygon,
@@ -131,7 +131,7 @@ def ward_levels(
     distinct = sorted(set(values.values()))
     out: dict[str, tuple[int | None, str, str]] = {}
     for ward, value in values.items():
-        band = _band(value, distinct)
+        band = band_of(value, distinct)
         figure = "" if role is Role.PUBLIC else shown[ward].text
         out[ward] = (band, BANDS[band], figure)
     for ward in wards:
@@ -145,7 +145,7 @@ def geojson(
     """The partnership's LSOA polygons, each with its ward's name, band, figure and fill."""
     ward_of = areas.lsoa_ward
     features = []
-    for feature in _features(areas.boundaries):
+    for feature in boundary_features(areas.boundaries):
         code = feature["properties"].get(areas.lsoa_code_property)
         ward = ward_of.get(code or "")
         if ward is None:

@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pydeck as pdk
 import streamlit as st
 
 from aggregates.disclosure import SUM_CAVEAT, Role
 from aggregates.periods import Period
-from dashboard import drilldown, window_figures
+from dashboard import drill_map, drilldown, window_figures
 from dashboard.exports import ExportView
 from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     ALL_AREAS,
+    AREA_PARAM,
     SLOW_TTL_S,
     area_filter,
     export_buttons,
     forget_export,
     need_sources,
     period_params,
+    query_choice,
     read_level_windows,
     read_or_report,
     show_exports,
@@ -32,6 +35,8 @@ from geography.areas import Areas, load_areas
 from safer.settings import Settings
 
 LSOA_PARAM = "lsoa"
+SHADE_PARAM = "shade"
+DRILL_STATE = "drill-to"
 AUTHORITY_PARAM = "la"
 PLACES_CAVEAT = (
     "Streets and places are the controlled place names records carry (police.uk's "
@@ -66,6 +71,7 @@ def areas_panel(
     authority: str,
     ward: str,
     lsoa: str,
+    shade: str,
 ) -> None:
     role = who.role
     now = datetime.now(UTC)
@@ -83,7 +89,9 @@ def areas_panel(
     wards, lsoas, places = cells if len(cells) == 3 else (cells[0], {}, {})
     view = drilldown.area_view(areas, role, choice, wards, lsoas, places)
     st.caption(window_figures.window_caption(window) + ("." if role.exact else ". " + SUM_CAVEAT))
-    tables = show_view(view, detail, role)
+    drawn = drill_map.drill_map(areas, role, choice, wards, lsoas, shade)
+    key = f"{choice.authority}-{choice.ward}-{choice.lsoa}"
+    tables = show_view(view, detail, role, drawn, key)
     authority = choice.authority or ALL_AREAS
     export = ExportView(
         "Area drill-down",
@@ -104,18 +112,37 @@ def areas_panel(
     show_exports(export, "areas", _filters(sources, period, authority, ward, lsoa))
 
 
-def show_view(view: drilldown.AreaView, detailed: bool, role: Role) -> drilldown.Tables:
-    """Draw the view; returns every table drawn, for the export."""
+def show_view(
+    view: drilldown.AreaView, detailed: bool, role: Role, drawn: drill_map.DrillMap, key: str
+) -> drilldown.Tables:
+    """Draw the view: the heading, the map beside the first table (both clickable to drill
+    into an area), the other tables; returns every table drawn, for the export."""
     st.subheader(view.heading)
     for caption in view.captions:
         st.caption(caption)
     tables = list(view.tables)
-    for title, table in tables:
-        st.markdown(f"**{title}**")
-        if table.empty:
-            st.caption("None in this window for the selected sources.")
-        else:
-            st.dataframe(table, hide_index=True, width="stretch")
+    left, right = st.columns([1, 1], gap="medium")
+    with left:
+        show_map(drawn, key)
+    for i, (title, table) in enumerate(tables):
+        with right if i == 0 else st.container():
+            st.markdown(f"**{title}**")
+            if table.empty:
+                st.caption("None in this window for the selection.")
+            elif title in drilldown.CHARTED:
+                picked = st.dataframe(
+                    table,
+                    hide_index=True,
+                    width="stretch",
+                    on_select="rerun",
+                    selection_mode="single-row",
+                    key=f"rows-{title}-{key}",
+                )
+                rows = picked.selection.rows
+                if rows:
+                    drill_to(drilldown.code_in(str(table.iloc[rows[0]][drilldown.AREA])))
+            else:
+                st.dataframe(table, hide_index=True, width="stretch")
     if detailed:
         st.caption(PLACES_CAVEAT)
     for title, table in (
@@ -126,6 +153,70 @@ def show_view(view: drilldown.AreaView, detailed: bool, role: Role) -> drilldown
         st.dataframe(table, hide_index=True, width="stretch")
         tables.append((title, table))
     return tables
+
+
+def show_map(drawn: drill_map.DrillMap, key: str) -> None:
+    """The children's shading; a click on one drills into it."""
+    lat, lon, zoom = drawn.view
+    layer = pdk.Layer(
+        "GeoJsonLayer",
+        drawn.geojson,
+        id="drill-areas",
+        pickable=True,
+        stroked=True,
+        filled=True,
+        get_fill_color="properties.fill",
+        get_line_color="properties.line",
+        get_line_width="properties.width",
+        line_width_units="'pixels'",  # quoted: pydeck makes a bare string an accessor
+    )
+    deck = pdk.Deck(
+        layers=[layer],
+        initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
+        map_provider=None,
+        tooltip={"text": "{tooltip}"},
+    )
+    event = st.pydeck_chart(
+        deck,
+        height=drill_map.MAP_HEIGHT_PX,
+        on_select="rerun" if drawn.clickable else "ignore",
+        selection_mode="single-object",
+        key=f"map-{key}",
+    )
+    legend = "; ".join(label for _, label in drawn.legend)
+    st.caption(f"Light to dark: {legend}. {drawn.text}")
+    if drawn.clickable and event is not None:
+        picked = event.selection.objects.get("drill-areas", [])  # type: ignore[union-attr]
+        if picked:
+            found = picked[0]
+            properties = found.get("properties", found)
+            drill_to(str(properties.get("code") or ""))
+
+
+def drill_to(code: str) -> None:
+    """Drill into a ward or LSOA a click chose: the page's area filters take it before they
+    are drawn (a widget's state may only be set then), so the URL follows."""
+    if code:
+        st.session_state[DRILL_STATE] = code
+        st.rerun(scope="app")
+
+
+def take_drill(areas: Areas) -> None:
+    """Before the area filters: the area a click chose (its ward, its LSOA, its authority)."""
+    code = st.session_state.pop(DRILL_STATE, None)
+    if code is None:
+        return
+    if code in areas.authority_names:  # a partnership of several: into one authority
+        st.session_state[AUTHORITY_PARAM] = code
+        st.session_state[AREA_PARAM] = ALL_AREAS
+        return
+    ward = code if code in areas.ward_names else areas.lsoa_ward.get(code)
+    if ward is None:
+        return
+    st.session_state[AREA_PARAM] = ward
+    st.session_state[LSOA_PARAM] = code if code in areas.lsoa_ward else ALL_AREAS
+    if areas.combined:
+        st.session_state[AUTHORITY_PARAM] = areas.ward_authority.get(ward, ALL_AREAS)
 
 
 def _filters(
@@ -139,6 +230,7 @@ def _filters(
 
 def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     areas = load_areas(settings.partnership)
+    take_drill(areas)
     period = window_filter(who.role)
     authority = authority_filter(areas) if areas.combined else ALL_AREAS
     if authority == ALL_AREAS:
@@ -149,10 +241,11 @@ def page(settings: Settings, who: Viewer, sources: Selection) -> None:
         ward = area_filter(named, f"Whole {areas.authority_names[authority]}")
     exact = who.role.exact and ward != ALL_AREAS
     lsoa = lsoa_filter(ward, areas) if exact else ALL_AREAS
-    filters = _filters(sources, period, authority, ward, lsoa)
+    shade = query_choice(SHADE_PARAM, "Shade the map by", drill_map.SHADES, "rate")
+    filters = _filters(sources, period, authority, ward, lsoa) | {SHADE_PARAM: shade}
     record_view(settings, who, "areas", filters)
     if need_sources(sources):
         forget_export("areas")
         drill = st.fragment(areas_panel, run_every=SLOW_TTL_S)
-        drill(settings, who, sources, period, authority, ward, lsoa)
+        drill(settings, who, sources, period, authority, ward, lsoa, shade)
         export_buttons(settings, who, "areas")

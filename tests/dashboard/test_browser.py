@@ -24,6 +24,7 @@ from alerts.events import to_event
 from alerts.groups import DEFAULT_GROUPS
 from alerts.model import span_at
 from alerts.states import Alert, alert_id
+from dashboard import drill_map
 from dashboard.access import Accounts, AuditLog
 from geography.areas import load_areas
 from store.alert_state import AlertStore
@@ -353,4 +354,69 @@ def test_the_control_room_screen_fits_without_scrolling(live_stack: LiveStack, p
     page.get_by_text("History").first.wait_for(timeout=60_000)
     assert "wall=1" in page.url
     page.wait_for_url(re.compile(r"[?&]page=live(&|$)"), timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def _click_area(
+    page: Page, view: tuple[float, float, float], point: tuple[float, float], then: str
+) -> None:
+    """Click the drill-down map where a point is drawn (deck.gl's Web Mercator view) until
+    the URL matches ``then`` (a click before the polygons are pickable does nothing: then
+    once more)."""
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
+    chart.wait_for(timeout=60_000)
+    page.locator("canvas").first.wait_for(timeout=60_000)
+    dx, dy = drill_map.screen_offset(view, *point)
+    wanted = re.compile(then)
+    for _ in range(6):
+        page.wait_for_timeout(1500)
+        box = chart.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+        deadline = time.monotonic() + 10
+        while not wanted.search(page.url) and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+        if wanted.search(page.url):
+            return
+    raise AssertionError(f"clicking the map never drilled in: {page.url}")
+
+
+@pytest.mark.browser
+def test_clicking_the_map_drills_partnership_ward_lsoa(live_stack: LiveStack, page: Page) -> None:
+    """The analyst clicks a ward on the drill-down's map, then an LSOA of it: each click
+    drills in and the URL follows; a row of the ward table drills too."""
+    Accounts(live_stack.settings.accounts_path).add(ANALYST[0], Role.ANALYST, ANALYST[1])
+    areas = load_areas(live_stack.settings.partnership)
+    url = live_stack.info["dashboard_url"]
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(url)
+    sign_in(page, *ANALYST)
+    page.goto(f"{url}/?page=areas&window=7d")
+    page.get_by_text("Wirral: ").first.wait_for(timeout=60_000)
+    target = next(a for a in areas.lsoas if a.ward_code == BIRKENHEAD)
+    whole = drill_map.view_of(areas, [a.code for a in areas.lsoas])
+    _click_area(page, whole, (target.lat, target.lon), rf"[?&]area={BIRKENHEAD}(&|$)")
+    page.get_by_text("Birkenhead and Tranmere: ").first.wait_for(timeout=60_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "drill-ward.png"))
+    in_ward = [a.code for a in areas.lsoas if a.ward_code == BIRKENHEAD]
+    view = drill_map.view_of(areas, in_ward)
+    _click_area(page, view, (target.lat, target.lon), rf"[?&]lsoa={target.code}(&|$)")
+    page.get_by_text(f"({target.code}), in Birkenhead and Tranmere: ").first.wait_for(
+        timeout=60_000
+    )
+    page.screenshot(path=str(ARTIFACTS / "drill-lsoa.png"))
+    assert_accessible(page, "drill-down of an LSOA, analyst")
+    page.goto(f"{url}/?page=areas&window=7d")
+    page.get_by_text("Wirral: ").first.wait_for(timeout=60_000)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)  # the first row's tick box
+    deadline = time.monotonic() + 60
+    while "area=E05" not in page.url and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert "area=E05" in page.url
     assert page.locator('[data-testid="stException"]').count() == 0
