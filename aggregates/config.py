@@ -16,9 +16,13 @@ from safer.settings import Settings
 ZONE_LEVEL = "zone"
 """Operation zones (``operations.zones``: target, buffer and control of each operation; an
 area code is ``<slug>.<zone>``): only records of an operation's categories and periods."""
-LEVELS = ("borough", "ward", "lsoa", "cell", "place", ZONE_LEVEL)
+WIDER_LEVEL = "wider"
+"""The comparison area (``geography.comparison``, e.g. Merseyside): one area per local
+authority of it (its ONS code), the partnership's own included; records of its other
+authorities count here only, in no partnership level."""
+LEVELS = ("borough", "ward", "lsoa", "cell", "place", ZONE_LEVEL, WIDER_LEVEL)
 """Area levels: local authority, ward, LSOA, 250 m grid cell, controlled street or place
-(``aggregates.places``) and operation zone."""
+(``aggregates.places``), operation zone and the wider comparison area."""
 DIMENSIONS = (
     "youth",
     "age_victim",
@@ -49,6 +53,7 @@ class AggregationConfig:
             "cell": ("cat",),
             "place": ("cat",),
             ZONE_LEVEL: ("cat", LSOA_BREAKDOWN),
+            WIDER_LEVEL: ("cat",),  # one field more per record: comparison needs no more
         }
     )
     crosses: tuple[str, ...] = ("youth+loctype",)
@@ -58,6 +63,7 @@ class AggregationConfig:
             "ward": (SEARCH, f"{SEARCH}.youth"),
             "lsoa": (SEARCH,),
             "cell": (SEARCH,),
+            WIDER_LEVEL: (SEARCH,),
         }
     )
     profile_levels: tuple[str, ...] = ("borough", "ward", ZONE_LEVEL)

@@ -80,7 +80,8 @@ def _add(into: Changes, inp: AggInput, config: AggregationConfig, sign: int) -> 
             dims[LSOA_BREAKDOWN] = (area,)  # where inside a zone (a zone-level breakdown)
     cache: dict[str, tuple[str, ...]] = {}
     activity = inp.category in ACTIVITY_CATEGORIES  # its own hashes; no profile
-    authority = inp.areas[0][1] if inp.areas else ""  # the borough level comes first
+    # the borough level comes first (a record of the wider level alone: its authority there)
+    authority = inp.areas[0][1] if inp.areas else ""
     for level, area in inp.areas:
         base = f"{area}|{inp.category}"
         for breakdown, shard in config.shards_for(level, activity, authority):

@@ -4,7 +4,8 @@ local authority a hash holds. ``store.keys`` spells a name as a Redis key; nothi
 A hash holds either the **totals** of a bucket (events whose home lies inside it) or the
 **detail** of a day, month or ``long`` home (its events with their spans, to settle partly
 covered days and months exactly; ``aggregates.buckets``). Every hash is sharded by local
-authority (the record's borough-level area): a reader names a hash without its authority
+authority (the record's borough-level area; of a record counted at the wider comparison
+level alone, its authority there): a reader names a hash without its authority
 (``authority=""``) and reads it for each authority of its partnership (``of``), so a refresh
 costs the same whether Redis holds one borough or all of England.
 """

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from aggregates.buckets import Span, span_of
+from aggregates.config import WIDER_LEVEL
 from aggregates.places import PLACE_LEVEL, place_code
 from geography.areas import Areas
 from geography.bng import grid_cell, on_grid
@@ -32,6 +33,12 @@ class AggInput:
     dims: Dims
     refs: tuple[tuple[str, str], ...] = ()
     """Restricted: (``caller``/``address``, keyed-hash pseudonym), for repeat counts only."""
+
+    @property
+    def in_partnership(self) -> bool:
+        """Whether it counts in an area of the partnership (not only in the wider
+        comparison area, not out of area): the borough level comes first."""
+        return bool(self.areas) and self.areas[0][0] != WIDER_LEVEL
 
     def encode(self) -> str:
         parts: list[object] = [
@@ -96,9 +103,12 @@ def record_areas(loc: Doc, areas: Areas) -> tuple[tuple[str, str], ...]:
     that disagrees — another ward, or one that does not exist — is replaced by it, so every
     level nests: an LSOA's figures are always inside its ward's), else its own ward code;
     the borough level is the local authority of that ward; a controlled street or place
-    name in a known LSOA is the place level. Neither a ward nor an LSOA of the partnership:
-    out of area (counted nowhere). A point off the British National Grid (the contract's
-    lat/lon box is wider) places nothing and has no grid cell."""
+    name in a known LSOA is the place level; last, the wider level (``WIDER_LEVEL``) under
+    the borough's authority when the comparison area holds it. Neither a ward nor an LSOA of
+    the partnership: the wider level alone when the record's LSOA code is one of the
+    comparison area's (points are placed in the partnership's LSOAs only: police.uk records
+    carry the code), else out of area (counted nowhere). A point off the British National
+    Grid (the contract's lat/lon box is wider) places nothing and has no grid cell."""
     code = areas.lsoa(loc["lsoa_code"]) if loc.get("lsoa_code") else None
     lat, lon = loc.get("lat"), loc.get("lon")
     point = (lat, lon) if lat is not None and lon is not None and on_grid(lat, lon) else None
@@ -106,15 +116,20 @@ def record_areas(loc: Doc, areas: Areas) -> tuple[tuple[str, str], ...]:
         code = areas.locate(*point)
     lsoa = code if code in areas.lsoa_ward else None  # an LSOA of another area is no level
     ward = areas.lsoa_ward.get(lsoa or "") or loc.get("ward_code")
+    comparison = areas.comparison
     if ward is None or ward not in areas.ward_names:
-        return ()
-    found: list[tuple[str, str]] = [("borough", areas.ward_authority[ward]), ("ward", ward)]
+        other = comparison.lsoa_authority.get(code) if comparison and code else None
+        return ((WIDER_LEVEL, other),) if other else ()
+    authority = areas.ward_authority[ward]
+    found: list[tuple[str, str]] = [("borough", authority), ("ward", ward)]
     if lsoa:
         found.append(("lsoa", lsoa))
     if point:
         found.append(("cell", grid_cell(*point)))
     if lsoa and loc.get("place"):
         found.append((PLACE_LEVEL, place_code(lsoa, lat, lon, loc["place"])))
+    if comparison and authority in comparison.authority_names:
+        found.append((WIDER_LEVEL, authority))
     return tuple(found)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from aggregates.config import LEVELS, SEARCH, AggregationConfig
+from aggregates.config import LEVELS, SEARCH, WIDER_LEVEL, AggregationConfig
 from aggregates.periods import ROLLING
 from cli.query_window import QueryError, Window, iso, parse_time, resolve_window
 from geography.areas import Areas
@@ -161,6 +161,8 @@ def rate_per_1000(count: int, residents: int | None) -> float | None:
 
 def population_of(level: str, areas: Areas) -> dict[str, int]:
     """Usual residents per area code of a level (cells and places have none)."""
+    if level == WIDER_LEVEL:
+        return dict(areas.comparison.population) if areas.comparison else {}
     if level == "lsoa":
         return {lsoa.code: lsoa.population for lsoa in areas.lsoas}
     if level == "ward":
@@ -172,6 +174,8 @@ def population_of(level: str, areas: Areas) -> dict[str, int]:
 
 def names_of(level: str, areas: Areas) -> dict[str, str]:
     """Area names per area code of a level (cells have none; a place code names itself)."""
+    if level == WIDER_LEVEL:
+        return dict(areas.comparison.authority_names) if areas.comparison else {}
     if level == "lsoa":
         return {lsoa.code: lsoa.name for lsoa in areas.lsoas}
     if level == "ward":
@@ -240,6 +244,7 @@ def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
 
     from geography.areas import load_areas
     from safer.settings import load_settings
+    from store.keys import Keys
     from store.reader import StoreReader
 
     if args.level not in LEVELS:
@@ -263,17 +268,25 @@ def run_counts(args: argparse.Namespace, now: datetime | None = None) -> int:
         areas=tuple(args.area or ()),
         compare_year=args.compare_year,
     )
+    areas = load_areas(settings.partnership)
+    if args.level == WIDER_LEVEL and areas.comparison is None:
+        raise QueryError(
+            f"level {WIDER_LEVEL!r}: partnership {areas.name or 'file'} names no comparison "
+            "area ([comparison] in its file)"
+        )
     url = settings.require_redis()
     redis = Redis.from_url(url, socket_timeout=10)
     try:
-        figures = StoreReader.of(redis, settings).window(
-            args.level, window.start, window.end, breakdown=MEASURES[args.of]
-        )
+        if areas.comparison is not None and args.level == WIDER_LEVEL:
+            # the comparison area's authorities are its shards, not the partnership's
+            reader = StoreReader(redis, Keys(settings.redis_prefix), areas.comparison.authorities)
+        else:
+            reader = StoreReader.of(redis, settings)
+        figures = reader.window(args.level, window.start, window.end, breakdown=MEASURES[args.of])
     except RedisConnectionError as exc:
         raise QueryError(f"cannot reach Redis at {url}: {exc}") from exc
     finally:
         redis.close()
-    areas = load_areas(settings.partnership)
     rows = shape_rows(
         query,
         window,
@@ -311,6 +324,10 @@ it (e.g. a police record known only by month, in a 24h window) is "unplaced" the
 (SAFER_GRACE_HOURS): late records may still change the figure. --compare-year adds the
 same window 364 days earlier (weekdays align); a row stays when either year has figures.
 
+--level wider reads the partnership's comparison area (e.g. Merseyside): one area per
+local authority of it, the partnership's own included (equal to its borough figure); the
+whole area is their sum. A store counted before the level existed needs `safer rebuild`.
+
 Output: JSON is an array of objects sorted by area then key; CSV has the same columns
 with a header row; table is for people. Exit code 2 for a bad query."""
 
@@ -329,7 +346,13 @@ def register_query(sub: Subparsers) -> None:
         epilog=HELP_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    c.add_argument("--level", required=True, choices=LEVELS, help="area level")
+    c.add_argument(
+        "--level",
+        required=True,
+        choices=LEVELS,
+        help="area level; wider: the comparison area's authorities (e.g. Merseyside's five, "
+        "the partnership's own among them; [comparison] of the partnership file)",
+    )
     when = c.add_mutually_exclusive_group()
     when.add_argument("--window", choices=ROLLING, help="a rolling window ending this hour")
     when.add_argument("--start", type=parse_time, metavar="ISO", help="window start (inclusive)")

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from geography.boundaries import Locator
+from geography.comparison import Comparison
 
 DEFAULT_PARTNERSHIP = Path(__file__).parent / "data" / "wirral.toml"
 
@@ -40,6 +41,8 @@ class Areas:
     ward_authority: dict[str, str] = field(default_factory=dict)
     lsoa_aliases: dict[str, str] = field(default_factory=dict)
     """LSOA codes of another vintage (2021) -> the partnership's own (2011) code."""
+    comparison: Comparison | None = None
+    """The wider area the partnership is compared with (``[comparison]``), if configured."""
 
     def locate(self, lat: float, lon: float) -> str | None:
         """The partnership LSOA containing a point (point-in-polygon), None outside."""
@@ -102,6 +105,15 @@ def load_areas(partnership: Path | None = None) -> Areas:
         Lsoa(r.lsoa_code, r.lsoa_name, r.ward_code, r.lat, r.lon, r.population, r.authority_code)
         for r in found.rows
     )
+    comparison = (
+        Comparison.of(
+            config.comparison.name,
+            found.comparison,
+            {lsoa.code: lsoa.authority_code for lsoa in lsoas},
+        )
+        if config.comparison
+        else None
+    )
     wards = {r.ward_code: r.ward_name for r in found.rows}
     return Areas(
         lsoas=lsoas,
@@ -115,4 +127,5 @@ def load_areas(partnership: Path | None = None) -> Areas:
         ),
         ward_authority={r.ward_code: r.authority_code for r in found.rows},
         lsoa_aliases={new: old for new, (old, _) in found.lsoa21.items() if new != old},
+        comparison=comparison,
     )

@@ -1,5 +1,6 @@
 """Deriving a partnership's area table from its source files: boundaries (GeoJSON), the ONS
-best-fit ward lookup and Census populations (the rules: ``geography.partnership``)."""
+best-fit ward lookup and Census populations (the rules: ``geography.partnership``); and its
+comparison area's table from the Census file (``geography.comparison``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from geography.boundaries import Locator, Shape, interior_point, read_text
+from geography.comparison import ComparisonConfig, ComparisonRow, read_comparison_table
 from geography.partnership import (
     AreaRow,
     PartnershipConfig,
@@ -33,6 +35,7 @@ class Derivation:
 
     rows: list[AreaRow]
     lsoa21: dict[str, tuple[str, str]] = field(default_factory=dict)  # 2021 -> (2011, how)
+    comparison: list[ComparisonRow] = field(default_factory=list)  # the comparison area's
 
     def summary(self) -> dict[str, object]:
         return {
@@ -44,6 +47,19 @@ class Derivation:
             "population": sum(r.population for r in self.rows),
             "ward_from": dict(Counter(r.ward_from for r in self.rows)),
             "lsoa_2021_codes": dict(Counter(how for _, how in self.lsoa21.values())),
+            **({"comparison": self._comparison_summary()} if self.comparison else {}),
+        }
+
+    def _comparison_summary(self) -> dict[str, object]:
+        population: Counter[str] = Counter()
+        lsoas: Counter[str] = Counter()
+        for row in self.comparison:
+            name = f"{row.authority_code} {row.authority_name}"
+            population[name] += row.population
+            lsoas[name] += 1
+        return {
+            "lsoas": dict(sorted(lsoas.items())),
+            "population": dict(sorted(population.items())),
         }
 
 
@@ -73,7 +89,35 @@ def load(config: PartnershipConfig) -> Derivation:
         lsoa21 = derive_lsoa21(config, {r.lsoa_code for r in rows})
     else:
         lsoa21 = {}
-    return Derivation(rows, lsoa21)
+    comparison = derive_comparison(config.comparison) if config.comparison else []
+    return Derivation(rows, lsoa21, comparison)
+
+
+def derive_comparison(config: ComparisonConfig) -> list[ComparisonRow]:
+    """The comparison area's LSOAs: read from its table, or derived from the Census file."""
+    if config.areas:
+        return read_comparison_table(config.areas)
+    assert config.population is not None  # ComparisonConfig.parse: one or the other
+    return derive_comparison_rows(config.population, dict(config.authorities))
+
+
+def derive_comparison_rows(census: Path, authorities: dict[str, str]) -> list[ComparisonRow]:
+    """Every LSOA of the Census file whose name starts with one of the authorities' names
+    ("Liverpool 001A": Liverpool), by code, with its usual residents; an authority with no
+    LSOA there is a configuration error (a misspelt name)."""
+    code_of = {name: code for code, name in authorities.items()}
+    rows = [
+        ComparisonRow(lsoa, code_of[prefix], prefix, population)
+        for lsoa, (name, population) in sorted(_read_census(census).items())
+        if (prefix := _authority_name(name)) in code_of
+    ]
+    missing = sorted(set(authorities) - {row.authority_code for row in rows})
+    if missing:
+        shown = ", ".join(f"{code} {authorities[code]!r}" for code in missing)
+        raise ConfigError(f"{census}: no LSOA named after {shown}")
+    return rows
+
+
 WardInfo = dict[str, tuple[str, str | None, str | None]]
 """Ward code -> name, local authority code, local authority name."""
 
@@ -214,15 +258,22 @@ def _read_ward_lookup(path: Path) -> dict[str, tuple[str, str, str | None, str |
 
 def _read_population(path: Path) -> dict[str, int]:
     """LSOA -> usual residents, from a Census KS102EW-style CSV (Nomis bulk download)."""
-    found: dict[str, int] = {}
-    for row in csv_rows(path):
-        code = row.get("geography code")
-        value = row.get(POPULATION_COLUMN)
+    return {code: population for code, (_, population) in _read_census(path).items()}
+
+
+def _read_census(path: Path) -> dict[str, tuple[str, int]]:
+    """LSOA -> (name, usual residents), from a Census KS102EW-style CSV (Nomis bulk; the
+    name column ``geography`` may be missing: "")."""
+    found: dict[str, tuple[str, int]] = {}
+    for line, row in enumerate(csv_rows(path), start=2):
+        code, value = row.get("geography code"), row.get(POPULATION_COLUMN)
         if code is None or value is None:
             raise ConfigError(
                 f"{path}: expected 'geography code' and {POPULATION_COLUMN!r} columns"
             )
-        found[code] = int(value)
+        if not value.strip().isdigit():
+            raise ConfigError(f"{path}:{line}: population {value!r} is not a count")
+        found[code] = (row.get("geography") or "", int(value))
     return found
 
 

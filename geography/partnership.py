@@ -17,6 +17,10 @@ such::
     lsoa_2021_boundaries = "wirral_lsoa_2021.geojson"
     # or, instead of deriving: areas = "table.csv", lsoa_2021_lookup = "lsoa21.csv"
     # (the tables ``safer areas --out`` / ``--out-2021`` write)
+    # optional: the wider area its figures are compared with (``geography.comparison``)
+    [comparison]
+    name = "Merseyside"
+    areas = "merseyside_lsoa11_authorities.csv"
 
 Each LSOA's ward is the ONS best-fit ward from ``ward_lookup`` where that lookup has the
 LSOA and (when ward boundaries are given) its ward is one of them; otherwise the ward whose
@@ -39,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from geography.boundaries import read_text
+from geography.comparison import ComparisonConfig
 from safer.errors import ConfigError
 
 TABLE_COLUMNS = (
@@ -98,6 +103,7 @@ class PartnershipConfig:
     population: Path | None = None
     lsoa_2021_boundaries: Path | None = None
     lsoa_2021_lookup: Path | None = None
+    comparison: ComparisonConfig | None = None
 
     @classmethod
     def load(cls, path: Path) -> PartnershipConfig:
@@ -122,14 +128,15 @@ class PartnershipConfig:
         if "areas" not in raw and "population" not in raw:
             raise ConfigError(f"partnership file {path}: 'population' is required to derive")
 
-        def place(key: str) -> Path | None:
-            value = raw.get(key)
-            if value is None:
-                return None
+        def resolve(key: str, value: object) -> Path:
             found = (path.parent / str(value)).resolve()
             if not found.is_file():
                 raise ConfigError(f"partnership file {path}: {key} {found} does not exist")
             return found
+
+        def place(key: str) -> Path | None:
+            value = raw.get(key)
+            return None if value is None else resolve(key, value)
 
         lsoa_boundaries = place("lsoa_boundaries")
         assert lsoa_boundaries is not None
@@ -144,6 +151,9 @@ class PartnershipConfig:
             population=place("population"),
             lsoa_2021_boundaries=place("lsoa_2021_boundaries"),
             lsoa_2021_lookup=place("lsoa_2021_lookup"),
+            comparison=ComparisonConfig.parse(raw["comparison"], path, resolve)
+            if "comparison" in raw
+            else None,
         )
 
 

@@ -154,8 +154,8 @@ class Operations:
         """The record's contribution with the operation zones it falls in added as areas of
         the ``zone`` level (unchanged when it falls in none). Hot path: one set lookup for a
         record of no operation's category."""
-        if inp.category not in self._categories or not inp.areas:
-            return inp
+        if inp.category not in self._categories or not inp.in_partnership:
+            return inp  # a record of the wider area alone is in no operation's zone
         levels = dict(inp.areas)
         ward, lsoa = levels.get("ward"), levels.get("lsoa")
         xy = _xy(lat, lon)

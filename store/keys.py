@@ -51,10 +51,14 @@ sharded keys on 2026-11-23: a store written before holds unsharded keys, which
 ``safer rebuild`` replaces with a sharded generation.
 Grains: ``h`` (epoch hour, UTC), ``d`` (local day YYYYMMDD), ``m`` (local month YYYYMM),
 ``all`` and ``long`` (bucket ``-``); see ``aggregates.buckets``. Levels: borough, ward,
-lsoa, cell (British National Grid 250 m), place (street or place, ``aggregates.places``).
-Breakdowns: ``cat`` or a dimension (crossed with category), see ``aggregates.config``. Hour
-keys expire after the hourly retention, day keys after the daily retention; months and
-``all`` are kept.
+lsoa, cell (British National Grid 250 m), place (street or place, ``aggregates.places``),
+zone (operation zones) and wider (the comparison area, ``geography.comparison``: field
+``authority|category``, ``la`` that authority — a comparison authority outside the
+partnership has keys of this level only, so no partnership read, which names only the
+partnership's ``la``, ever sees it; a store counted before 2026-12-04 needs ``safer
+rebuild`` to fill it). Breakdowns: ``cat`` or a dimension (crossed with category), see
+``aggregates.config``. Hour keys expire after the hourly retention, day keys after the
+daily retention; months and ``all`` are kept.
 
 Generations: record states and aggregates live under ``{p}g{n}:``; ``safer rebuild``
 builds generation n+1 from the canonical topic beside the live one and swaps the pointer

@@ -141,7 +141,7 @@ class Planner:
         plan.records.append((record_key, expected, Stored(version, new).encode()))
         plan.outcomes[_outcome(old, cancelled), source] += 1
         if plan.live:
-            if new is not None and not new.areas:
+            if new is not None and not new.areas:  # outside the partnership and the wider area
                 plan.outcomes[Outcome.OUT_OF_AREA, source] += 1  # kept, counted in no area of ours
             self._ticker_and_freshness(plan, doc, new, first=old is None)
 
@@ -196,14 +196,16 @@ class Planner:
     def _ticker_and_freshness(
         self, plan: BatchPlan, doc: Doc, new: AggInput | None, first: bool
     ) -> None:
-        """The ticker row, the freshness maxima, the late counter and, for a record's first
-        arrival in an area of ours, its reporting delay (``aggregates.delays``)."""
+        """The ticker row (the partnership's records only: another borough's is counted in
+        the wider area, never listed), the freshness maxima, the late counter and, for a
+        record's first arrival in an area of the partnership, its reporting delay
+        (``aggregates.delays``)."""
         source, data = doc["source"], doc["data"]
         received = parse_time(data["received_at"])
         received_ms = _ms(received)
         if doc["type"] in ACTIVITY_KINDS:  # police activity is not an incident
             pass
-        elif new is None:
+        elif new is None or not new.in_partnership:  # cancelled, or none of ours: not listed
             plan.ticker.append((doc["record_key"], received_ms, ""))
         elif received_ms >= plan.ticker_from_ms:
             row = orjson.dumps(ticker_row(doc, dict(new.areas).get("ward"))).decode()
@@ -211,7 +213,7 @@ class Planner:
         end = parse_time(data["occurred"].get("end") or data["occurred"]["start"])
         if (received - end).total_seconds() > self.config.grace_s(source):
             plan.outcomes[Outcome.LATE, source] += 1
-        if first and new is not None and new.areas and doc["type"] not in ACTIVITY_KINDS:
+        if first and new is not None and new.in_partnership and doc["type"] not in ACTIVITY_KINDS:
             day = plan.delays.setdefault(received.strftime("%Y%m%d"), Counter())
             width = width_of(new.span.end - new.span.start)
             day[delay_field(data["category"], width, bucket_of(received, end))] += 1

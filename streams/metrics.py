@@ -68,7 +68,7 @@ class WorkerMetrics:
         )
         self._out_of_area = Counter(
             "safer_out_of_area_events_total",
-            "Events outside the partnership area (kept, counted in none of its areas).",
+            "Events outside the partnership and its comparison area (kept, counted in no area).",
             ["source"],
             registry=registry,
         )

@@ -83,6 +83,23 @@ def make_police_incident(**overrides: Any) -> dict[str, Any]:
     return _consistent(_merge(base, overrides))
 
 
+def make_police_uk_crime(lsoa_code: str, **overrides: Any) -> dict[str, Any]:
+    """A police.uk street crime as the adapter makes it: the (UK local) month of ``NOW``,
+    the publisher's LSOA code and "On or near" place, no ward code and no point (give
+    ``data={"location": {"lat": …, "lon": …}}`` for one)."""
+    base = _envelope("police.crime", "police", "merseyside-police", "police:merseyside")
+    base["data"] = {
+        "occurred": {
+            "start": datetime(NOW.year, NOW.month, 1, tzinfo=UTC).isoformat(),
+            "end": datetime(NOW.year, NOW.month + 1, 1, tzinfo=UTC).isoformat(),
+        },
+        "received_at": NOW.isoformat(),
+        "location": {"lsoa_code": lsoa_code, "place": "On or near Bold Street"},
+        "category": "burglary",
+    }
+    return _merge(base, overrides)
+
+
 def make_council_asb(**overrides: Any) -> dict[str, Any]:
     base = _envelope("council.asb", "council", "wirral-council", "council:wirral:asb")
     base["data"] = {

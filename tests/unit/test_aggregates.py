@@ -254,7 +254,11 @@ def test_a_point_off_the_grid_places_nothing_and_has_no_cell() -> None:
         decode_incident(encode(make_fire_incident(data={"location": {"lat": 49.0, "lon": 0.0}})))
     )
     doc["data"]["location"] = {"lat": 49.0, "lon": 0.0, "ward_code": "E05000954"}
-    assert from_canonical(doc, areas).areas == (("borough", "E08000015"), ("ward", "E05000954"))
+    assert from_canonical(doc, areas).areas == (
+        ("borough", "E08000015"),
+        ("ward", "E05000954"),
+        ("wider", "E08000015"),
+    )
     doc["data"]["location"] = {"lat": 49.0, "lon": 0.0}
     assert from_canonical(doc, areas).areas == ()
 
@@ -264,4 +268,4 @@ def test_an_lsoa_of_another_area_is_no_level() -> None:
     doc = canonical_doc(decode_incident(encode(make_fire_incident())))
     doc["data"]["location"] = {"lsoa_code": "E01006512", "ward_code": "E05000954"}
     levels = dict(from_canonical(doc, load_areas()).areas)
-    assert levels == {"borough": "E08000015", "ward": "E05000954"}
+    assert levels == {"borough": "E08000015", "ward": "E05000954", "wider": "E08000015"}

@@ -95,6 +95,7 @@ def test_a_2021_lsoa_code_counts_in_its_2011_lsoa() -> None:
         "borough": "E08000015",
         "ward": areas.lsoa_ward["E01007126"],
         "lsoa": "E01007126",
+        "wider": "E08000015",
     }
     assert areas.lsoa("E01007110") == "E01007110"
 
