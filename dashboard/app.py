@@ -49,6 +49,10 @@ PAGES: dict[str, tuple[str, Callable[[Settings, Viewer, Selection], None]]] = {
 }
 
 
+OWN_CATEGORIES = frozenset({"alerts", "operations", "feeds"})
+"""Pages without the category filter."""
+
+
 def main() -> None:
     st.set_page_config(page_title=APP_NAME, layout="wide")
     settings = load_settings()
@@ -65,7 +69,9 @@ def main() -> None:
     st.title(f"{APP_NAME} — {labels[page].lower()}")
     if page != "live":  # Live says it in its freshness banner
         show_simulated_note(settings)
-    chosen = category_filter(source_filter())
+    sources = source_filter()
+    # alerts have their own groups, an operation its own categories, feeds are health
+    chosen = Selection(tuple(sources)) if page in OWN_CATEGORIES else category_filter(sources)
     narrowed = chosen.narrowed_text()
     if narrowed and page != "live":  # Live says it under its headline windows
         st.caption(narrowed)

@@ -34,7 +34,8 @@ SLUG = "browser-park"
 
 def _pick(page: Page, label: str, *choices: str) -> None:
     """Choose options of a Streamlit multiselect by typing their labels."""
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=label).first
+    box = page.locator('[data-testid="stMain"] [data-testid="stMultiSelect"]')
+    box = box.filter(has_text=label).first
     for choice in choices:
         box.click()
         page.keyboard.type(choice)

@@ -41,9 +41,10 @@ def _settled(stack: LiveStack, police: int) -> None:
 
 
 def _live_figures(stack: LiveStack, page: Page, shot: str, *, signed_in: bool) -> dict[str, int]:
-    """Live's counts as the analyst sees them (``signed_in``: the session, kept in the state
-    folder and the browser's cookie, is expected to have survived the restart)."""
-    page.goto(stack.info["dashboard_url"])
+    """The counts per source as the analyst sees them on the Feeds page (``signed_in``: the
+    session, kept in the state folder and the browser's cookie, is expected to have
+    survived the restart)."""
+    page.goto(stack.info["dashboard_url"] + "/?page=feeds")
     if signed_in:
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_text(f"Signed in as {ANALYST[0]}").wait_for(timeout=60_000)
@@ -58,7 +59,7 @@ def _live_figures(stack: LiveStack, page: Page, shot: str, *, signed_in: bool) -
 
 @pytest.mark.browser
 def test_restart_shows_the_same_figures(tmp_path: Path, namespace: str, page: Page) -> None:
-    """Live's counts per source are the same before a Ctrl-C and after the restart, and the
+    """The counts per source are the same before a Ctrl-C and after the restart, and the
     analyst's sign-in survives it too."""
     state = tmp_path / "state"
     first = LiveStack(state, namespace, ["--no-simulator"])
