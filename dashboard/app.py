@@ -49,8 +49,8 @@ PAGES: dict[str, tuple[str, Callable[[Settings, Viewer, Selection], None]]] = {
 }
 
 
+# pages without the category filter (a comment: Streamlit's magic would draw a string here)
 OWN_CATEGORIES = frozenset({"alerts", "operations", "feeds"})
-"""Pages without the category filter."""
 
 
 def main() -> None:

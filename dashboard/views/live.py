@@ -48,6 +48,8 @@ ALERTS_SHOWN = 2
 UNUSUAL_ROWS = 4
 INCIDENT_ROWS_PX = {False: 190, True: 380}  # the page's, the wall's (1920×1080)
 MAP_PX = {False: 370, True: 600}
+SIDE_PX = {False: 640, True: 900}
+"""The right-hand column's height: the map's column (windows, map, legend) beside it."""
 
 
 def status_line(snapshot: LiveSnapshot, now: datetime, role_name: str, refresh_s: float) -> str:
@@ -296,7 +298,9 @@ def page(settings: Settings, who: Viewer, sources: Selection) -> None:
     windows = left.container()
     for box in (head, windows):
         box.empty()  # an outside container a fragment writes to needs a write in the full run
-    with right:
+    # a fixed height: however many alerts and however long their sentences, the screen
+    # does not scroll (the column does, inside)
+    with right.container(height=SIDE_PX[layout.on_wall()], border=False):
         panel = st.fragment(live_panel, run_every=settings.dashboard_refresh_s)
         panel(settings, who, sources, period, ward_names, (head, windows))
     with left:

@@ -360,21 +360,28 @@ def test_the_control_room_screen_fits_without_scrolling(live_stack: LiveStack, p
 def _click_area(
     page: Page, view: tuple[float, float, float], point: tuple[float, float], then: str
 ) -> None:
-    """Click the drill-down map where a point is drawn (deck.gl's Web Mercator view) until
-    the URL matches ``then`` (a click before the polygons are pickable does nothing: then
-    once more)."""
+    """Click the drill-down map where a point is drawn (deck.gl's Web Mercator view) once
+    its polygons are pickable (hovering there shows the area's tooltip), until the URL
+    matches ``then``."""
     chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
     chart.wait_for(timeout=60_000)
     page.locator("canvas").first.wait_for(timeout=60_000)
     dx, dy = drill_map.screen_offset(view, *point)
     wanted = re.compile(then)
-    for _ in range(6):
-        page.wait_for_timeout(1500)
+    tooltip = page.locator(".deck-tooltip")
+    deadline = time.monotonic() + 120  # a loaded machine draws slowly
+    while time.monotonic() < deadline:
         box = chart.bounding_box()
         assert box is not None
-        page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
-        deadline = time.monotonic() + 10
-        while not wanted.search(page.url) and time.monotonic() < deadline:
+        x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
+        page.mouse.move(x - 3, y)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(500)
+        if not (tooltip.count() and tooltip.first.is_visible()):
+            continue  # not pickable yet
+        page.mouse.click(x, y)
+        settle = time.monotonic() + 20
+        while not wanted.search(page.url) and time.monotonic() < settle:
             page.wait_for_timeout(250)
         if wanted.search(page.url):
             return

@@ -179,6 +179,8 @@ def test_the_live_screen_is_the_control_rooms(seeded: Settings) -> None:
     """Live holds the status line, alerts, headline windows, map, wards above normal and
     latest incidents; the ward and category tables are the drill-down's."""
     at = run_app({"window": "7d"}, role=Role.ANALYST)
+    drawn = [type(e).__name__ for e in at.main]
+    assert drawn.index("Title") == 1  # after the style block only: no stray text above it
     headings = [h.value for h in at.subheader]
     assert {"Active alerts", "Map — last 7 days", "Above normal — last 7 days"} <= set(headings)
     assert any(h.startswith("Latest incidents") for h in headings)
