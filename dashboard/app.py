@@ -12,15 +12,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard import layout
+from dashboard.filters import category_filter, query_choice, source_filter
 from dashboard.selection import Selection
 from dashboard.session import Viewer, viewer
-from dashboard.ui import (
-    category_filter,
-    query_choice,
-    show_simulated_note,
-    source_filter,
-    tune_server,
-)
+from dashboard.ui import show_simulated_note, tune_server
 from dashboard.views import (
     alerts,
     briefing,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aggregates.disclosure import Role, Shown
-from dashboard.drilldown import Choice, rate, total
+from dashboard.area_tables import rate, total
+from dashboard.drilldown import Choice
 from dashboard.maps import BANDS, NONE_COLOUR, PALETTE, band_of, boundary_features
 from dashboard.window_figures import Cells
 from geography.areas import Areas

@@ -9,11 +9,11 @@ import streamlit as st
 from aggregates.disclosure import SUM_CAVEAT
 from dashboard import briefing, data, window_figures
 from dashboard.exports import ExportView
+from dashboard.filters import WardNames
 from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     SLOW_TTL_S,
-    WardNames,
     export_buttons,
     forget_export,
     load_live,

@@ -10,26 +10,28 @@ import streamlit as st
 
 from aggregates.disclosure import SUM_CAVEAT, Role
 from aggregates.periods import Period
-from dashboard import drill_map, drilldown, window_figures
+from dashboard import area_tables, drill_map, drilldown, window_figures
 from dashboard.exports import ExportView
-from dashboard.selection import Selection
-from dashboard.session import Viewer, record_view
-from dashboard.ui import (
+from dashboard.filters import (
     ALL_AREAS,
     AREA_PARAM,
-    SLOW_TTL_S,
     area_filter,
-    export_buttons,
-    forget_export,
-    need_sources,
     period_params,
     query_choice,
-    read_level_windows,
-    read_or_report,
-    show_exports,
     url_selectbox,
     whole_area,
     window_filter,
+)
+from dashboard.selection import Selection
+from dashboard.session import Viewer, record_view
+from dashboard.ui import (
+    SLOW_TTL_S,
+    export_buttons,
+    forget_export,
+    need_sources,
+    read_level_windows,
+    read_or_report,
+    show_exports,
 )
 from geography.areas import Areas, load_areas
 from safer.settings import Settings
@@ -140,14 +142,14 @@ def show_view(
                 )
                 rows = picked.selection.rows
                 if rows:
-                    drill_to(drilldown.code_in(str(table.iloc[rows[0]][drilldown.AREA])))
+                    drill_to(drilldown.code_in(str(table.iloc[rows[0]][area_tables.AREA])))
             else:
                 st.dataframe(table, hide_index=True, width="stretch")
     if detailed:
         st.caption(PLACES_CAVEAT)
     for title, table in (
-        ("Categories", drilldown.categories(*view.compared, role)),
-        ("Sources", drilldown.sources(*view.compared, role)),
+        ("Categories", area_tables.categories(*view.compared, role)),
+        ("Sources", area_tables.sources(*view.compared, role)),
     ):
         st.markdown(f"**{title}**")
         st.dataframe(table, hide_index=True, width="stretch")

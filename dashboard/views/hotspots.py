@@ -12,21 +12,17 @@ from aggregates.disclosure import Role
 from aggregates.periods import MONTH_WINDOWS
 from dashboard import hotspots
 from dashboard.exports import ExportView
+from dashboard.filters import ALL_AREAS, WardNames, area_filter, query_choice, whole_area
 from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
-    ALL_AREAS,
     SLOW_TTL_S,
-    WardNames,
-    area_filter,
     export_buttons,
     forget_export,
     need_sources,
-    query_choice,
     read_or_report,
     read_profile,
     show_exports,
-    whole_area,
 )
 from geography.areas import load_areas
 from safer.settings import Settings

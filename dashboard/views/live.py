@@ -20,23 +20,21 @@ from aggregates.periods import Period, Window
 from dashboard import data, layout, live, maps, window_figures
 from dashboard.above_normal import AboveNormal
 from dashboard.exports import ExportView
+from dashboard.filters import WardNames, period_params, window_filter
 from dashboard.incidents import IncidentsView
 from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     NO_DATA_MESSAGE,
-    WardNames,
     export_buttons,
     forget_export,
     load_alerts,
     load_baselines,
     load_live,
-    period_params,
     read_level_windows,
     read_or_report,
     show_exports,
     show_map_export,
-    window_filter,
 )
 from dashboard.views.alerts import show_active
 from geography.areas import Areas, load_areas

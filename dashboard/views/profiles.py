@@ -10,22 +10,19 @@ import streamlit as st
 from aggregates.periods import Period
 from dashboard import profiles, window_figures
 from dashboard.exports import ExportView
+from dashboard.filters import WardNames, period_params, query_choice, window_filter
 from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
     SLOW_TTL_S,
     Store,
-    WardNames,
     export_buttons,
     forget_export,
     need_sources,
-    period_params,
-    query_choice,
     read_or_report,
     read_repeats,
     read_windows,
     show_exports,
-    window_filter,
 )
 from geography.areas import load_areas
 from safer.settings import Settings

@@ -10,6 +10,7 @@ import streamlit as st
 from aggregates.disclosure import SUM_CAVEAT
 from dashboard import trends, window_figures
 from dashboard.exports import ExportView
+from dashboard.filters import query_choice
 from dashboard.selection import Selection
 from dashboard.session import Viewer, record_view
 from dashboard.ui import (
@@ -17,7 +18,6 @@ from dashboard.ui import (
     export_buttons,
     forget_export,
     need_sources,
-    query_choice,
     read_bucket_totals,
     read_or_report,
     show_exports,

@@ -6,7 +6,7 @@ import pytest
 
 from aggregates.disclosure import FEWER, SMALL, Role, Shown
 from aggregates.places import Place
-from dashboard import drilldown
+from dashboard import area_tables, drilldown
 from geography.areas import load_areas
 from tests.data_files import DATA
 
@@ -16,13 +16,15 @@ POP = {"W1": 6000, "W2": 4000, "W3": 5000}
 
 
 def test_rates_come_from_the_disclosed_count() -> None:
-    assert drilldown.rate(Shown(15, "15"), 6000) == 2.5
-    assert drilldown.rate(Shown(None, FEWER), 6000) is None
-    assert drilldown.rate(Shown(15, "15"), 0) is None
+    assert area_tables.rate(Shown(15, "15"), 6000) == 2.5
+    assert area_tables.rate(Shown(None, FEWER), 6000) is None
+    assert area_tables.rate(Shown(15, "15"), 0) is None
 
 
 def test_area_table_per_role() -> None:
-    exact = drilldown.area_table(CELLS, ["W1", "W2", "W3"], NAMES, POP, Role.ANALYST, ("All", 1.0))
+    exact = area_tables.area_table(
+        CELLS, ["W1", "W2", "W3"], NAMES, POP, Role.ANALYST, ("All", 1.0)
+    )
     assert exact.to_dict("records") == [
         {
             "Area": "North (W1)",
@@ -43,7 +45,7 @@ def test_area_table_per_role() -> None:
             "Compared with": "0.0× All",
         },
     ]
-    shared = drilldown.area_table(CELLS, ["W1", "W2"], NAMES, POP, Role.PARTNER, ("All", 1.0))
+    shared = area_tables.area_table(CELLS, ["W1", "W2"], NAMES, POP, Role.PARTNER, ("All", 1.0))
     # North: 12 + 3 -> 12 + 2 = 14 -> 15; South: 2 -> suppressed, no rate
     assert list(shared["Incidents"]) == ["15", FEWER]
     assert shared["Per 1,000 residents"].iloc[0] == 2.5
@@ -51,12 +53,12 @@ def test_area_table_per_role() -> None:
 
 
 def test_categories_compare_shares_with_the_parent() -> None:
-    table = drilldown.categories(CELLS, "W1", CELLS, "All", Role.ANALYST)
+    table = area_tables.categories(CELLS, "W1", CELLS, "All", Role.ANALYST)
     assert table.to_dict("records") == [
         {"Category": "Burglary", "Incidents": "12", "Share": "80%", "Share in All": "82%"},
         {"Category": "Drugs", "Incidents": "3", "Share": "20%", "Share in All": "18%"},
     ]
-    shared = drilldown.categories(CELLS, "W1", CELLS, "All", Role.PUBLIC)
+    shared = area_tables.categories(CELLS, "W1", CELLS, "All", Role.PUBLIC)
     assert shared.iloc[1].to_dict() == {
         "Category": "Drugs",
         "Incidents": FEWER,
@@ -78,7 +80,7 @@ def test_places_table_lists_the_analysts_streets_busiest_first() -> None:
         (shop, "secondary-fire"): 0,
         (elsewhere, "burglary"): 9,
     }
-    table = drilldown.places_table(cells, {"L1": "Wirral 001A"}, Role.ANALYST)
+    table = area_tables.places_table(cells, {"L1": "Wirral 001A"}, Role.ANALYST)
     assert table.to_dict("records") == [
         {
             "Street or place": "On or near Park Road",
@@ -96,7 +98,7 @@ def test_places_table_lists_the_analysts_streets_busiest_first() -> None:
         },
     ]
     assert list(
-        drilldown.places_table(cells, {"L1": "a", "L2": "b"}, Role.ANALYST, top=1)[
+        area_tables.places_table(cells, {"L1": "a", "L2": "b"}, Role.ANALYST, top=1)[
             "Street or place"
         ]
     ) == ["On or near Market Street"]
@@ -105,7 +107,7 @@ def test_places_table_lists_the_analysts_streets_busiest_first() -> None:
 def test_places_are_never_tabled_outside_the_analyst_role() -> None:
     for role in (Role.PARTNER, Role.PUBLIC):
         with pytest.raises(ValueError, match="analyst only"):
-            drilldown.places_table({}, {"L1": "a"}, role)
+            area_tables.places_table({}, {"L1": "a"}, role)
 
 
 def test_an_authoritys_figure_is_the_disclosed_sum_of_its_ward_cells() -> None:
@@ -114,20 +116,20 @@ def test_an_authoritys_figure_is_the_disclosed_sum_of_its_ward_cells() -> None:
     wards' figures would give their small counts away."""
     cells = {("W1", "burglary"): 3, ("W2", "burglary"): 3, ("W3", "drugs"): 9}
     parent = {"W1": "A", "W2": "A", "W3": "B"}
-    grouped = drilldown.grouped(cells, parent)
+    grouped = area_tables.grouped(cells, parent)
     assert sum(grouped.values()) == 15
-    shared = drilldown.area_table(
+    shared = area_tables.area_table(
         grouped, ["A", "B"], {"A": "Aa", "B": "Bb"}, {}, Role.PARTNER, ("All", None)
     )
     assert dict(zip(shared["Area"], shared["Incidents"], strict=True)) == {
         "Aa (A)": SMALL,  # not "5"
         "Bb (B)": "10",
     }
-    exact = drilldown.area_table(
+    exact = area_tables.area_table(
         grouped, ["A", "B"], {"A": "Aa", "B": "Bb"}, {}, Role.ANALYST, ("All", None)
     )
     assert list(exact["Incidents"]) == ["9", "6"]
-    assert drilldown.within(cells, {"W3"}) == {("W3", "drugs"): 9}
+    assert area_tables.within(cells, {"W3"}) == {("W3", "drugs"): 9}
 
 
 def test_sources_are_disclosed_sums_of_their_category_cells() -> None:
@@ -137,13 +139,13 @@ def test_sources_are_disclosed_sums_of_their_category_cells() -> None:
         ("W1", "asb-nuisance"): 6,
         ("W2", "secondary-fire"): 4,
     }
-    exact = drilldown.sources(cells, "W1", cells, "All", Role.ANALYST)
+    exact = area_tables.sources(cells, "W1", cells, "All", Role.ANALYST)
     assert exact.to_dict("records") == [
         {"Source": "Police", "Incidents": "15", "Share": "71%", "Share in All": "60%"},
         {"Source": "Council", "Incidents": "6", "Share": "29%", "Share in All": "24%"},
         {"Source": "Fire", "Incidents": "0", "Share": "0%", "Share in All": "16%"},
     ]
-    shared = drilldown.sources(cells, "W1", cells, "All", Role.PARTNER)
+    shared = area_tables.sources(cells, "W1", cells, "All", Role.PARTNER)
     # police: 12 + 3 counted as 12 + 2 = 14 -> 15; council 6 -> 5; no fire in W1
     assert dict(zip(shared["Source"], shared["Incidents"], strict=True)) == {
         "Police": "15",
